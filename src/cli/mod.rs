@@ -1,0 +1,91 @@
+//! Command-line interface: one file per subcommand, one args struct each.
+
+mod tokenize;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// koe (声): sentiment, themes, metrics and search for Japanese, Korean and English customer feedback.
+#[derive(Debug, Parser)]
+#[command(name = "koe", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Tokenize text, one text per input line (like `mecab -Owakati`, or JSON lines).
+    Tokenize(tokenize::TokenizeArgs),
+}
+
+/// Exit status of a command that ran to the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything went fine.
+    Ok,
+    /// A negative result (records rejected, no hits).
+    Negative,
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Tokenize(args) => tokenize::run(args),
+    };
+    match result {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::Negative) => ExitCode::from(1),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("koe: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Options shared by commands that load the text core.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TextOptions {
+    /// Extra Japanese user dictionary (lindera IPADIC user-dictionary CSV); may repeat.
+    #[arg(long = "user-dict-ja", value_name = "FILE")]
+    pub user_dict_ja: Vec<std::path::PathBuf>,
+    /// Extra Korean user dictionary (lindera ko-dic user-dictionary CSV); may repeat.
+    #[arg(long = "user-dict-ko", value_name = "FILE")]
+    pub user_dict_ko: Vec<std::path::PathBuf>,
+    /// Do not load koe's built-in user dictionaries.
+    #[arg(long)]
+    pub no_builtin_user_dict: bool,
+}
+
+impl TextOptions {
+    /// Builds the text processor these options describe.
+    pub fn processor(&self) -> anyhow::Result<koe::text::TextProcessor> {
+        use koe::text::{Lang, TextProcessor};
+        let mut b = TextProcessor::builder().builtin_user_dicts(!self.no_builtin_user_dict);
+        for p in &self.user_dict_ja {
+            b = b.user_dict(Lang::Ja, p);
+        }
+        for p in &self.user_dict_ko {
+            b = b.user_dict(Lang::Ko, p);
+        }
+        Ok(b.build()?)
+    }
+}

@@ -1,0 +1,18 @@
+//! # koe (声) — the voice of the customer, in Japanese, Korean and English
+//!
+//! koe turns raw customer feedback — review dumps, free-text survey answers,
+//! support tickets — into sentiment, recurring themes, survey metrics and a
+//! searchable complaint index.
+//!
+//! The library is organised by pipeline stage; see `ARCHITECTURE.md` for the map.
+//!
+//! * [`text`]: normalization, mojibake repair, language and sentence detection,
+//!   tokenization with lemma and part of speech (lindera IPADIC / ko-dic, English
+//!   by unicode-segmentation + rust-stemmers).
+//!
+//! Only the binary (`src/main.rs`, `src/cli/`) prints; the library returns values
+//! and typed errors.
+
+#![warn(missing_docs)]
+
+pub mod text;

@@ -1,0 +1,130 @@
+//! Emoticons and kaomoji: `:)`, `:-(`, `;)`, `:D`, `<3`, `^^`, `T_T`, `(^^)`, `(´;ω;`)`.
+//!
+//! They are kept as single `SYM` tokens (they carry sentiment) and never split a
+//! sentence. Input is normalized text (NFKC has already turned `（＾＾）` into `(^^)`).
+
+use std::ops::Range;
+
+const WESTERN: &[&str] = &[
+    ":-)", ":)", ":-(", ":(", ":-D", ":D", ";-)", ";)", ":-p", ":p", ":'(", ":'-(", ":/", ":-/",
+    ":|", ":o", "<3", "</3", "^^", "^_^", "^-^", "^o^", "^^;", "t_t", "t.t", "orz", "xd", "=)", "=(",
+    ":-o", ">_<", "-_-", "-_-;", "o_o", "@_@", ">.<", "^^b",
+];
+
+/// Characters typical inside a kaomoji's brackets.
+fn kaomoji_char(c: char) -> bool {
+    matches!(c,
+        '^' | ';' | '_' | '´' | '`' | '\'' | '・' | '･' | 'ω' | '∀' | '▽' | '△' | '▼' | 'д' | 'Д' | '°'
+        | 'ﾟ' | '゜' | '*' | '>' | '<' | '≧' | '≦' | '~' | '〜' | 'o' | 'O' | '0' | '.' | '-' | '=' | '+'
+        | 'ε' | 'з' | '皿' | '艸' | 'ノ' | 'ヽ' | '｀' | '￣' | '"' | '#' | '@' | 'T' | 't' | 'Ｔ' | '；'
+        | 'ー' | '、' | '。' | ',' | '□' | '◇' | '◎' | '●' | '○' | '◕' | '‿' | '人' | 'ｪ' | 'ェ'
+        | 'ㅠ' | 'ㅜ' | '｡' | 'v' | 'ゞ' | 'ゝ' | '/' | '\\' | '|' | '!' | '?' | ' ' | '☆' | '★'
+        | '✿' | '♪' | '♡' | '❤' | 'σ' | 'ρ' | 'Θ' | 'θ' | '益' | 'ㅂ' | 'ㅅ' | 'ㅁ' | 'ᴗ' | 'ᵔ' | '◡')
+}
+
+fn is_eye(c: char) -> bool {
+    matches!(c, '^' | '´' | '`' | '・' | '･' | 'ﾟ' | '°' | '≧' | '≦' | ';' | '；' | '>' | '<' | 'T' | 'Ｔ'
+        | '◕' | 'ᵔ' | '∀' | 'ω' | 'д' | 'Д' | '▽' | '_' | '￣' | '-' | 'o' | 'ε' | '皿' | '益' | '◡' | 'ᴗ' | 'ㅠ' | 'ㅜ' | 'ㅂ' | 'ㅅ')
+}
+
+/// Finds emoticon spans in normalized text, in order, non-overlapping.
+pub(crate) fn find(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    if !text.bytes().any(|b| matches!(b, b'(' | b':' | b';' | b'^' | b'<' | b'=' | b'>' | b'-' | b't' | b'x' | b'o' | b'@')) {
+        return out;
+    }
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !text.is_char_boundary(i) {
+            i += 1;
+            continue;
+        }
+        // Kaomoji in brackets: "(" + 2..=16 kaomoji chars with at least one eye + ")".
+        if bytes[i] == b'(' {
+            let rest = &text[i + 1..];
+            let mut eyes = 0;
+            let mut ok = true;
+            let mut len_chars = 0;
+            let mut close = None;
+            for (k, c) in rest.char_indices() {
+                if c == ')' {
+                    close = Some(k);
+                    break;
+                }
+                len_chars += 1;
+                if len_chars > 16 || !kaomoji_char(c) {
+                    ok = false;
+                    break;
+                }
+                if is_eye(c) {
+                    eyes += 1;
+                }
+            }
+            if ok && let Some(k) = close
+                && len_chars >= 2
+                && eyes >= 1
+                && !rest[..k].chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '.' || c == ',')
+            {
+                let mut end = i + 1 + k + 1;
+                // Trailing arms / marks: (^^)v  (´;ω;`)ノ
+                while let Some(c) = text[end..].chars().next() {
+                    if matches!(c, 'v' | 'ノ' | 'ゞ' | '/' | '♪' | '☆' | '★' | '♡' | 'b') && end < text.len() {
+                        let after = text[end + c.len_utf8()..].chars().next();
+                        if c.is_ascii_alphabetic() && after.is_some_and(|a| a.is_alphanumeric()) {
+                            break;
+                        }
+                        end += c.len_utf8();
+                    } else {
+                        break;
+                    }
+                }
+                out.push(i..end);
+                i = end;
+                continue;
+            }
+        }
+        // Western emoticons, matched at a word boundary.
+        let prev_alnum = i > 0 && text[..i].chars().next_back().is_some_and(|c| c.is_alphanumeric());
+        if !prev_alnum || !bytes[i].is_ascii_alphanumeric() {
+            let mut matched = None;
+            for e in WESTERN {
+                if text[i..].starts_with(e) {
+                    let end = i + e.len();
+                    let next_ok = !text[end..].chars().next().is_some_and(|c| c.is_alphanumeric());
+                    let letter_start = e.as_bytes()[0].is_ascii_alphabetic();
+                    if next_ok && matched.is_none_or(|m: usize| end > m) && (!letter_start || e.len() >= 2) {
+                        matched = Some(end);
+                    }
+                }
+            }
+            if let Some(end) = matched {
+                out.push(i..end);
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(t: &str) -> Vec<&str> {
+        find(t).into_iter().map(|r| &t[r]).collect()
+    }
+
+    #[test]
+    fn finds() {
+        assert_eq!(spans("good :) but slow :-("), vec![":)", ":-("]);
+        assert_eq!(spans("最高(^^)v 次も"), vec!["(^^)v"]);
+        assert_eq!(spans("悲しい(´;ω;`)"), vec!["(´;ω;`)"]);
+        assert_eq!(spans("ありがとう^^"), vec!["^^"]);
+        assert_eq!(spans("price (about 3.5) ok"), Vec::<&str>::new());
+        assert_eq!(spans("the box:d1 model"), Vec::<&str>::new());
+        assert_eq!(spans("t_t 너무해 xd"), vec!["t_t", "xd"]);
+    }
+}

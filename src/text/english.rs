@@ -1,0 +1,234 @@
+//! English (and fallback) segmentation: unicode-segmentation word bounds, contractions
+//! split (`don't` → `do` + `n't`), lemma = lower-cased Porter2 stem with a table of
+//! irregular forms, POS from closed-class word lists and suffix heuristics.
+//!
+//! The same segmenter serves text in other languages (`Lang::Other`) without
+//! stemming: rust-stemmers is only ever given ASCII English words.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use rust_stemmers::{Algorithm, Stemmer};
+use unicode_segmentation::UnicodeSegmentation;
+
+use super::normalize::is_emoji;
+use super::segment::RawToken;
+use super::token::Pos;
+
+const PRONOUNS: &[&str] = &[
+    "i", "me", "my", "mine", "myself", "you", "your", "yours", "yourself", "he", "him", "his", "she",
+    "her", "hers", "it", "its", "itself", "we", "us", "our", "ours", "they", "them", "their", "theirs",
+    "this", "that", "these", "those", "who", "whom", "whose", "which", "what", "someone", "anyone",
+    "everyone", "something", "anything", "everything", "nobody", "nothing", "somebody", "anybody",
+];
+const AUXILIARIES: &[&str] = &[
+    "be", "am", "is", "are", "was", "were", "been", "being", "have", "has", "had", "having", "do",
+    "does", "did", "will", "would", "shall", "should", "can", "could", "may", "might", "must", "ca",
+    "wo", "sha",
+];
+const FUNCTION: &[&str] = &[
+    "the", "a", "an", "and", "or", "but", "if", "of", "to", "in", "on", "at", "by", "for", "with",
+    "from", "as", "into", "about", "than", "then", "so", "because", "while", "although", "though",
+    "however", "yet", "nor", "over", "under", "after", "before", "since", "until", "up", "down",
+    "out", "off", "through", "during", "per", "via", "'s", "s", "not", "n't", "no", "without",
+];
+const ADVERBS: &[&str] = &[
+    "very", "too", "really", "quite", "just", "never", "always", "often", "still", "even", "again",
+    "also", "only", "already", "soon", "now", "here", "there", "well", "almost", "rather", "pretty",
+    "hardly", "barely", "extremely", "so", "ever", "once", "twice", "much", "more", "most", "less",
+    "least", "somewhat", "slightly", "totally", "absolutely",
+];
+const NEGATORS: &[&str] = &[
+    "not", "no", "never", "n't", "without", "hardly", "barely", "nobody", "nothing", "none", "nor",
+    "neither", "nowhere", "cannot", "scarcely",
+];
+
+/// Irregular forms whose stem would not meet their lemma.
+const IRREGULAR: &[(&str, &str)] = &[
+    ("is", "be"), ("am", "be"), ("are", "be"), ("was", "be"), ("were", "be"), ("been", "be"),
+    ("being", "be"), ("has", "have"), ("had", "have"), ("does", "do"), ("did", "do"), ("done", "do"),
+    ("went", "go"), ("gone", "go"), ("got", "get"), ("gotten", "get"), ("bought", "buy"), ("paid", "pay"),
+    ("sent", "send"), ("took", "take"), ("taken", "take"), ("made", "make"), ("gave", "give"),
+    ("given", "give"), ("came", "come"), ("said", "say"), ("told", "tell"), ("broke", "break"),
+    ("broken", "break"), ("kept", "keep"), ("left", "leave"), ("lost", "lose"), ("felt", "feel"),
+    ("thought", "think"), ("found", "find"), ("spent", "spend"), ("ai", "be"),
+    ("better", "good"), ("best", "good"), ("worse", "bad"), ("worst", "bad"), ("n't", "not"),
+    ("ca", "can"), ("wo", "will"), ("sha", "shall"), ("'m", "be"), ("'re", "be"), ("'ve", "have"),
+    ("'ll", "will"), ("'d", "would"), ("cannot", "cannot"), ("children", "child"), ("people", "people"),
+    ("slower", "slow"), ("slowest", "slow"), ("faster", "fast"), ("fastest", "fast"), ("cheaper", "cheap"),
+    ("cheapest", "cheap"), ("easier", "easi"), ("easiest", "easi"), ("harder", "hard"), ("longer", "long"),
+    ("bigger", "big"), ("smaller", "small"), ("louder", "loud"), ("higher", "high"), ("lower", "low"),
+    ("later", "late"), ("latest", "late"), ("nicer", "nice"), ("worked", "work"),
+];
+
+/// Contractions written without an apostrophe, as base + "nt".
+const BARE_NT: &[&str] = &[
+    "dont", "doesnt", "didnt", "cant", "wont", "isnt", "arent", "wasnt", "werent", "couldnt",
+    "wouldnt", "shouldnt", "havent", "hasnt", "hadnt", "aint", "mustnt",
+];
+
+/// Per-thread English segmenter.
+pub struct EnglishSegmenter {
+    stemmer: Stemmer,
+    lemmas: HashMap<Box<str>, Arc<str>>,
+    irregular: HashMap<&'static str, &'static str>,
+}
+
+impl Default for EnglishSegmenter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl EnglishSegmenter {
+    /// A new segmenter (cheap; one per worker thread).
+    pub fn new() -> Self {
+        EnglishSegmenter {
+            stemmer: Stemmer::create(Algorithm::English),
+            lemmas: HashMap::new(),
+            irregular: IRREGULAR.iter().copied().collect(),
+        }
+    }
+
+    fn lemma(&mut self, word: &str, stem: bool) -> Arc<str> {
+        if let Some(l) = self.lemmas.get(word) {
+            return l.clone();
+        }
+        if self.lemmas.len() > 200_000 {
+            self.lemmas.clear();
+        }
+        let lemma: Arc<str> = if let Some(l) = self.irregular.get(word) {
+            Arc::from(*l)
+        } else if stem && word.len() > 2 && word.bytes().all(|b| b.is_ascii_lowercase()) {
+            Arc::from(self.stemmer.stem(word).as_ref())
+        } else {
+            Arc::from(word)
+        };
+        self.lemmas.insert(Box::from(word), lemma.clone());
+        lemma
+    }
+
+    /// Segments the normalized `text` (one sentence; `base` is its offset in the
+    /// normalized document) and appends raw tokens with document offsets.
+    pub(crate) fn segment(
+        &mut self,
+        text: &str,
+        base: usize,
+        emoticons: &[Range<usize>],
+        stem: bool,
+        out: &mut Vec<RawToken>,
+    ) {
+        let mut emo = emoticons.iter().peekable();
+        for (off, piece) in text.split_word_bound_indices() {
+            let start = base + off;
+            let end = start + piece.len();
+            // Emoticons (document offsets) become one token.
+            while emo.peek().is_some_and(|r| r.end <= start) {
+                emo.next();
+            }
+            if let Some(r) = emo.peek()
+                && r.start < end
+                && r.end > start
+            {
+                if r.start >= start {
+                    out.push(RawToken::new((*r).clone(), Arc::from(&text[r.start - base..r.end - base]), Pos::Sym, "en:emoticon"));
+                }
+                continue;
+            }
+            let first = match piece.chars().next() {
+                Some(c) => c,
+                None => continue,
+            };
+            if first.is_whitespace() {
+                continue;
+            }
+            if piece.chars().any(|c| c.is_alphabetic()) {
+                self.word(piece, start, stem, out);
+            } else if piece.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') && first.is_ascii_digit() {
+                out.push(RawToken::new(start..end, Arc::from(piece), Pos::Num, "en:num"));
+            } else if first.is_numeric() {
+                out.push(RawToken::new(start..end, Arc::from(piece), Pos::Num, "en:num"));
+            } else if is_emoji(first) {
+                out.push(RawToken::new(start..end, Arc::from(piece), Pos::Sym, "en:emoji"));
+            } else if first.is_ascii_punctuation() && !matches!(first, '$' | '%' | '+' | '<' | '=' | '>' | '^' | '|' | '~' | '`' | '#' | '&' | '*' | '@' | '\\') || matches!(first, '、' | '。' | '「' | '」' | '・') {
+                out.push(RawToken::new(start..end, Arc::from(piece), Pos::Punct, "en:punct"));
+            } else {
+                out.push(RawToken::new(start..end, Arc::from(piece), Pos::Sym, "en:sym"));
+            }
+        }
+    }
+
+    fn word(&mut self, word: &str, start: usize, stem: bool, out: &mut Vec<RawToken>) {
+        // Contractions: don't → do + n't; it's → it + 's; dont → do + nt.
+        if word.len() > 3 && word.ends_with("n't") {
+            let base_len = word.len() - 3;
+            self.plain_word(&word[..base_len], start, stem, out);
+            out.push(self.negator_token(start + base_len..start + word.len()));
+            return;
+        }
+        if stem && BARE_NT.contains(&word) {
+            let base_len = word.len() - 2;
+            self.plain_word(&word[..base_len], start, stem, out);
+            out.push(self.negator_token(start + base_len..start + word.len()));
+            return;
+        }
+        if let Some(pos) = word.rfind('\'')
+            && pos > 0
+            && matches!(&word[pos..], "'s" | "'re" | "'ve" | "'ll" | "'d" | "'m")
+        {
+            self.plain_word(&word[..pos], start, stem, out);
+            let suffix = &word[pos..];
+            let lemma = self.lemma(suffix, stem);
+            let p = if suffix == "'s" { Pos::Part } else { Pos::Aux };
+            out.push(RawToken::new(start + pos..start + word.len(), lemma, p, "en:clitic"));
+            return;
+        }
+        self.plain_word(word, start, stem, out);
+    }
+
+    fn negator_token(&mut self, span: Range<usize>) -> RawToken {
+        let mut t = RawToken::new(span, Arc::from("not"), Pos::Part, "en:neg");
+        t.negator = true;
+        t
+    }
+
+    fn plain_word(&mut self, word: &str, start: usize, stem: bool, out: &mut Vec<RawToken>) {
+        if word.is_empty() {
+            return;
+        }
+        let lemma = self.lemma(word, stem);
+        let (pos, tag) = if !stem {
+            (Pos::X, "other:word")
+        } else {
+            (english_pos(word), "en:word")
+        };
+        let mut t = RawToken::new(start..start + word.len(), lemma, pos, tag);
+        t.negator = stem && NEGATORS.contains(&word);
+        out.push(t);
+    }
+}
+
+fn english_pos(w: &str) -> Pos {
+    if PRONOUNS.contains(&w) {
+        Pos::Pron
+    } else if AUXILIARIES.contains(&w) {
+        Pos::Aux
+    } else if ADVERBS.contains(&w) {
+        Pos::Adv
+    } else if FUNCTION.contains(&w) || NEGATORS.contains(&w) {
+        Pos::Part
+    } else if w.bytes().all(|b| b.is_ascii_digit()) {
+        Pos::Num
+    } else if w.len() > 4 && w.ends_with("ly") {
+        Pos::Adv
+    } else if w.len() > 4 && (w.ends_with("ing") || w.ends_with("ed") || w.ends_with("ize") || w.ends_with("ise")) {
+        Pos::Verb
+    } else if w.len() > 4
+        && ["ous", "ful", "less", "able", "ible", "ive", "al", "ic", "ish", "est"].iter().any(|s| w.ends_with(s))
+    {
+        Pos::Adj
+    } else {
+        Pos::Noun
+    }
+}

@@ -1,0 +1,197 @@
+//! Language detection for Japanese, Korean and English (everything else is `other`).
+//!
+//! Script counts decide between the CJK languages and Latin text: kana and kanji
+//! vote for Japanese, hangul for Korean, Latin letters for English; a CJK character
+//! weighs as much as three Latin letters, so "iPhoneの画面が割れた" is Japanese and
+//! "앱 login이 안 돼요" Korean. Latin text is English unless function words or
+//! diacritics of other European languages dominate. Han-only text of eight or more
+//! characters without kana is treated as Chinese (`other`). Works on one word.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A language koe analyses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Japanese.
+    Ja,
+    /// Korean.
+    Ko,
+    /// English.
+    En,
+    /// Anything else (other scripts, other Latin languages, no letters at all).
+    #[default]
+    Other,
+}
+
+impl Lang {
+    /// ISO 639-1 code (`ja`, `ko`, `en`) or `other`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Ja => "ja",
+            Lang::Ko => "ko",
+            Lang::En => "en",
+            Lang::Other => "other",
+        }
+    }
+
+    /// All languages, in output order.
+    pub const ALL: [Lang; 4] = [Lang::Ja, Lang::Ko, Lang::En, Lang::Other];
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Lang {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "ja" | "jp" | "japanese" => Ok(Lang::Ja),
+            "ko" | "kr" | "korean" => Ok(Lang::Ko),
+            "en" | "english" => Ok(Lang::En),
+            "other" => Ok(Lang::Other),
+            other => Err(format!("unknown language '{other}' (expected ja, ko, en or other)")),
+        }
+    }
+}
+
+/// Script counts of a piece of text.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct ScriptCounts {
+    kana: u32,
+    han: u32,
+    hangul: u32,
+    latin: u32,
+    other_letters: u32,
+    latin_diacritics: u32,
+}
+
+impl ScriptCounts {
+    pub(crate) fn of(text: &str) -> Self {
+        let mut s = ScriptCounts::default();
+        for c in text.chars() {
+            s.add(c);
+        }
+        s
+    }
+
+    fn add(&mut self, c: char) {
+        let u = c as u32;
+        match u {
+            0x41..=0x5A | 0x61..=0x7A => self.latin += 1,
+            0..=0x7F => {}
+            0x3041..=0x309F | 0x30A0..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9D => self.kana += 1,
+            0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0x3005 => self.han += 1,
+            0xAC00..=0xD7A3 | 0x1100..=0x11FF | 0x3131..=0x318E => self.hangul += 1,
+            0xC0..=0x24F => {
+                self.latin += 1;
+                self.latin_diacritics += 1;
+            }
+            _ if c.is_alphabetic() => self.other_letters += 1,
+            _ => {}
+        }
+    }
+
+    fn has_letters(&self) -> bool {
+        self.kana + self.han + self.hangul + self.latin + self.other_letters > 0
+    }
+}
+
+const EN_WORDS: &[&str] = &[
+    "the", "and", "is", "it", "to", "of", "a", "i", "this", "that", "for", "was", "not", "my", "with",
+    "you", "but", "are", "have", "be", "they", "very", "on", "in", "so", "no", "can", "its", "it's",
+    "good", "great", "bad", "app", "service", "product", "would", "will", "did", "do", "don't", "just",
+    "me", "we", "our", "after", "again", "all", "what", "when", "there", "been", "had", "has", "too",
+];
+
+const NON_EN_WORDS: &[&str] = &[
+    "de", "la", "le", "les", "el", "los", "las", "und", "der", "die", "das", "est", "une", "des",
+    "que", "y", "con", "por", "para", "ist", "nicht", "mit", "ein", "eine", "pas", "très", "muy",
+    "il", "di", "che", "del", "och", "het", "een", "niet", "dan", "yang", "dan", "tidak", "sehr",
+    "es", "zu", "auf", "pero", "mais", "avec", "sur", "aber", "não", "uma", "com", "ok", "em",
+];
+
+fn latin_language(text: &str, counts: &ScriptCounts) -> Lang {
+    let mut en = 0u32;
+    let mut non = 0u32;
+    for w in text
+        .split(|c: char| !(c.is_alphabetic() || c == '\''))
+        .filter(|w| !w.is_empty())
+        .take(200)
+    {
+        let lw = w.to_lowercase();
+        if EN_WORDS.contains(&lw.as_str()) {
+            en += 1;
+        } else if NON_EN_WORDS.contains(&lw.as_str()) {
+            non += 1;
+        }
+    }
+    let diacritic_share = counts.latin_diacritics as f32 / counts.latin.max(1) as f32;
+    if non > en + 1 || (diacritic_share > 0.03 && en == 0 && counts.latin > 12) {
+        Lang::Other
+    } else {
+        Lang::En
+    }
+}
+
+/// Detects the language of `text`.
+pub fn detect(text: &str) -> Lang {
+    let c = ScriptCounts::of(text);
+    detect_counts(text, &c)
+}
+
+pub(crate) fn detect_counts(text: &str, c: &ScriptCounts) -> Lang {
+    if !c.has_letters() {
+        return Lang::Other;
+    }
+    let ja = if c.kana > 0 || c.hangul == 0 {
+        (c.kana + c.han) * 3
+    } else {
+        c.kana * 3
+    };
+    let ko = c.hangul * 3 + if c.hangul > 0 && c.kana == 0 { c.han } else { 0 };
+    let latin = c.latin;
+    let other = c.other_letters;
+    if ja >= ko && ja >= latin && ja >= other && ja > 0 {
+        if c.kana == 0 && c.han >= 8 {
+            return Lang::Other; // Chinese
+        }
+        Lang::Ja
+    } else if ko >= latin && ko >= other && ko > 0 {
+        Lang::Ko
+    } else if latin >= other && latin > 0 {
+        latin_language(text, c)
+    } else {
+        Lang::Other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basics() {
+        assert_eq!(detect("対応が遅い"), Lang::Ja);
+        assert_eq!(detect("最悪"), Lang::Ja);
+        assert_eq!(detect("배송이 너무 늦어요"), Lang::Ko);
+        assert_eq!(detect("ㅋㅋㅋ"), Lang::Ko);
+        assert_eq!(detect("Great app, terrible support."), Lang::En);
+        assert_eq!(detect("ok"), Lang::En);
+        assert_eq!(detect("12345 !!"), Lang::Other);
+        assert_eq!(detect("C'est très bien, mais le service est lent"), Lang::Other);
+        assert_eq!(detect("这个产品质量很好我很满意"), Lang::Other);
+    }
+
+    #[test]
+    fn mixed() {
+        assert_eq!(detect("iPhoneアプリのlogin画面が固まる"), Lang::Ja);
+        assert_eq!(detect("Netflix 구독 해지가 안 돼요"), Lang::Ko);
+        assert_eq!(detect("The ramen at 一蘭 was amazing, would go again"), Lang::En);
+    }
+}

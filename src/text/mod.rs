@@ -1,0 +1,455 @@
+//! The text core: normalization with an offset map, mojibake repair, language and
+//! sentence detection, and tokenization with lemma and part of speech for Japanese,
+//! Korean and English.
+//!
+//! ```no_run
+//! use koe::text::{TextProcessor, LangHint};
+//!
+//! let processor = TextProcessor::builder().build()?;     // loads dictionaries once
+//! let mut worker = processor.new_worker();                // one per thread
+//! let text = "対応が遅くて解約しました。";
+//! let analysis = worker.analyze(text, LangHint::Auto);
+//! for token in &analysis.tokens {
+//!     println!("{} {} {}", &text[token.span.clone()], token.lemma, token.pos);
+//! }
+//! # Ok::<(), koe::text::TextError>(())
+//! ```
+//!
+//! Invariants: every `span` is a byte range of the ORIGINAL text on char boundaries;
+//! analysis never fails on a text (segmenter errors degrade to the fallback
+//! segmenter); dictionaries load once per [`TextProcessor`].
+
+mod emoticon;
+mod english;
+#[cfg(feature = "ja")]
+mod japanese;
+#[cfg(feature = "ko")]
+mod korean;
+pub mod lang;
+pub mod mojibake;
+#[cfg(any(feature = "ja", feature = "ko"))]
+mod morph;
+pub mod normalize;
+mod segment;
+mod sentence;
+mod stopwords;
+pub mod token;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use thiserror::Error;
+
+pub use english::EnglishSegmenter;
+#[cfg(feature = "ja")]
+pub use japanese::JapaneseSegmenter;
+#[cfg(feature = "ko")]
+pub use korean::KoreanSegmenter;
+pub use lang::Lang;
+pub use mojibake::MojibakeStatus;
+pub use normalize::Normalized;
+pub use token::{Pos, Token};
+
+use segment::{RawToken, UserDictSource};
+use stopwords::Stopwords;
+
+/// Errors of the text core: only set-up can fail (dictionaries), never analysis.
+#[derive(Debug, Error)]
+pub enum TextError {
+    /// A system dictionary could not be loaded.
+    #[error("cannot load the {name} dictionary: {message}")]
+    Dictionary {
+        /// Dictionary name (ipadic, ko-dic).
+        name: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A user dictionary file is malformed or unreadable.
+    #[error("user dictionary {path}: {message}")]
+    UserDictionary {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong (lindera's message names the row).
+        message: String,
+    },
+    /// A user dictionary was given for a language this build does not analyse.
+    #[error("cannot use a user dictionary for '{0}': this build has no morphological analyser for it (enable the cargo feature)")]
+    UnsupportedLanguage(Lang),
+    /// Segmentation failed inside the analyser (reported, then the fallback is used).
+    #[error("segmentation failed: {0}")]
+    Segmentation(String),
+}
+
+/// How to choose the language of a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LangHint {
+    /// Detect per text and per sentence.
+    #[default]
+    Auto,
+    /// Treat everything as this language.
+    Fixed(Lang),
+}
+
+impl std::str::FromStr for LangHint {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.eq_ignore_ascii_case("auto") {
+            Ok(LangHint::Auto)
+        } else {
+            s.parse().map(LangHint::Fixed)
+        }
+    }
+}
+
+/// One sentence of an analysed text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sentence {
+    /// Byte range in the original text.
+    pub span: Range<usize>,
+    /// Byte range in the normalized text.
+    pub norm: Range<usize>,
+    /// Language of the sentence.
+    pub lang: Lang,
+    /// Indices of the sentence's tokens in [`TextAnalysis::tokens`].
+    pub tokens: Range<usize>,
+}
+
+/// Everything the text core knows about one text.
+#[derive(Debug, Clone, Default)]
+pub struct TextAnalysis {
+    /// Language of the text as a whole.
+    pub lang: Lang,
+    /// Mojibake status.
+    pub mojibake: MojibakeStatus,
+    /// What a repair undid (`utf-8 read as windows-1252`, ...), when repaired.
+    pub repair: Option<&'static str>,
+    /// The normalized text (after any repair) the tokens' `norm` ranges point into.
+    pub normalized: String,
+    /// Sentences in order.
+    pub sentences: Vec<Sentence>,
+    /// Tokens in order.
+    pub tokens: Vec<Token>,
+}
+
+impl TextAnalysis {
+    /// The token's normalized form.
+    pub fn norm<'a>(&'a self, token: &Token) -> &'a str {
+        self.normalized.get(token.norm.clone()).unwrap_or("")
+    }
+
+    /// The tokens of a sentence.
+    pub fn sentence_tokens(&self, sentence: &Sentence) -> &[Token] {
+        self.tokens.get(sentence.tokens.clone()).unwrap_or(&[])
+    }
+}
+
+/// Texts longer than this are analysed in chunks cut at line or sentence ends, so
+/// memory stays bounded and time linear for any input size.
+pub const CHUNK_BYTES: usize = 64 * 1024;
+
+/// Builder of a [`TextProcessor`].
+#[derive(Debug, Clone)]
+pub struct TextProcessorBuilder {
+    builtin_user_dicts: bool,
+    user_dicts: Vec<(Lang, PathBuf)>,
+}
+
+impl Default for TextProcessorBuilder {
+    fn default() -> Self {
+        TextProcessorBuilder { builtin_user_dicts: true, user_dicts: Vec::new() }
+    }
+}
+
+impl TextProcessorBuilder {
+    /// Whether to load koe's own user dictionaries (`dictionaries/user/`, on by default).
+    pub fn builtin_user_dicts(mut self, on: bool) -> Self {
+        self.builtin_user_dicts = on;
+        self
+    }
+
+    /// Adds a user dictionary (lindera user-dictionary CSV) for `lang` (ja or ko).
+    pub fn user_dict(mut self, lang: Lang, path: impl AsRef<Path>) -> Self {
+        self.user_dicts.push((lang, path.as_ref().to_path_buf()));
+        self
+    }
+
+    /// Loads the dictionaries. Expensive: do it once per process.
+    pub fn build(self) -> Result<TextProcessor, TextError> {
+        let mut ja_dicts: Vec<UserDictSource> = Vec::new();
+        let mut ko_dicts: Vec<UserDictSource> = Vec::new();
+        if self.builtin_user_dicts {
+            ja_dicts.push(UserDictSource { name: "dictionaries/user/ja.csv".into(), csv: BUILTIN_JA_USER.into() });
+            ko_dicts.push(UserDictSource { name: "dictionaries/user/ko.csv".into(), csv: BUILTIN_KO_USER.into() });
+        }
+        for (lang, path) in &self.user_dicts {
+            let supported = match lang {
+                Lang::Ja => cfg!(feature = "ja"),
+                Lang::Ko => cfg!(feature = "ko"),
+                _ => false,
+            };
+            if !supported {
+                return Err(TextError::UnsupportedLanguage(*lang));
+            }
+            let csv = std::fs::read_to_string(path)
+                .map_err(|e| TextError::UserDictionary { path: path.clone(), message: e.to_string() })?;
+            let source = UserDictSource { name: path.display().to_string(), csv };
+            if *lang == Lang::Ja { ja_dicts.push(source) } else { ko_dicts.push(source) }
+        }
+        let _ = (&ja_dicts, &ko_dicts);
+        Ok(TextProcessor {
+            inner: Arc::new(Inner {
+                #[cfg(feature = "ja")]
+                ja: JapaneseSegmenter::new(&ja_dicts)?,
+                #[cfg(feature = "ko")]
+                ko: KoreanSegmenter::new(&ko_dicts)?,
+                stopwords: Stopwords::builtin(),
+            }),
+        })
+    }
+}
+
+/// koe's user dictionary for Japanese (IPADIC format), embedded at build time.
+pub const BUILTIN_JA_USER: &str = include_str!("../../dictionaries/user/ja.csv");
+/// koe's user dictionary for Korean (ko-dic format), embedded at build time.
+pub const BUILTIN_KO_USER: &str = include_str!("../../dictionaries/user/ko.csv");
+
+struct Inner {
+    #[cfg(feature = "ja")]
+    ja: JapaneseSegmenter,
+    #[cfg(feature = "ko")]
+    ko: KoreanSegmenter,
+    stopwords: Stopwords,
+}
+
+/// The text core, loaded once and shared (cheap to clone).
+#[derive(Clone)]
+pub struct TextProcessor {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for TextProcessor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TextProcessor").finish_non_exhaustive()
+    }
+}
+
+impl TextProcessor {
+    /// A builder with the defaults (built-in user dictionaries on).
+    pub fn builder() -> TextProcessorBuilder {
+        TextProcessorBuilder::default()
+    }
+
+    /// A per-thread worker holding the segmenters' scratch space.
+    pub fn new_worker(&self) -> TextWorker {
+        TextWorker {
+            inner: self.inner.clone(),
+            #[cfg(feature = "ja")]
+            ja: self.inner.ja.new_worker(),
+            #[cfg(feature = "ko")]
+            ko: self.inner.ko.new_worker(),
+            en: EnglishSegmenter::new(),
+            raw: Vec::new(),
+            errors: 0,
+        }
+    }
+}
+
+/// Per-thread analysis state; create with [`TextProcessor::new_worker`].
+pub struct TextWorker {
+    inner: Arc<Inner>,
+    #[cfg(feature = "ja")]
+    ja: japanese::JapaneseWorker,
+    #[cfg(feature = "ko")]
+    ko: korean::KoreanWorker,
+    en: EnglishSegmenter,
+    raw: Vec<RawToken>,
+    errors: usize,
+}
+
+impl TextWorker {
+    /// Analyses one text: repair, normalize, detect language, split sentences, tokenize.
+    /// Long texts are processed in chunks and merged.
+    pub fn analyze(&mut self, text: &str, hint: LangHint) -> TextAnalysis {
+        if text.len() <= CHUNK_BYTES {
+            return self.analyze_chunk(text, 0, hint);
+        }
+        let mut merged = TextAnalysis::default();
+        let mut repaired = false;
+        let mut suspect = false;
+        self.analyze_chunked(text, hint, |part| {
+            let norm_shift = merged.normalized.len();
+            let tok_shift = merged.tokens.len();
+            if !merged.normalized.is_empty() {
+                merged.normalized.push('\n');
+            }
+            let norm_shift = norm_shift + usize::from(norm_shift > 0);
+            merged.normalized.push_str(&part.normalized);
+            for mut s in part.sentences {
+                s.norm = s.norm.start + norm_shift..s.norm.end + norm_shift;
+                s.tokens = s.tokens.start + tok_shift..s.tokens.end + tok_shift;
+                merged.sentences.push(s);
+            }
+            for mut t in part.tokens {
+                t.norm = t.norm.start + norm_shift..t.norm.end + norm_shift;
+                merged.tokens.push(t);
+            }
+            repaired |= part.mojibake == MojibakeStatus::Repaired;
+            suspect |= part.mojibake == MojibakeStatus::Suspect;
+            if merged.repair.is_none() {
+                merged.repair = part.repair;
+            }
+        });
+        merged.mojibake = if repaired {
+            MojibakeStatus::Repaired
+        } else if suspect {
+            MojibakeStatus::Suspect
+        } else {
+            MojibakeStatus::Clean
+        };
+        merged.lang = match hint {
+            LangHint::Fixed(l) => l,
+            LangHint::Auto => lang::detect(&merged.normalized),
+        };
+        merged
+    }
+
+    /// Analyses a text of any size chunk by chunk, calling `f` with each chunk's
+    /// analysis. Spans are relative to the whole `text`; `norm` ranges to the chunk's
+    /// own `normalized`. Memory stays bounded by [`CHUNK_BYTES`].
+    pub fn analyze_chunked(&mut self, text: &str, hint: LangHint, mut f: impl FnMut(TextAnalysis)) {
+        let mut start = 0;
+        while start < text.len() {
+            let end = chunk_end(text, start);
+            let part = self.analyze_chunk(&text[start..end], start, hint);
+            f(part);
+            start = end;
+        }
+    }
+
+    /// Number of segmenter errors seen so far (each fell back to the plain segmenter).
+    pub fn segmentation_errors(&self) -> usize {
+        self.errors
+    }
+
+    fn analyze_chunk(&mut self, text: &str, offset: usize, hint: LangHint) -> TextAnalysis {
+        #[cfg(feature = "ja")]
+        let check = {
+            let ja = &mut self.ja;
+            let mut scorer = |w: &str| ja.implausibility(w);
+            mojibake::check_with(text, Some(&mut scorer))
+        };
+        #[cfg(not(feature = "ja"))]
+        let check = mojibake::check(text);
+        let (normalized, repair_kind) = match &check.repair {
+            Some(r) => (normalize::normalize(&r.text, Some(&r.map)), Some(r.kind)),
+            None => (normalize::normalize(text, None), None),
+        };
+        let norm = &normalized.text;
+        let emoticons = emoticon::find(norm);
+        let text_lang = match hint {
+            LangHint::Fixed(l) => l,
+            LangHint::Auto => lang::detect(norm),
+        };
+        let mut sentences = Vec::new();
+        let mut tokens = Vec::new();
+        for range in sentence::split(norm, &emoticons) {
+            let slang = match hint {
+                LangHint::Fixed(l) => l,
+                LangHint::Auto => {
+                    let l = lang::detect(&norm[range.clone()]);
+                    if l == Lang::Other && text_lang != Lang::Other && !norm[range.clone()].chars().any(char::is_alphabetic) {
+                        text_lang
+                    } else {
+                        l
+                    }
+                }
+            };
+            let first_token = tokens.len();
+            self.raw.clear();
+            for (piece, is_emoticon) in segment::around_emoticons(range.clone(), &emoticons) {
+                if is_emoticon {
+                    self.raw.push(RawToken::new(piece.clone(), Arc::from(&norm[piece]), Pos::Sym, "emoticon"));
+                } else {
+                    self.segment_piece(norm, piece, slang);
+                }
+            }
+            let stop = &self.inner.stopwords;
+            for r in self.raw.drain(..) {
+                let span = normalized.to_original(r.norm.clone());
+                let surface_norm = &norm[r.norm.clone()];
+                tokens.push(Token {
+                    span: span.start + offset..span.end + offset,
+                    stop: !r.negator && stop.contains(slang, &r.lemma, surface_norm),
+                    norm: r.norm,
+                    lemma: r.lemma,
+                    pos: r.pos,
+                    tag: r.tag,
+                    negator: r.negator,
+                });
+            }
+            let span = normalized.to_original(range.clone());
+            sentences.push(Sentence {
+                span: span.start + offset..span.end + offset,
+                norm: range,
+                lang: slang,
+                tokens: first_token..tokens.len(),
+            });
+        }
+        TextAnalysis {
+            lang: text_lang,
+            mojibake: check.status,
+            repair: repair_kind,
+            normalized: normalized.text,
+            sentences,
+            tokens,
+        }
+    }
+
+    fn segment_piece(&mut self, norm: &str, piece: Range<usize>, lang: Lang) {
+        let text = &norm[piece.clone()];
+        let before = self.raw.len();
+        let result: Result<(), TextError> = match lang {
+            #[cfg(feature = "ja")]
+            Lang::Ja => self.ja.segment(text, piece.start, &mut self.raw),
+            #[cfg(feature = "ko")]
+            Lang::Ko => self.ko.segment(text, piece.start, &mut self.raw),
+            Lang::En => {
+                self.en.segment(text, piece.start, &[], true, &mut self.raw);
+                Ok(())
+            }
+            _ => {
+                self.en.segment(text, piece.start, &[], false, &mut self.raw);
+                Ok(())
+            }
+        };
+        if result.is_err() {
+            self.errors += 1;
+            self.raw.truncate(before);
+            self.en.segment(text, piece.start, &[], false, &mut self.raw);
+        }
+    }
+}
+
+/// End of the chunk starting at `start`: the last line break, sentence end or space
+/// before `start + CHUNK_BYTES`, else a char boundary.
+fn chunk_end(text: &str, start: usize) -> usize {
+    let limit = start + CHUNK_BYTES;
+    if limit >= text.len() {
+        return text.len();
+    }
+    let mut hard = limit;
+    while !text.is_char_boundary(hard) {
+        hard -= 1;
+    }
+    let window = &text[start..hard];
+    let min = window.len() / 2;
+    for pat in ["\n", "。", ". ", "! ", "? ", " "] {
+        if let Some(p) = window.rfind(pat)
+            && p >= min
+        {
+            return start + p + pat.len();
+        }
+    }
+    hard
+}

@@ -1,0 +1,170 @@
+//! Shared machinery of the dictionary-based segmenters (Japanese, Korean): loading a
+//! lindera dictionary with an optional user dictionary once, per-thread workers that
+//! reuse lindera's lattice, and a per-worker cache of word information keyed by
+//! dictionary word id, so dictionary details are parsed once per distinct word.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use lindera::dictionary::{Dictionary, DictionaryBuilder, WordId};
+use lindera::mode::Mode;
+use lindera::segmenter::Segmenter;
+use lindera::worker::SegmentWorker;
+
+use super::TextError;
+use super::segment::{RawToken, UserDictSource, classify_unknown};
+use super::token::Pos;
+
+/// What a segmenter needs to know about a dictionary word.
+#[derive(Debug, Clone)]
+pub(crate) struct WordInfo {
+    pub pos: Pos,
+    pub tag: &'static str,
+    /// Dictionary form, or `None` when it equals the surface.
+    pub lemma: Option<Arc<str>>,
+    /// Whether the details say this is a known (dictionary or user) word.
+    pub known: bool,
+}
+
+
+/// Loads `embedded://{name}` and builds a lindera segmenter with the user dictionaries.
+pub(crate) fn load_segmenter(
+    name: &str,
+    user_dicts: &[UserDictSource],
+) -> Result<Segmenter, TextError> {
+    let dictionary: Dictionary = lindera::dictionary::load_dictionary(&format!("embedded://{name}"))
+        .map_err(|e| TextError::Dictionary { name: name.to_string(), message: e.to_string() })?;
+    let user = if user_dicts.is_empty() {
+        None
+    } else {
+        // Validate each source on its own, so an error names the file.
+        for src in user_dicts {
+            DictionaryBuilder::new((*dictionary.metadata).clone())
+                .build_user_dict_from_reader(src.csv.as_bytes())
+                .map_err(|e| TextError::UserDictionary {
+                    path: PathBuf::from(&src.name),
+                    message: e.to_string(),
+                })?;
+        }
+        let mut merged = String::new();
+        for src in user_dicts {
+            merged.push_str(&src.csv);
+            if !merged.ends_with('\n') {
+                merged.push('\n');
+            }
+        }
+        Some(
+            DictionaryBuilder::new((*dictionary.metadata).clone())
+                .build_user_dict_from_reader(merged.as_bytes())
+                .map_err(|e| TextError::UserDictionary {
+                    path: PathBuf::from("<merged user dictionaries>"),
+                    message: e.to_string(),
+                })?,
+        )
+    };
+    Ok(Segmenter::new(Mode::Normal, dictionary, user))
+}
+
+fn cache_key(id: &WordId) -> u64 {
+    let kind: u64 = if id.is_unknown() {
+        2
+    } else if id.is_system() {
+        0
+    } else {
+        1
+    };
+    (kind << 32) | id.id() as u64
+}
+
+/// One thread's lindera worker plus its word-info cache.
+pub(crate) struct MorphWorker {
+    worker: SegmentWorker,
+    cache: HashMap<u64, WordInfo>,
+    describe: fn(&[&str]) -> WordInfo,
+}
+
+impl MorphWorker {
+    pub(crate) fn new(segmenter: &Segmenter, describe: fn(&[&str]) -> WordInfo) -> Self {
+        MorphWorker { worker: segmenter.new_worker(), cache: HashMap::new(), describe }
+    }
+
+    /// Segments `text` (normalized; `base` is its offset in the document) and calls
+    /// `emit` with (document range, word info, surface) for every token.
+    pub(crate) fn segment(
+        &mut self,
+        text: &str,
+        base: usize,
+        mut emit: impl FnMut(std::ops::Range<usize>, &WordInfo, &str),
+    ) -> Result<(), TextError> {
+        if self.cache.len() > 500_000 {
+            self.cache.clear();
+        }
+        let mut tokens = self
+            .worker
+            .segment(text)
+            .map_err(|e| TextError::Segmentation(e.to_string()))?;
+        for token in tokens.iter_mut() {
+            let key = cache_key(&token.word_id);
+            if !self.cache.contains_key(&key) {
+                let details: Vec<&str> = token.details();
+                let info = (self.describe)(&details);
+                self.cache.insert(key, info);
+            }
+            let Some(info) = self.cache.get(&key) else { continue };
+            let surface: &str = &token.surface;
+            let range = base + token.byte_start..base + token.byte_end;
+            if token.word_id.is_unknown() || !info.known {
+                if let Some(pos) = classify_unknown(surface) {
+                    let fixed = WordInfo { pos, tag: info.tag, lemma: None, known: false };
+                    emit(range, &fixed, surface);
+                    continue;
+                }
+            }
+            emit(range, info, surface);
+        }
+        Ok(())
+    }
+}
+
+impl MorphWorker {
+    /// Implausibility of `text` for the dictionary: the cost of lindera's best path
+    /// (word costs plus connection costs, as MeCab scores it), shifted to be
+    /// non-negative. Used to choose between mojibake readings.
+    pub(crate) fn implausibility(&mut self, text: &str) -> u32 {
+        let Ok(tokens) = self.worker.segment(text) else { return u32::MAX };
+        let mut total: i64 = 0;
+        let mut prev_right: u32 = 0; // BOS
+        for t in tokens.iter() {
+            let dict = t.dictionary;
+            let entry = if t.word_id.is_unknown() {
+                Some(dict.unknown_dictionary.word_entry(t.word_id.id()))
+            } else if t.word_id.is_system() {
+                dict.prefix_dictionary
+                    .find_surface_iter(&t.surface)
+                    .find(|e| e.word_id() == t.word_id)
+            } else {
+                None
+            };
+            let (cost, left, right) = match entry {
+                Some(e) => (e.word_cost() as i64, e.left_id(), e.right_id()),
+                None => (0, 0, 0),
+            };
+            total += cost + dict.connection_cost_matrix.cost(prev_right, left) as i64;
+            prev_right = right;
+        }
+        if let Some(t) = tokens.first() {
+            total += t.dictionary.connection_cost_matrix.cost(prev_right, 0) as i64;
+        }
+        (total + (1 << 30)).clamp(0, u32::MAX as i64) as u32
+    }
+}
+
+/// Converts a segmented token into a raw token; lemma defaults to the surface.
+pub(crate) fn raw(range: std::ops::Range<usize>, info: &WordInfo, surface: &str) -> RawToken {
+    let lemma = match &info.lemma {
+        Some(l) => l.clone(),
+        None => Arc::from(surface),
+    };
+    RawToken::new(range, lemma, info.pos, info.tag)
+}

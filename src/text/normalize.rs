@@ -1,0 +1,339 @@
+//! Normalization with a map back to the original text.
+//!
+//! The normalized text is what the segmenters see: NFKC (full-width ASCII → ASCII,
+//! half-width katakana → full-width), lower-cased letters, curly quotes folded,
+//! spaces collapsed, control and zero-width characters dropped, long repeats of one
+//! character collapsed (ｗｗｗｗ → ww, ㅋㅋㅋㅋ → ㅋㅋ, !!!!! → !!, ーーー → ー).
+//! Digits are never collapsed. Emoji pass through untouched.
+//!
+//! Every piece of normalized text remembers the byte range of the original text it
+//! came from, so any normalized range maps back to an original range on char
+//! boundaries ([`Normalized::to_original`]).
+
+use std::ops::Range;
+
+use unicode_normalization::UnicodeNormalization;
+
+use super::mojibake::RepairMap;
+
+/// A run of normalized bytes produced from one cluster of the original text.
+#[derive(Debug, Clone, Copy)]
+struct Unit {
+    norm: u32,
+    orig_start: u32,
+    orig_end: u32,
+}
+
+/// Normalized text plus its offset map to the original.
+#[derive(Debug, Clone, Default)]
+pub struct Normalized {
+    /// The normalized text.
+    pub text: String,
+    units: Vec<Unit>,
+}
+
+impl Normalized {
+    /// Maps a byte range of the normalized text to the byte range of the original text
+    /// it was produced from. The result is on char boundaries of the original.
+    pub fn to_original(&self, range: Range<usize>) -> Range<usize> {
+        if self.units.is_empty() {
+            return 0..0;
+        }
+        let first = self.unit_at(range.start);
+        let last = if range.end > range.start {
+            self.unit_at(range.end - 1)
+        } else {
+            first
+        };
+        let start = self.units[first].orig_start as usize;
+        let end = (self.units[last].orig_end as usize).max(start);
+        start..end
+    }
+
+    fn unit_at(&self, norm_offset: usize) -> usize {
+        let idx = self
+            .units
+            .partition_point(|u| (u.norm as usize) <= norm_offset);
+        idx.saturating_sub(1)
+    }
+
+    /// Byte offset in the original text where normalized offset `offset` begins.
+    pub fn original_offset(&self, offset: usize) -> usize {
+        if offset >= self.text.len() {
+            return self.units.last().map_or(0, |u| u.orig_end as usize);
+        }
+        self.units
+            .get(self.unit_at(offset))
+            .map_or(0, |u| u.orig_start as usize)
+    }
+}
+
+fn is_combining(c: char) -> bool {
+    matches!(c as u32,
+        0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F
+        | 0x3099 | 0x309A | 0xFF9E | 0xFF9F | 0xFE00..=0xFE0F | 0x1F3FB..=0x1F3FF | 0xE0100..=0xE01EF)
+}
+
+/// Characters removed outright: C0/C1 controls (except tab/newline), zero-width and
+/// bidi marks, soft hyphen, BOM.
+fn is_dropped(c: char) -> bool {
+    let u = c as u32;
+    (u < 0x20 && c != '\n' && c != '\t' && c != '\r')
+        || u == 0x7F
+        || (0x80..=0x9F).contains(&u)
+        || matches!(u, 0x00AD | 0x200B | 0x200C | 0x200E | 0x200F | 0x2060 | 0xFEFF | 0x202A..=0x202E | 0x2066..=0x2069)
+}
+
+/// Characters whose NFKC image we do not want: compatibility jamo (ㅋ, ㅠ) would turn
+/// into conjoining jamo, and the spacing voiced marks ゛゜ into a space + combining mark.
+fn keep_as_is(c: char) -> bool {
+    matches!(c as u32, 0x3131..=0x318E | 0x309B | 0x309C)
+}
+
+/// Fast check for characters that NFKC leaves alone and that need no case folding.
+fn is_plain(c: char) -> bool {
+    matches!(c as u32,
+        0x3041..=0x3096 | 0x309D..=0x309F | 0x30A1..=0x30FF | 0x4E00..=0x9FFF
+        | 0xAC00..=0xD7A3 | 0x3131..=0x318E | 0x3001..=0x3003 | 0x3005..=0x3007 | 0x300C..=0x300F)
+}
+
+fn is_prolonged(c: char) -> bool {
+    matches!(c, 'ー' | '〜' | '~' | '-' | '—' | '―')
+}
+
+fn fold_char(c: char, out: &mut String) {
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' | '\u{FF07}' => out.push('\''),
+        '\u{201C}' | '\u{201D}' | '\u{201F}' | '\u{2033}' => out.push('"'),
+        '\t' | '\u{00A0}' | '\u{1680}' | '\u{2000}'..='\u{200A}' | '\u{2028}' | '\u{205F}' | '\u{3000}' => out.push(' '),
+        '\u{2029}' => out.push('\n'),
+        c if c.is_uppercase() => out.extend(c.to_lowercase()),
+        c => out.push(c),
+    }
+}
+
+struct Builder<'m> {
+    out: Normalized,
+    map: Option<&'m RepairMap>,
+    last_char: Option<char>,
+    run: usize,
+    scratch: String,
+}
+
+impl Builder<'_> {
+    fn orig(&self, range: Range<usize>) -> (u32, u32) {
+        match self.map {
+            Some(map) => {
+                let r = map.to_original(range);
+                (r.start as u32, r.end as u32)
+            }
+            None => (range.start as u32, range.end as u32),
+        }
+    }
+
+    fn extend_last(&mut self, src: Range<usize>) {
+        let (_, end) = self.orig(src);
+        if let Some(last) = self.out.units.last_mut() {
+            last.orig_end = last.orig_end.max(end);
+        }
+    }
+
+    /// Emits the normalized form of one source cluster.
+    fn emit(&mut self, src: Range<usize>, normalized: &str) {
+        let mut chars = normalized.chars();
+        let single = match (chars.next(), chars.next()) {
+            (Some(c), None) => Some(c),
+            _ => None,
+        };
+        if let Some(c) = single {
+            // Whitespace collapse.
+            if c == ' ' {
+                if self.out.text.is_empty() || self.out.text.ends_with([' ', '\n']) {
+                    self.extend_last(src);
+                    return;
+                }
+            } else if c == '\n' && self.out.text.ends_with(' ') {
+                // Trailing space before a newline: turn it into the newline.
+                self.out.text.pop();
+                if let Some(last) = self.out.units.last_mut() {
+                    last.norm = self.out.text.len() as u32;
+                }
+                self.out.text.push('\n');
+                self.extend_last(src);
+                self.last_char = Some('\n');
+                self.run = 1;
+                return;
+            }
+            // Repeat collapse.
+            if self.last_char == Some(c) && !c.is_ascii_digit() && c != '\n' {
+                self.run += 1;
+                let limit = if is_prolonged(c) { 1 } else { 2 };
+                if self.run > limit {
+                    self.extend_last(src);
+                    return;
+                }
+            } else {
+                self.last_char = Some(c);
+                self.run = 1;
+            }
+        } else {
+            self.last_char = normalized.chars().last();
+            self.run = 1;
+        }
+        let (orig_start, orig_end) = self.orig(src);
+        self.out.units.push(Unit {
+            norm: self.out.text.len() as u32,
+            orig_start,
+            orig_end,
+        });
+        self.out.text.push_str(normalized);
+    }
+}
+
+/// Normalizes `src`. When `map` is given, `src` is a repaired text and the map leads
+/// from its byte ranges to the original text's.
+pub(crate) fn normalize(src: &str, map: Option<&RepairMap>) -> Normalized {
+    let mut b = Builder {
+        out: Normalized {
+            text: String::with_capacity(src.len()),
+            units: Vec::with_capacity(src.len() / 2 + 1),
+        },
+        map,
+        last_char: None,
+        run: 0,
+        scratch: String::new(),
+    };
+    let mut iter = src.char_indices().peekable();
+    let mut buf = [0u8; 4];
+    while let Some((i, c)) = iter.next() {
+        let mut end = i + c.len_utf8();
+        if c.is_ascii() {
+            if c == '\r' {
+                if matches!(iter.peek(), Some((_, '\n'))) {
+                    continue;
+                }
+                b.emit(i..end, "\n");
+            } else if is_dropped(c) {
+                continue;
+            } else if c == '\t' {
+                b.emit(i..end, " ");
+            } else {
+                let lc = c.to_ascii_lowercase();
+                b.emit(i..end, lc.encode_utf8(&mut buf));
+            }
+            continue;
+        }
+        if is_dropped(c) {
+            continue;
+        }
+        // Gather the cluster: base char + combining marks (+ ZWJ-joined emoji).
+        let mut has_marks = false;
+        while let Some(&(j, next)) = iter.peek() {
+            if is_combining(next) {
+                has_marks = true;
+                end = j + next.len_utf8();
+                iter.next();
+            } else if next == '\u{200D}' {
+                has_marks = true;
+                end = j + next.len_utf8();
+                iter.next();
+                if let Some(&(k, joined)) = iter.peek() {
+                    end = k + joined.len_utf8();
+                    iter.next();
+                }
+            } else {
+                break;
+            }
+        }
+        if !has_marks && (is_plain(c) || keep_as_is(c)) {
+            b.emit(i..end, c.encode_utf8(&mut buf));
+            continue;
+        }
+        let cluster = &src[i..end];
+        let mut scratch = std::mem::take(&mut b.scratch);
+        scratch.clear();
+        if keep_as_is(c) || is_emoji(c) {
+            scratch.push_str(cluster);
+        } else {
+            for n in cluster.nfkc() {
+                fold_char(n, &mut scratch);
+            }
+        }
+        if !scratch.is_empty() {
+            // NFKC can produce characters that we drop (e.g. U+FEFF never survives).
+            if scratch.chars().any(is_dropped) {
+                scratch.retain(|ch| !is_dropped(ch));
+            }
+            if !scratch.is_empty() {
+                b.emit(i..end, &scratch);
+            }
+        }
+        b.scratch = scratch;
+    }
+    // Trim a trailing space.
+    if b.out.text.ends_with(' ') {
+        b.out.text.pop();
+        if let Some(last) = b.out.units.last()
+            && last.norm as usize >= b.out.text.len()
+        {
+            b.out.units.pop();
+        }
+    }
+    b.out
+}
+
+/// Pictographic characters kept exactly as written.
+pub(crate) fn is_emoji(c: char) -> bool {
+    matches!(c as u32,
+        0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0x2190..=0x21FF
+        | 0x2300..=0x23FF | 0x25A0..=0x25FF | 0x3030 | 0x303D | 0x3297 | 0x3299 | 0x2122 | 0x2139)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(s: &str) -> String {
+        normalize(s, None).text
+    }
+
+    #[test]
+    fn width_and_case() {
+        assert_eq!(norm("ＡＢＣ１２３"), "abc123");
+        assert_eq!(norm("ｻｰﾋﾞｽ"), "サービス");
+        assert_eq!(norm("Great App"), "great app");
+    }
+
+    #[test]
+    fn repeats() {
+        assert_eq!(norm("ｗｗｗｗｗ"), "ww");
+        assert_eq!(norm("ㅋㅋㅋㅋㅋ"), "ㅋㅋ");
+        assert_eq!(norm("最高!!!!!"), "最高!!");
+        assert_eq!(norm("すごーーーい"), "すごーい");
+        assert_eq!(norm("10000円"), "10000円");
+    }
+
+    #[test]
+    fn spaces_and_controls() {
+        assert_eq!(norm("a\u{3000}\u{3000}b\u{200B}c\r\nd\u{0007}"), "a bc\nd");
+        assert_eq!(norm("  lead"), "lead");
+    }
+
+    #[test]
+    fn offsets_map_back() {
+        let src = "ＡＢ ｻｰﾋﾞｽ!!!!";
+        let n = normalize(src, None);
+        let pos = n.text.find("サービス").unwrap();
+        let r = n.to_original(pos..pos + "サービス".len());
+        assert_eq!(&src[r], "ｻｰﾋﾞｽ");
+        let bang = n.text.find("!!").unwrap();
+        let r = n.to_original(bang..n.text.len());
+        assert_eq!(&src[r], "!!!!");
+    }
+
+    #[test]
+    fn emoji_kept() {
+        assert_eq!(norm("👍🏻 good"), "👍🏻 good");
+        assert_eq!(norm("👨\u{200D}👩"), "👨\u{200D}👩");
+    }
+}

@@ -1,0 +1,174 @@
+//! Sentence segmentation of normalized text.
+//!
+//! Splits after 。 ! ? (and their full-width forms, already folded by NFKC), after
+//! `.` when it ends a sentence, after an ellipsis, and at line breaks. Never splits
+//! inside numbers (3.5), URLs and e-mail addresses, emoticons, or after common
+//! abbreviations (Mr., e.g., No. 5). Closing brackets and quotes stay with their sentence.
+
+use std::ops::Range;
+
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "prof", "st", "vs", "etc", "e.g", "i.e", "no", "jan", "feb", "mar",
+    "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "inc", "ltd", "co", "approx", "min",
+    "max", "p.m", "a.m", "u.s", "fig",
+];
+
+fn is_closer(c: char) -> bool {
+    matches!(c, '」' | '』' | ')' | ']' | '}' | '"' | '\'' | '】' | '〉' | '》' | '»' | '〕' | '）')
+}
+
+/// URL / e-mail / domain-like spans that must not be split.
+fn protected_spans(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    if !text.contains("://") && !text.contains("www.") && !text.contains('@') {
+        return out;
+    }
+    let mut start = 0;
+    for word in text.split_inclusive(|c: char| c.is_whitespace()) {
+        let w = word.trim_end();
+        if w.contains("://") || w.starts_with("www.") || (w.contains('@') && w.contains('.')) {
+            let a = start + w.find(|c: char| c.is_ascii_alphanumeric()).unwrap_or(0);
+            // URLs end at the first non-URL character (e.g. Japanese text glued after it).
+            let len = w[a - start..]
+                .find(|c: char| !(c.is_ascii_graphic()))
+                .unwrap_or(w.len() - (a - start));
+            let mut end = a + len;
+            // Trailing punctuation is not part of the URL.
+            while end > a && matches!(text.as_bytes()[end - 1], b'.' | b',' | b'!' | b'?' | b')') {
+                end -= 1;
+            }
+            out.push(a..end);
+        }
+        start += word.len();
+    }
+    out
+}
+
+/// Splits normalized `text` into trimmed, non-empty sentence ranges.
+pub(crate) fn split(text: &str, emoticons: &[Range<usize>]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let protected = protected_spans(text);
+    let inside = |pos: usize| {
+        emoticons.iter().any(|r| r.start <= pos && pos < r.end)
+            || protected.iter().any(|r| r.start <= pos && pos < r.end)
+    };
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    let mut iter = text.char_indices().peekable();
+    while let Some((i, c)) = iter.next() {
+        let mut cut = None;
+        match c {
+            '\n' => {
+                push(text, &mut out, start..i);
+                start = i + 1;
+                continue;
+            }
+            '。' | '!' | '?' | '…' | '‼' | '⁉' | '｡' if !inside(i) => {
+                cut = Some(i + c.len_utf8());
+            }
+            '.' if !inside(i) => {
+                let prev = text[..i].chars().next_back();
+                let next = text[i + 1..].chars().next();
+                let digit_around = prev.is_some_and(|p| p.is_ascii_digit()) && next.is_some_and(|n| n.is_ascii_digit());
+                let dots_follow = next == Some('.');
+                if digit_around {
+                    // 3.5, 1.2.3
+                } else if dots_follow {
+                    // part of an ellipsis; decided at its last dot
+                } else {
+                    let ellipsis = prev == Some('.');
+                    let word_start = text[..i]
+                        .rfind(|ch: char| !(ch.is_alphanumeric() || ch == '.'))
+                        .map_or(0, |p| p + text[p..].chars().next().map_or(1, |ch| ch.len_utf8()));
+                    let word = &text[word_start..i];
+                    let abbreviation = !ellipsis && ABBREVIATIONS.contains(&word.to_lowercase().as_str());
+                    let single_letter = !ellipsis && word.len() == 1 && word.bytes().all(|b| b.is_ascii_alphabetic());
+                    let ends = match next {
+                        None => true,
+                        Some(n) if n.is_whitespace() => !abbreviation && !single_letter,
+                        Some(n) if is_closer(n) => true,
+                        // Korean and Japanese often glue the next sentence on: "절정.이종원도"
+                        Some(n) => !n.is_ascii() && !abbreviation && (n.is_alphabetic() || ellipsis),
+                    };
+                    if ends {
+                        cut = Some(i + 1);
+                    }
+                }
+            }
+            _ => {}
+        }
+        if let Some(mut end) = cut {
+            // Absorb further terminators and closing brackets: "!?", "。」", "...)".
+            while let Some(&(j, n)) = iter.peek() {
+                if matches!(n, '!' | '?' | '。' | '.' | '…' | '｡' | '~' | 'ー') || is_closer(n) {
+                    if n == '.' && bytes.get(j + 1).is_some_and(|b| b.is_ascii_digit()) {
+                        break;
+                    }
+                    end = j + n.len_utf8();
+                    iter.next();
+                } else {
+                    break;
+                }
+            }
+            // A sentence that is only punctuation joins the previous one (e.g. "!!" alone).
+            push(text, &mut out, start..end);
+            start = end;
+        }
+    }
+    push(text, &mut out, start..text.len());
+    out
+}
+
+fn push(text: &str, out: &mut Vec<Range<usize>>, range: Range<usize>) {
+    let s = &text[range.clone()];
+    let trimmed_start = s.len() - s.trim_start().len();
+    let trimmed = s.trim();
+    if trimmed.is_empty() {
+        return;
+    }
+    let a = range.start + trimmed_start;
+    let b = a + trimmed.len();
+    // Glue punctuation-only fragments to the previous sentence.
+    if trimmed.chars().all(|c| !c.is_alphanumeric())
+        && let Some(last) = out.last_mut()
+        && text[last.end..a].trim().is_empty()
+    {
+        last.end = b;
+        return;
+    }
+    out.push(a..b);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sents(t: &str) -> Vec<&str> {
+        let emo = super::super::emoticon::find(t);
+        split(t, &emo).into_iter().map(|r| &t[r]).collect()
+    }
+
+    #[test]
+    fn japanese() {
+        assert_eq!(sents("対応が遅い。二度と買わない!"), vec!["対応が遅い。", "二度と買わない!"]);
+        assert_eq!(sents("「最高です。」と言われた。"), vec!["「最高です。」", "と言われた。"]);
+        assert_eq!(sents("楽しかった(^^)!また来ます"), vec!["楽しかった(^^)!", "また来ます"]);
+    }
+
+    #[test]
+    fn korean() {
+        assert_eq!(sents("배송이 늦어요. 환불해 주세요"), vec!["배송이 늦어요.", "환불해 주세요"]);
+        assert_eq!(sents("드라마의 절정.이종원도 좋았다"), vec!["드라마의 절정.", "이종원도 좋았다"]);
+        assert_eq!(sents("가슴..진실이"), vec!["가슴..", "진실이"]);
+    }
+
+    #[test]
+    fn english() {
+        assert_eq!(
+            sents("It costs 3.5 dollars. Mr. Smith agreed! See https://ex.com/a?b=1. Ok"),
+            vec!["It costs 3.5 dollars.", "Mr. Smith agreed!", "See https://ex.com/a?b=1.", "Ok"]
+        );
+        assert_eq!(sents("Great app :) but slow.\nline two"), vec!["Great app :) but slow.", "line two"]);
+        assert_eq!(sents("wait... what?!"), vec!["wait...", "what?!"]);
+    }
+}
