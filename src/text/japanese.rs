@@ -22,12 +22,16 @@ pub struct JapaneseSegmenter {
 impl JapaneseSegmenter {
     /// Loads IPADIC with the given user dictionaries.
     pub(crate) fn new(user_dicts: &[UserDictSource]) -> Result<Self, TextError> {
-        Ok(JapaneseSegmenter { segmenter: Arc::new(load_segmenter("ipadic", user_dicts)?) })
+        Ok(JapaneseSegmenter {
+            segmenter: Arc::new(load_segmenter("ipadic", user_dicts)?),
+        })
     }
 
     /// A per-thread worker.
     pub(crate) fn new_worker(&self) -> JapaneseWorker {
-        JapaneseWorker { inner: MorphWorker::new(&self.segmenter, describe) }
+        JapaneseWorker {
+            inner: MorphWorker::new(&self.segmenter, describe),
+        }
     }
 }
 
@@ -36,7 +40,9 @@ pub(crate) struct JapaneseWorker {
     inner: MorphWorker,
 }
 
-const NEGATOR_LEMMAS: &[&str] = &["ない", "ぬ", "ん", "ず", "無い", "ねぇ", "ねえ", "なし", "無し"];
+const NEGATOR_LEMMAS: &[&str] = &[
+    "ない", "ぬ", "ん", "ず", "無い", "ねぇ", "ねえ", "なし", "無し",
+];
 
 impl JapaneseWorker {
     /// How implausible `text` is as Japanese (lower is better).
@@ -44,7 +50,12 @@ impl JapaneseWorker {
         self.inner.implausibility(text)
     }
 
-    pub(crate) fn segment(&mut self, text: &str, base: usize, out: &mut Vec<RawToken>) -> Result<(), TextError> {
+    pub(crate) fn segment(
+        &mut self,
+        text: &str,
+        base: usize,
+        out: &mut Vec<RawToken>,
+    ) -> Result<(), TextError> {
         self.inner.segment(text, base, |range, info, surface| {
             let mut t = raw(range, info, surface);
             t.negator = matches!(t.pos, Pos::Aux | Pos::Adj) && NEGATOR_LEMMAS.contains(&&*t.lemma)
@@ -98,6 +109,15 @@ fn describe(d: &[&str]) -> WordInfo {
         tag.push_str("UNK");
     }
     let base = get(6);
-    let lemma = if base == "*" || base.is_empty() { None } else { Some(Arc::from(base)) };
-    WordInfo { pos, tag: intern_tag(&tag), lemma, known: d.len() > 6 && base != "*" }
+    let lemma = if base == "*" || base.is_empty() {
+        None
+    } else {
+        Some(Arc::from(base))
+    };
+    WordInfo {
+        pos,
+        tag: intern_tag(&tag),
+        lemma,
+        known: d.len() > 6 && base != "*",
+    }
 }

@@ -24,12 +24,16 @@ pub struct KoreanSegmenter {
 impl KoreanSegmenter {
     /// Loads ko-dic with the given user dictionaries.
     pub(crate) fn new(user_dicts: &[UserDictSource]) -> Result<Self, TextError> {
-        Ok(KoreanSegmenter { segmenter: Arc::new(load_segmenter("ko-dic", user_dicts)?) })
+        Ok(KoreanSegmenter {
+            segmenter: Arc::new(load_segmenter("ko-dic", user_dicts)?),
+        })
     }
 
     /// A per-thread worker.
     pub(crate) fn new_worker(&self) -> KoreanWorker {
-        KoreanWorker { inner: MorphWorker::new(&self.segmenter, describe) }
+        KoreanWorker {
+            inner: MorphWorker::new(&self.segmenter, describe),
+        }
     }
 }
 
@@ -39,7 +43,12 @@ pub(crate) struct KoreanWorker {
 }
 
 impl KoreanWorker {
-    pub(crate) fn segment(&mut self, text: &str, base: usize, out: &mut Vec<RawToken>) -> Result<(), TextError> {
+    pub(crate) fn segment(
+        &mut self,
+        text: &str,
+        base: usize,
+        out: &mut Vec<RawToken>,
+    ) -> Result<(), TextError> {
         let first = out.len();
         self.inner.segment(text, base, |range, info, surface| {
             let mut t = raw(range, info, surface);
@@ -57,7 +66,9 @@ impl KoreanWorker {
             let prev = &head[i - 1];
             let cur = &mut rest[0];
             let suffix = cur.tag.starts_with("XSV") || cur.tag.starts_with("XSA");
-            let stem_like = prev.tag.starts_with("NNG") || prev.tag.starts_with("XR") || prev.tag.starts_with("NNP");
+            let stem_like = prev.tag.starts_with("NNG")
+                || prev.tag.starts_with("XR")
+                || prev.tag.starts_with("NNP");
             if suffix && stem_like && prev.norm.end == cur.norm.start {
                 let noun = &text[prev.norm.start - base..prev.norm.end - base];
                 cur.lemma = Arc::from(format!("{noun}{}", cur.lemma).as_str());
@@ -90,7 +101,11 @@ fn describe(d: &[&str]) -> WordInfo {
         // The stem is the first morpheme of the analysis (느리/VA/*+어서/EC/*).
         let expression = get(7);
         let stem = if expression != "*" && !expression.is_empty() {
-            expression.split('+').next().and_then(|m| m.split('/').next()).filter(|s| !s.is_empty())
+            expression
+                .split('+')
+                .next()
+                .and_then(|m| m.split('/').next())
+                .filter(|s| !s.is_empty())
         } else {
             None
         };
@@ -98,10 +113,19 @@ fn describe(d: &[&str]) -> WordInfo {
             Some(s) => s.to_string(),
             None => get(3).to_string(), // reading; replaced by the surface below when '*'
         };
-        if stem == "*" || stem.is_empty() { None } else { Some(Arc::from(format!("{stem}다").as_str())) }
+        if stem == "*" || stem.is_empty() {
+            None
+        } else {
+            Some(Arc::from(format!("{stem}다").as_str()))
+        }
     } else {
         None
     };
     let known = tag != "*" && !tag.is_empty() && get(3) != "*";
-    WordInfo { pos, tag: intern_tag(if tag.is_empty() { "UNK" } else { tag }), lemma, known }
+    WordInfo {
+        pos,
+        tag: intern_tag(if tag.is_empty() { "UNK" } else { tag }),
+        lemma,
+        known,
+    }
 }

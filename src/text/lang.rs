@@ -12,7 +12,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// A language koe analyses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     /// Japanese.
@@ -55,7 +57,9 @@ impl std::str::FromStr for Lang {
             "ko" | "kr" | "korean" => Ok(Lang::Ko),
             "en" | "english" => Ok(Lang::En),
             "other" => Ok(Lang::Other),
-            other => Err(format!("unknown language '{other}' (expected ja, ko, en or other)")),
+            other => Err(format!(
+                "unknown language '{other}' (expected ja, ko, en or other)"
+            )),
         }
     }
 }
@@ -97,37 +101,158 @@ impl ScriptCounts {
         }
     }
 
+    /// More than one script family present (CJK, hangul, Latin, other), or Latin
+    /// text whose language words could differ per sentence.
+    pub(crate) fn is_mixed(&self) -> bool {
+        let families = [
+            self.kana + self.han,
+            self.hangul,
+            self.latin,
+            self.other_letters,
+        ];
+        families.iter().filter(|n| **n > 0).count() > 1 || self.latin_diacritics > 0
+    }
+
     fn has_letters(&self) -> bool {
         self.kana + self.han + self.hangul + self.latin + self.other_letters > 0
     }
 }
 
-const EN_WORDS: &[&str] = &[
-    "the", "and", "is", "it", "to", "of", "a", "i", "this", "that", "for", "was", "not", "my", "with",
-    "you", "but", "are", "have", "be", "they", "very", "on", "in", "so", "no", "can", "its", "it's",
-    "good", "great", "bad", "app", "service", "product", "would", "will", "did", "do", "don't", "just",
-    "me", "we", "our", "after", "again", "all", "what", "when", "there", "been", "had", "has", "too",
-];
+fn is_en_word(w: &str) -> bool {
+    matches!(
+        w,
+        "the"
+            | "and"
+            | "is"
+            | "it"
+            | "to"
+            | "of"
+            | "a"
+            | "i"
+            | "this"
+            | "that"
+            | "for"
+            | "was"
+            | "not"
+            | "my"
+            | "with"
+            | "you"
+            | "but"
+            | "are"
+            | "have"
+            | "be"
+            | "they"
+            | "very"
+            | "on"
+            | "in"
+            | "so"
+            | "no"
+            | "can"
+            | "its"
+            | "it's"
+            | "good"
+            | "great"
+            | "bad"
+            | "app"
+            | "service"
+            | "product"
+            | "would"
+            | "will"
+            | "did"
+            | "do"
+            | "don't"
+            | "just"
+            | "me"
+            | "we"
+            | "our"
+            | "after"
+            | "again"
+            | "all"
+            | "what"
+            | "when"
+            | "there"
+            | "been"
+            | "had"
+            | "has"
+            | "too"
+    )
+}
 
-const NON_EN_WORDS: &[&str] = &[
-    "de", "la", "le", "les", "el", "los", "las", "und", "der", "die", "das", "est", "une", "des",
-    "que", "y", "con", "por", "para", "ist", "nicht", "mit", "ein", "eine", "pas", "très", "muy",
-    "il", "di", "che", "del", "och", "het", "een", "niet", "dan", "yang", "dan", "tidak", "sehr",
-    "es", "zu", "auf", "pero", "mais", "avec", "sur", "aber", "não", "uma", "com", "ok", "em",
-];
+fn is_non_en_word(w: &str) -> bool {
+    matches!(
+        w,
+        "de" | "la"
+            | "le"
+            | "les"
+            | "el"
+            | "los"
+            | "las"
+            | "und"
+            | "der"
+            | "die"
+            | "das"
+            | "est"
+            | "une"
+            | "des"
+            | "que"
+            | "y"
+            | "con"
+            | "por"
+            | "para"
+            | "ist"
+            | "nicht"
+            | "mit"
+            | "ein"
+            | "eine"
+            | "pas"
+            | "très"
+            | "muy"
+            | "il"
+            | "di"
+            | "che"
+            | "del"
+            | "och"
+            | "het"
+            | "een"
+            | "niet"
+            | "dan"
+            | "yang"
+            | "tidak"
+            | "sehr"
+            | "es"
+            | "zu"
+            | "auf"
+            | "pero"
+            | "mais"
+            | "avec"
+            | "sur"
+            | "aber"
+            | "não"
+            | "uma"
+            | "com"
+            | "em"
+    )
+}
 
 fn latin_language(text: &str, counts: &ScriptCounts) -> Lang {
     let mut en = 0u32;
     let mut non = 0u32;
+    let mut lower = String::new();
     for w in text
         .split(|c: char| !(c.is_alphabetic() || c == '\''))
         .filter(|w| !w.is_empty())
         .take(200)
     {
-        let lw = w.to_lowercase();
-        if EN_WORDS.contains(&lw.as_str()) {
+        let w = if w.chars().any(char::is_uppercase) {
+            lower.clear();
+            lower.extend(w.chars().flat_map(char::to_lowercase));
+            lower.as_str()
+        } else {
+            w
+        };
+        if is_en_word(w) {
             en += 1;
-        } else if NON_EN_WORDS.contains(&lw.as_str()) {
+        } else if is_non_en_word(w) {
             non += 1;
         }
     }
@@ -154,7 +279,12 @@ pub(crate) fn detect_counts(text: &str, c: &ScriptCounts) -> Lang {
     } else {
         c.kana * 3
     };
-    let ko = c.hangul * 3 + if c.hangul > 0 && c.kana == 0 { c.han } else { 0 };
+    let ko = c.hangul * 3
+        + if c.hangul > 0 && c.kana == 0 {
+            c.han
+        } else {
+            0
+        };
     let latin = c.latin;
     let other = c.other_letters;
     if ja >= ko && ja >= latin && ja >= other && ja > 0 {
@@ -184,7 +314,10 @@ mod tests {
         assert_eq!(detect("Great app, terrible support."), Lang::En);
         assert_eq!(detect("ok"), Lang::En);
         assert_eq!(detect("12345 !!"), Lang::Other);
-        assert_eq!(detect("C'est très bien, mais le service est lent"), Lang::Other);
+        assert_eq!(
+            detect("C'est très bien, mais le service est lent"),
+            Lang::Other
+        );
         assert_eq!(detect("这个产品质量很好我很满意"), Lang::Other);
     }
 
@@ -192,6 +325,9 @@ mod tests {
     fn mixed() {
         assert_eq!(detect("iPhoneアプリのlogin画面が固まる"), Lang::Ja);
         assert_eq!(detect("Netflix 구독 해지가 안 돼요"), Lang::Ko);
-        assert_eq!(detect("The ramen at 一蘭 was amazing, would go again"), Lang::En);
+        assert_eq!(
+            detect("The ramen at 一蘭 was amazing, would go again"),
+            Lang::En
+        );
     }
 }

@@ -21,6 +21,7 @@
 
 mod emoticon;
 mod english;
+mod fxhash;
 #[cfg(feature = "ja")]
 mod japanese;
 #[cfg(feature = "ko")]
@@ -74,7 +75,9 @@ pub enum TextError {
         message: String,
     },
     /// A user dictionary was given for a language this build does not analyse.
-    #[error("cannot use a user dictionary for '{0}': this build has no morphological analyser for it (enable the cargo feature)")]
+    #[error(
+        "cannot use a user dictionary for '{0}': this build has no morphological analyser for it (enable the cargo feature)"
+    )]
     UnsupportedLanguage(Lang),
     /// Segmentation failed inside the analyser (reported, then the fallback is used).
     #[error("segmentation failed: {0}")]
@@ -157,7 +160,10 @@ pub struct TextProcessorBuilder {
 
 impl Default for TextProcessorBuilder {
     fn default() -> Self {
-        TextProcessorBuilder { builtin_user_dicts: true, user_dicts: Vec::new() }
+        TextProcessorBuilder {
+            builtin_user_dicts: true,
+            user_dicts: Vec::new(),
+        }
     }
 }
 
@@ -179,22 +185,34 @@ impl TextProcessorBuilder {
         let mut ja_dicts: Vec<UserDictSource> = Vec::new();
         let mut ko_dicts: Vec<UserDictSource> = Vec::new();
         if self.builtin_user_dicts {
-            ja_dicts.push(UserDictSource { name: "dictionaries/user/ja.csv".into(), csv: BUILTIN_JA_USER.into() });
-            ko_dicts.push(UserDictSource { name: "dictionaries/user/ko.csv".into(), csv: BUILTIN_KO_USER.into() });
+            ja_dicts.push(UserDictSource {
+                name: "dictionaries/user/ja.csv".into(),
+                csv: BUILTIN_JA_USER.into(),
+            });
+            ko_dicts.push(UserDictSource {
+                name: "dictionaries/user/ko.csv".into(),
+                csv: BUILTIN_KO_USER.into(),
+            });
         }
         for (lang, path) in &self.user_dicts {
-            let supported = match lang {
-                Lang::Ja => cfg!(feature = "ja"),
-                Lang::Ko => cfg!(feature = "ko"),
-                _ => false,
-            };
+            let supported = (*lang == Lang::Ja && cfg!(feature = "ja"))
+                || (*lang == Lang::Ko && cfg!(feature = "ko"));
             if !supported {
                 return Err(TextError::UnsupportedLanguage(*lang));
             }
-            let csv = std::fs::read_to_string(path)
-                .map_err(|e| TextError::UserDictionary { path: path.clone(), message: e.to_string() })?;
-            let source = UserDictSource { name: path.display().to_string(), csv };
-            if *lang == Lang::Ja { ja_dicts.push(source) } else { ko_dicts.push(source) }
+            let csv = std::fs::read_to_string(path).map_err(|e| TextError::UserDictionary {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+            let source = UserDictSource {
+                name: path.display().to_string(),
+                csv,
+            };
+            if *lang == Lang::Ja {
+                ja_dicts.push(source)
+            } else {
+                ko_dicts.push(source)
+            }
         }
         let _ = (&ja_dicts, &ko_dicts);
         Ok(TextProcessor {
@@ -347,18 +365,25 @@ impl TextWorker {
         };
         let norm = &normalized.text;
         let emoticons = emoticon::find(norm);
+        let counts = lang::ScriptCounts::of(norm);
         let text_lang = match hint {
             LangHint::Fixed(l) => l,
-            LangHint::Auto => lang::detect(norm),
+            LangHint::Auto => lang::detect_counts(norm, &counts),
         };
+        // Sentences need their own detection only when scripts are mixed.
+        let mixed = counts.is_mixed();
         let mut sentences = Vec::new();
         let mut tokens = Vec::new();
         for range in sentence::split(norm, &emoticons) {
             let slang = match hint {
                 LangHint::Fixed(l) => l,
+                LangHint::Auto if !mixed => text_lang,
                 LangHint::Auto => {
                     let l = lang::detect(&norm[range.clone()]);
-                    if l == Lang::Other && text_lang != Lang::Other && !norm[range.clone()].chars().any(char::is_alphabetic) {
+                    if l == Lang::Other
+                        && text_lang != Lang::Other
+                        && !norm[range.clone()].chars().any(char::is_alphabetic)
+                    {
                         text_lang
                     } else {
                         l
@@ -369,7 +394,12 @@ impl TextWorker {
             self.raw.clear();
             for (piece, is_emoticon) in segment::around_emoticons(range.clone(), &emoticons) {
                 if is_emoticon {
-                    self.raw.push(RawToken::new(piece.clone(), Arc::from(&norm[piece]), Pos::Sym, "emoticon"));
+                    self.raw.push(RawToken::new(
+                        piece.clone(),
+                        Arc::from(&norm[piece]),
+                        Pos::Sym,
+                        "emoticon",
+                    ));
                 } else {
                     self.segment_piece(norm, piece, slang);
                 }
@@ -407,6 +437,14 @@ impl TextWorker {
     }
 
     fn segment_piece(&mut self, norm: &str, piece: Range<usize>, lang: Lang) {
+        // Runs of another script go to that language's segmenter: "login" inside
+        // Japanese is stemmed as English, "新宿" inside English is analysed as Japanese.
+        for (part, part_lang) in script_runs(&norm[piece.clone()], piece.start, lang) {
+            self.segment_part(norm, part, part_lang);
+        }
+    }
+
+    fn segment_part(&mut self, norm: &str, piece: Range<usize>, lang: Lang) {
         let text = &norm[piece.clone()];
         let before = self.raw.len();
         let result: Result<(), TextError> = match lang {
@@ -419,16 +457,85 @@ impl TextWorker {
                 Ok(())
             }
             _ => {
-                self.en.segment(text, piece.start, &[], false, &mut self.raw);
+                self.en
+                    .segment(text, piece.start, &[], false, &mut self.raw);
                 Ok(())
             }
         };
         if result.is_err() {
             self.errors += 1;
             self.raw.truncate(before);
-            self.en.segment(text, piece.start, &[], false, &mut self.raw);
+            self.en
+                .segment(text, piece.start, &[], false, &mut self.raw);
         }
     }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Script {
+    Latin,
+    Kana,
+    Han,
+    Hangul,
+    Neutral,
+}
+
+fn script_of(c: char) -> Script {
+    match c as u32 {
+        0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F => Script::Latin,
+        0x3041..=0x309F | 0x30A0..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9D => Script::Kana,
+        0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0x3005 => Script::Han,
+        0xAC00..=0xD7A3 | 0x1100..=0x11FF | 0x3131..=0x318E => Script::Hangul,
+        _ => Script::Neutral,
+    }
+}
+
+/// Splits a sentence of language `lang` into runs to be segmented as one language
+/// each. Offsets are shifted by `base`. Latin words need two letters to leave a
+/// Japanese or Korean sentence (so "3G" or "A社" stay); digits, spaces and
+/// punctuation stay with the run they are in.
+fn script_runs(text: &str, base: usize, lang: Lang) -> Vec<(Range<usize>, Lang)> {
+    let run_lang = |script: Script| -> Lang {
+        match (script, lang) {
+            (Script::Neutral, l) => l,
+            (Script::Latin, Lang::Ja | Lang::Ko) => Lang::En,
+            (Script::Latin, l) => l,
+            (Script::Kana, _) => Lang::Ja,
+            (Script::Han, Lang::Ko) => Lang::Ko,
+            (Script::Han, Lang::Other) => Lang::Other,
+            (Script::Han, _) => Lang::Ja,
+            (Script::Hangul, _) => Lang::Ko,
+        }
+    };
+    let mut runs: Vec<(Range<usize>, Lang, usize)> = Vec::new(); // (range, lang, letters)
+    for (i, c) in text.char_indices() {
+        let script = script_of(c);
+        let l = run_lang(script);
+        let end = i + c.len_utf8();
+        match runs.last_mut() {
+            Some(last) if script == Script::Neutral || last.1 == l => {
+                last.0.end = end;
+                if script != Script::Neutral {
+                    last.2 += 1;
+                }
+            }
+            _ => runs.push((i..end, l, usize::from(script != Script::Neutral))),
+        }
+    }
+    // Short Latin runs inside CJK go back to the sentence language; merge neighbours.
+    let mut out: Vec<(Range<usize>, Lang)> = Vec::with_capacity(runs.len());
+    for (r, mut l, letters) in runs {
+        if l == Lang::En && lang != Lang::En && letters < 2 {
+            l = lang;
+        }
+        match out.last_mut() {
+            Some(last) if last.1 == l => last.0.end = r.end,
+            _ => out.push((r, l)),
+        }
+    }
+    out.into_iter()
+        .map(|(r, l)| (r.start + base..r.end + base, l))
+        .collect()
 }
 
 /// End of the chunk starting at `start`: the last line break, sentence end or space

@@ -114,46 +114,134 @@ fn encodes_in(c: char, enc: &'static Encoding) -> Option<Vec<u8>> {
     }
 }
 
+/// Bitsets of the everyday CJK sets, built once: JIS X 0208 level-1 kanji, other
+/// kanji encodable in Shift_JIS or EUC-KR, KS X 1001 hangul syllables.
+struct CommonSets {
+    kanji_level1: Vec<u64>,
+    kanji_known: Vec<u64>,
+    hangul_ks: Vec<u64>,
+}
+
+fn bit(set: &[u64], i: u32) -> bool {
+    set.get((i / 64) as usize)
+        .is_some_and(|w| w & (1 << (i % 64)) != 0)
+}
+
+fn common_sets() -> &'static CommonSets {
+    static SETS: std::sync::OnceLock<CommonSets> = std::sync::OnceLock::new();
+    SETS.get_or_init(|| {
+        let mut kanji_level1 = vec![0u64; (0x9FFF - 0x4E00 + 64) / 64];
+        let mut kanji_known = kanji_level1.clone();
+        for u in 0x4E00u32..=0x9FFF {
+            let Some(c) = char::from_u32(u) else { continue };
+            let i = u - 0x4E00;
+            match encodes_in(c, SHIFT_JIS) {
+                Some(b) if b.len() == 2 && (0x88..=0x98).contains(&b[0]) => {
+                    kanji_level1[(i / 64) as usize] |= 1 << (i % 64);
+                    kanji_known[(i / 64) as usize] |= 1 << (i % 64);
+                }
+                Some(_) => kanji_known[(i / 64) as usize] |= 1 << (i % 64),
+                None => {
+                    if encodes_in(c, EUC_KR).is_some_and(|b| b.len() == 2 && b[0] >= 0xA1) {
+                        kanji_known[(i / 64) as usize] |= 1 << (i % 64);
+                    }
+                }
+            }
+        }
+        let mut hangul_ks = vec![0u64; (0xD7A3 - 0xAC00 + 64) / 64];
+        for u in 0xAC00u32..=0xD7A3 {
+            let Some(c) = char::from_u32(u) else { continue };
+            if encodes_in(c, EUC_KR).is_some_and(|b| b.len() == 2 && b[0] >= 0xB0 && b[1] >= 0xA1) {
+                let i = u - 0xAC00;
+                hangul_ks[(i / 64) as usize] |= 1 << (i % 64);
+            }
+        }
+        CommonSets {
+            kanji_level1,
+            kanji_known,
+            hangul_ks,
+        }
+    })
+}
+
+fn is_rare_hangul(c: char) -> bool {
+    let u = c as u32;
+    (0xAC00..=0xD7A3).contains(&u) && !bit(&common_sets().hangul_ks, u - 0xAC00)
+}
+
 fn classify(c: char) -> Class {
     let u = c as u32;
     match u {
         0..=0x7F => Class::Neutral,
-        0x80..=0x9F | 0xE000..=0xF8FF | 0xFFFD | 0x3400..=0x4DBF | 0x20000..=0x2FFFF | 0xF0000.. => {
-            Class::Bad
+        0x80..=0x9F
+        | 0xE000..=0xF8FF
+        | 0xFFFD
+        | 0x3400..=0x4DBF
+        | 0x20000..=0x2FFFF
+        | 0xF0000.. => Class::Bad,
+        0x3041..=0x3096 | 0x30A1..=0x30FA | 0x30FC | 0x3001..=0x3002 | 0x3131..=0x318E => {
+            Class::Cjk
         }
-        0x3041..=0x3096 | 0x30A1..=0x30FA | 0x30FC | 0x3001..=0x3002 | 0x3131..=0x318E => Class::Cjk,
         0xFF61..=0xFF9F => Class::Odd,
-        0x4E00..=0x9FFF => match encodes_in(c, SHIFT_JIS) {
-            // JIS X 0208 level 1 (lead bytes 0x88..=0x98) is the everyday set.
-            Some(b) if b.len() == 2 && (0x88..=0x98).contains(&b[0]) => Class::Cjk,
-            Some(_) => Class::Odd,
-            None => match encodes_in(c, EUC_KR) {
-                Some(b) if b.len() == 2 && b[0] >= 0xA1 => Class::Odd,
-                _ => Class::Bad,
-            },
-        },
-        0xAC00..=0xD7A3 => match encodes_in(c, EUC_KR) {
-            Some(b) if b.len() == 2 && b[0] >= 0xB0 && b[1] >= 0xA1 => Class::Cjk,
-            _ => Class::Odd,
-        },
+        // JIS X 0208 level 1 (lead bytes 0x88..=0x98) is the everyday set.
+        0x4E00..=0x9FFF => {
+            let sets = common_sets();
+            if bit(&sets.kanji_level1, u - 0x4E00) {
+                Class::Cjk
+            } else if bit(&sets.kanji_known, u - 0x4E00) {
+                Class::Odd
+            } else {
+                Class::Bad
+            }
+        }
+        0xAC00..=0xD7A3 => {
+            if is_rare_hangul(c) {
+                Class::Odd
+            } else {
+                Class::Cjk
+            }
+        }
         _ => Class::Neutral,
     }
 }
 
-/// Cheap scan: could this text be mojibake at all?
+/// Cheap scan: could this text be mojibake at all? Latin-1 / Windows-1252 letters,
+/// C1 controls, private use, CJK extension A, half-width katakana, U+FFFD, swap
+/// artifacts in katakana words, or hanja mixed into hangul (Shift_JIS read as EUC-KR).
 fn may_be_damaged(text: &str) -> bool {
-    text.chars().any(|c| {
+    let mut hangul = false;
+    let mut han = false;
+    let mut rare_hangul = 0;
+    let mut prev = None;
+    for c in text.chars() {
         let u = c as u32;
-        (0x80..=0xFF).contains(&u)
+        if (0x80..=0xFF).contains(&u)
             || matches!(u, 0x152 | 0x153 | 0x160 | 0x161 | 0x178 | 0x17D | 0x17E | 0x192 | 0x2C6 | 0x2DC
                 | 0x2013 | 0x2014 | 0x2018..=0x201E | 0x2020..=0x2022 | 0x2026 | 0x2030 | 0x2039 | 0x203A | 0x20AC | 0x2122)
             || (0xE000..=0xF8FF).contains(&u)
             || (0x3400..=0x4DBF).contains(&u)
             || (0xFF61..=0xFF9F).contains(&u)
             || u == 0xFFFD
-            || (0x4E00..=0x9FFF).contains(&u)
-            || (0xAC00..=0xD7A3).contains(&u)
-    })
+            || katakana_artifact(prev, c)
+        {
+            return true;
+        }
+        if (0xAC00..=0xD7A3).contains(&u) {
+            hangul = true;
+            if is_rare_hangul(c) {
+                rare_hangul += 1;
+                if rare_hangul >= 2 {
+                    return true;
+                }
+            }
+        }
+        han |= (0x4E00..=0x9FFF).contains(&u);
+        if hangul && han {
+            return true;
+        }
+        prev = Some(c);
+    }
+    false
 }
 
 #[derive(Default, Debug, Clone, Copy)]
@@ -245,11 +333,14 @@ fn cp1252_byte(c: char) -> Option<u8> {
     })
 }
 
+/// Per char of a re-read text: (byte start in it, original start, original end).
+type CharMap = Vec<(u32, u32, u32)>;
+
 /// Bytes of `text` re-encoded by `encode_char`, with the original char range of each byte run.
 fn reencode(
     text: &str,
     mut encode_char: impl FnMut(char, &mut Vec<u8>) -> bool,
-) -> Option<(Vec<u8>, Vec<(u32, u32, u32)>)> {
+) -> Option<(Vec<u8>, CharMap)> {
     let mut bytes = Vec::with_capacity(text.len());
     let mut origin = Vec::with_capacity(text.len());
     for (i, c) in text.char_indices() {
@@ -269,7 +360,7 @@ fn decode_mapped(
     enc: &'static Encoding,
     offset: u32,
     lossy: bool,
-) -> Option<(String, Vec<(u32, u32, u32)>)> {
+) -> Option<(String, CharMap)> {
     let decoded = match enc.decode_without_bom_handling_and_without_replacement(bytes) {
         Some(d) => d.into_owned(),
         // Text that already lost bytes (U+FFFD) can only be repaired lossily.
@@ -278,7 +369,11 @@ fn decode_mapped(
     };
     let mut entries = Vec::with_capacity(decoded.len() / 2);
     let mut byte_pos = 0usize;
-    let find = |b: usize| origin.partition_point(|o| (o.0 as usize) <= b).saturating_sub(1);
+    let find = |b: usize| {
+        origin
+            .partition_point(|o| (o.0 as usize) <= b)
+            .saturating_sub(1)
+    };
     for (i, c) in decoded.char_indices() {
         let len = if enc == UTF_8 {
             c.len_utf8()
@@ -322,7 +417,12 @@ fn whole_text_candidates(text: &str, lossy: bool, out: &mut Vec<Candidate>) {
         ] {
             if let Some((t, e)) = decode_mapped(&bytes, &origin, enc, 0, lossy) {
                 let score = score(&t);
-                out.push(Candidate { text: t, entries: e, kind, score });
+                out.push(Candidate {
+                    text: t,
+                    entries: e,
+                    kind,
+                    score,
+                });
             }
         }
     }
@@ -355,7 +455,12 @@ fn whole_text_candidates(text: &str, lossy: bool, out: &mut Vec<Candidate>) {
             && let Some((t, e)) = decode_mapped(&bytes, &origin, right, 0, lossy)
         {
             let score = score(&t);
-            out.push(Candidate { text: t, entries: e, kind, score });
+            out.push(Candidate {
+                text: t,
+                entries: e,
+                kind,
+                score,
+            });
         }
     }
 }
@@ -384,7 +489,9 @@ fn unswap_variants(c: char) -> Vec<char> {
     if bytes.len() < 2 {
         return out;
     }
-    let positions: Vec<usize> = (1..bytes.len()).filter(|&i| back(bytes[i]).is_some()).collect();
+    let positions: Vec<usize> = (1..bytes.len())
+        .filter(|&i| back(bytes[i]).is_some())
+        .collect();
     for mask in 1u32..(1 << positions.len()) {
         let mut nb = [0u8; 4];
         nb[..bytes.len()].copy_from_slice(bytes);
@@ -395,7 +502,9 @@ fn unswap_variants(c: char) -> Vec<char> {
                 nb[p] = x;
             }
         }
-        if let Some(n) = std::str::from_utf8(&nb[..bytes.len()]).ok().and_then(|s| s.chars().next())
+        if let Some(n) = std::str::from_utf8(&nb[..bytes.len()])
+            .ok()
+            .and_then(|s| s.chars().next())
             && classify(n) != Class::Bad
         {
             out.push(n);
@@ -428,7 +537,9 @@ fn unswap_8859_15(text: &str, mut plausibility: Option<Plausibility<'_>>) -> Opt
     let mut prev = None;
     let mut fixable = 0;
     for &(_, c) in &chars {
-        if (classify(c) == Class::Bad && !unswap_variants(c).is_empty()) || katakana_artifact(prev, c) {
+        if (classify(c) == Class::Bad && !unswap_variants(c).is_empty())
+            || katakana_artifact(prev, c)
+        {
             fixable += 1;
         }
         prev = Some(c);
@@ -438,12 +549,21 @@ fn unswap_8859_15(text: &str, mut plausibility: Option<Plausibility<'_>>) -> Opt
     }
     let best_variant = |c: char| -> Option<char> {
         let v = unswap_variants(c);
-        v.iter().copied().find(|n| classify(*n) == Class::Cjk).or_else(|| v.first().copied())
+        v.iter()
+            .copied()
+            .find(|n| classify(*n) == Class::Cjk)
+            .or_else(|| v.first().copied())
     };
     // First guess for the right-hand context: damaged characters get their best reading.
     let mut guess: Vec<char> = chars
         .iter()
-        .map(|&(_, r)| if classify(r) == Class::Bad { best_variant(r).unwrap_or(r) } else { r })
+        .map(|&(_, r)| {
+            if classify(r) == Class::Bad {
+                best_variant(r).unwrap_or(r)
+            } else {
+                r
+            }
+        })
         .collect();
     let mut window = String::new();
     // Two passes: the second sees the first pass's decisions on its right.
@@ -475,7 +595,8 @@ fn unswap_8859_15(text: &str, mut plausibility: Option<Plausibility<'_>>) -> Opt
                     }
                 }
                 best.1
-            } else if oc == Class::Bad || (oc == Class::Odd && classify(variants[0]) == Class::Cjk) {
+            } else if oc == Class::Bad || (oc == Class::Odd && classify(variants[0]) == Class::Cjk)
+            {
                 best_variant(c).unwrap_or(c)
             } else {
                 c
@@ -527,7 +648,7 @@ fn run_candidate(text: &str) -> Option<Candidate> {
             // Trim trailing ASCII (keeps words after the damaged part untouched).
             let trimmed_len = run.trim_end_matches(|ch: char| ch.is_ascii()).len();
             let run = &run[..trimmed_len];
-            let mut best: Option<(String, Vec<(u32, u32, u32)>, &'static str, Score)> = None;
+            let mut best: Option<(String, CharMap, &'static str, Score)> = None;
             if let Some((bytes, origin)) = reencode(run, |ch, b| match cp1252_byte(ch) {
                 Some(x) => {
                     b.push(x);
@@ -544,9 +665,15 @@ fn run_candidate(text: &str) -> Option<Candidate> {
                     if enc != UTF_8 && (!high_share || high < 3) {
                         continue;
                     }
-                    if let Some((t, e)) = decode_mapped(&bytes, &origin, enc, out.len() as u32, false) {
+                    if let Some((t, e)) =
+                        decode_mapped(&bytes, &origin, enc, out.len() as u32, false)
+                    {
                         let s = score(&t);
-                        if s.bad == 0 && s.cjk >= 1 && s.cjk > s.odd && best.as_ref().is_none_or(|b| s.badness() < b.3.badness()) {
+                        if s.bad == 0
+                            && s.cjk >= 1
+                            && s.cjk > s.odd
+                            && best.as_ref().is_none_or(|b| s.badness() < b.3.badness())
+                        {
                             best = Some((t, e, k, s));
                         }
                     }
@@ -574,7 +701,12 @@ fn run_candidate(text: &str) -> Option<Candidate> {
         return None;
     }
     let score = score(&out);
-    Some(Candidate { text: out, entries, kind, score })
+    Some(Candidate {
+        text: out,
+        entries,
+        kind,
+        score,
+    })
 }
 
 /// Checks `text` for mojibake and repairs it when one reading is clearly right.
@@ -585,7 +717,10 @@ pub fn check(text: &str) -> MojibakeCheck {
 /// Like [`check`], with a plausibility scorer for readings that character classes
 /// alone cannot tell apart.
 pub fn check_with(text: &str, plausibility: Option<Plausibility<'_>>) -> MojibakeCheck {
-    let clean = MojibakeCheck { status: MojibakeStatus::Clean, repair: None };
+    let clean = MojibakeCheck {
+        status: MojibakeStatus::Clean,
+        repair: None,
+    };
     if text.is_ascii() || !may_be_damaged(text) {
         return clean;
     }
@@ -619,7 +754,9 @@ pub fn check_with(text: &str, plausibility: Option<Plausibility<'_>>) -> Mojibak
             status: MojibakeStatus::Repaired,
             repair: Some(Repair {
                 text: best.text,
-                map: RepairMap { entries: best.entries },
+                map: RepairMap {
+                    entries: best.entries,
+                },
                 kind: best.kind,
             }),
         };
@@ -630,7 +767,11 @@ pub fn check_with(text: &str, plausibility: Option<Plausibility<'_>>) -> Mojibak
         || original.latin_pairs >= 3
         || (original.odd * 5 > total && original.odd >= 3);
     MojibakeCheck {
-        status: if suspicious { MojibakeStatus::Suspect } else { MojibakeStatus::Clean },
+        status: if suspicious {
+            MojibakeStatus::Suspect
+        } else {
+            MojibakeStatus::Clean
+        },
         repair: None,
     }
 }
@@ -652,7 +793,10 @@ mod tests {
 
     #[test]
     fn utf8_read_as_cp1252() {
-        assert_eq!(repaired("ã‚µãƒ¼ãƒ“ã‚¹"), (MojibakeStatus::Repaired, "サービス".into()));
+        assert_eq!(
+            repaired("ã‚µãƒ¼ãƒ“ã‚¹"),
+            (MojibakeStatus::Repaired, "サービス".into())
+        );
         let bad = as_cp1252("返金してください。対応が遅い");
         assert_eq!(repaired(&bad).1, "返金してください。対応が遅い");
     }
@@ -674,10 +818,16 @@ mod tests {
         assert_eq!(t, "顧客サヌビスは不満ず感じた。体験が悪い");
         // With one, the ambiguous ones are decided in context.
         let mut scorer = |w: &str| -> u32 {
-            ["サヌ", "満ず"].iter().map(|bad| w.matches(bad).count() as u32).sum()
+            ["サヌ", "満ず"]
+                .iter()
+                .map(|bad| w.matches(bad).count() as u32)
+                .sum()
         };
         let c = check_with("顧客サヌビスは䞍満ず感じた。䜓隓が悪い", Some(&mut scorer));
-        assert_eq!(c.repair.unwrap().text, "顧客サービスは不満と感じた。体験が悪い");
+        assert_eq!(
+            c.repair.unwrap().text,
+            "顧客サービスは不満と感じた。体験が悪い"
+        );
         // A single private-use character alone is not enough evidence.
         assert_eq!(check("まずは\u{E63E}").status, MojibakeStatus::Suspect);
     }
@@ -687,7 +837,10 @@ mod tests {
         let (sjis, _, _) = SHIFT_JIS.encode("配送が遅くて困りました");
         let (as_kr, _, _) = EUC_KR.decode(&sjis);
         let (st, t) = repaired(&as_kr);
-        assert_eq!((st, t.as_str()), (MojibakeStatus::Repaired, "配送が遅くて困りました"));
+        assert_eq!(
+            (st, t.as_str()),
+            (MojibakeStatus::Repaired, "配送が遅くて困りました")
+        );
         // UTF-8 read as Shift_JIS loses the odd trailing byte: a lossy repair.
         let (as_sjis, _, _) = SHIFT_JIS.decode("サービスが最悪です".as_bytes());
         let (st, t) = repaired(&as_sjis);
@@ -700,7 +853,14 @@ mod tests {
 
     #[test]
     fn clean_text_untouched() {
-        for s in ["café crème brûlée", "対応が早くて助かりました", "배송이 빨라요 👍", "Señor Müller", "naïve résumé", "ｶﾀｶﾅ"] {
+        for s in [
+            "café crème brûlée",
+            "対応が早くて助かりました",
+            "배송이 빨라요 👍",
+            "Señor Müller",
+            "naïve résumé",
+            "ｶﾀｶﾅ",
+        ] {
             assert_eq!(check(s).status, MojibakeStatus::Clean, "{s}");
         }
     }

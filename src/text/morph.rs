@@ -3,7 +3,7 @@
 //! reuse lindera's lattice, and a per-worker cache of word information keyed by
 //! dictionary word id, so dictionary details are parsed once per distinct word.
 
-use std::collections::HashMap;
+use super::fxhash::FxHashMap as HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -27,14 +27,18 @@ pub(crate) struct WordInfo {
     pub known: bool,
 }
 
-
 /// Loads `embedded://{name}` and builds a lindera segmenter with the user dictionaries.
 pub(crate) fn load_segmenter(
     name: &str,
     user_dicts: &[UserDictSource],
 ) -> Result<Segmenter, TextError> {
-    let dictionary: Dictionary = lindera::dictionary::load_dictionary(&format!("embedded://{name}"))
-        .map_err(|e| TextError::Dictionary { name: name.to_string(), message: e.to_string() })?;
+    let dictionary: Dictionary =
+        lindera::dictionary::load_dictionary(&format!("embedded://{name}")).map_err(|e| {
+            TextError::Dictionary {
+                name: name.to_string(),
+                message: e.to_string(),
+            }
+        })?;
     let user = if user_dicts.is_empty() {
         None
     } else {
@@ -86,7 +90,11 @@ pub(crate) struct MorphWorker {
 
 impl MorphWorker {
     pub(crate) fn new(segmenter: &Segmenter, describe: fn(&[&str]) -> WordInfo) -> Self {
-        MorphWorker { worker: segmenter.new_worker(), cache: HashMap::new(), describe }
+        MorphWorker {
+            worker: segmenter.new_worker(),
+            cache: HashMap::default(),
+            describe,
+        }
     }
 
     /// Segments `text` (normalized; `base` is its offset in the document) and calls
@@ -111,12 +119,19 @@ impl MorphWorker {
                 let info = (self.describe)(&details);
                 self.cache.insert(key, info);
             }
-            let Some(info) = self.cache.get(&key) else { continue };
+            let Some(info) = self.cache.get(&key) else {
+                continue;
+            };
             let surface: &str = &token.surface;
             let range = base + token.byte_start..base + token.byte_end;
             if token.word_id.is_unknown() || !info.known {
                 if let Some(pos) = classify_unknown(surface) {
-                    let fixed = WordInfo { pos, tag: info.tag, lemma: None, known: false };
+                    let fixed = WordInfo {
+                        pos,
+                        tag: info.tag,
+                        lemma: None,
+                        known: false,
+                    };
                     emit(range, &fixed, surface);
                     continue;
                 }
@@ -132,7 +147,9 @@ impl MorphWorker {
     /// (word costs plus connection costs, as MeCab scores it), shifted to be
     /// non-negative. Used to choose between mojibake readings.
     pub(crate) fn implausibility(&mut self, text: &str) -> u32 {
-        let Ok(tokens) = self.worker.segment(text) else { return u32::MAX };
+        let Ok(tokens) = self.worker.segment(text) else {
+            return u32::MAX;
+        };
         let mut total: i64 = 0;
         let mut prev_right: u32 = 0; // BOS
         for t in tokens.iter() {

@@ -16,12 +16,14 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::mojibake::RepairMap;
 
-/// A run of normalized bytes produced from one cluster of the original text.
+/// A run of normalized bytes produced from one cluster of the original text, or
+/// (`linear`) a run of characters copied unchanged, mapped byte for byte.
 #[derive(Debug, Clone, Copy)]
 struct Unit {
     norm: u32,
     orig_start: u32,
     orig_end: u32,
+    linear: bool,
 }
 
 /// Normalized text plus its offset map to the original.
@@ -39,15 +41,24 @@ impl Normalized {
         if self.units.is_empty() {
             return 0..0;
         }
-        let first = self.unit_at(range.start);
-        let last = if range.end > range.start {
+        let first = &self.units[self.unit_at(range.start)];
+        let last = &self.units[if range.end > range.start {
             self.unit_at(range.end - 1)
         } else {
-            first
+            self.unit_at(range.start)
+        }];
+        let start = if first.linear {
+            first.orig_start as usize + range.start.saturating_sub(first.norm as usize)
+        } else {
+            first.orig_start as usize
         };
-        let start = self.units[first].orig_start as usize;
-        let end = (self.units[last].orig_end as usize).max(start);
-        start..end
+        let end = if last.linear {
+            (last.orig_start as usize + range.end.saturating_sub(last.norm as usize))
+                .min(last.orig_end as usize)
+        } else {
+            last.orig_end as usize
+        };
+        start..end.max(start)
     }
 
     fn unit_at(&self, norm_offset: usize) -> usize {
@@ -62,9 +73,13 @@ impl Normalized {
         if offset >= self.text.len() {
             return self.units.last().map_or(0, |u| u.orig_end as usize);
         }
-        self.units
-            .get(self.unit_at(offset))
-            .map_or(0, |u| u.orig_start as usize)
+        self.units.get(self.unit_at(offset)).map_or(0, |u| {
+            if u.linear {
+                u.orig_start as usize + offset.saturating_sub(u.norm as usize)
+            } else {
+                u.orig_start as usize
+            }
+        })
     }
 }
 
@@ -105,7 +120,13 @@ fn fold_char(c: char, out: &mut String) {
     match c {
         '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{2032}' | '\u{FF07}' => out.push('\''),
         '\u{201C}' | '\u{201D}' | '\u{201F}' | '\u{2033}' => out.push('"'),
-        '\t' | '\u{00A0}' | '\u{1680}' | '\u{2000}'..='\u{200A}' | '\u{2028}' | '\u{205F}' | '\u{3000}' => out.push(' '),
+        '\t'
+        | '\u{00A0}'
+        | '\u{1680}'
+        | '\u{2000}'..='\u{200A}'
+        | '\u{2028}'
+        | '\u{205F}'
+        | '\u{3000}' => out.push(' '),
         '\u{2029}' => out.push('\n'),
         c if c.is_uppercase() => out.extend(c.to_lowercase()),
         c => out.push(c),
@@ -131,15 +152,42 @@ impl Builder<'_> {
         }
     }
 
+    /// Makes the last unit cover only the last normalized char (splitting a linear run).
+    fn isolate_last_char(&mut self) {
+        let Some(last_char) = self.out.text.chars().next_back() else {
+            return;
+        };
+        let len = last_char.len_utf8() as u32;
+        let text_len = self.out.text.len() as u32;
+        if let Some(last) = self.out.units.last_mut()
+            && last.linear
+        {
+            if text_len - last.norm > len {
+                last.orig_end -= len;
+                let orig_start = last.orig_end;
+                self.out.units.push(Unit {
+                    norm: text_len - len,
+                    orig_start,
+                    orig_end: orig_start + len,
+                    linear: false,
+                });
+            } else {
+                last.linear = false;
+            }
+        }
+    }
+
     fn extend_last(&mut self, src: Range<usize>) {
         let (_, end) = self.orig(src);
+        self.isolate_last_char();
         if let Some(last) = self.out.units.last_mut() {
             last.orig_end = last.orig_end.max(end);
         }
     }
 
-    /// Emits the normalized form of one source cluster.
-    fn emit(&mut self, src: Range<usize>, normalized: &str) {
+    /// Emits the normalized form of one source cluster; `identity` when it is the
+    /// source text unchanged.
+    fn emit(&mut self, src: Range<usize>, normalized: &str, identity: bool) {
         let mut chars = normalized.chars();
         let single = match (chars.next(), chars.next()) {
             (Some(c), None) => Some(c),
@@ -154,6 +202,7 @@ impl Builder<'_> {
                 }
             } else if c == '\n' && self.out.text.ends_with(' ') {
                 // Trailing space before a newline: turn it into the newline.
+                self.isolate_last_char();
                 self.out.text.pop();
                 if let Some(last) = self.out.units.last_mut() {
                     last.norm = self.out.text.len() as u32;
@@ -181,11 +230,19 @@ impl Builder<'_> {
             self.run = 1;
         }
         let (orig_start, orig_end) = self.orig(src);
-        self.out.units.push(Unit {
-            norm: self.out.text.len() as u32,
-            orig_start,
-            orig_end,
-        });
+        let identity = identity && self.map.is_none();
+        let norm = self.out.text.len() as u32;
+        match self.out.units.last_mut() {
+            Some(last) if identity && last.linear && last.orig_end == orig_start => {
+                last.orig_end = orig_end
+            }
+            _ => self.out.units.push(Unit {
+                norm,
+                orig_start,
+                orig_end,
+                linear: identity,
+            }),
+        }
         self.out.text.push_str(normalized);
     }
 }
@@ -212,14 +269,14 @@ pub(crate) fn normalize(src: &str, map: Option<&RepairMap>) -> Normalized {
                 if matches!(iter.peek(), Some((_, '\n'))) {
                     continue;
                 }
-                b.emit(i..end, "\n");
+                b.emit(i..end, "\n", false);
             } else if is_dropped(c) {
                 continue;
             } else if c == '\t' {
-                b.emit(i..end, " ");
+                b.emit(i..end, " ", false);
             } else {
                 let lc = c.to_ascii_lowercase();
-                b.emit(i..end, lc.encode_utf8(&mut buf));
+                b.emit(i..end, lc.encode_utf8(&mut buf), lc == c);
             }
             continue;
         }
@@ -246,7 +303,7 @@ pub(crate) fn normalize(src: &str, map: Option<&RepairMap>) -> Normalized {
             }
         }
         if !has_marks && (is_plain(c) || keep_as_is(c)) {
-            b.emit(i..end, c.encode_utf8(&mut buf));
+            b.emit(i..end, c.encode_utf8(&mut buf), true);
             continue;
         }
         let cluster = &src[i..end];
@@ -265,13 +322,15 @@ pub(crate) fn normalize(src: &str, map: Option<&RepairMap>) -> Normalized {
                 scratch.retain(|ch| !is_dropped(ch));
             }
             if !scratch.is_empty() {
-                b.emit(i..end, &scratch);
+                let same = scratch == cluster;
+                b.emit(i..end, &scratch, same);
             }
         }
         b.scratch = scratch;
     }
     // Trim a trailing space.
     if b.out.text.ends_with(' ') {
+        b.isolate_last_char();
         b.out.text.pop();
         if let Some(last) = b.out.units.last()
             && last.norm as usize >= b.out.text.len()
@@ -329,6 +388,27 @@ mod tests {
         let bang = n.text.find("!!").unwrap();
         let r = n.to_original(bang..n.text.len());
         assert_eq!(&src[r], "!!!!");
+    }
+
+    #[test]
+    fn linear_runs_map_inside() {
+        let src = "Hello  World ｗｗｗｗ end";
+        let n = normalize(src, None);
+        assert_eq!(n.text, "hello world ww end");
+        for word in ["world", "end", "ww"] {
+            let p = n.text.find(word).unwrap();
+            let r = n.to_original(p..p + word.len());
+            assert_eq!(
+                src[r]
+                    .to_lowercase()
+                    .replace('ｗ', "w")
+                    .replace("www", "w")
+                    .replace("ww", "w"),
+                word.replace("ww", "w")
+            );
+        }
+        let p = n.text.find("orl").unwrap();
+        assert_eq!(&src[n.to_original(p..p + 3)], "orl");
     }
 
     #[test]

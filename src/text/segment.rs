@@ -18,16 +18,27 @@ pub(crate) struct RawToken {
 
 impl RawToken {
     pub(crate) fn new(norm: Range<usize>, lemma: Arc<str>, pos: Pos, tag: &'static str) -> Self {
-        RawToken { norm, lemma, pos, tag, negator: false }
+        RawToken {
+            norm,
+            lemma,
+            pos,
+            tag,
+            negator: false,
+        }
     }
 }
 
 /// Coarse class of a token the dictionary could not name (emoji, digits, symbols).
+#[cfg_attr(not(any(feature = "ja", feature = "ko")), allow(dead_code))]
 pub(crate) fn classify_unknown(surface: &str) -> Option<Pos> {
     let first = surface.chars().next()?;
     if super::normalize::is_emoji(first) {
         Some(Pos::Sym)
-    } else if surface.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
+    } else if surface
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+        && surface.chars().any(|c| c.is_ascii_digit())
+    {
         Some(Pos::Num)
     } else if surface.chars().all(|c| !c.is_alphanumeric()) {
         if surface.chars().all(is_punct_char) {
@@ -41,9 +52,45 @@ pub(crate) fn classify_unknown(surface: &str) -> Option<Pos> {
 }
 
 /// Sentence punctuation and brackets (as opposed to symbols such as ♪ or %).
+#[cfg_attr(not(any(feature = "ja", feature = "ko")), allow(dead_code))]
 pub(crate) fn is_punct_char(c: char) -> bool {
-    matches!(c, '.' | ',' | '!' | '?' | ';' | ':' | '(' | ')' | '[' | ']' | '{' | '}' | '"' | '\'' | '-'
-        | '、' | '。' | '「' | '」' | '『' | '』' | '【' | '】' | '・' | '〈' | '〉' | '《' | '》' | '…' | '〔' | '〕' | '/' | '~' | '〜' | 'ー')
+    matches!(
+        c,
+        '.' | ','
+            | '!'
+            | '?'
+            | ';'
+            | ':'
+            | '('
+            | ')'
+            | '['
+            | ']'
+            | '{'
+            | '}'
+            | '"'
+            | '\''
+            | '-'
+            | '、'
+            | '。'
+            | '「'
+            | '」'
+            | '『'
+            | '』'
+            | '【'
+            | '】'
+            | '・'
+            | '〈'
+            | '〉'
+            | '《'
+            | '》'
+            | '…'
+            | '〔'
+            | '〕'
+            | '/'
+            | '~'
+            | '〜'
+            | 'ー'
+    )
 }
 
 /// Splits `range` of `text` around emoticon spans: yields (piece, is_emoticon).
@@ -73,6 +120,7 @@ pub(crate) fn around_emoticons(
 
 /// A user-dictionary source: the built-in file of this repository or a user's file.
 #[derive(Debug, Clone)]
+#[cfg_attr(not(any(feature = "ja", feature = "ko")), allow(dead_code))]
 pub(crate) struct UserDictSource {
     /// Where it came from, for error messages.
     pub name: String,

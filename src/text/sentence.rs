@@ -9,12 +9,15 @@ use std::ops::Range;
 
 const ABBREVIATIONS: &[&str] = &[
     "mr", "mrs", "ms", "dr", "prof", "st", "vs", "etc", "e.g", "i.e", "no", "jan", "feb", "mar",
-    "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "inc", "ltd", "co", "approx", "min",
-    "max", "p.m", "a.m", "u.s", "fig",
+    "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "inc", "ltd", "co", "approx",
+    "min", "max", "p.m", "a.m", "u.s", "fig",
 ];
 
 fn is_closer(c: char) -> bool {
-    matches!(c, '」' | '』' | ')' | ']' | '}' | '"' | '\'' | '】' | '〉' | '》' | '»' | '〕' | '）')
+    matches!(
+        c,
+        '」' | '』' | ')' | ']' | '}' | '"' | '\'' | '】' | '〉' | '》' | '»' | '〕' | '）'
+    )
 }
 
 /// URL / e-mail / domain-like spans that must not be split.
@@ -69,7 +72,8 @@ pub(crate) fn split(text: &str, emoticons: &[Range<usize>]) -> Vec<Range<usize>>
             '.' if !inside(i) => {
                 let prev = text[..i].chars().next_back();
                 let next = text[i + 1..].chars().next();
-                let digit_around = prev.is_some_and(|p| p.is_ascii_digit()) && next.is_some_and(|n| n.is_ascii_digit());
+                let digit_around = prev.is_some_and(|p| p.is_ascii_digit())
+                    && next.is_some_and(|n| n.is_ascii_digit());
                 let dots_follow = next == Some('.');
                 if digit_around {
                     // 3.5, 1.2.3
@@ -79,16 +83,23 @@ pub(crate) fn split(text: &str, emoticons: &[Range<usize>]) -> Vec<Range<usize>>
                     let ellipsis = prev == Some('.');
                     let word_start = text[..i]
                         .rfind(|ch: char| !(ch.is_alphanumeric() || ch == '.'))
-                        .map_or(0, |p| p + text[p..].chars().next().map_or(1, |ch| ch.len_utf8()));
+                        .map_or(0, |p| {
+                            p + text[p..].chars().next().map_or(1, |ch| ch.len_utf8())
+                        });
                     let word = &text[word_start..i];
-                    let abbreviation = !ellipsis && ABBREVIATIONS.contains(&word.to_lowercase().as_str());
-                    let single_letter = !ellipsis && word.len() == 1 && word.bytes().all(|b| b.is_ascii_alphabetic());
+                    let abbreviation =
+                        !ellipsis && ABBREVIATIONS.contains(&word.to_lowercase().as_str());
+                    let single_letter = !ellipsis
+                        && word.len() == 1
+                        && word.bytes().all(|b| b.is_ascii_alphabetic());
                     let ends = match next {
                         None => true,
                         Some(n) if n.is_whitespace() => !abbreviation && !single_letter,
                         Some(n) if is_closer(n) => true,
                         // Korean and Japanese often glue the next sentence on: "절정.이종원도"
-                        Some(n) => !n.is_ascii() && !abbreviation && (n.is_alphabetic() || ellipsis),
+                        Some(n) => {
+                            !n.is_ascii() && !abbreviation && (n.is_alphabetic() || ellipsis)
+                        }
                     };
                     if ends {
                         cut = Some(i + 1);
@@ -100,7 +111,8 @@ pub(crate) fn split(text: &str, emoticons: &[Range<usize>]) -> Vec<Range<usize>>
         if let Some(mut end) = cut {
             // Absorb further terminators and closing brackets: "!?", "。」", "...)".
             while let Some(&(j, n)) = iter.peek() {
-                if matches!(n, '!' | '?' | '。' | '.' | '…' | '｡' | '~' | 'ー') || is_closer(n) {
+                if matches!(n, '!' | '?' | '。' | '.' | '…' | '｡' | '~' | 'ー') || is_closer(n)
+                {
                     if n == '.' && bytes.get(j + 1).is_some_and(|b| b.is_ascii_digit()) {
                         break;
                     }
@@ -150,15 +162,30 @@ mod tests {
 
     #[test]
     fn japanese() {
-        assert_eq!(sents("対応が遅い。二度と買わない!"), vec!["対応が遅い。", "二度と買わない!"]);
-        assert_eq!(sents("「最高です。」と言われた。"), vec!["「最高です。」", "と言われた。"]);
-        assert_eq!(sents("楽しかった(^^)!また来ます"), vec!["楽しかった(^^)!", "また来ます"]);
+        assert_eq!(
+            sents("対応が遅い。二度と買わない!"),
+            vec!["対応が遅い。", "二度と買わない!"]
+        );
+        assert_eq!(
+            sents("「最高です。」と言われた。"),
+            vec!["「最高です。」", "と言われた。"]
+        );
+        assert_eq!(
+            sents("楽しかった(^^)!また来ます"),
+            vec!["楽しかった(^^)!", "また来ます"]
+        );
     }
 
     #[test]
     fn korean() {
-        assert_eq!(sents("배송이 늦어요. 환불해 주세요"), vec!["배송이 늦어요.", "환불해 주세요"]);
-        assert_eq!(sents("드라마의 절정.이종원도 좋았다"), vec!["드라마의 절정.", "이종원도 좋았다"]);
+        assert_eq!(
+            sents("배송이 늦어요. 환불해 주세요"),
+            vec!["배송이 늦어요.", "환불해 주세요"]
+        );
+        assert_eq!(
+            sents("드라마의 절정.이종원도 좋았다"),
+            vec!["드라마의 절정.", "이종원도 좋았다"]
+        );
         assert_eq!(sents("가슴..진실이"), vec!["가슴..", "진실이"]);
     }
 
@@ -166,9 +193,17 @@ mod tests {
     fn english() {
         assert_eq!(
             sents("It costs 3.5 dollars. Mr. Smith agreed! See https://ex.com/a?b=1. Ok"),
-            vec!["It costs 3.5 dollars.", "Mr. Smith agreed!", "See https://ex.com/a?b=1.", "Ok"]
+            vec![
+                "It costs 3.5 dollars.",
+                "Mr. Smith agreed!",
+                "See https://ex.com/a?b=1.",
+                "Ok"
+            ]
         );
-        assert_eq!(sents("Great app :) but slow.\nline two"), vec!["Great app :) but slow.", "line two"]);
+        assert_eq!(
+            sents("Great app :) but slow.\nline two"),
+            vec!["Great app :) but slow.", "line two"]
+        );
         assert_eq!(sents("wait... what?!"), vec!["wait...", "what?!"]);
     }
 }

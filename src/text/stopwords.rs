@@ -1,6 +1,6 @@
 //! Stopword lists per language (`dictionaries/stopwords/*.txt`, embedded at build time).
 
-use std::collections::HashSet;
+use super::fxhash::FxHashSet as HashSet;
 
 use super::Lang;
 

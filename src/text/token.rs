@@ -114,6 +114,7 @@ pub struct Token {
 ///
 /// Tag sets are small and finite (dictionary part-of-speech combinations), so the
 /// leaked strings are bounded by the dictionaries loaded.
+#[cfg_attr(not(any(feature = "ja", feature = "ko")), allow(dead_code))]
 pub(crate) fn intern_tag(tag: &str) -> &'static str {
     use std::collections::HashSet;
     use std::sync::{Mutex, OnceLock};

@@ -2,9 +2,10 @@
 # Test stand-in for `koe tokenize --lang ja|ko --format wakati [ARGS...] FILE` that
 # segments with MeCab itself, so agreement.py must report exactly 1.0 against it.
 # Set KOE_FAKE=merge to glue every second token to the one before it (agreement drops).
+# KOE_FAKE_USERDIC=FILE.dic (ja) adds a compiled MeCab user dictionary.
 lang=; for a in "$@"; do [ "$prev" = --lang ] && lang=$a; prev=$a; file=$a; done
 case "$lang" in
-  ja) mecab -Owakati -b 16777216 "$file" | sed 's/ $//' ;;
+  ja) mecab -Owakati -b 16777216 ${KOE_FAKE_USERDIC:+-u "$KOE_FAKE_USERDIC"} "$file" | sed 's/ $//' ;;
   ko) python3 -c 'import sys, mecab
 m = mecab.MeCab()
 for line in open(sys.argv[1], encoding="utf-8"):

@@ -15,6 +15,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(os.path.dirname(HERE), 'agreement.py')
 WRAPPER = os.path.join(HERE, 'mecab_koe.sh')
+USER_JA = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(HERE))), 'dictionaries', 'user', 'ja.csv')
 spec = importlib.util.spec_from_file_location('agreement', SCRIPT)
 agreement = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(agreement)
@@ -72,7 +73,7 @@ class Locate(unittest.TestCase):
 
 
 class EndToEnd(unittest.TestCase):
-    def run_script(self, lang, lines, fake=None):
+    def run_script(self, lang, lines, fake=None, extra=(), env_extra=None):
         with tempfile.TemporaryDirectory() as d:
             corpus = os.path.join(d, 'corpus.txt')
             with open(corpus, 'w', encoding='utf-8') as f:
@@ -81,8 +82,9 @@ class EndToEnd(unittest.TestCase):
             env.pop('KOE_FAKE', None)
             if fake:
                 env['KOE_FAKE'] = fake
+            env.update(env_extra or {})
             out = subprocess.run([sys.executable, SCRIPT, '--lang', lang, '--koe', WRAPPER,
-                                  '--json', '--show', '3', corpus],
+                                  '--json', '--show', '3'] + list(extra) + [corpus],
                                  env=env, check=True, stdout=subprocess.PIPE).stdout
             return json.loads(out)
 
@@ -99,6 +101,19 @@ class EndToEnd(unittest.TestCase):
     @unittest.skipUnless(have_mecab_ja(), 'mecab not installed')
     def test_ja(self):
         self.check('ja', JA)
+
+    @unittest.skipUnless(have_mecab_ja() and os.path.isfile(USER_JA) and
+                         os.path.isfile('/usr/share/mecab/dic/ipadic/matrix.def'),
+                         'mecab / mecab-ipadic sources / mecab-utils not installed')
+    def test_ja_with_user_dictionary(self):
+        with_user = self.run_script('ja', JA, extra=['--ref-user-csv', USER_JA])
+        # the reference now keeps 解約金 / 問い合わせフォーム whole, the plain-MeCab stand-in does not
+        self.assertLess(with_user['scores']['recall'], 1.0)
+        self.assertGreater(with_user['scores']['recall'], 0.8)
+        with tempfile.TemporaryDirectory() as d:
+            dic = agreement.compile_user_csv('ja', USER_JA, None, os.path.join(d, 'user.dic'))
+            same = self.run_script('ja', JA, extra=['--ref-userdic', dic], env_extra={'KOE_FAKE_USERDIC': dic})
+        self.assertEqual(same['scores']['f1'], 1.0)
 
     @unittest.skipUnless(have_mecab_ko(), 'python-mecab-ko not installed')
     def test_ko(self):
