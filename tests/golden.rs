@@ -26,7 +26,7 @@ const JA: &[(&str, &str)] = &[
     ),
     (
         "ｽﾀｯﾌの対応は丁寧で良かったです！！！",
-        "ｽﾀｯﾌ/スタッフ/NOUN の/の/PART 対応/対応/NOUN は/は/PART 丁寧/丁寧/NOUN で/だ/AUX 良かっ/良い/ADJ た/た/AUX です/です/AUX ！！！/!!/PUNCT",
+        "ｽﾀｯﾌ/スタッフ/NOUN の/の/PART 対応/対応/NOUN は/は/PART 丁寧/丁寧/NOUN で/だ/AUX 良かっ/良い/ADJ た/た/AUX です/です/AUX ！/!/PUNCT ！！/!/PUNCT",
     ),
     (
         "アプリが重すぎて使い物にならないｗｗｗ",
@@ -60,7 +60,7 @@ const EN: &[(&str, &str)] = &[
     ),
     (
         "I can't log in since the update!!!",
-        "I/i/PRON ca/can/AUX n't/not/PART! log/log/NOUN in/in/PART since/since/PART the/the/PART update/updat/NOUN !!!/!/PUNCT",
+        "I/i/PRON ca/can/AUX n't/not/PART! log/log/NOUN in/in/PART since/since/PART the/the/PART update/updat/NOUN !/!/PUNCT !!/!/PUNCT",
     ),
     (
         "Great app, works perfectly :)",

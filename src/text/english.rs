@@ -285,6 +285,12 @@ impl EnglishSegmenter {
         entry
     }
 
+    /// Lemma, POS and negator flag of one English word (lower case).
+    pub(crate) fn describe_word(&mut self, word: &str) -> (Arc<str>, Pos, bool) {
+        let e = self.entry(word, true);
+        (e.lemma, e.pos, e.negator)
+    }
+
     fn lemma(&mut self, word: &str, stem: bool) -> Arc<str> {
         self.entry(word, stem).lemma
     }
@@ -349,16 +355,6 @@ impl EnglishSegmenter {
                     Pos::Sym,
                     "en:emoji",
                 ));
-            } else if let Some(last) = out.last_mut()
-                && last.norm.end == start
-                && last.pos == Pos::Punct
-                && text[last.norm.start - base..last.norm.end - base]
-                    .chars()
-                    .all(|c| c == first)
-                && piece.chars().all(|c| c == first)
-            {
-                // "!!" stays one token.
-                last.norm.end = end;
             } else if first.is_ascii_punctuation()
                 && !matches!(
                     first,

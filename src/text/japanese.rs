@@ -30,7 +30,7 @@ impl JapaneseSegmenter {
     /// A per-thread worker.
     pub(crate) fn new_worker(&self) -> JapaneseWorker {
         JapaneseWorker {
-            inner: MorphWorker::new(&self.segmenter, describe),
+            inner: MorphWorker::new(&self.segmenter, describe, false),
         }
     }
 }

@@ -32,7 +32,7 @@ impl KoreanSegmenter {
     /// A per-thread worker.
     pub(crate) fn new_worker(&self) -> KoreanWorker {
         KoreanWorker {
-            inner: MorphWorker::new(&self.segmenter, describe),
+            inner: MorphWorker::new(&self.segmenter, describe, true),
         }
     }
 }

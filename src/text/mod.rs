@@ -372,10 +372,10 @@ impl TextWorker {
         };
         // Sentences need their own detection only when scripts are mixed.
         let mixed = counts.is_mixed();
-        let mut sentences = Vec::new();
-        let mut tokens = Vec::new();
-        for range in sentence::split(norm, &emoticons) {
-            let slang = match hint {
+        let ranges = sentence::split(norm, &emoticons);
+        let langs: Vec<Lang> = ranges
+            .iter()
+            .map(|range| match hint {
                 LangHint::Fixed(l) => l,
                 LangHint::Auto if !mixed => text_lang,
                 LangHint::Auto => {
@@ -389,10 +389,27 @@ impl TextWorker {
                         l
                     }
                 }
-            };
-            let first_token = tokens.len();
-            self.raw.clear();
-            for (piece, is_emoticon) in segment::around_emoticons(range.clone(), &emoticons) {
+            })
+            .collect();
+        let original = if check.repair.is_none() {
+            Some(text)
+        } else {
+            None
+        };
+        // Consecutive sentences of one language are segmented in one call, as MeCab
+        // would see the line: a sentence start is no reason to lose the left context.
+        self.raw.clear();
+        let mut i = 0;
+        while i < ranges.len() {
+            let mut j = i;
+            // Korean stays per sentence: lindera groups symbol runs across a sentence
+            // end ("..진실") where mecab-ko does not, and cutting there agrees better.
+            while langs[i] != Lang::Ko && j + 1 < ranges.len() && langs[j + 1] == langs[i] {
+                j += 1;
+            }
+            for (piece, is_emoticon) in
+                segment::around_emoticons(ranges[i].start..ranges[j].end, &emoticons)
+            {
                 if is_emoticon {
                     self.raw.push(RawToken::new(
                         piece.clone(),
@@ -401,11 +418,18 @@ impl TextWorker {
                         "emoticon",
                     ));
                 } else {
-                    self.segment_piece(norm, piece, slang);
+                    self.segment_piece(&normalized, original, piece, langs[i]);
                 }
             }
-            let stop = &self.inner.stopwords;
-            for r in self.raw.drain(..) {
+            i = j + 1;
+        }
+        let stop = &self.inner.stopwords;
+        let mut sentences = Vec::with_capacity(ranges.len());
+        let mut tokens = Vec::with_capacity(self.raw.len());
+        let mut raw = self.raw.drain(..).peekable();
+        for (range, slang) in ranges.into_iter().zip(langs) {
+            let first_token = tokens.len();
+            while let Some(r) = raw.next_if(|r| r.norm.start < range.end) {
                 let span = normalized.to_original(r.norm.clone());
                 let surface_norm = &norm[r.norm.clone()];
                 tokens.push(Token {
@@ -426,6 +450,7 @@ impl TextWorker {
                 tokens: first_token..tokens.len(),
             });
         }
+        drop(raw);
         TextAnalysis {
             lang: text_lang,
             mojibake: check.status,
@@ -436,20 +461,47 @@ impl TextWorker {
         }
     }
 
-    fn segment_piece(&mut self, norm: &str, piece: Range<usize>, lang: Lang) {
+    fn segment_piece(
+        &mut self,
+        normalized: &Normalized,
+        original: Option<&str>,
+        piece: Range<usize>,
+        lang: Lang,
+    ) {
         // Runs of another script go to that language's segmenter: "login" inside
         // Japanese is stemmed as English, "新宿" inside English is analysed as Japanese.
-        for (part, part_lang) in script_runs(&norm[piece.clone()], piece.start, lang) {
-            self.segment_part(norm, part, part_lang);
+        for (part, part_lang) in script_runs(&normalized.text[piece.clone()], piece.start, lang) {
+            self.segment_part(normalized, original, part, part_lang);
         }
     }
 
-    fn segment_part(&mut self, norm: &str, piece: Range<usize>, lang: Lang) {
-        let text = &norm[piece.clone()];
+    fn segment_part(
+        &mut self,
+        normalized: &Normalized,
+        original: Option<&str>,
+        piece: Range<usize>,
+        lang: Lang,
+    ) {
+        let text = &normalized.text[piece.clone()];
         let before = self.raw.len();
         let result: Result<(), TextError> = match lang {
             #[cfg(feature = "ja")]
-            Lang::Ja => self.ja.segment(text, piece.start, &mut self.raw),
+            Lang::Ja => match original.and_then(|o| fullwidth_view(normalized, o, piece.clone())) {
+                // IPADIC knows full-width numbers, letters and symbols (４月, ３つ, ！):
+                // let it see them as written, then map offsets back and fold the lemmas.
+                Some((view, map)) => {
+                    let r = self.ja.segment(&view, 0, &mut self.raw);
+                    for t in &mut self.raw[before..] {
+                        t.norm = map[t.norm.start]..map[t.norm.end];
+                        if t.lemma.chars().any(is_fullwidth_alnum) {
+                            let folded: String = t.lemma.chars().map(fold_fullwidth).collect();
+                            t.lemma = Arc::from(folded.as_str());
+                        }
+                    }
+                    r
+                }
+                None => self.ja.segment(text, piece.start, &mut self.raw),
+            },
             #[cfg(feature = "ko")]
             Lang::Ko => self.ko.segment(text, piece.start, &mut self.raw),
             Lang::En => {
@@ -467,8 +519,78 @@ impl TextWorker {
             self.raw.truncate(before);
             self.en
                 .segment(text, piece.start, &[], false, &mut self.raw);
+        } else if matches!(lang, Lang::Ja | Lang::Ko) {
+            // Latin words inside Japanese or Korean keep the dictionary's boundaries
+            // (as MeCab would cut them) but get English lemmas: "refunds" → refund.
+            for t in &mut self.raw[before..] {
+                let word = &normalized.text[t.norm.clone()];
+                if word.len() >= 2 && word.bytes().all(|b| b.is_ascii_alphabetic() || b == b'\'') {
+                    let (lemma, pos, negator) = self.en.describe_word(word);
+                    t.lemma = lemma;
+                    t.pos = pos;
+                    t.negator = negator;
+                    t.tag = "en:word";
+                }
+            }
         }
     }
+}
+
+#[cfg_attr(not(feature = "ja"), allow(dead_code))]
+fn is_fullwidth_alnum(c: char) -> bool {
+    matches!(c, '\u{FF01}'..='\u{FF5E}')
+}
+
+#[cfg_attr(not(feature = "ja"), allow(dead_code))]
+fn fold_fullwidth(c: char) -> char {
+    if is_fullwidth_alnum(c) {
+        char::from_u32(c as u32 - 0xFEE0).map_or(c, |a| a.to_ascii_lowercase())
+    } else {
+        c
+    }
+}
+
+/// The normalized `piece` with ASCII letters and digits that were full-width in the
+/// original put back to full width, plus a map from its bytes to normalized offsets
+/// (one entry per byte, and one for the end). `None` when nothing was full-width.
+#[cfg_attr(not(feature = "ja"), allow(dead_code))]
+fn fullwidth_view(
+    normalized: &Normalized,
+    original: &str,
+    piece: Range<usize>,
+) -> Option<(String, Vec<usize>)> {
+    let text = &normalized.text[piece.clone()];
+    if !text
+        .bytes()
+        .any(|b| b.is_ascii_graphic() && !b.is_ascii_alphabetic())
+    {
+        return None;
+    }
+    let mut view = String::with_capacity(text.len() + 16);
+    let mut map = Vec::with_capacity(text.len() + 17);
+    let mut changed = false;
+    for (i, c) in text.char_indices() {
+        let at = piece.start + i;
+        let mut out = c;
+        // Letters stay ASCII: lindera groups them like MeCab groups full-width ones.
+        if c.is_ascii_graphic() && !c.is_ascii_alphabetic() {
+            let orig = normalized.to_original(at..at + 1);
+            // The original char, when the unit is one full-width char (or a collapsed run of it).
+            if let Some(oc) = original.get(orig).and_then(|s| {
+                let first = s.chars().next()?;
+                (is_fullwidth_alnum(first) && s.chars().all(|x| x == first)).then_some(first)
+            }) {
+                out = oc;
+                changed = true;
+            }
+        }
+        for _ in 0..out.len_utf8() {
+            map.push(at);
+        }
+        view.push(out);
+    }
+    map.push(piece.end);
+    changed.then_some((view, map))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -498,7 +620,6 @@ fn script_runs(text: &str, base: usize, lang: Lang) -> Vec<(Range<usize>, Lang)>
     let run_lang = |script: Script| -> Lang {
         match (script, lang) {
             (Script::Neutral, l) => l,
-            (Script::Latin, Lang::Ja | Lang::Ko) => Lang::En,
             (Script::Latin, l) => l,
             (Script::Kana, _) => Lang::Ja,
             (Script::Han, Lang::Ko) => Lang::Ko,

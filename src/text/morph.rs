@@ -86,14 +86,22 @@ pub(crate) struct MorphWorker {
     worker: SegmentWorker,
     cache: HashMap<u64, WordInfo>,
     describe: fn(&[&str]) -> WordInfo,
+    /// Emit unknown ASCII punctuation runs char by char too (mecab-ko does; MeCab with
+    /// IPADIC groups "..." but splits full-width runs such as "！！" and "）、").
+    split_punct_runs: bool,
 }
 
 impl MorphWorker {
-    pub(crate) fn new(segmenter: &Segmenter, describe: fn(&[&str]) -> WordInfo) -> Self {
+    pub(crate) fn new(
+        segmenter: &Segmenter,
+        describe: fn(&[&str]) -> WordInfo,
+        split_punct_runs: bool,
+    ) -> Self {
         MorphWorker {
             worker: segmenter.new_worker(),
             cache: HashMap::default(),
             describe,
+            split_punct_runs,
         }
     }
 
@@ -125,6 +133,32 @@ impl MorphWorker {
             let surface: &str = &token.surface;
             let range = base + token.byte_start..base + token.byte_end;
             if token.word_id.is_unknown() || !info.known {
+                // Runs of punctuation ("..", "?!") are one unknown word for lindera but
+                // separate symbols for MeCab: emit them one by one.
+                let split = surface.chars().count() > 1
+                    && surface.chars().all(super::segment::is_symbol_char)
+                    && (self.split_punct_runs || !surface.is_ascii());
+                if split {
+                    let mut at = range.start;
+                    for c in surface.chars() {
+                        let end = at + c.len_utf8();
+                        let pos = if super::segment::is_punct_char(c) {
+                            Pos::Punct
+                        } else {
+                            Pos::Sym
+                        };
+                        let fixed = WordInfo {
+                            pos,
+                            tag: info.tag,
+                            lemma: None,
+                            known: false,
+                        };
+                        let mut buf = [0u8; 4];
+                        emit(at..end, &fixed, c.encode_utf8(&mut buf));
+                        at = end;
+                    }
+                    continue;
+                }
                 if let Some(pos) = classify_unknown(surface) {
                     let fixed = WordInfo {
                         pos,
@@ -135,6 +169,15 @@ impl MorphWorker {
                     emit(range, &fixed, surface);
                     continue;
                 }
+            }
+            if info.pos == Pos::Sym && surface.chars().all(super::segment::is_punct_char) {
+                // IPADIC files ！ and ？ under 記号,一般.
+                let fixed = WordInfo {
+                    pos: Pos::Punct,
+                    ..info.clone()
+                };
+                emit(range, &fixed, surface);
+                continue;
             }
             emit(range, info, surface);
         }

@@ -100,9 +100,13 @@ fn is_dropped(c: char) -> bool {
 }
 
 /// Characters whose NFKC image we do not want: compatibility jamo (ㅋ, ㅠ) would turn
-/// into conjoining jamo, and the spacing voiced marks ゛゜ into a space + combining mark.
+/// into conjoining jamo, the spacing voiced marks ゛゜ into a space + combining mark,
+/// and the ellipses … ‥ into dots (the dictionaries know them as one symbol).
 fn keep_as_is(c: char) -> bool {
-    matches!(c as u32, 0x3131..=0x318E | 0x309B | 0x309C)
+    matches!(
+        c as u32,
+        0x3131..=0x318E | 0x309B | 0x309C | 0x2025 | 0x2026
+    )
 }
 
 /// Fast check for characters that NFKC leaves alone and that need no case folding.
@@ -110,6 +114,17 @@ fn is_plain(c: char) -> bool {
     matches!(c as u32,
         0x3041..=0x3096 | 0x309D..=0x309F | 0x30A1..=0x30FF | 0x4E00..=0x9FFF
         | 0xAC00..=0xD7A3 | 0x3131..=0x318E | 0x3001..=0x3003 | 0x3005..=0x3007 | 0x300C..=0x300F)
+}
+
+/// Characters whose long runs collapse: letters (ｗｗｗｗ, ㅋㅋㅋㅋ, soooo), ! ? and
+/// prolonged sound marks. Digits, dots, ellipses and the middle dot (・・・) stay.
+fn collapsible(c: char) -> bool {
+    (c.is_alphabetic() && !c.is_ascii_digit())
+        || matches!(
+            c,
+            '!' | '?' | 'ー' | '〜' | '~' | '♪' | '☆' | '★' | '♡' | '❤'
+        )
+        || is_emoji(c)
 }
 
 fn is_prolonged(c: char) -> bool {
@@ -214,7 +229,7 @@ impl Builder<'_> {
                 return;
             }
             // Repeat collapse.
-            if self.last_char == Some(c) && !c.is_ascii_digit() && c != '\n' {
+            if self.last_char == Some(c) && collapsible(c) {
                 self.run += 1;
                 let limit = if is_prolonged(c) { 1 } else { 2 };
                 if self.run > limit {

@@ -54,43 +54,15 @@ pub(crate) fn classify_unknown(surface: &str) -> Option<Pos> {
 /// Sentence punctuation and brackets (as opposed to symbols such as ♪ or %).
 #[cfg_attr(not(any(feature = "ja", feature = "ko")), allow(dead_code))]
 pub(crate) fn is_punct_char(c: char) -> bool {
-    matches!(
-        c,
-        '.' | ','
-            | '!'
-            | '?'
-            | ';'
-            | ':'
-            | '('
-            | ')'
-            | '['
-            | ']'
-            | '{'
-            | '}'
-            | '"'
-            | '\''
-            | '-'
-            | '、'
-            | '。'
-            | '「'
-            | '」'
-            | '『'
-            | '』'
-            | '【'
-            | '】'
-            | '・'
-            | '〈'
-            | '〉'
-            | '《'
-            | '》'
-            | '…'
-            | '〔'
-            | '〕'
-            | '/'
-            | '~'
-            | '〜'
-            | 'ー'
-    )
+    const PUNCT: &str =
+        ".,!?;:()[]{}\"'-/~、。「」『』【】・〈〉《》…‥〔〕〜ー！？（），．：；［］＿｛｝";
+    PUNCT.contains(c)
+}
+
+/// Characters that MeCab emits one by one where lindera groups them as one unknown
+/// word: punctuation plus the common symbols.
+pub(crate) fn is_symbol_char(c: char) -> bool {
+    is_punct_char(c) || "％%※＾^＜＞<>＝=＋+＆&＊*＠@＃#＄$￥¥～｜|".contains(c)
 }
 
 /// Splits `range` of `text` around emoticon spans: yields (piece, is_emoticon).
