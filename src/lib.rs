@@ -6,6 +6,10 @@
 //!
 //! The library is organised by pipeline stage; see `ARCHITECTURE.md` for the map.
 //!
+//! * [`ingest`]: review dumps and survey exports (CSV, TSV, JSONL, JSON, text; gzip;
+//!   any common encoding) → [`ingest::Record`]s, or rejects with a reason.
+//! * [`analyze`]: the [`analyze::Analyzer`] (record → analysis), the streaming
+//!   parallel pipeline and the output writers.
 //! * [`text`]: normalization, mojibake repair, language and sentence detection,
 //!   tokenization with lemma and part of speech (lindera IPADIC / ko-dic, English
 //!   by unicode-segmentation + rust-stemmers).
@@ -15,4 +19,6 @@
 
 #![warn(missing_docs)]
 
+pub mod analyze;
+pub mod ingest;
 pub mod text;

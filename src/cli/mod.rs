@@ -1,5 +1,7 @@
 //! Command-line interface: one file per subcommand, one args struct each.
 
+mod analyze;
+mod generate;
 mod tokenize;
 
 use std::process::ExitCode;
@@ -16,6 +18,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Analyse review dumps / survey exports: one analysed record per line (JSONL or CSV).
+    Analyze(Box<analyze::AnalyzeArgs>),
+    /// Build a large realistic review dump from corpus files (for benchmarks).
+    Generate(generate::GenerateArgs),
     /// Tokenize text, one text per input line (like `mecab -Owakati`, or JSON lines).
     Tokenize(tokenize::TokenizeArgs),
 }
@@ -26,8 +32,9 @@ pub enum Outcome {
     /// Everything went fine.
     Ok,
     /// A negative result (records rejected, no hits).
-    #[allow(dead_code)] // returned by the commands of the following issues (analyze, search)
     Negative,
+    /// The command ran but part of the input could not be read at all.
+    Error,
 }
 
 pub fn main() -> ExitCode {
@@ -41,10 +48,13 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Tokenize(args) => tokenize::run(args),
+        Command::Analyze(args) => analyze::run(*args),
+        Command::Generate(args) => generate::run(args),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Negative) => ExitCode::from(1),
+        Ok(Outcome::Error) => ExitCode::from(2),
         Err(e) => {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
@@ -55,7 +65,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
+pub(crate) fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)

@@ -195,6 +195,74 @@ const IRREGULAR: &[(&str, &str)] = &[
     ("worked", "work"),
 ];
 
+/// Verbs (by lemma) that are seldom nouns, so their forms are tagged VERB.
+const VERBS: &[&str] = &[
+    "get",
+    "make",
+    "take",
+    "go",
+    "come",
+    "buy",
+    "pay",
+    "send",
+    "tri",
+    "want",
+    "need",
+    "like",
+    "love",
+    "hate",
+    "wait",
+    "receiv",
+    "arriv",
+    "deliv",
+    "break",
+    "crash",
+    "sign",
+    "instal",
+    "recommend",
+    "expect",
+    "say",
+    "tell",
+    "ask",
+    "give",
+    "keep",
+    "leav",
+    "lose",
+    "feel",
+    "think",
+    "find",
+    "spend",
+    "know",
+    "see",
+    "seem",
+    "becom",
+    "stop",
+    "open",
+    "close",
+    "cancel",
+    "refus",
+    "ignor",
+    "answer",
+    "repli",
+    "respond",
+    "resolv",
+    "fix",
+    "help",
+    "work",
+    "charg",
+    "forc",
+    "lie",
+    "steal",
+    "wast",
+    "regret",
+    "enjoy",
+    "disappoint",
+    "frustrat",
+    "annoy",
+    "appreci",
+    "suck",
+];
+
 /// Contractions written without an apostrophe, as base + "nt".
 const BARE_NT: &[&str] = &[
     "dont", "doesnt", "didnt", "cant", "wont", "isnt", "arent", "wasnt", "werent", "couldnt",
@@ -273,8 +341,14 @@ impl EnglishSegmenter {
         };
         let pos = if !stem {
             Pos::X
+        } else if let Some(p) = closed {
+            p
+        } else if VERBS.contains(&&*lemma)
+            || (self.irregular.contains_key(word) && !matches!(&*lemma, "good" | "bad"))
+        {
+            Pos::Verb
         } else {
-            closed.unwrap_or_else(|| english_pos(word))
+            english_pos(word)
         };
         let entry = WordEntry {
             lemma,

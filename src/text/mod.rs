@@ -391,11 +391,12 @@ impl TextWorker {
                 }
             })
             .collect();
-        let original = if check.repair.is_none() {
-            Some(text)
-        } else {
-            None
-        };
+        // The original is only needed to restore full-width characters for IPADIC.
+        let has_fullwidth = text
+            .as_bytes()
+            .windows(2)
+            .any(|w| w[0] == 0xEF && (w[1] == 0xBC || w[1] == 0xBD));
+        let original = (check.repair.is_none() && has_fullwidth).then_some(text);
         // Consecutive sentences of one language are segmented in one call, as MeCab
         // would see the line: a sentence start is no reason to lose the left context.
         self.raw.clear();

@@ -294,6 +294,13 @@ fn score(text: &str) -> Score {
     s
 }
 
+/// How plausible `text` is as Japanese or Korean: common kana, kanji and hangul
+/// count for it; rare or damaged-looking characters against it.
+pub fn plausibility(text: &str) -> i64 {
+    let s = score(text);
+    s.cjk as i64 - 2 * (s.odd + s.halfwidth) as i64 - 4 * s.bad as i64 - 2 * s.latin_pairs as i64
+}
+
 /// Windows-1252 byte of a char, with Latin-1 (C1 controls) for the code points
 /// Windows-1252 leaves undefined, so that both mis-decodings are reversible.
 fn cp1252_byte(c: char) -> Option<u8> {

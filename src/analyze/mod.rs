@@ -1,0 +1,208 @@
+//! Record analysis: a [`Record`] in, an [`Analysis`] out. Built once
+//! (`Analyzer::builder().build()?`), shared behind `Arc`, with per-thread scratch
+//! through [`Analyzer::worker`].
+//!
+//! The analysis currently carries language, mojibake status, sentences, token count
+//! and keyphrases; sentiment and themes join it as they land. The JSON shape is
+//! versioned: [`SCHEMA`].
+
+pub mod output;
+pub mod pipeline;
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::ingest::Record;
+use crate::text::{
+    Lang, LangHint, MojibakeStatus, Pos, TextAnalysis, TextError, TextProcessor, TextWorker,
+};
+
+/// Version tag of the analysis JSON; bump it when the shape changes.
+pub const SCHEMA: &str = "koe.analysis/1";
+
+/// One analysed sentence.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SentenceInfo {
+    /// Byte offset in the record text.
+    pub start: usize,
+    /// Byte end in the record text.
+    pub end: usize,
+    /// Language.
+    pub lang: Lang,
+}
+
+/// What koe knows about one record.
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    /// Language of the text.
+    pub lang: Lang,
+    /// Mojibake status.
+    pub mojibake: MojibakeStatus,
+    /// What a repair undid, when repaired.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repair: Option<&'static str>,
+    /// Sentences (offsets into the record text).
+    pub sentences: Vec<SentenceInfo>,
+    /// Number of tokens.
+    pub tokens: usize,
+    /// Salient noun phrases, most frequent first.
+    pub keyphrases: Vec<String>,
+}
+
+/// Builder of an [`Analyzer`].
+#[derive(Debug, Default)]
+pub struct AnalyzerBuilder {
+    text: Option<TextProcessor>,
+    lang: LangHint,
+}
+
+impl AnalyzerBuilder {
+    /// Uses this text processor (default: `TextProcessor::builder().build()`).
+    pub fn text(mut self, text: TextProcessor) -> Self {
+        self.text = Some(text);
+        self
+    }
+
+    /// Language choice for every record.
+    pub fn lang(mut self, lang: LangHint) -> Self {
+        self.lang = lang;
+        self
+    }
+
+    /// Builds the analyzer (loads dictionaries unless a processor was given).
+    pub fn build(self) -> Result<Analyzer, TextError> {
+        let text = match self.text {
+            Some(t) => t,
+            None => TextProcessor::builder().build()?,
+        };
+        Ok(Analyzer {
+            inner: Arc::new(Inner {
+                text,
+                lang: self.lang,
+            }),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    text: TextProcessor,
+    lang: LangHint,
+}
+
+/// Shared, read-only analysis state (cheap to clone).
+#[derive(Debug, Clone)]
+pub struct Analyzer {
+    inner: Arc<Inner>,
+}
+
+impl Analyzer {
+    /// A builder.
+    pub fn builder() -> AnalyzerBuilder {
+        AnalyzerBuilder::default()
+    }
+
+    /// Per-thread scratch.
+    pub fn worker(&self) -> AnalyzerWorker {
+        AnalyzerWorker {
+            text: self.inner.text.new_worker(),
+            lang: self.inner.lang,
+        }
+    }
+}
+
+/// Per-thread analysis state.
+pub struct AnalyzerWorker {
+    text: TextWorker,
+    lang: LangHint,
+}
+
+impl AnalyzerWorker {
+    /// Analyses one record. Never fails: bad text gives an empty analysis.
+    pub fn analyze(&mut self, record: &Record) -> Analysis {
+        let text = record.text();
+        let t = self.text.analyze(&text, self.lang);
+        Analysis {
+            lang: t.lang,
+            mojibake: t.mojibake,
+            repair: t.repair,
+            sentences: t
+                .sentences
+                .iter()
+                .map(|s| SentenceInfo {
+                    start: s.span.start,
+                    end: s.span.end,
+                    lang: s.lang,
+                })
+                .collect(),
+            tokens: t.tokens.len(),
+            keyphrases: keyphrases(&t, 8),
+        }
+    }
+}
+
+/// Noun phrases: runs of content nouns (with leading adjectives in English), joined
+/// as written in their language; most frequent first, then first seen.
+pub fn keyphrases(t: &TextAnalysis, max: usize) -> Vec<String> {
+    let mut found: Vec<(String, usize, usize)> = Vec::new(); // phrase, count, first index
+    for s in &t.sentences {
+        let toks = t.sentence_tokens(s);
+        let mut i = 0;
+        while i < toks.len() {
+            let start = i;
+            // English: adjectives may lead.
+            while i < toks.len() && s.lang == Lang::En && toks[i].pos == Pos::Adj && !toks[i].stop {
+                i += 1;
+            }
+            let nouns_from = i;
+            while i < toks.len()
+                && toks[i].pos == Pos::Noun
+                && !toks[i].stop
+                && is_word(t.norm(&toks[i]))
+            {
+                i += 1;
+            }
+            if i > nouns_from {
+                let span: Range<usize> = start..i;
+                let phrase = join(t, &toks[span]);
+                if phrase.chars().count() >= 2 {
+                    match found.iter_mut().find(|f| f.0 == phrase) {
+                        Some(f) => f.1 += 1,
+                        None => {
+                            let n = found.len();
+                            found.push((phrase, 1, n));
+                        }
+                    }
+                }
+            } else {
+                i = start + 1;
+            }
+        }
+    }
+    found.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
+    found.into_iter().take(max).map(|f| f.0).collect()
+}
+
+fn is_word(s: &str) -> bool {
+    s.chars().any(char::is_alphabetic) && !s.chars().all(|c| c.is_ascii_alphabetic())
+        || s.chars().filter(|c| c.is_alphabetic()).count() >= 2
+}
+
+fn join(t: &TextAnalysis, toks: &[crate::text::Token]) -> String {
+    let mut out = String::new();
+    let mut last_end = None;
+    for tok in toks {
+        let norm = t.norm(tok);
+        if let Some(end) = last_end
+            && (tok.norm.start > end || norm.is_ascii())
+            && !out.is_empty()
+        {
+            out.push(' ');
+        }
+        out.push_str(norm);
+        last_end = Some(tok.norm.end);
+    }
+    out
+}

@@ -1,0 +1,445 @@
+//! `koe analyze`: review dumps and survey exports → one analysed record per line.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use koe::analyze::Analyzer;
+use koe::analyze::output::{CsvOut, write_jsonl, write_reject};
+use koe::analyze::pipeline::{self, BatchLimits, Outcome as Item};
+use koe::ingest::{ColumnSpec, Format, IngestOptions, Reader, Scale, SourceInfo};
+use koe::text::LangHint;
+use serde::Serialize;
+
+use super::{Outcome, TextOptions};
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// One JSON object per record (schema koe.analysis/1).
+    Jsonl,
+    /// CSV with one row per record.
+    Csv,
+}
+
+/// Options shared by the commands that read review dumps.
+#[derive(Debug, Args, Clone)]
+pub struct InputArgs {
+    /// Input files (CSV, TSV, JSONL, JSON, text; .gz too); `-` or nothing for stdin.
+    pub inputs: Vec<PathBuf>,
+    /// Force the input format instead of detecting it.
+    #[arg(long, value_name = "csv|tsv|jsonl|json|text")]
+    pub input_format: Option<Format>,
+    /// Force the encoding (utf-8, utf-16le, shift_jis, cp932, euc-jp, euc-kr, cp949, ...).
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// Text column (name or 1-based number); repeat for several (e.g. title + body).
+    #[arg(long = "text", value_name = "COL")]
+    pub text_columns: Vec<String>,
+    /// Rating column.
+    #[arg(long = "rating", value_name = "COL")]
+    pub rating_column: Option<String>,
+    /// Date column.
+    #[arg(long = "date", value_name = "COL")]
+    pub date_column: Option<String>,
+    /// Id column.
+    #[arg(long = "id", value_name = "COL")]
+    pub id_column: Option<String>,
+    /// Segment column (channel, product, ...); may repeat.
+    #[arg(long = "segment", value_name = "COL")]
+    pub segment_columns: Vec<String>,
+    /// Rating scale: stars5 (1–5), ten (1–10), nps (0–10), percent.
+    #[arg(long)]
+    pub scale: Option<Scale>,
+    /// Reject text fields larger than this many bytes.
+    #[arg(long, default_value_t = 1024 * 1024)]
+    pub max_field_bytes: usize,
+    /// Language: auto (per text and sentence), ja, ko, en.
+    #[arg(long, default_value = "auto")]
+    pub lang: LangHint,
+}
+
+impl InputArgs {
+    /// The ingest options these flags describe.
+    pub fn ingest_options(&self) -> anyhow::Result<IngestOptions> {
+        let encoding = match &self.encoding {
+            None => None,
+            Some(label) => {
+                let label = match label.to_ascii_lowercase().as_str() {
+                    "cp932" | "ms932" | "windows-31j" | "sjis" => "shift_jis".to_string(),
+                    "cp949" | "uhc" | "ms949" => "euc-kr".to_string(),
+                    other => other.to_string(),
+                };
+                Some(encoding_rs::Encoding::for_label(label.as_bytes()).with_context(|| {
+                    format!("unknown encoding '{label}' (try utf-8, utf-16le, shift_jis, euc-jp, euc-kr)")
+                })?)
+            }
+        };
+        Ok(IngestOptions {
+            format: self.input_format,
+            encoding,
+            columns: ColumnSpec {
+                text: self.text_columns.clone(),
+                rating: self.rating_column.clone(),
+                date: self.date_column.clone(),
+                id: self.id_column.clone(),
+                segments: self.segment_columns.clone(),
+            },
+            scale: self.scale,
+            max_field_bytes: self.max_field_bytes,
+            ..IngestOptions::default()
+        })
+    }
+
+    /// Inputs, `-` when none were given.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        if self.inputs.is_empty() {
+            vec![PathBuf::from("-")]
+        } else {
+            self.inputs.clone()
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    pub format: OutputFormat,
+    /// Write records here instead of stdout.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Rejects file (default: next to the output, `<output>.rejects.jsonl`, or
+    /// `koe-rejects.jsonl` when writing to stdout). Created only when something is rejected.
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+    /// Also write the run summary as JSON here.
+    #[arg(long)]
+    pub summary_json: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress bar and no summary on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub text: TextOptions,
+}
+
+/// Per-source part of the summary.
+#[derive(Debug, Serialize)]
+struct SourceSummary {
+    #[serde(flatten)]
+    info: SourceInfo,
+    read: u64,
+    analysed: u64,
+    rejected: u64,
+}
+
+/// The run summary (stderr and `--summary-json`).
+#[derive(Debug, Serialize, Default)]
+pub struct Summary {
+    schema: &'static str,
+    read: u64,
+    analysed: u64,
+    rejected: u64,
+    languages: std::collections::BTreeMap<&'static str, u64>,
+    mojibake: std::collections::BTreeMap<&'static str, u64>,
+    sources: Vec<SourceSummary>,
+    failed_sources: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rejects_file: Option<String>,
+    bytes: u64,
+    seconds: f64,
+    records_per_second: f64,
+    megabytes_per_second: f64,
+}
+
+fn default_rejects(output: Option<&Path>) -> PathBuf {
+    match output {
+        Some(p) => {
+            let stem = p
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "koe".into());
+            p.with_file_name(format!("{stem}.rejects.jsonl"))
+        }
+        None => PathBuf::from("koe-rejects.jsonl"),
+    }
+}
+
+/// Lazily created rejects file.
+struct Rejects {
+    path: PathBuf,
+    file: Option<BufWriter<File>>,
+}
+
+impl Rejects {
+    fn write(&mut self, r: &koe::ingest::Reject) -> anyhow::Result<()> {
+        if self.file.is_none() {
+            let f = File::create(&self.path).with_context(|| {
+                format!("cannot create the rejects file {}", self.path.display())
+            })?;
+            self.file = Some(BufWriter::new(f));
+        }
+        if let Some(f) = self.file.as_mut() {
+            write_reject(f, r)?;
+        }
+        Ok(())
+    }
+}
+
+pub fn open_readers(
+    input: &InputArgs,
+    quiet: bool,
+    failed: &mut Vec<String>,
+) -> anyhow::Result<Vec<Reader>> {
+    let opts = input.ingest_options()?;
+    let mut readers = Vec::new();
+    for path in input.paths() {
+        match Reader::open_path(&path, &opts) {
+            Ok(r) => readers.push(r),
+            // A wrong column name is a usage error: stop before doing any work.
+            Err(
+                e @ (koe::ingest::IngestError::UnknownColumn { .. }
+                | koe::ingest::IngestError::NoTextColumn { .. }),
+            ) => {
+                bail!(e)
+            }
+            Err(e) => {
+                // Reported even with --quiet: it changes the exit code.
+                let _ = quiet;
+                eprintln!("koe: error: {e}; skipping this input");
+                failed.push(path.display().to_string());
+            }
+        }
+    }
+    Ok(readers)
+}
+
+pub fn progress_bar(total: Option<u64>, quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let pb = match total {
+        Some(t) => ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr()),
+        None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
+    };
+    let style = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {bar:30} {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    pb.set_style(style);
+    pb
+}
+
+pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
+    if let Some(n) = args.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .ok();
+    }
+    let started = Instant::now();
+    let mut failed = Vec::new();
+    let readers = open_readers(&args.input, args.quiet, &mut failed)?;
+    let analyzer = Analyzer::builder()
+        .text(args.text.processor()?)
+        .lang(args.input.lang)
+        .build()?;
+
+    let sink: Box<dyn Write> = match &args.output {
+        Some(p) => Box::new(
+            File::create(p)
+                .with_context(|| format!("cannot create the output file {}", p.display()))?,
+        ),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut out = BufWriter::with_capacity(1 << 16, sink);
+    let mut segments: Vec<String> = Vec::new();
+    for r in &readers {
+        for s in &r.info().segment_columns {
+            if !segments.contains(s) {
+                segments.push(s.clone());
+            }
+        }
+    }
+    let csv = match args.format {
+        OutputFormat::Csv => Some(CsvOut::new(&mut out, segments)?),
+        OutputFormat::Jsonl => None,
+    };
+    let mut rejects = Rejects {
+        path: args
+            .rejects
+            .clone()
+            .unwrap_or_else(|| default_rejects(args.output.as_deref())),
+        file: None,
+    };
+    let total: Option<u64> = readers.iter().map(|r| r.progress().1).sum();
+    let pb = progress_bar(total, args.quiet);
+    let mut summary = Summary {
+        schema: "koe.summary/1",
+        failed_sources: failed,
+        ..Summary::default()
+    };
+    let mut done_bytes = 0u64;
+    for reader in readers {
+        let info = reader.info().clone();
+        if !args.quiet {
+            eprintln!(
+                "koe: {}: {} {}{}, text: {}{}{}",
+                info.name,
+                info.format.as_str(),
+                info.encoding,
+                if info.gzip { " (gzip)" } else { "" },
+                info.text_columns.join(" + "),
+                info.rating_column
+                    .as_ref()
+                    .map(|r| format!(", rating: {r} ({})", info.scale.map_or("?", |s| s.as_str())))
+                    .unwrap_or_default(),
+                info.date_column
+                    .as_ref()
+                    .map(|d| format!(", date: {d}"))
+                    .unwrap_or_default(),
+            );
+        }
+        let mut src = SourceSummary {
+            info,
+            read: 0,
+            analysed: 0,
+            rejected: 0,
+        };
+        let progress = std::sync::Arc::new(std::sync::Mutex::new((0u64, None::<u64>)));
+        let progress_in = progress.clone();
+        let reader = ProgressReader {
+            inner: reader,
+            shared: progress_in,
+        };
+        let result = pipeline::run(
+            &analyzer,
+            reader,
+            BatchLimits::default(),
+            |item| -> anyhow::Result<()> {
+                src.read += 1;
+                match item {
+                    Item::Analysed(record, analysis) => {
+                        src.analysed += 1;
+                        *summary.languages.entry(analysis.lang.as_str()).or_default() += 1;
+                        *summary
+                            .mojibake
+                            .entry(analysis.mojibake.as_str())
+                            .or_default() += 1;
+                        match &csv {
+                            Some(c) => c.write(&mut out, &record, &analysis)?,
+                            None => write_jsonl(&mut out, &record, &analysis)?,
+                        }
+                    }
+                    Item::Rejected(reject) => {
+                        src.rejected += 1;
+                        rejects.write(&reject)?;
+                    }
+                }
+                Ok(())
+            },
+            || {
+                if let Ok(p) = progress.lock() {
+                    pb.set_position(done_bytes + p.0);
+                }
+            },
+        );
+        if let Ok(p) = progress.lock() {
+            done_bytes += p.1.unwrap_or(p.0);
+        }
+        if let Err(e) = result {
+            if super::is_broken_pipe(&e) {
+                return Ok(Outcome::Ok);
+            }
+            return Err(e);
+        }
+        summary.read += src.read;
+        summary.analysed += src.analysed;
+        summary.rejected += src.rejected;
+        summary.sources.push(src);
+    }
+    out.flush()?;
+    if let Some(f) = rejects.file.as_mut() {
+        f.flush()?;
+        summary.rejects_file = Some(rejects.path.display().to_string());
+    }
+    pb.finish_and_clear();
+    summary.bytes = done_bytes;
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary.records_per_second = summary.read as f64 / summary.seconds.max(1e-9);
+    summary.megabytes_per_second = done_bytes as f64 / 1e6 / summary.seconds.max(1e-9);
+    debug_assert_eq!(summary.read, summary.analysed + summary.rejected);
+    if !args.quiet {
+        print_summary(&summary);
+    }
+    if let Some(p) = &args.summary_json {
+        let f = File::create(p).with_context(|| format!("cannot create {}", p.display()))?;
+        serde_json::to_writer_pretty(f, &summary)?;
+    }
+    Ok(if !summary.failed_sources.is_empty() {
+        Outcome::Error
+    } else if summary.rejected > 0 {
+        Outcome::Negative
+    } else {
+        Outcome::Ok
+    })
+}
+
+fn print_summary(s: &Summary) {
+    let langs: Vec<String> = s
+        .languages
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    eprintln!(
+        "koe: read {} records, analysed {}, rejected {}{} in {:.2}s ({:.0} records/s, {:.2} MB/s); languages: {}",
+        s.read,
+        s.analysed,
+        s.rejected,
+        s.rejects_file
+            .as_ref()
+            .map(|p| format!(" (see {p})"))
+            .unwrap_or_default(),
+        s.seconds,
+        s.records_per_second,
+        s.megabytes_per_second,
+        if langs.is_empty() {
+            "-".into()
+        } else {
+            langs.join(", ")
+        },
+    );
+    let repaired = s.mojibake.get("repaired").copied().unwrap_or(0);
+    let suspect = s.mojibake.get("suspect").copied().unwrap_or(0);
+    if repaired + suspect > 0 {
+        eprintln!("koe: mojibake: {repaired} repaired, {suspect} suspect");
+    }
+    for f in &s.failed_sources {
+        eprintln!("koe: failed: {f}");
+    }
+}
+
+/// Wraps a reader to publish its byte progress to the progress bar.
+struct ProgressReader {
+    inner: Reader,
+    shared: std::sync::Arc<std::sync::Mutex<(u64, Option<u64>)>>,
+}
+
+impl Iterator for ProgressReader {
+    type Item = Result<koe::ingest::Record, koe::ingest::Reject>;
+    fn next(&mut self) -> Option<Self::Item> {
+        let item = self.inner.next();
+        if let Ok(mut p) = self.shared.lock() {
+            *p = self.inner.progress();
+        }
+        item
+    }
+}

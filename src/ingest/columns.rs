@@ -1,0 +1,422 @@
+//! Column roles from header names in English, Japanese and Korean, with explicit
+//! overrides and clear errors for unknown names.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// What a column is used for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnMap {
+    /// Text columns, in order (e.g. title then body).
+    pub text: Vec<usize>,
+    /// Rating column.
+    pub rating: Option<usize>,
+    /// Date column.
+    pub date: Option<usize>,
+    /// Id column.
+    pub id: Option<usize>,
+    /// Segment columns (channel, product, plan, ...).
+    pub segments: Vec<usize>,
+}
+
+/// Explicit column choices (`--text`, `--rating`, ...), by header name or 1-based index.
+#[derive(Debug, Clone, Default)]
+pub struct ColumnSpec {
+    /// `--text`, may repeat.
+    pub text: Vec<String>,
+    /// `--rating`.
+    pub rating: Option<String>,
+    /// `--date`.
+    pub date: Option<String>,
+    /// `--id`.
+    pub id: Option<String>,
+    /// `--segment`, may repeat.
+    pub segments: Vec<String>,
+}
+
+fn key(name: &str) -> String {
+    name.nfkc()
+        .flat_map(char::to_lowercase)
+        .filter(|c| !c.is_whitespace() && !matches!(c, '_' | '-' | '.' | '・' | '/' | '(' | ')'))
+        .collect()
+}
+
+const TITLE: &[&str] = &[
+    "title",
+    "subject",
+    "headline",
+    "reviewtitle",
+    "タイトル",
+    "件名",
+    "見出し",
+    "表題",
+    "제목",
+];
+const TEXT: &[&str] = &[
+    "review",
+    "reviewtext",
+    "reviewbody",
+    "comment",
+    "comments",
+    "body",
+    "text",
+    "content",
+    "feedback",
+    "message",
+    "description",
+    "opinion",
+    "answer",
+    "verbatim",
+    "freetext",
+    "response",
+    "remarks",
+    "note",
+    "notes",
+    "本文",
+    "コメント",
+    "ご意見",
+    "意見",
+    "内容",
+    "レビュー",
+    "感想",
+    "自由記述",
+    "ご意見ご要望",
+    "要望",
+    "問い合わせ内容",
+    "お問い合わせ内容",
+    "回答",
+    "내용",
+    "리뷰",
+    "후기",
+    "의견",
+    "본문",
+    "댓글",
+    "메시지",
+    "리뷰내용",
+    "문의내용",
+];
+const NPS: &[&str] = &[
+    "nps",
+    "npsscore",
+    "recommend",
+    "likelihoodtorecommend",
+    "推奨度",
+    "推奨",
+    "おすすめ度",
+    "推薦度",
+    "추천",
+    "추천점수",
+    "추천의향",
+    "nps점수",
+];
+const RATING: &[&str] = &[
+    "rating",
+    "stars",
+    "star",
+    "score",
+    "rate",
+    "reviewrating",
+    "csat",
+    "satisfaction",
+    "評価",
+    "星",
+    "星の数",
+    "満足度",
+    "点数",
+    "スコア",
+    "評点",
+    "평점",
+    "별점",
+    "점수",
+    "만족도",
+    "평가",
+];
+const DATE: &[&str] = &[
+    "date",
+    "created",
+    "createdat",
+    "timestamp",
+    "time",
+    "submitted",
+    "submittedat",
+    "posted",
+    "postedat",
+    "reviewdate",
+    "datetime",
+    "updatedat",
+    "日付",
+    "投稿日",
+    "投稿日時",
+    "回答日時",
+    "回答日",
+    "日時",
+    "作成日",
+    "作成日時",
+    "受付日",
+    "受付日時",
+    "작성일",
+    "날짜",
+    "일자",
+    "등록일",
+    "작성일시",
+    "응답일",
+    "접수일",
+];
+const ID: &[&str] = &[
+    "id",
+    "reviewid",
+    "ticketid",
+    "responseid",
+    "ticket",
+    "no",
+    "number",
+    "回答id",
+    "id番号",
+    "レビューid",
+    "問い合わせid",
+    "응답id",
+    "번호",
+    "리뷰id",
+    "티켓id",
+];
+const SEGMENT: &[&str] = &[
+    "channel",
+    "source",
+    "platform",
+    "product",
+    "productname",
+    "plan",
+    "country",
+    "region",
+    "appversion",
+    "version",
+    "language",
+    "lang",
+    "category",
+    "segment",
+    "store",
+    "device",
+    "os",
+    "brand",
+    "tier",
+    "team",
+    "チャネル",
+    "チャンネル",
+    "プラン",
+    "商品名",
+    "商品",
+    "製品",
+    "製品名",
+    "地域",
+    "カテゴリ",
+    "カテゴリー",
+    "言語",
+    "媒体",
+    "채널",
+    "상품",
+    "상품명",
+    "제품",
+    "제품명",
+    "플랜",
+    "지역",
+    "카테고리",
+    "언어",
+    "요금제",
+];
+
+fn matches_any(k: &str, list: &[&str]) -> bool {
+    list.contains(&k)
+}
+
+fn contains_any(k: &str, list: &[&str]) -> bool {
+    list.iter().any(|w| w.chars().count() >= 2 && k.contains(w))
+}
+
+/// Resolves a column given by name or 1-based index.
+pub fn resolve(spec: &str, headers: &[String]) -> Result<usize, String> {
+    if let Some(i) = headers.iter().position(|h| h == spec) {
+        return Ok(i);
+    }
+    let k = key(spec);
+    if let Some(i) = headers.iter().position(|h| key(h) == k) {
+        return Ok(i);
+    }
+    if let Ok(n) = spec.parse::<usize>()
+        && n >= 1
+        && n <= headers.len()
+    {
+        return Ok(n - 1);
+    }
+    Err(spec.to_string())
+}
+
+/// Assigns roles from header names, then applies explicit choices. Returns the map
+/// or the explicit names that do not exist.
+pub fn assign(headers: &[String], spec: &ColumnSpec) -> Result<ColumnMap, Vec<String>> {
+    let keys: Vec<String> = headers.iter().map(|h| key(h)).collect();
+    let mut map = ColumnMap::default();
+    let mut used = vec![false; headers.len()];
+    let pick = |pred: &dyn Fn(&str) -> bool, used: &mut Vec<bool>| -> Option<usize> {
+        let i = keys
+            .iter()
+            .enumerate()
+            .position(|(i, k)| !used[i] && pred(k))?;
+        used[i] = true;
+        Some(i)
+    };
+    let mut missing = Vec::new();
+    let explicit = |s: &Option<String>,
+                    used: &mut Vec<bool>,
+                    missing: &mut Vec<String>|
+     -> Option<Option<usize>> {
+        let s = s.as_ref()?;
+        match resolve(s, headers) {
+            Ok(i) => {
+                used[i] = true;
+                Some(Some(i))
+            }
+            Err(name) => {
+                missing.push(name);
+                Some(None)
+            }
+        }
+    };
+    let id = explicit(&spec.id, &mut used, &mut missing);
+    let date = explicit(&spec.date, &mut used, &mut missing);
+    let rating = explicit(&spec.rating, &mut used, &mut missing);
+    let mut text = Vec::new();
+    for t in &spec.text {
+        match resolve(t, headers) {
+            Ok(i) => {
+                used[i] = true;
+                text.push(i);
+            }
+            Err(n) => missing.push(n),
+        }
+    }
+    let mut segments = Vec::new();
+    for t in &spec.segments {
+        match resolve(t, headers) {
+            Ok(i) => {
+                used[i] = true;
+                segments.push(i);
+            }
+            Err(n) => missing.push(n),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(missing);
+    }
+    map.id = id.unwrap_or_else(|| {
+        pick(
+            &|k| matches_any(k, ID) || k.ends_with("id") && k.len() <= 12,
+            &mut used,
+        )
+    });
+    map.date = date.unwrap_or_else(|| {
+        pick(&|k| matches_any(k, DATE), &mut used)
+            .or_else(|| pick(&|k| contains_any(k, DATE), &mut used))
+    });
+    map.rating = rating.unwrap_or_else(|| {
+        pick(&|k| matches_any(k, NPS), &mut used)
+            .or_else(|| pick(&|k| matches_any(k, RATING), &mut used))
+            .or_else(|| {
+                pick(
+                    &|k| contains_any(k, NPS) || contains_any(k, RATING),
+                    &mut used,
+                )
+            })
+    });
+    if spec.text.is_empty() {
+        if let Some(t) = pick(&|k| matches_any(k, TITLE), &mut used) {
+            text.push(t);
+        }
+        let body = pick(&|k| matches_any(k, TEXT), &mut used)
+            .or_else(|| pick(&|k| contains_any(k, TEXT), &mut used));
+        match body {
+            Some(b) => text.push(b),
+            None => {
+                // A title alone is no text column; leave it for the caller's sample check.
+            }
+        }
+    }
+    map.text = text;
+    if spec.segments.is_empty() {
+        while let Some(s) = pick(&|k| matches_any(k, SEGMENT), &mut used) {
+            segments.push(s);
+        }
+    }
+    map.segments = segments;
+    Ok(map)
+}
+
+/// Whether the header name suggests an NPS (0–10 recommend) column.
+pub fn is_nps_name(name: &str) -> bool {
+    let k = key(name);
+    matches_any(&k, NPS) || contains_any(&k, NPS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn roles_in_three_languages() {
+        let m = assign(
+            &h(&["review_id", "date", "rating", "title", "review", "country"]),
+            &ColumnSpec::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            (m.id, m.date, m.rating, m.text.clone(), m.segments.clone()),
+            (Some(0), Some(1), Some(2), vec![3, 4], vec![5])
+        );
+        let m = assign(
+            &h(&[
+                "回答ID",
+                "回答日時",
+                "推奨度",
+                "ご意見・ご要望",
+                "チャネル",
+                "プラン",
+            ]),
+            &ColumnSpec::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            (m.id, m.date, m.rating, m.text.clone(), m.segments.clone()),
+            (Some(0), Some(1), Some(2), vec![3], vec![4, 5])
+        );
+        let m = assign(
+            &h(&["응답ID", "작성일", "추천 점수", "의견", "채널"]),
+            &ColumnSpec::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            (m.id, m.date, m.rating, m.text.clone(), m.segments.clone()),
+            (Some(0), Some(1), Some(2), vec![3], vec![4])
+        );
+    }
+
+    #[test]
+    fn explicit_and_missing() {
+        let spec = ColumnSpec {
+            text: vec!["bar".into(), "3".into()],
+            ..Default::default()
+        };
+        let m = assign(&h(&["foo", "bar", "baz"]), &spec).unwrap();
+        assert_eq!(m.text, vec![1, 2]);
+        let spec = ColumnSpec {
+            text: vec!["body".into()],
+            rating: Some("stars".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            assign(&h(&["foo", "bar"]), &spec).unwrap_err(),
+            vec!["stars".to_string(), "body".to_string()]
+        );
+    }
+}

@@ -1,0 +1,906 @@
+//! Ingest: sources → a stream of [`Record`]s, or [`Reject`]s with a reason.
+//!
+//! Formats: CSV, TSV, JSON Lines, JSON array of objects, plain text (one record per
+//! line), each optionally gzip-compressed, from files or stdin. Encodings: UTF-8
+//! (with or without BOM), UTF-16 with BOM, Shift_JIS/CP932, EUC-JP, EUC-KR/CP949,
+//! detected automatically; files that mix encodings are decoded field by field.
+//! Columns get their roles from header names in English, Japanese and Korean; the
+//! rating scale and date formats are inferred from the data.
+//!
+//! Invariant: every record read ends up as exactly one `Ok(Record)` or one
+//! `Err(Reject)`; nothing is dropped silently.
+
+mod columns;
+pub mod csv;
+mod decode;
+pub mod json;
+pub mod value;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{BufRead, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use encoding_rs::Encoding;
+use serde::Serialize;
+use thiserror::Error;
+
+pub use columns::{ColumnMap, ColumnSpec};
+pub use value::{Date, NpsClass, Rating, Scale, parse_date, parse_rating};
+
+use self::csv::{CsvLimits, CsvReader};
+use self::json::{ArraySplitter, LineReader};
+
+/// Fatal ingest errors: the source cannot be read at all.
+#[derive(Debug, Error)]
+pub enum IngestError {
+    /// The file cannot be opened.
+    #[error("cannot open {path}: {source} (check the path and permissions)")]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Reading failed before any record.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not text.
+    #[error("{path} is not a text file: {reason}")]
+    NotText {
+        /// The file.
+        path: PathBuf,
+        /// Why we think so.
+        reason: String,
+    },
+    /// Columns given on the command line do not exist.
+    #[error("{path}: no column named {missing}; available columns: {available}")]
+    UnknownColumn {
+        /// The file.
+        path: PathBuf,
+        /// The names that were not found.
+        missing: String,
+        /// The header names.
+        available: String,
+    },
+    /// No text column could be found.
+    #[error(
+        "{path}: cannot tell which column holds the text; available columns: {available} (choose with --text COLUMN)"
+    )]
+    NoTextColumn {
+        /// The file.
+        path: PathBuf,
+        /// The header names.
+        available: String,
+    },
+    /// The input is empty.
+    #[error("{path} is empty")]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// Input formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// Tab-separated values with a header row.
+    Tsv,
+    /// One JSON object per line.
+    Jsonl,
+    /// A JSON array of objects.
+    Json,
+    /// Plain text, one record per line.
+    Text,
+}
+
+impl Format {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Tsv => "tsv",
+            Format::Jsonl => "jsonl",
+            Format::Json => "json",
+            Format::Text => "text",
+        }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s.to_ascii_lowercase().as_str() {
+            "csv" => Format::Csv,
+            "tsv" | "tab" => Format::Tsv,
+            "jsonl" | "ndjson" | "json-lines" => Format::Jsonl,
+            "json" => Format::Json,
+            "text" | "txt" | "lines" => Format::Text,
+            other => {
+                return Err(format!(
+                    "unknown input format '{other}' (expected csv, tsv, jsonl, json or text)"
+                ));
+            }
+        })
+    }
+}
+
+/// Ingest options (the CLI flags).
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// Force the format.
+    pub format: Option<Format>,
+    /// Force the encoding.
+    pub encoding: Option<&'static Encoding>,
+    /// Explicit column roles.
+    pub columns: ColumnSpec,
+    /// Force the rating scale.
+    pub scale: Option<Scale>,
+    /// A text field larger than this is rejected.
+    pub max_field_bytes: usize,
+    /// Records read ahead to infer the rating scale and JSON keys.
+    pub sample_records: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            format: None,
+            encoding: None,
+            columns: ColumnSpec::default(),
+            scale: None,
+            max_field_bytes: 1024 * 1024,
+            sample_records: 1000,
+        }
+    }
+}
+
+/// Where a record came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    /// Source name (path or `stdin`).
+    pub file: Arc<str>,
+    /// 1-based line where the record starts.
+    pub line: u64,
+    /// 1-based record number within the source.
+    pub record: u64,
+}
+
+/// One piece of feedback.
+#[derive(Debug, Clone, Serialize)]
+pub struct Record {
+    /// Stable id: the id column, else `source:line`.
+    pub id: String,
+    /// The text fields that were found, in column order (e.g. title, body).
+    pub texts: Vec<(Arc<str>, String)>,
+    /// Rating, when the source has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating: Option<Rating>,
+    /// Date, when the source has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<Date>,
+    /// Segment columns (channel, product, ...).
+    pub segments: BTreeMap<Arc<str>, String>,
+    /// Where it came from.
+    pub origin: Origin,
+    /// Non-fatal problems (an unreadable rating, a field decoded with another encoding).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+impl Record {
+    /// The record's text: its text fields joined by a line break.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for (_, t) in &self.texts {
+            if t.trim().is_empty() {
+                continue;
+            }
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(t);
+        }
+        out
+    }
+}
+
+/// A record that could not be used, with why and its raw content.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reject {
+    /// Source name.
+    pub file: Arc<str>,
+    /// 1-based line where it starts.
+    pub line: u64,
+    /// 1-based record number.
+    pub record: u64,
+    /// Why it was rejected.
+    pub reason: String,
+    /// The raw content (decoded lossily for display).
+    pub raw: String,
+}
+
+/// What was detected about a source.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceInfo {
+    /// Source name.
+    pub name: Arc<str>,
+    /// Format.
+    pub format: Format,
+    /// Encoding label.
+    pub encoding: String,
+    /// Gzip-compressed.
+    pub gzip: bool,
+    /// Header names (CSV/TSV) or JSON keys.
+    pub columns: Vec<String>,
+    /// Text columns used.
+    pub text_columns: Vec<String>,
+    /// Rating column used.
+    pub rating_column: Option<String>,
+    /// Rating scale.
+    pub scale: Option<Scale>,
+    /// Date column used.
+    pub date_column: Option<String>,
+    /// Id column used.
+    pub id_column: Option<String>,
+    /// Segment columns used.
+    pub segment_columns: Vec<String>,
+}
+
+enum Fields {
+    Cells(Vec<Vec<u8>>),
+    Object(serde_json::Map<String, serde_json::Value>),
+    Line(Vec<u8>),
+}
+
+struct Parsed {
+    line: u64,
+    record: u64,
+    fields: Fields,
+    raw: Vec<u8>,
+}
+
+struct Failed {
+    line: u64,
+    record: u64,
+    reason: String,
+    raw: Vec<u8>,
+}
+
+enum Kind {
+    Csv(CsvReader<Box<dyn BufRead + Send>>),
+    Lines(LineReader<Box<dyn BufRead + Send>>, Format),
+    Array(ArraySplitter<Box<dyn BufRead + Send>>),
+}
+
+/// Reads one source into records.
+pub struct Reader {
+    info: SourceInfo,
+    kind: Kind,
+    encoding: &'static Encoding,
+    map: ColumnMap,
+    headers: Vec<Arc<str>>,
+    scale: Option<Scale>,
+    buffer: VecDeque<Result<Parsed, Failed>>,
+    opts: IngestOptions,
+    records: u64,
+    progress: Arc<AtomicU64>,
+    size: Option<u64>,
+}
+
+fn sniff_format(name: &str, sample: &[u8]) -> Format {
+    let lower = name.to_ascii_lowercase();
+    let base = lower.strip_suffix(".gz").unwrap_or(&lower);
+    let ext = Path::new(base)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("");
+    match ext {
+        "csv" => return Format::Csv,
+        "tsv" | "tab" => return Format::Tsv,
+        "jsonl" | "ndjson" => return Format::Jsonl,
+        "json" => {
+            let first = sample.iter().find(|b| !b.is_ascii_whitespace());
+            return if first == Some(&b'{') {
+                Format::Jsonl
+            } else {
+                Format::Json
+            };
+        }
+        _ => {}
+    }
+    match sample.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') => return Format::Json,
+        Some(b'{') => return Format::Jsonl,
+        _ => {}
+    }
+    // Delimited if the first lines agree on a field count of two or more.
+    let lines: Vec<&[u8]> = sample
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .take(6)
+        .collect();
+    let complete = if lines.len() > 1 {
+        &lines[..lines.len() - 1]
+    } else {
+        &lines[..]
+    };
+    for (delim, fmt) in [(b'\t', Format::Tsv), (b',', Format::Csv)] {
+        let counts: Vec<usize> = complete
+            .iter()
+            .map(|l| self::csv::split_fields(l, delim).len())
+            .collect();
+        if counts.len() >= 2 && counts[0] >= 2 && counts.iter().all(|&c| c == counts[0]) {
+            return fmt;
+        }
+        if ext != "txt" && counts.len() == 1 && counts[0] >= 2 && delim == b'\t' {
+            return fmt;
+        }
+    }
+    Format::Text
+}
+
+fn lossy(raw: &[u8], encoding: &'static Encoding) -> String {
+    encoding.decode_without_bom_handling(raw).0.into_owned()
+}
+
+impl Reader {
+    /// Opens a file (`-` for stdin).
+    pub fn open_path(path: &Path, opts: &IngestOptions) -> Result<Reader, IngestError> {
+        if path.as_os_str() == "-" {
+            return Reader::open(Arc::from("stdin"), Box::new(std::io::stdin()), None, opts);
+        }
+        let file = std::fs::File::open(path).map_err(|e| IngestError::Open {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+        let size = file.metadata().ok().map(|m| m.len());
+        Reader::open(
+            Arc::from(path.display().to_string()),
+            Box::new(file),
+            size,
+            opts,
+        )
+    }
+
+    /// Opens any byte stream named `name`.
+    pub fn open(
+        name: Arc<str>,
+        input: Box<dyn Read + Send>,
+        size: Option<u64>,
+        opts: &IngestOptions,
+    ) -> Result<Reader, IngestError> {
+        let opened = decode::open(&name, input, opts.encoding)?;
+        let format = opts
+            .format
+            .unwrap_or_else(|| sniff_format(&name, &opened.sample));
+        if opened.sample.iter().all(|b| b.is_ascii_whitespace()) {
+            return Err(IngestError::Empty {
+                path: PathBuf::from(&*name),
+            });
+        }
+        let max = opts.max_field_bytes.max(1024);
+        let limits = CsvLimits {
+            max_record_bytes: (max * 4).max(64 * 1024 * 1024),
+            ..CsvLimits::default()
+        };
+        let kind = match format {
+            Format::Csv => Kind::Csv(CsvReader::new(opened.reader, b',', limits)),
+            Format::Tsv => Kind::Csv(CsvReader::new(opened.reader, b'\t', limits)),
+            Format::Jsonl | Format::Text => Kind::Lines(
+                LineReader::new(opened.reader, limits.max_record_bytes),
+                format,
+            ),
+            Format::Json => Kind::Array(ArraySplitter::new(opened.reader, limits.max_record_bytes)),
+        };
+        let mut reader = Reader {
+            info: SourceInfo {
+                name: name.clone(),
+                format,
+                encoding: opened.encoding_label,
+                gzip: opened.gzip,
+                columns: vec![],
+                text_columns: vec![],
+                rating_column: None,
+                scale: None,
+                date_column: None,
+                id_column: None,
+                segment_columns: vec![],
+            },
+            kind,
+            encoding: opened.encoding,
+            map: ColumnMap::default(),
+            headers: vec![],
+            scale: opts.scale,
+            buffer: VecDeque::new(),
+            opts: opts.clone(),
+            records: 0,
+            progress: opened.progress,
+            size,
+        };
+        reader.prepare()?;
+        Ok(reader)
+    }
+
+    /// What was detected.
+    pub fn info(&self) -> &SourceInfo {
+        &self.info
+    }
+
+    /// Bytes of the file read so far, and its size when known (for progress bars).
+    pub fn progress(&self) -> (u64, Option<u64>) {
+        (self.progress.load(Ordering::Relaxed), self.size)
+    }
+
+    fn next_parsed(&mut self) -> Option<Result<Parsed, Failed>> {
+        match &mut self.kind {
+            Kind::Csv(r) => {
+                let rec = r.next_record()?;
+                self.records += 1;
+                let record = self.records;
+                Some(match rec {
+                    Ok(r) => Ok(Parsed {
+                        line: r.line,
+                        record,
+                        fields: Fields::Cells(r.fields),
+                        raw: r.raw,
+                    }),
+                    Err(e) => Err(Failed {
+                        line: e.line,
+                        record,
+                        reason: e.reason,
+                        raw: e.raw,
+                    }),
+                })
+            }
+            Kind::Lines(r, fmt) => {
+                let fmt = *fmt;
+                let unit = r.next_line()?;
+                self.records += 1;
+                let record = self.records;
+                Some(match unit {
+                    Err(json::UnitError { line, reason, raw }) => Err(Failed {
+                        line,
+                        record,
+                        reason,
+                        raw,
+                    }),
+                    Ok(u) if fmt == Format::Text => Ok(Parsed {
+                        line: u.line,
+                        record,
+                        fields: Fields::Line(u.raw.clone()),
+                        raw: u.raw,
+                    }),
+                    Ok(u) => parse_object(u.line, record, u.raw, self.encoding),
+                })
+            }
+            Kind::Array(r) => {
+                let unit = r.next_element()?;
+                self.records += 1;
+                let record = self.records;
+                Some(match unit {
+                    Err(json::UnitError { line, reason, raw }) => Err(Failed {
+                        line,
+                        record,
+                        reason,
+                        raw,
+                    }),
+                    Ok(u) => parse_object(u.line, record, u.raw, self.encoding),
+                })
+            }
+        }
+    }
+
+    /// Reads the header and a sample; decides columns and the rating scale.
+    fn prepare(&mut self) -> Result<(), IngestError> {
+        let path = PathBuf::from(&*self.info.name);
+        let header_names: Vec<String> = match &mut self.kind {
+            Kind::Csv(r) => match r.next_record() {
+                Some(Ok(h)) => h
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        let s = lossy(f, self.encoding);
+                        s.trim_start_matches('\u{FEFF}').trim().to_string()
+                    })
+                    .collect(),
+                Some(Err(e)) => {
+                    return Err(IngestError::Read {
+                        path,
+                        source: std::io::Error::other(format!("header line: {}", e.reason)),
+                    });
+                }
+                None => return Err(IngestError::Empty { path }),
+            },
+            _ => Vec::new(),
+        };
+        // Sample.
+        while self.buffer.len() < self.opts.sample_records {
+            match self.next_parsed() {
+                Some(p) => self.buffer.push_back(p),
+                None => break,
+            }
+        }
+        let names: Vec<String> = match self.info.format {
+            Format::Csv | Format::Tsv => header_names,
+            Format::Text => vec!["text".to_string()],
+            Format::Jsonl | Format::Json => {
+                let mut keys: Vec<String> = Vec::new();
+                for p in self.buffer.iter().flatten() {
+                    if let Fields::Object(m) = &p.fields {
+                        for k in m.keys() {
+                            if !keys.contains(k) {
+                                keys.push(k.clone());
+                            }
+                        }
+                    }
+                }
+                keys
+            }
+        };
+        let available = names.join(", ");
+        let map = if self.info.format == Format::Text {
+            ColumnMap {
+                text: vec![0],
+                ..ColumnMap::default()
+            }
+        } else {
+            columns::assign(&names, &self.opts.columns).map_err(|missing| {
+                IngestError::UnknownColumn {
+                    path: path.clone(),
+                    missing: missing
+                        .iter()
+                        .map(|m| format!("'{m}'"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    available: available.clone(),
+                }
+            })?
+        };
+        let mut map = map;
+        if map.text.is_empty() {
+            // No header name says "text": take the column with the longest values.
+            let mut best: Option<(usize, usize)> = None;
+            for (i, _) in names.iter().enumerate() {
+                if Some(i) == map.id
+                    || Some(i) == map.date
+                    || Some(i) == map.rating
+                    || map.segments.contains(&i)
+                {
+                    continue;
+                }
+                let total: usize = self
+                    .buffer
+                    .iter()
+                    .flatten()
+                    .map(|p| self.cell_len(p, i, &names))
+                    .sum();
+                if best.is_none_or(|b| total > b.1) {
+                    best = Some((i, total));
+                }
+            }
+            match best {
+                Some((i, total)) if total > 0 && !names.is_empty() => map.text.push(i),
+                _ => return Err(IngestError::NoTextColumn { path, available }),
+            }
+        }
+        self.headers = names.iter().map(|n| Arc::from(n.as_str())).collect();
+        // Scale from the sample.
+        if let Some(r) = map.rating
+            && self.scale.is_none()
+        {
+            let mut values = Vec::new();
+            let mut implied = None;
+            for p in self.buffer.iter().flatten() {
+                if let Some(s) = self.cell(p, r)
+                    && let Some((v, imp)) = parse_rating(&s)
+                {
+                    values.push(v);
+                    implied = implied.or(imp);
+                }
+            }
+            let name = &names[r];
+            self.scale = Some(if columns::is_nps_name(name) {
+                Scale::Nps
+            } else {
+                implied.unwrap_or_else(|| value::infer_scale(&values, name))
+            });
+        }
+        let name_of = |i: usize| names.get(i).cloned().unwrap_or_default();
+        self.info.columns = names.clone();
+        self.info.text_columns = map.text.iter().map(|&i| name_of(i)).collect();
+        self.info.rating_column = map.rating.map(name_of);
+        self.info.date_column = map.date.map(name_of);
+        self.info.id_column = map.id.map(name_of);
+        self.info.segment_columns = map.segments.iter().map(|&i| name_of(i)).collect();
+        self.info.scale = self.scale;
+        self.map = map;
+        Ok(())
+    }
+
+    fn cell_len(&self, p: &Parsed, i: usize, names: &[String]) -> usize {
+        match &p.fields {
+            Fields::Cells(c) => c.get(i).map_or(0, |v| v.len()),
+            Fields::Object(m) => names
+                .get(i)
+                .and_then(|k| m.get(k))
+                .and_then(|v| v.as_str())
+                .map_or(0, str::len),
+            Fields::Line(l) => l.len(),
+        }
+    }
+
+    /// Cell `i` as text (lossy; for sampling).
+    fn cell(&self, p: &Parsed, i: usize) -> Option<String> {
+        match &p.fields {
+            Fields::Cells(c) => c.get(i).map(|v| lossy(v, self.encoding)),
+            Fields::Object(m) => json_cell(m.get(&*self.headers[i])?),
+            Fields::Line(l) => Some(lossy(l, self.encoding)),
+        }
+    }
+
+    fn reject(&self, f: Failed) -> Reject {
+        Reject {
+            file: self.info.name.clone(),
+            line: f.line,
+            record: f.record,
+            reason: f.reason,
+            raw: lossy(&f.raw, self.encoding),
+        }
+    }
+
+    fn to_record(&self, p: Parsed) -> Result<Record, Reject> {
+        let fail = |reason: String, p: &Parsed| Reject {
+            file: self.info.name.clone(),
+            line: p.line,
+            record: p.record,
+            reason,
+            raw: lossy(&p.raw, self.encoding),
+        };
+        let mut warnings = Vec::new();
+        // Fetch a cell as decoded text.
+        let get = |i: usize, warnings: &mut Vec<String>| -> Result<Option<String>, String> {
+            match &p.fields {
+                Fields::Cells(c) => match c.get(i) {
+                    None => Ok(None),
+                    Some(bytes) => {
+                        if bytes.len() > self.opts.max_field_bytes {
+                            return Err(format!(
+                                "field '{}' is {} bytes, over the limit of {} bytes (raise it with --max-field-bytes)",
+                                self.headers[i],
+                                bytes.len(),
+                                self.opts.max_field_bytes
+                            ));
+                        }
+                        let (s, other) = decode::decode_field(bytes, self.encoding)
+                            .map_err(|e| format!("field '{}': {e}", self.headers[i]))?;
+                        if let Some(enc) = other {
+                            warnings.push(format!("field '{}' decoded as {enc}", self.headers[i]));
+                        }
+                        Ok(Some(s))
+                    }
+                },
+                Fields::Object(m) => Ok(m.get(&*self.headers[i]).and_then(json_cell)),
+                Fields::Line(l) => {
+                    if l.len() > self.opts.max_field_bytes {
+                        return Err(format!(
+                            "line is {} bytes, over the limit of {} bytes (raise it with --max-field-bytes)",
+                            l.len(),
+                            self.opts.max_field_bytes
+                        ));
+                    }
+                    let (s, other) = decode::decode_field(l, self.encoding)?;
+                    if let Some(enc) = other {
+                        warnings.push(format!("line decoded as {enc}"));
+                    }
+                    Ok(Some(s))
+                }
+            }
+        };
+        if let Fields::Cells(c) = &p.fields {
+            let n = self.headers.len();
+            if c.len() > n
+                && c[n..]
+                    .iter()
+                    .any(|f| !f.iter().all(u8::is_ascii_whitespace))
+            {
+                return Err(fail(
+                    format!(
+                        "record has {} fields but the header has {n} (an unquoted delimiter in the text?)",
+                        c.len()
+                    ),
+                    &p,
+                ));
+            }
+            if c.len() < n && self.map.text.iter().all(|&t| t >= c.len()) {
+                return Err(fail(
+                    format!(
+                        "record has {} fields but the header has {n}; the text column is missing",
+                        c.len()
+                    ),
+                    &p,
+                ));
+            }
+        }
+        let mut texts = Vec::new();
+        for &t in &self.map.text {
+            match get(t, &mut warnings) {
+                Ok(Some(s)) => {
+                    if s.len() > self.opts.max_field_bytes {
+                        return Err(fail(
+                            format!(
+                                "field '{}' is {} bytes, over the limit of {} bytes (raise it with --max-field-bytes)",
+                                self.headers[t],
+                                s.len(),
+                                self.opts.max_field_bytes
+                            ),
+                            &p,
+                        ));
+                    }
+                    if decode::control_share(&s) > 0.2 {
+                        return Err(fail(
+                            format!("field '{}' is binary data, not text", self.headers[t]),
+                            &p,
+                        ));
+                    }
+                    texts.push((self.headers[t].clone(), s));
+                }
+                Ok(None) => {}
+                Err(e) => return Err(fail(e, &p)),
+            }
+        }
+        let rating = match self.map.rating {
+            Some(r) => match get(r, &mut warnings) {
+                Ok(Some(s)) if !s.trim().is_empty() => match parse_rating(&s) {
+                    Some((v, _)) => {
+                        let scale = self.scale.unwrap_or(Scale::Stars5);
+                        let (lo, hi) = scale.bounds();
+                        if v < lo || v > hi {
+                            warnings.push(format!(
+                                "rating '{}' is outside the {} scale; ignored",
+                                s.trim(),
+                                scale.as_str()
+                            ));
+                            None
+                        } else {
+                            Some(Rating { value: v, scale })
+                        }
+                    }
+                    None => {
+                        warnings.push(format!("rating '{}' is not a number; ignored", s.trim()));
+                        None
+                    }
+                },
+                _ => None,
+            },
+            None => None,
+        };
+        let has_text = texts.iter().any(|(_, t)| !t.trim().is_empty());
+        if !has_text && rating.is_none() {
+            return Err(fail("empty text (and no rating)".into(), &p));
+        }
+        let date = match self.map.date {
+            Some(d) => match get(d, &mut warnings) {
+                Ok(Some(s)) if !s.trim().is_empty() => {
+                    let parsed = parse_date(&s);
+                    if parsed.is_none() {
+                        warnings.push(format!("date '{}' not understood; ignored", s.trim()));
+                    }
+                    parsed
+                }
+                _ => None,
+            },
+            None => None,
+        };
+        let id = match self.map.id {
+            Some(i) => match get(i, &mut warnings) {
+                Ok(Some(s)) if !s.trim().is_empty() => s.trim().to_string(),
+                _ => format!("{}:{}", self.info.name, p.line),
+            },
+            None => format!("{}:{}", self.info.name, p.line),
+        };
+        let mut segments = BTreeMap::new();
+        for &sidx in &self.map.segments {
+            if let Ok(Some(s)) = get(sidx, &mut warnings) {
+                let s = s.trim();
+                if !s.is_empty() {
+                    segments.insert(self.headers[sidx].clone(), s.to_string());
+                }
+            }
+        }
+        Ok(Record {
+            id,
+            texts,
+            rating,
+            date,
+            segments,
+            origin: Origin {
+                file: self.info.name.clone(),
+                line: p.line,
+                record: p.record,
+            },
+            warnings,
+        })
+    }
+}
+
+impl Iterator for Reader {
+    type Item = Result<Record, Reject>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let item = match self.buffer.pop_front() {
+            Some(i) => i,
+            None => self.next_parsed()?,
+        };
+        Some(match item {
+            Ok(p) => self.to_record(p),
+            Err(f) => Err(self.reject(f)),
+        })
+    }
+}
+
+fn json_cell(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        other => Some(other.to_string()),
+    }
+}
+
+fn parse_object(
+    line: u64,
+    record: u64,
+    raw: Vec<u8>,
+    encoding: &'static Encoding,
+) -> Result<Parsed, Failed> {
+    let text = match decode::decode_field(&raw, encoding) {
+        Ok((t, _)) => t,
+        Err(e) => {
+            return Err(Failed {
+                line,
+                record,
+                reason: e,
+                raw,
+            });
+        }
+    };
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(serde_json::Value::Object(m)) => Ok(Parsed {
+            line,
+            record,
+            fields: Fields::Object(m),
+            raw,
+        }),
+        Ok(other) => {
+            let kind = match other {
+                serde_json::Value::Array(_) => "an array",
+                serde_json::Value::String(_) => "a string",
+                serde_json::Value::Number(_) => "a number",
+                _ => "not an object",
+            };
+            Err(Failed {
+                line,
+                record,
+                reason: format!("JSON value is {kind}, expected an object"),
+                raw,
+            })
+        }
+        Err(e) => Err(Failed {
+            line,
+            record,
+            reason: format!("invalid JSON: {e}"),
+            raw,
+        }),
+    }
+}
