@@ -56,7 +56,7 @@ const KO: &[(&str, &str)] = &[
 const EN: &[(&str, &str)] = &[
     (
         "The refunds were slow and support didn't answer.",
-        "The/the/PART refunds/refund/NOUN were/be/AUX slow/slow/NOUN and/and/PART support/support/NOUN did/do/AUX n't/not/PART! answer/answer/NOUN ././PUNCT",
+        "The/the/PART refunds/refund/NOUN were/be/AUX slow/slow/NOUN and/and/PART support/support/NOUN did/do/AUX n't/not/PART! answer/answer/VERB ././PUNCT",
     ),
     (
         "I can't log in since the update!!!",
@@ -64,7 +64,7 @@ const EN: &[(&str, &str)] = &[
     ),
     (
         "Great app, works perfectly :)",
-        "Great/great/NOUN app/app/NOUN ,/,/PUNCT works/work/NOUN perfectly/perfect/ADV :)/:)/SYM",
+        "Great/great/NOUN app/app/NOUN ,/,/PUNCT works/work/VERB perfectly/perfect/ADV :)/:)/SYM",
     ),
 ];
 

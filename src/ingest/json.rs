@@ -217,6 +217,9 @@ impl<R: BufRead> ArraySplitter<R> {
                     // End of the array right after an element.
                     self.done = true;
                     self.index += 1;
+                    while raw.last().is_some_and(|b| b.is_ascii_whitespace()) {
+                        raw.pop();
+                    }
                     return Some(Ok(RawUnit {
                         line: start_line,
                         index: self.index,

@@ -235,7 +235,13 @@ fn may_be_damaged(text: &str) -> bool {
                 }
             }
         }
-        han |= (0x4E00..=0x9FFF).contains(&u);
+        if (0x4E00..=0x9FFF).contains(&u) {
+            han = true;
+            // A kanji in neither JIS X 0208 nor KS X 1001.
+            if !bit(&common_sets().kanji_known, u - 0x4E00) {
+                return true;
+            }
+        }
         if hangul && han {
             return true;
         }
@@ -252,6 +258,8 @@ struct Score {
     bad: usize,
     fffd: usize,
     latin_pairs: usize,
+    /// Kanji outside JIS X 0208 and KS X 1001 (also everyday Chinese characters).
+    rare_han: usize,
 }
 
 impl Score {
@@ -288,7 +296,12 @@ fn score(text: &str) -> Score {
                 s.bad += 1;
                 s.fffd += 1;
             }
-            Class::Bad => s.bad += 1,
+            Class::Bad => {
+                s.bad += 1;
+                if (0x4E00..=0x9FFF).contains(&(c as u32)) {
+                    s.rare_han += 1;
+                }
+            }
         }
     }
     s
@@ -551,7 +564,8 @@ fn unswap_8859_15(text: &str, mut plausibility: Option<Plausibility<'_>>) -> Opt
         }
         prev = Some(c);
     }
-    if fixable < 2 {
+    // One sign alone is enough only when the dictionary confirms the repair below.
+    if fixable == 0 || (fixable < 2 && plausibility.is_none()) {
         return None;
     }
     let best_variant = |c: char| -> Option<char> {
@@ -562,14 +576,19 @@ fn unswap_8859_15(text: &str, mut plausibility: Option<Plausibility<'_>>) -> Opt
             .or_else(|| v.first().copied())
     };
     // First guess for the right-hand context: damaged characters get their best reading.
+    // First guess for the right-hand context: damaged characters and swap artifacts
+    // get their best reading, so that neighbours are decided together (オペレヌタヌ).
+    let mut prev = None;
     let mut guess: Vec<char> = chars
         .iter()
         .map(|&(_, r)| {
-            if classify(r) == Class::Bad {
+            let g = if classify(r) == Class::Bad || katakana_artifact(prev, r) {
                 best_variant(r).unwrap_or(r)
             } else {
                 r
-            }
+            };
+            prev = Some(r);
+            g
         })
         .collect();
     let mut window = String::new();
@@ -617,6 +636,14 @@ fn unswap_8859_15(text: &str, mut plausibility: Option<Plausibility<'_>>) -> Opt
     for (&(i, c), &chosen) in chars.iter().zip(&guess) {
         entries.push((out.len() as u32, i as u32, (i + c.len_utf8()) as u32));
         out.push(chosen);
+    }
+    if fixable < 2 {
+        // Weak evidence: the repaired text must read clearly better to the dictionary.
+        let score = plausibility.as_deref_mut()?;
+        let (before, after) = (score(text), score(&out));
+        if after.saturating_add(3000) > before {
+            return None;
+        }
     }
     let score = score(&out);
     Some(Candidate {
@@ -738,9 +765,11 @@ pub fn check_with(text: &str, plausibility: Option<Plausibility<'_>>) -> Mojibak
     let mut candidates = Vec::new();
     if original.evidence() >= 2 {
         whole_text_candidates(text, original.fffd > 0, &mut candidates);
-        if let Some(c) = unswap_8859_15(text, plausibility) {
-            candidates.push(c);
-        }
+    }
+    if original.evidence() >= 1
+        && let Some(c) = unswap_8859_15(text, plausibility)
+    {
+        candidates.push(c);
     }
     if let Some(c) = run_candidate(text) {
         candidates.push(c);
@@ -769,8 +798,11 @@ pub fn check_with(text: &str, plausibility: Option<Plausibility<'_>>) -> Mojibak
         };
     }
     let total = text.chars().count().max(1);
-    let suspicious = original.bad >= 2
-        || (original.bad >= 1 && total < 40)
+    // Chinese text is full of characters Japanese and Korean code pages lack: only
+    // private use, extension A, C1 controls and U+FFFD count as damage on their own.
+    let strong_bad = original.bad - original.rare_han;
+    let suspicious = strong_bad >= 2
+        || (strong_bad >= 1 && total < 40)
         || original.latin_pairs >= 3
         || (original.odd * 5 > total && original.odd >= 3);
     MojibakeCheck {
