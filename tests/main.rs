@@ -3,6 +3,7 @@
 
 mod common;
 
+mod cli_analyze;
 mod cli_tokenize;
 mod golden;
 mod props;

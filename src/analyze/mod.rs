@@ -43,6 +43,10 @@ pub struct Analysis {
     /// What a repair undid, when repaired.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repair: Option<&'static str>,
+    /// The record text after mojibake repair, when it was repaired (sentence offsets
+    /// still point into the original text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repaired_text: Option<String>,
     /// Sentences (offsets into the record text).
     pub sentences: Vec<SentenceInfo>,
     /// Number of tokens.
@@ -128,6 +132,7 @@ impl AnalyzerWorker {
             lang: t.lang,
             mojibake: t.mojibake,
             repair: t.repair,
+            repaired_text: t.repaired.clone(),
             sentences: t
                 .sentences
                 .iter()

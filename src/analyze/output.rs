@@ -33,6 +33,8 @@ struct RecordOut<'a> {
     date: Option<String>,
     segments: BTreeMap<&'a str, &'a str>,
     text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    repaired_text: Option<&'a str>,
     sentences: &'a [SentenceInfo],
     tokens: usize,
     keyphrases: &'a [String],
@@ -57,6 +59,7 @@ fn record_out<'a>(r: &'a Record, a: &'a Analysis) -> RecordOut<'a> {
         date: r.date.map(|d| d.to_string()),
         segments: r.segments.iter().map(|(k, v)| (&**k, v.as_str())).collect(),
         text: r.text(),
+        repaired_text: a.repaired_text.as_deref(),
         sentences: &a.sentences,
         tokens: a.tokens,
         keyphrases: &a.keyphrases,

@@ -127,6 +127,8 @@ pub struct TextAnalysis {
     pub mojibake: MojibakeStatus,
     /// What a repair undid (`utf-8 read as windows-1252`, ...), when repaired.
     pub repair: Option<&'static str>,
+    /// The whole text after repair (before normalization), when it was repaired.
+    pub repaired: Option<String>,
     /// The normalized text (after any repair) the tokens' `norm` ranges point into.
     pub normalized: String,
     /// Sentences in order.
@@ -295,7 +297,14 @@ impl TextWorker {
         let mut merged = TextAnalysis::default();
         let mut repaired = false;
         let mut suspect = false;
-        self.analyze_chunked(text, hint, |part| {
+        let mut repaired_text = String::new();
+        let mut start = 0;
+        while start < text.len() {
+            let end = chunk_end(text, start);
+            let part = self.analyze_chunk(&text[start..end], start, hint);
+            repaired_text.push_str(part.repaired.as_deref().unwrap_or(&text[start..end]));
+            start = end;
+
             let norm_shift = merged.normalized.len();
             let tok_shift = merged.tokens.len();
             if !merged.normalized.is_empty() {
@@ -317,7 +326,10 @@ impl TextWorker {
             if merged.repair.is_none() {
                 merged.repair = part.repair;
             }
-        });
+        }
+        if repaired {
+            merged.repaired = Some(repaired_text);
+        }
         merged.mojibake = if repaired {
             MojibakeStatus::Repaired
         } else if suspect {
@@ -456,6 +468,7 @@ impl TextWorker {
             lang: text_lang,
             mojibake: check.status,
             repair: repair_kind,
+            repaired: check.repair.map(|r| r.text),
             normalized: normalized.text,
             sentences,
             tokens,

@@ -639,7 +639,7 @@ fn unswap_8859_15(text: &str, mut plausibility: Option<Plausibility<'_>>) -> Opt
     }
     if fixable < 2 {
         // Weak evidence: the repaired text must read clearly better to the dictionary.
-        let score = plausibility.as_deref_mut()?;
+        let score = plausibility?;
         let (before, after) = (score(text), score(&out));
         if after.saturating_add(3000) > before {
             return None;
@@ -703,6 +703,12 @@ fn run_candidate(text: &str) -> Option<Candidate> {
                         decode_mapped(&bytes, &origin, enc, out.len() as u32, false)
                     {
                         let s = score(&t);
+                        // Two or more Windows-1252 characters that form valid UTF-8
+                        // are UTF-8 read wrongly, whatever the script (perdÃ£o → perdão).
+                        if enc == UTF_8 && s.bad == 0 && !t.is_ascii() {
+                            best = Some((t, e, k, s));
+                            break;
+                        }
                         if s.bad == 0
                             && s.cjk >= 1
                             && s.cjk > s.odd
@@ -762,7 +768,7 @@ pub fn check_with(text: &str, plausibility: Option<Plausibility<'_>>) -> Mojibak
     if original.badness() == 0 {
         return clean;
     }
-    let mut candidates = Vec::new();
+    let mut candidates: Vec<Candidate> = Vec::new();
     if original.evidence() >= 2 {
         whole_text_candidates(text, original.fffd > 0, &mut candidates);
     }
@@ -774,9 +780,26 @@ pub fn check_with(text: &str, plausibility: Option<Plausibility<'_>>) -> Mojibak
     if let Some(c) = run_candidate(text) {
         candidates.push(c);
     }
+    // A valid UTF-8 reading of Windows-1252 characters wins over the CJK readings:
+    // it is how most mojibake happens, in every script.
+    let latin_fix = candidates.iter().position(|c| {
+        c.kind == "utf-8 read as windows-1252"
+            && c.score.bad == 0
+            && c.score.latin_pairs < original.latin_pairs
+    });
+    let candidates = match latin_fix {
+        Some(i) => vec![candidates.swap_remove(i)],
+        None => candidates,
+    };
     let best = candidates
         .into_iter()
         .filter(|c| {
+            if c.kind == "utf-8 read as windows-1252"
+                && c.score.bad == 0
+                && c.score.latin_pairs < original.latin_pairs
+            {
+                return true;
+            }
             let s = c.score;
             s.bad <= original.fffd
                 && s.fffd <= original.fffd
