@@ -21,16 +21,23 @@ fn csv_input() -> Vec<u8> {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
     let text = std::fs::read_to_string(dir.join("ja.txt")).unwrap_or_else(|_| {
-        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/text/reviews_ja.txt"))
-            .expect("fixture")
-            .repeat(2000)
+        std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/text/reviews_ja.txt"),
+        )
+        .expect("fixture")
+        .repeat(2000)
     });
     let mut out = String::from("id,date,rating,text\n");
     for (i, line) in text.lines().enumerate() {
         if out.len() > SAMPLE_BYTES {
             break;
         }
-        out.push_str(&format!("{i},2026-01-{:02},{},\"{}\"\n", i % 28 + 1, i % 5 + 1, line.replace('"', "\"\"")));
+        out.push_str(&format!(
+            "{i},2026-01-{:02},{},\"{}\"\n",
+            i % 28 + 1,
+            i % 5 + 1,
+            line.replace('"', "\"\"")
+        ));
     }
     out.into_bytes()
 }
@@ -44,8 +51,13 @@ fn bench_pipeline(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(input.len() as u64));
     group.bench_function("analyze_csv_ja_jsonl", |b| {
         b.iter(|| {
-            let reader = Reader::open(Arc::from("bench.csv"), Box::new(Cursor::new(input.clone())), None, &IngestOptions::default())
-                .expect("reader");
+            let reader = Reader::open(
+                Arc::from("bench.csv"),
+                Box::new(Cursor::new(input.clone())),
+                None,
+                &IngestOptions::default(),
+            )
+            .expect("reader");
             let mut out = Vec::with_capacity(input.len() * 3);
             let mut n = 0usize;
             pipeline::run(

@@ -10,6 +10,7 @@
 //!   any common encoding) → [`ingest::Record`]s, or rejects with a reason.
 //! * [`analyze`]: the [`analyze::Analyzer`] (record → analysis), the streaming
 //!   parallel pipeline and the output writers.
+//! * [`sentiment`]: explainable lexicon + rules sentiment per record, sentence and span.
 //! * [`text`]: normalization, mojibake repair, language and sentence detection,
 //!   tokenization with lemma and part of speech (lindera IPADIC / ko-dic, English
 //!   by unicode-segmentation + rust-stemmers).
@@ -21,4 +22,5 @@
 
 pub mod analyze;
 pub mod ingest;
+pub mod sentiment;
 pub mod text;

@@ -2,8 +2,8 @@
 //! (`Analyzer::builder().build()?`), shared behind `Arc`, with per-thread scratch
 //! through [`Analyzer::worker`].
 //!
-//! The analysis currently carries language, mojibake status, sentences, token count
-//! and keyphrases; sentiment and themes join it as they land. The JSON shape is
+//! The analysis carries language, mojibake status, sentences, token count,
+//! keyphrases and sentiment with its evidence; themes join it as they land. The JSON shape is
 //! versioned: [`SCHEMA`].
 
 pub mod output;
@@ -15,15 +15,27 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::ingest::Record;
+use crate::sentiment::{LexiconError, SentimentModel, TextSentiment};
 use crate::text::{
     Lang, LangHint, MojibakeStatus, Pos, TextAnalysis, TextError, TextProcessor, TextWorker,
 };
+
+/// Errors building an [`Analyzer`].
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyzerError {
+    /// Dictionaries.
+    #[error(transparent)]
+    Text(#[from] TextError),
+    /// Lexicons.
+    #[error(transparent)]
+    Lexicon(#[from] LexiconError),
+}
 
 /// Version tag of the analysis JSON; bump it when the shape changes.
 pub const SCHEMA: &str = "koe.analysis/1";
 
 /// One analysed sentence.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SentenceInfo {
     /// Byte offset in the record text.
     pub start: usize,
@@ -31,6 +43,8 @@ pub struct SentenceInfo {
     pub end: usize,
     /// Language.
     pub lang: Lang,
+    /// Sentiment score of the sentence in [−1, 1].
+    pub sentiment: f32,
 }
 
 /// What koe knows about one record.
@@ -49,6 +63,8 @@ pub struct Analysis {
     pub repaired_text: Option<String>,
     /// Sentences (offsets into the record text).
     pub sentences: Vec<SentenceInfo>,
+    /// Sentiment of the record, its sentences and the evidence.
+    pub sentiment: TextSentiment,
     /// Number of tokens.
     pub tokens: usize,
     /// Salient noun phrases, most frequent first.
@@ -59,6 +75,7 @@ pub struct Analysis {
 #[derive(Debug, Default)]
 pub struct AnalyzerBuilder {
     text: Option<TextProcessor>,
+    sentiment: Option<SentimentModel>,
     lang: LangHint,
 }
 
@@ -69,21 +86,32 @@ impl AnalyzerBuilder {
         self
     }
 
+    /// Uses this sentiment model (default: koe's lexicons).
+    pub fn sentiment(mut self, model: SentimentModel) -> Self {
+        self.sentiment = Some(model);
+        self
+    }
+
     /// Language choice for every record.
     pub fn lang(mut self, lang: LangHint) -> Self {
         self.lang = lang;
         self
     }
 
-    /// Builds the analyzer (loads dictionaries unless a processor was given).
-    pub fn build(self) -> Result<Analyzer, TextError> {
+    /// Builds the analyzer (loads dictionaries and lexicons unless given).
+    pub fn build(self) -> Result<Analyzer, AnalyzerError> {
         let text = match self.text {
             Some(t) => t,
             None => TextProcessor::builder().build()?,
         };
+        let sentiment = match self.sentiment {
+            Some(s) => s,
+            None => SentimentModel::builder().build()?,
+        };
         Ok(Analyzer {
             inner: Arc::new(Inner {
                 text,
+                sentiment,
                 lang: self.lang,
             }),
         })
@@ -93,6 +121,7 @@ impl AnalyzerBuilder {
 #[derive(Debug)]
 struct Inner {
     text: TextProcessor,
+    sentiment: SentimentModel,
     lang: LangHint,
 }
 
@@ -112,6 +141,7 @@ impl Analyzer {
     pub fn worker(&self) -> AnalyzerWorker {
         AnalyzerWorker {
             text: self.inner.text.new_worker(),
+            sentiment: self.inner.sentiment.clone(),
             lang: self.inner.lang,
         }
     }
@@ -120,6 +150,7 @@ impl Analyzer {
 /// Per-thread analysis state.
 pub struct AnalyzerWorker {
     text: TextWorker,
+    sentiment: SentimentModel,
     lang: LangHint,
 }
 
@@ -128,6 +159,7 @@ impl AnalyzerWorker {
     pub fn analyze(&mut self, record: &Record) -> Analysis {
         let text = record.text();
         let t = self.text.analyze(&text, self.lang);
+        let sentiment = self.sentiment.score(&text, &t);
         Analysis {
             lang: t.lang,
             mojibake: t.mojibake,
@@ -136,15 +168,25 @@ impl AnalyzerWorker {
             sentences: t
                 .sentences
                 .iter()
-                .map(|s| SentenceInfo {
+                .zip(&sentiment.sentences)
+                .map(|(s, st)| SentenceInfo {
                     start: s.span.start,
                     end: s.span.end,
                     lang: s.lang,
+                    sentiment: st.score,
                 })
                 .collect(),
             tokens: t.tokens.len(),
             keyphrases: keyphrases(&t, 8),
+            sentiment,
         }
+    }
+
+    /// The text analysis and sentiment of a bare text (for `koe sentiment`, `koe eval`).
+    pub fn analyze_text(&mut self, text: &str) -> (TextAnalysis, TextSentiment) {
+        let t = self.text.analyze(text, self.lang);
+        let s = self.sentiment.score(text, &t);
+        (t, s)
     }
 }
 

@@ -128,6 +128,8 @@ pub struct AnalyzeArgs {
     #[arg(short, long)]
     pub quiet: bool,
     #[command(flatten)]
+    pub lexicon: super::sentiment::SentimentOptions,
+    #[command(flatten)]
     pub text: TextOptions,
 }
 
@@ -250,6 +252,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
     let readers = open_readers(&args.input, args.quiet, &mut failed)?;
     let analyzer = Analyzer::builder()
         .text(args.text.processor()?)
+        .sentiment(args.lexicon.model()?)
         .lang(args.input.lang)
         .build()?;
 

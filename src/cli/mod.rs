@@ -2,6 +2,7 @@
 
 mod analyze;
 mod generate;
+mod sentiment;
 mod tokenize;
 
 use std::process::ExitCode;
@@ -20,6 +21,11 @@ pub struct Cli {
 enum Command {
     /// Analyse review dumps / survey exports: one analysed record per line (JSONL or CSV).
     Analyze(Box<analyze::AnalyzeArgs>),
+    /// Score sentiment, one text per line, with the evidence.
+    Sentiment(sentiment::SentimentArgs),
+    /// Evaluate against labelled data.
+    #[command(subcommand)]
+    Eval(sentiment::EvalCommand),
     /// Build a large realistic review dump from corpus files (for benchmarks).
     Generate(generate::GenerateArgs),
     /// Tokenize text, one text per input line (like `mecab -Owakati`, or JSON lines).
@@ -50,6 +56,8 @@ pub fn main() -> ExitCode {
         Command::Tokenize(args) => tokenize::run(args),
         Command::Analyze(args) => analyze::run(*args),
         Command::Generate(args) => generate::run(args),
+        Command::Sentiment(args) => sentiment::run(args),
+        Command::Eval(cmd) => sentiment::run_eval(cmd),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

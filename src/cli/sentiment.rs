@@ -1,0 +1,381 @@
+//! `koe sentiment` (one text per line → score, label, evidence) and
+//! `koe eval sentiment` (labelled TSV → accuracy, F1, confusion matrix, speed).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufWriter, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, Subcommand, ValueEnum};
+use koe::analyze::Analyzer;
+use koe::sentiment::{Label, SentimentModel};
+use koe::text::LangHint;
+use serde::Serialize;
+
+use super::{Outcome, TextOptions};
+
+/// Lexicon options shared by the commands that score sentiment.
+#[derive(Debug, Clone, Args)]
+pub struct SentimentOptions {
+    /// Extra lexicon (`entry<TAB>score[<TAB>POS]`, −4..4; a calibration overlay); may repeat.
+    #[arg(long = "lexicon", value_name = "FILE")]
+    pub lexicons: Vec<PathBuf>,
+    /// Do not load koe's own lexicons.
+    #[arg(long)]
+    pub no_builtin_lexicon: bool,
+}
+
+impl SentimentOptions {
+    /// The model these options describe.
+    pub fn model(&self) -> anyhow::Result<SentimentModel> {
+        let mut b = SentimentModel::builder().builtin(!self.no_builtin_lexicon);
+        for l in &self.lexicons {
+            b = b.lexicon(l);
+        }
+        Ok(b.build()?)
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum TextOrJson {
+    /// Human-readable.
+    Text,
+    /// JSON lines / a JSON document.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct SentimentArgs {
+    /// Input file, one text per line; `-` or nothing for stdin.
+    pub input: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: TextOrJson,
+    /// Language: auto, ja, ko, en.
+    #[arg(long, default_value = "auto")]
+    pub lang: LangHint,
+    #[command(flatten)]
+    pub lexicon: SentimentOptions,
+    #[command(flatten)]
+    pub text: TextOptions,
+}
+
+fn open_input(path: &Option<PathBuf>) -> anyhow::Result<(Box<dyn BufRead>, String)> {
+    Ok(match path {
+        None => (Box::new(std::io::stdin().lock()), "<stdin>".into()),
+        Some(p) if p.as_os_str() == "-" => (Box::new(std::io::stdin().lock()), "<stdin>".into()),
+        Some(p) => {
+            let f = std::fs::File::open(p)
+                .with_context(|| format!("cannot open {}: check the path", p.display()))?;
+            (
+                Box::new(std::io::BufReader::new(f)),
+                p.display().to_string(),
+            )
+        }
+    })
+}
+
+pub fn run(args: SentimentArgs) -> anyhow::Result<Outcome> {
+    let analyzer = Analyzer::builder()
+        .text(args.text.processor()?)
+        .sentiment(args.lexicon.model()?)
+        .lang(args.lang)
+        .build()?;
+    let mut worker = analyzer.worker();
+    let (reader, name) = open_input(&args.input)?;
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    for (i, line) in reader.lines().enumerate() {
+        let line = line.with_context(|| format!("{name}:{}: not valid UTF-8 text", i + 1))?;
+        let line = line.trim_end_matches('\r');
+        let (t, s) = worker.analyze_text(line);
+        match args.format {
+            TextOrJson::Json => {
+                #[derive(Serialize)]
+                struct Line<'a> {
+                    line: usize,
+                    lang: &'static str,
+                    #[serde(flatten)]
+                    sentiment: &'a koe::sentiment::TextSentiment,
+                }
+                serde_json::to_writer(
+                    &mut out,
+                    &Line {
+                        line: i + 1,
+                        lang: t.lang.as_str(),
+                        sentiment: &s,
+                    },
+                )?;
+                out.write_all(b"\n")?;
+            }
+            TextOrJson::Text => {
+                let ev: Vec<String> = s
+                    .evidence
+                    .iter()
+                    .map(|e| {
+                        let rules = if e.rules.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" [{}]", e.rules.join(","))
+                        };
+                        format!(
+                            "{}({:+.1}→{:+.2}){}",
+                            &line[e.start..e.end],
+                            e.score,
+                            e.value,
+                            rules
+                        )
+                    })
+                    .collect();
+                writeln!(
+                    out,
+                    "{}\t{:+.3}\t{:.2}\t{}\t{}",
+                    s.overall.label.as_str(),
+                    s.overall.score,
+                    s.overall.confidence,
+                    ev.join(" "),
+                    line
+                )?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(Outcome::Ok)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvalCommand {
+    /// Evaluate sentiment on a labelled TSV (`label<TAB>text`, label pos/neg/neu).
+    Sentiment(EvalSentimentArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvalSentimentArgs {
+    /// The labelled file.
+    pub file: PathBuf,
+    /// Language: auto, ja, ko, en.
+    #[arg(long, default_value = "auto")]
+    pub lang: LangHint,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: TextOrJson,
+    #[command(flatten)]
+    pub lexicon: SentimentOptions,
+    #[command(flatten)]
+    pub text: TextOptions,
+}
+
+#[derive(Debug, Default, Serialize)]
+struct ClassStats {
+    precision: f64,
+    recall: f64,
+    f1: f64,
+    support: u64,
+}
+
+/// Evaluation figures.
+#[derive(Debug, Default, Serialize)]
+pub struct EvalReport {
+    file: String,
+    n: u64,
+    skipped: u64,
+    strict_accuracy: f64,
+    lenient_accuracy: f64,
+    coverage: f64,
+    macro_f1: f64,
+    classes: BTreeMap<&'static str, ClassStats>,
+    /// confusion[gold][predicted]
+    confusion: BTreeMap<&'static str, BTreeMap<&'static str, u64>>,
+    rows_per_second: f64,
+    seconds: f64,
+}
+
+pub fn run_eval(cmd: EvalCommand) -> anyhow::Result<Outcome> {
+    let EvalCommand::Sentiment(args) = cmd;
+    let analyzer = Analyzer::builder()
+        .text(args.text.processor()?)
+        .sentiment(args.lexicon.model()?)
+        .lang(args.lang)
+        .build()?;
+    let mut worker = analyzer.worker();
+    let f = std::fs::File::open(&args.file)
+        .with_context(|| format!("cannot open {}: check the path", args.file.display()))?;
+    let mut rows: Vec<(Label, String)> = Vec::new();
+    let mut skipped = 0u64;
+    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
+        let line =
+            line.with_context(|| format!("{}:{}: not valid UTF-8", args.file.display(), i + 1))?;
+        let Some((label, text)) = line.split_once('\t') else {
+            if !line.trim().is_empty() {
+                skipped += 1;
+                eprintln!(
+                    "koe: warning: {}:{}: no tab between label and text; skipped",
+                    args.file.display(),
+                    i + 1
+                );
+            }
+            continue;
+        };
+        match label.parse::<Label>() {
+            Ok(l) => rows.push((l, text.to_string())),
+            Err(e) => {
+                if i == 0 {
+                    continue; // header
+                }
+                skipped += 1;
+                eprintln!(
+                    "koe: warning: {}:{}: {e}; skipped",
+                    args.file.display(),
+                    i + 1
+                );
+            }
+        }
+    }
+    let started = Instant::now();
+    let mut predictions = Vec::with_capacity(rows.len());
+    for (_, text) in &rows {
+        let (_, s) = worker.analyze_text(text);
+        predictions.push(s.overall.score);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let report = evaluate(
+        &args.file.display().to_string(),
+        &rows,
+        &predictions,
+        skipped,
+        seconds,
+    );
+    match args.format {
+        TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        TextOrJson::Text => print_report(&report),
+    }
+    Ok(Outcome::Ok)
+}
+
+fn evaluate(
+    file: &str,
+    rows: &[(Label, String)],
+    scores: &[f32],
+    skipped: u64,
+    seconds: f64,
+) -> EvalReport {
+    let mut r = EvalReport {
+        file: file.into(),
+        n: rows.len() as u64,
+        skipped,
+        seconds,
+        ..EvalReport::default()
+    };
+    let (mut strict, mut lenient, mut covered) = (0u64, 0u64, 0u64);
+    let labels = [Label::Pos, Label::Neg, Label::Neu];
+    let mut confusion: BTreeMap<&'static str, BTreeMap<&'static str, u64>> = BTreeMap::new();
+    for ((gold, _), &score) in rows.iter().zip(scores) {
+        let predicted = if score > 0.0 {
+            Label::Pos
+        } else if score < 0.0 {
+            Label::Neg
+        } else {
+            Label::Neu
+        };
+        if score != 0.0 {
+            covered += 1;
+        }
+        if predicted == *gold {
+            strict += 1;
+        }
+        let lenient_pred = if score > 0.0 { Label::Pos } else { Label::Neg };
+        if lenient_pred == *gold {
+            lenient += 1;
+        }
+        *confusion
+            .entry(gold.as_str())
+            .or_default()
+            .entry(predicted.as_str())
+            .or_default() += 1;
+    }
+    let n = rows.len().max(1) as f64;
+    r.strict_accuracy = strict as f64 / n;
+    r.lenient_accuracy = lenient as f64 / n;
+    r.coverage = covered as f64 / n;
+    let mut f1s = Vec::new();
+    for l in labels {
+        let support = rows.iter().filter(|(g, _)| *g == l).count() as u64;
+        let tp = confusion
+            .get(l.as_str())
+            .and_then(|m| m.get(l.as_str()))
+            .copied()
+            .unwrap_or(0);
+        let predicted: u64 = confusion.values().filter_map(|m| m.get(l.as_str())).sum();
+        if support == 0 && predicted == 0 {
+            continue;
+        }
+        let precision = if predicted > 0 {
+            tp as f64 / predicted as f64
+        } else {
+            0.0
+        };
+        let recall = if support > 0 {
+            tp as f64 / support as f64
+        } else {
+            0.0
+        };
+        let f1 = if precision + recall > 0.0 {
+            2.0 * precision * recall / (precision + recall)
+        } else {
+            0.0
+        };
+        if support > 0 {
+            f1s.push(f1);
+        }
+        r.classes.insert(
+            l.as_str(),
+            ClassStats {
+                precision,
+                recall,
+                f1,
+                support,
+            },
+        );
+    }
+    r.macro_f1 = if f1s.is_empty() {
+        0.0
+    } else {
+        f1s.iter().sum::<f64>() / f1s.len() as f64
+    };
+    r.confusion = confusion;
+    r.rows_per_second = rows.len() as f64 / seconds.max(1e-9);
+    r
+}
+
+fn print_report(r: &EvalReport) {
+    println!("file              {}", r.file);
+    println!(
+        "n                 {}{}",
+        r.n,
+        if r.skipped > 0 {
+            format!(" ({} lines skipped)", r.skipped)
+        } else {
+            String::new()
+        }
+    );
+    println!("strict accuracy   {:.4}", r.strict_accuracy);
+    println!("lenient accuracy  {:.4}", r.lenient_accuracy);
+    println!("coverage          {:.4}", r.coverage);
+    println!("macro F1          {:.4}", r.macro_f1);
+    for (l, c) in &r.classes {
+        println!(
+            "  {l}: precision {:.4} recall {:.4} F1 {:.4} (n={})",
+            c.precision, c.recall, c.f1, c.support
+        );
+    }
+    println!("confusion (gold → predicted pos / neg / neu):");
+    for (g, m) in &r.confusion {
+        let get = |k: &str| m.get(k).copied().unwrap_or(0);
+        println!("  {g}: {} / {} / {}", get("pos"), get("neg"), get("neu"));
+    }
+    println!(
+        "speed             {:.0} rows/s ({:.2}s, one thread)",
+        r.rows_per_second, r.seconds
+    );
+}

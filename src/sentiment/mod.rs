@@ -1,0 +1,624 @@
+//! Sentiment: an explainable lexicon-and-rules scorer for Japanese, Korean and English.
+//!
+//! Every lexicon hit (a lemma or a lemma sequence from `dictionaries/sentiment/`) is
+//! weighed by rules: negation with scope (not/never/n't; ない/ず/ません after the
+//! predicate; 안/못 before, -지 않다/없다/아니다 after), intensifiers and downtoners,
+//! contrast (the clause after but / けど / -지만 weighs more), conditionals and
+//! questions (damped), exclamation marks, ALL CAPS and stretched words (boosted).
+//! Sentence scores are normalised to [−1, 1]; the record score aggregates them with
+//! position and contrast weighting. Each hit is reported as evidence.
+//!
+//! Per-span scores (`TextSentiment::span`) give a theme mention the sentiment of its
+//! own clause or sentence.
+
+pub mod lexicon;
+mod rules;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+pub use lexicon::{Lexicon, LexiconError};
+
+use crate::text::{Lang, Pos, TextAnalysis, Token};
+
+/// koe's Japanese lexicon, embedded at build time.
+pub const BUILTIN_JA: &str = include_str!("../../dictionaries/sentiment/ja.tsv");
+/// koe's Korean lexicon, embedded at build time.
+pub const BUILTIN_KO: &str = include_str!("../../dictionaries/sentiment/ko.tsv");
+/// koe's English lexicon, embedded at build time.
+pub const BUILTIN_EN: &str = include_str!("../../dictionaries/sentiment/en.tsv");
+
+/// Polarity label.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Label {
+    /// Negative.
+    Neg,
+    /// Neutral or mixed without a lean.
+    Neu,
+    /// Positive.
+    Pos,
+}
+
+impl Label {
+    /// `pos`, `neu`, `neg`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Label::Pos => "pos",
+            Label::Neu => "neu",
+            Label::Neg => "neg",
+        }
+    }
+
+    /// The label of a score (|score| < 0.05 is neutral).
+    pub fn of(score: f32) -> Label {
+        if score >= 0.05 {
+            Label::Pos
+        } else if score <= -0.05 {
+            Label::Neg
+        } else {
+            Label::Neu
+        }
+    }
+}
+
+impl std::str::FromStr for Label {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "pos" | "positive" | "1" | "+1" | "p" => Ok(Label::Pos),
+            "neg" | "negative" | "0" | "-1" | "n" => Ok(Label::Neg),
+            "neu" | "neutral" | "2" => Ok(Label::Neu),
+            other => Err(format!(
+                "unknown label '{other}' (expected pos, neg or neu)"
+            )),
+        }
+    }
+}
+
+/// A score with its label and confidence.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Sentiment {
+    /// Score in [−1, 1].
+    pub score: f32,
+    /// pos / neu / neg.
+    pub label: Label,
+    /// How sure the scorer is, in [0, 1] (0 when no evidence was found).
+    pub confidence: f32,
+}
+
+impl Sentiment {
+    /// No evidence.
+    pub const NEUTRAL: Sentiment = Sentiment {
+        score: 0.0,
+        label: Label::Neu,
+        confidence: 0.0,
+    };
+}
+
+/// One lexicon hit and what the rules did to it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    /// Byte offset in the original text.
+    pub start: usize,
+    /// Byte end in the original text.
+    pub end: usize,
+    /// The lexicon entry that matched (lemmas).
+    pub entry: String,
+    /// Its lexicon score (−4..4).
+    pub score: f32,
+    /// Its contribution after the rules.
+    pub value: f32,
+    /// What the rules did: negated, intensified, downtoned, contrast-weak,
+    /// contrast-strong, conditional, question, caps, stretched.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<&'static str>,
+}
+
+/// The sentiment of a whole text.
+#[derive(Debug, Clone, Serialize)]
+pub struct TextSentiment {
+    /// The record as a whole.
+    #[serde(flatten)]
+    pub overall: Sentiment,
+    /// Per sentence, in order.
+    pub sentences: Vec<Sentiment>,
+    /// The hits, in order.
+    pub evidence: Vec<Evidence>,
+    /// Token index (first token of the hit) of each evidence entry.
+    #[serde(skip)]
+    pub hit_tokens: Vec<usize>,
+}
+
+/// VADER-style squashing of a raw sum into [−1, 1].
+fn squash(raw: f32) -> f32 {
+    if raw == 0.0 {
+        0.0
+    } else {
+        raw / (raw * raw + 15.0).sqrt()
+    }
+}
+
+fn confidence(values: &[f32]) -> f32 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    let pos: f32 = values.iter().filter(|v| **v > 0.0).sum();
+    let neg: f32 = -values.iter().filter(|v| **v < 0.0).sum::<f32>();
+    let total = pos + neg;
+    if total == 0.0 {
+        return 0.0;
+    }
+    let agreement = (pos - neg).abs() / total;
+    let strength = 1.0 - (-(pos - neg).abs() / 3.0).exp();
+    (strength * (0.5 + 0.5 * agreement)).clamp(0.0, 1.0)
+}
+
+impl TextSentiment {
+    fn from_values(values: &[f32]) -> Sentiment {
+        let raw: f32 = values.iter().sum();
+        let score = squash(raw);
+        Sentiment {
+            score,
+            label: Label::of(score),
+            confidence: confidence(values),
+        }
+    }
+
+    /// Sentiment of the hits whose first token lies in `tokens` (a clause, a
+    /// sentence, a theme mention's context).
+    pub fn span(&self, tokens: Range<usize>) -> Sentiment {
+        let values: Vec<f32> = self
+            .hit_tokens
+            .iter()
+            .zip(&self.evidence)
+            .filter(|(t, _)| tokens.contains(t))
+            .map(|(_, e)| e.value)
+            .collect();
+        Self::from_values(&values)
+    }
+}
+
+/// Builder of a [`SentimentModel`].
+#[derive(Debug, Clone)]
+pub struct SentimentModelBuilder {
+    builtin: bool,
+    extra: Vec<PathBuf>,
+}
+
+impl Default for SentimentModelBuilder {
+    fn default() -> Self {
+        SentimentModelBuilder {
+            builtin: true,
+            extra: Vec::new(),
+        }
+    }
+}
+
+impl SentimentModelBuilder {
+    /// Whether to load koe's own lexicons (on by default).
+    pub fn builtin(mut self, on: bool) -> Self {
+        self.builtin = on;
+        self
+    }
+
+    /// Adds a lexicon file whose entries add to or override the built-in ones (all
+    /// languages: entries are lemmas, which do not collide across scripts).
+    pub fn lexicon(mut self, path: impl AsRef<Path>) -> Self {
+        self.extra.push(path.as_ref().to_path_buf());
+        self
+    }
+
+    /// Loads the lexicons.
+    pub fn build(self) -> Result<SentimentModel, LexiconError> {
+        let mut ja = Lexicon::default();
+        let mut ko = Lexicon::default();
+        let mut en = Lexicon::default();
+        if self.builtin {
+            ja.add_text(Path::new("dictionaries/sentiment/ja.tsv"), BUILTIN_JA)?;
+            ko.add_text(Path::new("dictionaries/sentiment/ko.tsv"), BUILTIN_KO)?;
+            en.add_text(Path::new("dictionaries/sentiment/en.tsv"), BUILTIN_EN)?;
+        }
+        for path in &self.extra {
+            let text = std::fs::read_to_string(path).map_err(|e| LexiconError::Read {
+                path: path.clone(),
+                source: e,
+            })?;
+            for lex in [&mut ja, &mut ko, &mut en] {
+                lex.add_text(path, &text)?;
+            }
+        }
+        Ok(SentimentModel {
+            inner: Arc::new([ja, ko, en]),
+        })
+    }
+}
+
+/// The sentiment scorer (lexicons loaded once; cheap to clone; no per-thread state).
+#[derive(Debug, Clone)]
+pub struct SentimentModel {
+    inner: Arc<[Lexicon; 3]>,
+}
+
+struct Hit {
+    first: usize,
+    last: usize,
+    entry: String,
+    score: f32,
+    value: f32,
+    rules: Vec<&'static str>,
+}
+
+impl SentimentModel {
+    /// A builder.
+    pub fn builder() -> SentimentModelBuilder {
+        SentimentModelBuilder::default()
+    }
+
+    /// Lexicon sizes (ja, ko, en).
+    pub fn sizes(&self) -> [usize; 3] {
+        [
+            self.inner[0].len(),
+            self.inner[1].len(),
+            self.inner[2].len(),
+        ]
+    }
+
+    fn lexicon(&self, lang: Lang) -> &Lexicon {
+        match lang {
+            Lang::Ja => &self.inner[0],
+            Lang::Ko => &self.inner[1],
+            _ => &self.inner[2],
+        }
+    }
+
+    /// The lexicon to look a token up in: its own script's, English for Latin words,
+    /// any for symbols and emoji.
+    fn token_lexicons(&self, sentence_lang: Lang, t: &Token) -> [Option<&Lexicon>; 3] {
+        if t.tag.starts_with("en:word") || t.tag == "en:neg" || t.tag == "en:clitic" {
+            return [Some(self.lexicon(Lang::En)), None, None];
+        }
+        if t.pos == Pos::Sym || t.tag == "emoticon" || t.tag.starts_with("en:") {
+            return [
+                Some(self.lexicon(sentence_lang)),
+                Some(&self.inner[2]),
+                Some(&self.inner[0]),
+            ];
+        }
+        [Some(self.lexicon(sentence_lang)), None, None]
+    }
+
+    /// Scores a text analysed by the text core.
+    pub fn score(&self, text: &str, t: &TextAnalysis) -> TextSentiment {
+        let mut sentence_hits: Vec<Vec<Hit>> = Vec::with_capacity(t.sentences.len());
+        let mut sentence_extra: Vec<f32> = Vec::with_capacity(t.sentences.len());
+        let mut opens_with_contrast: Vec<bool> = Vec::with_capacity(t.sentences.len());
+        for s in &t.sentences {
+            let (hits, extra, opener) = self.score_sentence(text, t, s.tokens.clone(), s.lang);
+            sentence_hits.push(hits);
+            sentence_extra.push(extra);
+            opens_with_contrast.push(opener);
+        }
+        // A sentence opening with "But ..." / "でも" / "하지만" weakens what came before.
+        for i in 0..sentence_hits.len() {
+            if opens_with_contrast[i] {
+                for (j, hits) in sentence_hits.iter_mut().enumerate().take(i) {
+                    for h in hits.iter_mut() {
+                        if !h.rules.contains(&"contrast-weak") {
+                            h.value *= 0.5;
+                            h.rules.push("contrast-weak");
+                        }
+                    }
+                    let _ = j;
+                }
+                for h in sentence_hits[i].iter_mut() {
+                    if !h.rules.contains(&"contrast-strong") {
+                        h.value *= 1.5;
+                        h.rules.push("contrast-strong");
+                    }
+                }
+            }
+        }
+        let n = sentence_hits.len();
+        let mut sentences = Vec::with_capacity(n);
+        let mut evidence = Vec::new();
+        let mut hit_tokens = Vec::new();
+        let mut all_values = Vec::new();
+        for (i, (hits, extra)) in sentence_hits.into_iter().zip(sentence_extra).enumerate() {
+            let mut values: Vec<f32> = hits.iter().map(|h| h.value).collect();
+            let raw: f32 = values.iter().sum();
+            if raw != 0.0 && extra != 0.0 {
+                values.push(extra * raw.signum());
+            }
+            sentences.push(TextSentiment::from_values(&values));
+            // Later sentences weigh a little more (the conclusion of a review).
+            let weight = if n > 1 {
+                1.0 + 0.3 * i as f32 / (n - 1) as f32
+            } else {
+                1.0
+            };
+            all_values.extend(values.iter().map(|v| v * weight));
+            for h in hits {
+                let start = t.tokens[h.first].span.start;
+                let end = t.tokens[h.last].span.end;
+                hit_tokens.push(h.first);
+                evidence.push(Evidence {
+                    start,
+                    end,
+                    entry: h.entry,
+                    score: h.score,
+                    value: h.value,
+                    rules: h.rules,
+                });
+            }
+        }
+        TextSentiment {
+            overall: TextSentiment::from_values(&all_values),
+            sentences,
+            evidence,
+            hit_tokens,
+        }
+    }
+
+    /// Scores one sentence: its hits, the exclamation boost, and whether it opens with
+    /// a contrast marker.
+    fn score_sentence(
+        &self,
+        text: &str,
+        t: &TextAnalysis,
+        range: Range<usize>,
+        lang: Lang,
+    ) -> (Vec<Hit>, f32, bool) {
+        let toks = &t.tokens[range.clone()];
+        let base = range.start;
+        // Clause boundaries: punctuation and contrast markers.
+        let is_boundary = |tok: &Token| tok.pos == Pos::Punct || rules::is_contrast(lang, tok);
+        let content: Vec<usize> = (0..toks.len())
+            .filter(|&i| toks[i].pos != Pos::Punct)
+            .collect();
+        let mut hits = Vec::new();
+        let mut k = 0;
+        while k < content.len() {
+            let i = content[k];
+            let tok = &toks[i];
+            if tok.negator
+                || rules::intensity(lang, &tok.lemma).is_some()
+                || rules::is_contrast(lang, tok)
+            {
+                k += 1;
+                continue;
+            }
+            let mut matched = None;
+            'lex: for lex in self.token_lexicons(lang, tok).into_iter().flatten() {
+                let norm = t.norm(tok);
+                let keys: [&str; 2] = [&tok.lemma, norm];
+                for key in keys {
+                    for e in lex.starting_with(key) {
+                        if e.pos.is_some_and(|p| p != tok.pos) {
+                            continue;
+                        }
+                        if k + e.rest.len() >= content.len() + usize::from(e.rest.is_empty())
+                            && !e.rest.is_empty()
+                        {
+                            continue;
+                        }
+                        let ok = e.rest.iter().enumerate().all(|(j, want)| {
+                            content.get(k + 1 + j).is_some_and(|&ti| {
+                                let tj = &toks[ti];
+                                *tj.lemma == **want || t.norm(tj) == &**want
+                            })
+                        });
+                        if ok {
+                            let mut entry = key.to_string();
+                            for r in &e.rest {
+                                entry.push(' ');
+                                entry.push_str(r);
+                            }
+                            matched = Some((e.rest.len(), e.score, entry));
+                            break 'lex;
+                        }
+                    }
+                }
+            }
+            let Some((extra, score, entry)) = matched else {
+                k += 1;
+                continue;
+            };
+            let first = i;
+            let last = content[k + extra];
+            let mut value = score;
+            let mut rules_applied = Vec::new();
+            // Intensifiers and downtoners just before (same clause).
+            let mut j = first;
+            let mut steps = 0;
+            while j > 0 && steps < 3 {
+                j -= 1;
+                let p = &toks[j];
+                if is_boundary(p) {
+                    break;
+                }
+                if let Some(m) = rules::intensity(lang, &p.lemma) {
+                    value *= m;
+                    rules_applied.push(if m >= 1.0 { "intensified" } else { "downtoned" });
+                    break;
+                }
+                if p.pos.is_content() && !p.negator {
+                    steps += 1;
+                }
+            }
+            // Negation: before (en, ko 안/못) and after (ja, ko -지 않다/없다).
+            let mut negations = 0;
+            let mut j = first;
+            let mut steps = 0;
+            while j > 0 && steps < 3 {
+                j -= 1;
+                let p = &toks[j];
+                if is_boundary(p) {
+                    break;
+                }
+                if p.negator && !rules::negator_follows(lang, p) {
+                    negations += 1;
+                }
+                steps += 1;
+            }
+            let mut j = last + 1;
+            let mut steps = 0;
+            while j < toks.len() && steps < 4 {
+                let p = &toks[j];
+                if is_boundary(p) {
+                    break;
+                }
+                if p.negator && rules::negator_follows(lang, p) {
+                    negations += 1;
+                } else if p.pos.is_content()
+                    && p.pos != Pos::Aux
+                    && !matches!(p.pos, Pos::Verb if lang == Lang::Ja && p.tag.contains("非自立"))
+                {
+                    // The negator must follow closely (良く|ない, 좋|지|않다).
+                    if lang != Lang::Ko || !p.tag.starts_with('V') {
+                        break;
+                    }
+                }
+                j += 1;
+                steps += 1;
+            }
+            if negations % 2 == 1 {
+                value *= -0.75;
+                rules_applied.push("negated");
+            }
+            // Stretched or shouted words.
+            let orig = &text[toks[first].span.start..toks[last].span.end];
+            let norm_len: usize = (first..=last)
+                .map(|x| t.norm(&toks[x]).chars().count())
+                .sum();
+            if orig.chars().count() >= norm_len + 2 && orig.chars().any(char::is_alphabetic) {
+                value *= 1.2;
+                rules_applied.push("stretched");
+            }
+            if lang == Lang::En
+                && orig.chars().filter(|c| c.is_alphabetic()).count() >= 2
+                && orig
+                    .chars()
+                    .filter(|c| c.is_alphabetic())
+                    .all(char::is_uppercase)
+            {
+                let sentence_text = &text[toks[0].span.start..toks[toks.len() - 1].span.end];
+                if sentence_text.chars().any(char::is_lowercase) {
+                    value *= 1.4;
+                    rules_applied.push("caps");
+                }
+            }
+            hits.push(Hit {
+                first: base + first,
+                last: base + last,
+                entry,
+                score,
+                value,
+                rules: rules_applied,
+            });
+            k += extra + 1;
+        }
+        // Contrast inside the sentence: before the last marker weak, after strong.
+        let markers: Vec<usize> = (0..toks.len())
+            .filter(|&i| rules::is_contrast(lang, &toks[i]))
+            .collect();
+        let opener = markers
+            .first()
+            .is_some_and(|&m| toks[..m].iter().all(|x| x.pos == Pos::Punct));
+        if let Some(&m) = markers.last() {
+            let concessive = rules::is_concessive_opener(lang, &toks[m].lemma)
+                && toks[..m].iter().all(|x| x.pos == Pos::Punct);
+            if concessive {
+                // "Although it was cheap, it broke": the clause up to the first comma is weak.
+                let comma = (m + 1..toks.len())
+                    .find(|&i| toks[i].pos == Pos::Punct)
+                    .unwrap_or(toks.len());
+                for h in hits.iter_mut() {
+                    if h.first - base < comma {
+                        h.value *= 0.5;
+                        h.rules.push("contrast-weak");
+                    } else {
+                        h.value *= 1.5;
+                        h.rules.push("contrast-strong");
+                    }
+                }
+            } else if !opener || markers.len() > 1 {
+                for h in hits.iter_mut() {
+                    if h.first - base < m {
+                        h.value *= 0.5;
+                        h.rules.push("contrast-weak");
+                    } else {
+                        h.value *= 1.5;
+                        h.rules.push("contrast-strong");
+                    }
+                }
+            }
+        }
+        // Conditionals: en "if ..." damps the clause after; ja/ko damp the clause before.
+        for (ci, ct) in toks.iter().enumerate() {
+            if !rules::is_conditional(lang, ct, t.norm(ct)) {
+                continue;
+            }
+            let (lo, hi) = if rules::conditional_precedes(lang) {
+                let end = (ci + 1..toks.len())
+                    .find(|&i| toks[i].pos == Pos::Punct)
+                    .unwrap_or(toks.len());
+                (ci, end)
+            } else {
+                let start = (0..ci)
+                    .rev()
+                    .find(|&i| is_boundary(&toks[i]))
+                    .map_or(0, |i| i + 1);
+                (start, ci)
+            };
+            for h in hits.iter_mut() {
+                let f = h.first - base;
+                if f >= lo && f < hi && !h.rules.contains(&"conditional") {
+                    h.value *= 0.3;
+                    h.rules.push("conditional");
+                }
+            }
+        }
+        // Questions are damped.
+        let question = toks
+            .iter()
+            .rev()
+            .find(|x| x.pos != Pos::Sym)
+            .is_some_and(|x| rules::is_question_end(lang, x, t.norm(x)))
+            || toks.iter().rev().take(2).any(|x| t.norm(x).contains('?'));
+        if question {
+            for h in hits.iter_mut() {
+                h.value *= 0.6;
+                h.rules.push("question");
+            }
+        }
+        // Exclamation marks add emphasis in the direction of the sentence.
+        let bangs = toks
+            .iter()
+            .map(|x| t.norm(x).matches('!').count())
+            .sum::<usize>()
+            .min(4);
+        let extra = 0.29 * bangs as f32;
+        (hits, extra, opener)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_squash() {
+        assert_eq!(Label::of(0.3), Label::Pos);
+        assert_eq!(Label::of(-0.3), Label::Neg);
+        assert_eq!(Label::of(0.0), Label::Neu);
+        assert!(squash(100.0) < 1.0 && squash(-100.0) > -1.0);
+        assert_eq!(confidence(&[]), 0.0);
+        assert!(confidence(&[2.0, 1.0]) > confidence(&[2.0, -1.5]));
+    }
+}
