@@ -7,4 +7,5 @@ mod cli_analyze;
 mod cli_tokenize;
 mod golden;
 mod props;
+mod sentiment;
 mod text_api;

@@ -386,9 +386,19 @@ impl SentimentModel {
         while k < content.len() {
             let i = content[k];
             let tok = &toks[i];
-            if tok.negator
+            // Function words only start multi-word entries ("no problem"), never score alone.
+            let function_word = tok.negator
                 || rules::intensity(lang, &tok.lemma).is_some()
-                || rules::is_contrast(lang, tok)
+                || rules::is_contrast(lang, tok);
+            // Korean noun + 하다/되다: the predicate (불친절하다) carries the score when the
+            // lexicon has it; do not count the noun (불친절) as well.
+            if lang == Lang::Ko
+                && let Some(&next) = content.get(k + 1)
+                && (toks[next].tag.starts_with("XSV") || toks[next].tag.starts_with("XSA"))
+                && !self
+                    .lexicon(lang)
+                    .starting_with(&toks[next].lemma)
+                    .is_empty()
             {
                 k += 1;
                 continue;
@@ -399,7 +409,9 @@ impl SentimentModel {
                 let keys: [&str; 2] = [&tok.lemma, norm];
                 for key in keys {
                     for e in lex.starting_with(key) {
-                        if e.pos.is_some_and(|p| p != tok.pos) {
+                        if e.pos.is_some_and(|p| p != tok.pos)
+                            || (function_word && e.rest.is_empty())
+                        {
                             continue;
                         }
                         if k + e.rest.len() >= content.len() + usize::from(e.rest.is_empty())
@@ -468,7 +480,7 @@ impl SentimentModel {
             }
             let mut j = last + 1;
             let mut steps = 0;
-            while j < toks.len() && steps < 4 {
+            while j < toks.len() && steps < 6 {
                 let p = &toks[j];
                 if is_boundary(p) {
                     break;
@@ -477,7 +489,8 @@ impl SentimentModel {
                     negations += 1;
                 } else if p.pos.is_content()
                     && p.pos != Pos::Aux
-                    && !matches!(p.pos, Pos::Verb if lang == Lang::Ja && p.tag.contains("非自立"))
+                    // わけ, こと, の (非自立 nouns and verbs) sit between double negations.
+                    && !(lang == Lang::Ja && p.tag.contains("非自立"))
                 {
                     // The negator must follow closely (良く|ない, 좋|지|않다).
                     if lang != Lang::Ko || !p.tag.starts_with('V') {
@@ -493,10 +506,12 @@ impl SentimentModel {
             }
             // Stretched or shouted words.
             let orig = &text[toks[first].span.start..toks[last].span.end];
-            let norm_len: usize = (first..=last)
-                .map(|x| t.norm(&toks[x]).chars().count())
-                .sum();
-            if orig.chars().count() >= norm_len + 2 && orig.chars().any(char::is_alphabetic) {
+            let stretched = (first..=last).any(|x| {
+                let surface = &text[toks[x].span.clone()];
+                surface.chars().count() >= t.norm(&toks[x]).chars().count() + 2
+                    && surface.chars().any(char::is_alphabetic)
+            });
+            if stretched {
                 value *= 1.2;
                 rules_applied.push("stretched");
             }
