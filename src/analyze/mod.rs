@@ -137,6 +137,22 @@ impl Analyzer {
         AnalyzerBuilder::default()
     }
 
+    /// The sentiment model in use.
+    pub fn sentiment_model(&self) -> &SentimentModel {
+        &self.inner.sentiment
+    }
+
+    /// This analyzer with another sentiment model (e.g. with a calibration overlay).
+    pub fn with_sentiment(&self, sentiment: SentimentModel) -> Analyzer {
+        Analyzer {
+            inner: Arc::new(Inner {
+                text: self.inner.text.clone(),
+                sentiment,
+                lang: self.inner.lang,
+            }),
+        }
+    }
+
     /// Per-thread scratch.
     pub fn worker(&self) -> AnalyzerWorker {
         AnalyzerWorker {

@@ -124,6 +124,13 @@ pub struct AnalyzeArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// First learn a sentiment overlay from the records' ratings (cross-validated),
+    /// then analyse with it. Needs files (the input is read twice).
+    #[arg(long)]
+    pub calibrate: bool,
+    /// Where `--calibrate` writes the learned overlay (default `<output>.overlay.tsv`).
+    #[arg(long, value_name = "FILE")]
+    pub overlay: Option<PathBuf>,
     /// No progress bar and no summary on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -255,6 +262,35 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         .sentiment(args.lexicon.model()?)
         .lang(args.input.lang)
         .build()?;
+    let analyzer = if args.calibrate {
+        let c = super::calibrate::learn(&analyzer, &args.input, 5, 3, 20_000)?;
+        let note = format!(
+            "{} rated records; 5-fold strict accuracy {:.4} plain -> {:.4} calibrated (on {} records)",
+            c.records, c.plain, c.calibrated, c.cv_records
+        );
+        let path = args.overlay.clone().unwrap_or_else(|| match &args.output {
+            Some(p) => {
+                let stem = p
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "koe".into());
+                p.with_file_name(format!("{stem}.overlay.tsv"))
+            }
+            None => PathBuf::from("koe-overlay.tsv"),
+        });
+        std::fs::write(&path, c.overlay.to_tsv(&note))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        if !args.quiet {
+            eprintln!(
+                "koe: calibration: {note}; overlay ({} entries) in {}",
+                c.overlay.entries.len(),
+                path.display()
+            );
+        }
+        analyzer.with_sentiment(analyzer.sentiment_model().with_overlay(&c.overlay))
+    } else {
+        analyzer
+    };
 
     let sink: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(

@@ -1,6 +1,7 @@
 //! Command-line interface: one file per subcommand, one args struct each.
 
 mod analyze;
+mod calibrate;
 mod generate;
 mod sentiment;
 mod tokenize;
@@ -21,6 +22,8 @@ pub struct Cli {
 enum Command {
     /// Analyse review dumps / survey exports: one analysed record per line (JSONL or CSV).
     Analyze(Box<analyze::AnalyzeArgs>),
+    /// Learn a sentiment lexicon overlay from the ratings in your own data.
+    Calibrate(Box<calibrate::CalibrateArgs>),
     /// Score sentiment, one text per line, with the evidence.
     Sentiment(sentiment::SentimentArgs),
     /// Evaluate against labelled data.
@@ -57,6 +60,7 @@ pub fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(*args),
         Command::Generate(args) => generate::run(args),
         Command::Sentiment(args) => sentiment::run(args),
+        Command::Calibrate(args) => calibrate::run(*args),
         Command::Eval(cmd) => sentiment::run_eval(cmd),
     };
     match result {

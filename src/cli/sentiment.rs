@@ -9,6 +9,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use koe::analyze::Analyzer;
+use koe::sentiment::calibrate::{self, Sample, Settings};
 use koe::sentiment::{Label, SentimentModel};
 use koe::text::LangHint;
 use serde::Serialize;
@@ -160,6 +161,10 @@ pub struct EvalSentimentArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: TextOrJson,
+    /// Also calibrate inside the file with K-fold cross-validation (learn an overlay on
+    /// K-1 folds from the labels, score the held-out fold) and report both.
+    #[arg(long, value_name = "K")]
+    pub calibrate_split: Option<usize>,
     #[command(flatten)]
     pub lexicon: SentimentOptions,
     #[command(flatten)]
@@ -234,21 +239,67 @@ pub fn run_eval(cmd: EvalCommand) -> anyhow::Result<Outcome> {
     }
     let started = Instant::now();
     let mut predictions = Vec::with_capacity(rows.len());
+    let mut analyses = Vec::new();
     for (_, text) in &rows {
-        let (_, s) = worker.analyze_text(text);
+        let (t, s) = worker.analyze_text(text);
         predictions.push(s.overall.score);
+        if args.calibrate_split.is_some() {
+            analyses.push((t, s));
+        }
     }
     let seconds = started.elapsed().as_secs_f64();
-    let report = evaluate(
-        &args.file.display().to_string(),
-        &rows,
-        &predictions,
-        skipped,
-        seconds,
-    );
+    let name = args.file.display().to_string();
+    let report = evaluate(&name, &rows, &predictions, skipped, seconds);
+    let calibrated = match args.calibrate_split {
+        Some(k) if k >= 2 => {
+            // Only pos/neg rows take part in the calibration; neutral rows keep their score.
+            let polar: Vec<usize> = (0..rows.len())
+                .filter(|&i| rows[i].0 != Label::Neu)
+                .collect();
+            let samples: Vec<Sample> = polar
+                .iter()
+                .map(|&i| {
+                    calibrate::sample(&analyses[i].0, &analyses[i].1, rows[i].0 == Label::Pos)
+                })
+                .collect();
+            let texts: Vec<(&str, &koe::text::TextAnalysis)> = polar
+                .iter()
+                .map(|&i| (rows[i].1.as_str(), &analyses[i].0))
+                .collect();
+            let model = analyzer.sentiment_model();
+            let scores = calibrate::cross_validate(model, &texts, &samples, k, Settings::default());
+            let mut calibrated = predictions.clone();
+            for (j, &i) in polar.iter().enumerate() {
+                calibrated[i] = scores[j];
+            }
+            Some(evaluate(
+                &format!("{name} (calibrated, {k}-fold)"),
+                &rows,
+                &calibrated,
+                skipped,
+                seconds,
+            ))
+        }
+        Some(k) => anyhow::bail!("--calibrate-split needs at least 2 folds, got {k}"),
+        None => None,
+    };
     match args.format {
-        TextOrJson::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        TextOrJson::Text => print_report(&report),
+        TextOrJson::Json => match &calibrated {
+            Some(c) => println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &serde_json::json!({"plain": report, "calibrated": c})
+                )?
+            ),
+            None => println!("{}", serde_json::to_string_pretty(&report)?),
+        },
+        TextOrJson::Text => {
+            print_report(&report);
+            if let Some(c) = &calibrated {
+                println!();
+                print_report(c);
+            }
+        }
     }
     Ok(Outcome::Ok)
 }

@@ -11,6 +11,7 @@
 //! Per-span scores (`TextSentiment::span`) give a theme mention the sentiment of its
 //! own clause or sentence.
 
+pub mod calibrate;
 pub mod lexicon;
 mod rules;
 
