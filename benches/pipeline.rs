@@ -63,11 +63,16 @@ fn bench_pipeline(c: &mut Criterion) {
             pipeline::run(
                 &analyzer,
                 reader,
-                BatchLimits::default(),
-                |o| -> std::io::Result<()> {
-                    if let Outcome::Analysed(r, a) = o {
+                                BatchLimits::default(),
+                |r, a| {
+                    let mut buf = Vec::new();
+                    let _ = write_jsonl(&mut buf, r, a);
+                    buf
+                },
+                |o, bytes| -> std::io::Result<()> {
+                    if let Outcome::Analysed(..) = o {
                         n += 1;
-                        write_jsonl(&mut out, &r, &a)?;
+                        out.extend_from_slice(&bytes);
                     }
                     Ok(())
                 },

@@ -70,5 +70,31 @@ fn bench_tokenize(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_tokenize);
+/// Tokenize + sentiment, to compare with `tokenize/*_auto`: sentiment should add at
+/// most 25% to tokenization time.
+fn bench_sentiment(c: &mut Criterion) {
+    let processor = TextProcessor::builder().build().expect("dictionaries");
+    let model = koe::sentiment::SentimentModel::builder().build().expect("lexicons");
+    let mut group = c.benchmark_group("sentiment");
+    group.sample_size(10);
+    for name in ["ja", "ko", "en"] {
+        let lines = corpus(name);
+        let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
+        let mut worker = processor.new_worker();
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function(format!("{name}_tokenize_and_score"), |b| {
+            b.iter(|| {
+                let mut hits = 0usize;
+                for l in &lines {
+                    let t = worker.analyze(l, LangHint::Auto);
+                    hits += model.score(l, &t).evidence.len();
+                }
+                assert!(hits > 0 || model.sizes().iter().all(|s| *s == 0));
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_tokenize, bench_sentiment);
 criterion_main!(benches);

@@ -38,51 +38,68 @@ impl Default for BatchLimits {
 
 /// Runs the analysis over `items`, calling `sink` for every item in input order and
 /// `after_batch` once per batch (for progress). Stops early when `sink` returns an error.
-pub fn run<I, E>(
+///
+/// Reading runs on its own thread, one batch ahead; analysis and `render` (the
+/// serialisation of each analysed record, e.g. to a JSON line) run in parallel on the
+/// rayon pool; `sink` gets the records in input order with their rendered bytes.
+pub fn run<I, E, R>(
     analyzer: &Analyzer,
     items: I,
     limits: BatchLimits,
-    mut sink: impl FnMut(Outcome) -> Result<(), E>,
+    render: R,
+    mut sink: impl FnMut(Outcome, Vec<u8>) -> Result<(), E>,
     mut after_batch: impl FnMut(),
 ) -> Result<(), E>
 where
-    I: Iterator<Item = Result<Record, Reject>>,
+    I: Iterator<Item = Result<Record, Reject>> + Send,
+    R: Fn(&Record, &Analysis) -> Vec<u8> + Sync,
 {
     let threads = rayon::current_num_threads().max(1);
-    let workers: Vec<Mutex<AnalyzerWorker>> = (0..=threads)
-        .map(|_| Mutex::new(analyzer.worker()))
-        .collect();
-    let mut items = items.peekable();
-    let mut batch: Vec<Result<Record, Reject>> = Vec::with_capacity(limits.records);
-    while items.peek().is_some() {
-        batch.clear();
-        let mut bytes = 0usize;
-        while batch.len() < limits.records && bytes < limits.bytes {
-            let Some(item) = items.next() else { break };
-            if let Ok(r) = &item {
-                bytes += r.texts.iter().map(|(_, t)| t.len()).sum::<usize>();
-            }
-            batch.push(item);
-        }
-        let outcomes: Vec<Outcome> = std::mem::take(&mut batch)
-            .into_par_iter()
-            .map(|item| match item {
-                Ok(record) => {
-                    let slot = rayon::current_thread_index().map_or(threads, |i| i.min(threads));
-                    let mut worker = match workers[slot].lock() {
-                        Ok(w) => w,
-                        Err(poisoned) => poisoned.into_inner(),
-                    };
-                    let analysis = worker.analyze(&record);
-                    Outcome::Analysed(Box::new(record), Box::new(analysis))
+    let workers: Vec<Mutex<AnalyzerWorker>> = (0..=threads).map(|_| Mutex::new(analyzer.worker())).collect();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<Record, Reject>>>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut items = items;
+            loop {
+                let mut batch = Vec::with_capacity(limits.records);
+                let mut bytes = 0usize;
+                while batch.len() < limits.records && bytes < limits.bytes {
+                    let Some(item) = items.next() else { break };
+                    if let Ok(r) = &item {
+                        bytes += r.texts.iter().map(|(_, t)| t.len()).sum::<usize>();
+                    }
+                    batch.push(item);
                 }
-                Err(reject) => Outcome::Rejected(reject),
-            })
-            .collect();
-        for outcome in outcomes {
-            sink(outcome)?;
+                if batch.is_empty() || tx.send(batch).is_err() {
+                    break;
+                }
+            }
+        });
+        for batch in rx.iter() {
+            let outcomes: Vec<(Outcome, Vec<u8>)> = batch
+                .into_par_iter()
+                .map(|item| match item {
+                    Ok(record) => {
+                        let slot = rayon::current_thread_index().map_or(threads, |i| i.min(threads));
+                        let analysis = {
+                            let mut worker = match workers[slot].lock() {
+                                Ok(w) => w,
+                                Err(poisoned) => poisoned.into_inner(),
+                            };
+                            worker.analyze(&record)
+                        };
+                        let bytes = render(&record, &analysis);
+                        (Outcome::Analysed(Box::new(record), Box::new(analysis)), bytes)
+                    }
+                    Err(reject) => (Outcome::Rejected(reject), Vec::new()),
+                })
+                .collect();
+            for (outcome, bytes) in outcomes {
+                // On an error the receiver is dropped and the reader thread stops.
+                sink(outcome, bytes)?;
+            }
+            after_batch();
         }
-        after_batch();
-    }
-    Ok(())
+        Ok(())
+    })
 }

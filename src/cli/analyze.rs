@@ -362,21 +362,28 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         let result = pipeline::run(
             &analyzer,
             reader,
-            BatchLimits::default(),
-            |item| -> anyhow::Result<()> {
+                        BatchLimits::default(),
+            |record, analysis| {
+                let mut buf = Vec::with_capacity(1024);
+                let written = match &csv {
+                    Some(c) => c.write(&mut buf, record, analysis),
+                    None => write_jsonl(&mut buf, record, analysis),
+                };
+                // Writing into memory cannot fail.
+                debug_assert!(written.is_ok());
+                buf
+            },
+            |item, bytes| -> anyhow::Result<()> {
                 src.read += 1;
                 match item {
-                    Item::Analysed(record, analysis) => {
+                    Item::Analysed(_record, analysis) => {
                         src.analysed += 1;
                         *summary.languages.entry(analysis.lang.as_str()).or_default() += 1;
                         *summary
                             .mojibake
                             .entry(analysis.mojibake.as_str())
                             .or_default() += 1;
-                        match &csv {
-                            Some(c) => c.write(&mut out, &record, &analysis)?,
-                            None => write_jsonl(&mut out, &record, &analysis)?,
-                        }
+                                                out.write_all(&bytes)?;
                     }
                     Item::Rejected(reject) => {
                         src.rejected += 1;

@@ -415,24 +415,41 @@ impl SentimentModel {
                         {
                             continue;
                         }
-                        if k + e.rest.len() >= content.len() + usize::from(e.rest.is_empty())
-                            && !e.rest.is_empty()
-                        {
-                            continue;
-                        }
-                        let ok = e.rest.iter().enumerate().all(|(j, want)| {
-                            content.get(k + 1 + j).is_some_and(|&ti| {
+                                                // The rest of the entry, in order; particles, endings and
+                        // intensifiers of the text may sit between its words (돈이 아깝다
+                        // for `돈 아깝다`, 사진이랑 완전 달라요), at most two per gap.
+                        let mut pos = k;
+                        let mut ok = true;
+                        for want in &e.rest {
+                            let mut skipped = 0;
+                            loop {
+                                pos += 1;
+                                let Some(&ti) = content.get(pos) else {
+                                    ok = false;
+                                    break;
+                                };
                                 let tj = &toks[ti];
-                                *tj.lemma == **want || t.norm(tj) == &**want
-                            })
-                        });
+                                if *tj.lemma == **want || t.norm(tj) == &**want {
+                                    break;
+                                }
+                                let skippable = (tj.pos == Pos::Part && !tj.negator) || rules::intensity(lang, &tj.lemma).is_some();
+                                skipped += 1;
+                                if !skippable || skipped > 2 {
+                                    ok = false;
+                                    break;
+                                }
+                            }
+                            if !ok {
+                                break;
+                            }
+                        }
                         if ok {
                             let mut entry = key.to_string();
                             for r in &e.rest {
                                 entry.push(' ');
                                 entry.push_str(r);
                             }
-                            matched = Some((e.rest.len(), e.score, entry));
+                                                        matched = Some((pos - k, e.score, entry));
                             break 'lex;
                         }
                     }
@@ -442,7 +459,17 @@ impl SentimentModel {
                 k += 1;
                 continue;
             };
-            let first = i;
+                        // A Korean predicate on a 하다/되다 suffix covers its noun too (친절+했어요).
+            let first = if lang == Lang::Ko
+                && i > 0
+                && (tok.tag.starts_with("XSV") || tok.tag.starts_with("XSA"))
+                && toks[i - 1].span.end == tok.span.start
+                && toks[i - 1].pos == Pos::Noun
+            {
+                i - 1
+            } else {
+                i
+            };
             let last = content[k + extra];
             let mut value = score;
             let mut rules_applied = Vec::new();
