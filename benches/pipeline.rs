@@ -63,7 +63,7 @@ fn bench_pipeline(c: &mut Criterion) {
             pipeline::run(
                 &analyzer,
                 reader,
-                                BatchLimits::default(),
+                BatchLimits::default(),
                 |r, a| {
                     let mut buf = Vec::new();
                     let _ = write_jsonl(&mut buf, r, a);

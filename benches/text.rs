@@ -74,7 +74,9 @@ fn bench_tokenize(c: &mut Criterion) {
 /// most 25% to tokenization time.
 fn bench_sentiment(c: &mut Criterion) {
     let processor = TextProcessor::builder().build().expect("dictionaries");
-    let model = koe::sentiment::SentimentModel::builder().build().expect("lexicons");
+    let model = koe::sentiment::SentimentModel::builder()
+        .build()
+        .expect("lexicons");
     let mut group = c.benchmark_group("sentiment");
     group.sample_size(10);
     for name in ["ja", "ko", "en"] {

@@ -204,7 +204,13 @@ fn calibration_learns_from_ratings() {
     let dir = tempfile::tempdir().unwrap();
     let overlay = dir.path().join("overlay.tsv");
     let out = koe()
-        .args(["calibrate", "--min-count", "2", "--no-builtin-lexicon", "-o"])
+        .args([
+            "calibrate",
+            "--min-count",
+            "2",
+            "--no-builtin-lexicon",
+            "-o",
+        ])
         .arg(&overlay)
         .arg(fixture("ingest/appstore_reviews.csv"))
         .arg(fixture("ingest/nps_survey_ja.csv"))
@@ -215,7 +221,15 @@ fn calibration_learns_from_ratings() {
     assert!(out.status.success(), "{stderr}");
     // Without any lexicon the plain scorer knows nothing; the overlay learns the words.
     let line = stderr.lines().find(|l| l.contains("calibration:")).unwrap();
-    let calibrated: f64 = line.split("-> ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    let calibrated: f64 = line
+        .split("-> ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(calibrated > 0.6, "{line}");
     let tsv = std::fs::read_to_string(&overlay).unwrap();
     assert!(tsv.lines().filter(|l| !l.starts_with('#')).count() > 20);
@@ -228,15 +242,30 @@ fn calibration_learns_from_ratings() {
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.lines().any(|l| l.contains("\"label\":\"pos\"")) && text.lines().any(|l| l.contains("\"label\":\"neg\"")));
+    assert!(
+        text.lines().any(|l| l.contains("\"label\":\"pos\""))
+            && text.lines().any(|l| l.contains("\"label\":\"neg\""))
+    );
 
     // Calibration needs files, not stdin.
-    let out = koe().args(["calibrate", "-o"]).arg(&overlay).arg("-").output().unwrap();
+    let out = koe()
+        .args(["calibrate", "-o"])
+        .arg(&overlay)
+        .arg("-")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 
     // eval --calibrate-split reports plain and calibrated figures.
     let out = koe()
-        .args(["eval", "sentiment", "--format", "json", "--calibrate-split", "2"])
+        .args([
+            "eval",
+            "sentiment",
+            "--format",
+            "json",
+            "--calibrate-split",
+            "2",
+        ])
         .arg(fixture("sentiment/labelled.tsv"))
         .output()
         .unwrap();

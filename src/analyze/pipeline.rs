@@ -55,7 +55,9 @@ where
     R: Fn(&Record, &Analysis) -> Vec<u8> + Sync,
 {
     let threads = rayon::current_num_threads().max(1);
-    let workers: Vec<Mutex<AnalyzerWorker>> = (0..=threads).map(|_| Mutex::new(analyzer.worker())).collect();
+    let workers: Vec<Mutex<AnalyzerWorker>> = (0..=threads)
+        .map(|_| Mutex::new(analyzer.worker()))
+        .collect();
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<Record, Reject>>>(1);
     std::thread::scope(|scope| {
         scope.spawn(move || {
@@ -80,7 +82,8 @@ where
                 .into_par_iter()
                 .map(|item| match item {
                     Ok(record) => {
-                        let slot = rayon::current_thread_index().map_or(threads, |i| i.min(threads));
+                        let slot =
+                            rayon::current_thread_index().map_or(threads, |i| i.min(threads));
                         let analysis = {
                             let mut worker = match workers[slot].lock() {
                                 Ok(w) => w,
@@ -89,7 +92,10 @@ where
                             worker.analyze(&record)
                         };
                         let bytes = render(&record, &analysis);
-                        (Outcome::Analysed(Box::new(record), Box::new(analysis)), bytes)
+                        (
+                            Outcome::Analysed(Box::new(record), Box::new(analysis)),
+                            bytes,
+                        )
                     }
                     Err(reject) => (Outcome::Rejected(reject), Vec::new()),
                 })

@@ -362,7 +362,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         let result = pipeline::run(
             &analyzer,
             reader,
-                        BatchLimits::default(),
+            BatchLimits::default(),
             |record, analysis| {
                 let mut buf = Vec::with_capacity(1024);
                 let written = match &csv {
@@ -383,7 +383,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
                             .mojibake
                             .entry(analysis.mojibake.as_str())
                             .or_default() += 1;
-                                                out.write_all(&bytes)?;
+                        out.write_all(&bytes)?;
                     }
                     Item::Rejected(reject) => {
                         src.rejected += 1;

@@ -407,7 +407,8 @@ impl SentimentModel {
             let mut matched = None;
             'lex: for lex in self.token_lexicons(lang, tok).into_iter().flatten() {
                 let norm = t.norm(tok);
-                let keys: [&str; 2] = [&tok.lemma, norm];
+                // The written form first: it is the more specific key (helpful vs help).
+                let keys: [&str; 2] = [norm, &tok.lemma];
                 for key in keys {
                     for e in lex.starting_with(key) {
                         if e.pos.is_some_and(|p| p != tok.pos)
@@ -415,7 +416,7 @@ impl SentimentModel {
                         {
                             continue;
                         }
-                                                // The rest of the entry, in order; particles, endings and
+                        // The rest of the entry, in order; particles, endings and
                         // intensifiers of the text may sit between its words (돈이 아깝다
                         // for `돈 아깝다`, 사진이랑 완전 달라요), at most two per gap.
                         let mut pos = k;
@@ -432,7 +433,8 @@ impl SentimentModel {
                                 if *tj.lemma == **want || t.norm(tj) == &**want {
                                     break;
                                 }
-                                let skippable = (tj.pos == Pos::Part && !tj.negator) || rules::intensity(lang, &tj.lemma).is_some();
+                                let skippable = (tj.pos == Pos::Part && !tj.negator)
+                                    || rules::intensity(lang, &tj.lemma).is_some();
                                 skipped += 1;
                                 if !skippable || skipped > 2 {
                                     ok = false;
@@ -449,7 +451,7 @@ impl SentimentModel {
                                 entry.push(' ');
                                 entry.push_str(r);
                             }
-                                                        matched = Some((pos - k, e.score, entry));
+                            matched = Some((pos - k, e.score, entry));
                             break 'lex;
                         }
                     }
@@ -459,7 +461,7 @@ impl SentimentModel {
                 k += 1;
                 continue;
             };
-                        // A Korean predicate on a 하다/되다 suffix covers its noun too (친절+했어요).
+            // A Korean predicate on a 하다/되다 suffix covers its noun too (친절+했어요).
             let first = if lang == Lang::Ko
                 && i > 0
                 && (tok.tag.starts_with("XSV") || tok.tag.starts_with("XSA"))

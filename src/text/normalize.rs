@@ -105,7 +105,7 @@ fn is_dropped(c: char) -> bool {
 fn keep_as_is(c: char) -> bool {
     matches!(
         c as u32,
-        0x3131..=0x318E | 0x309B | 0x309C | 0x2025 | 0x2026
+        0x3131..=0x318E | 0x309B | 0x309C | 0x2025 | 0x2026 | 0x00B4 | 0x00A8 | 0x00AF
     )
 }
 
@@ -301,7 +301,10 @@ pub(crate) fn normalize(src: &str, map: Option<&RepairMap>) -> Normalized {
         // Gather the cluster: base char + combining marks (+ ZWJ-joined emoji).
         let mut has_marks = false;
         while let Some(&(j, next)) = iter.peek() {
-            if is_combining(next) {
+            // Half-width voiced marks join only half-width kana (ｶﾞ); in kaomoji (ﾟдﾟ)
+            // they stand alone.
+            let halfwidth_mark = matches!(next, '\u{FF9E}' | '\u{FF9F}');
+            if is_combining(next) && (!halfwidth_mark || ('\u{FF66}'..='\u{FF9D}').contains(&c)) {
                 has_marks = true;
                 end = j + next.len_utf8();
                 iter.next();
@@ -316,6 +319,18 @@ pub(crate) fn normalize(src: &str, map: Option<&RepairMap>) -> Normalized {
             } else {
                 break;
             }
+        }
+        if !has_marks && matches!(c, '\u{FF9E}' | '\u{FF9F}') {
+            b.emit(
+                i..end,
+                if c == '\u{FF9E}' {
+                    "\u{309B}"
+                } else {
+                    "\u{309C}"
+                },
+                false,
+            );
+            continue;
         }
         if !has_marks && (is_plain(c) || keep_as_is(c)) {
             b.emit(i..end, c.encode_utf8(&mut buf), true);
