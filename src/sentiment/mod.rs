@@ -378,7 +378,13 @@ impl SentimentModel {
         let toks = &t.tokens[range.clone()];
         let base = range.start;
         // Clause boundaries: punctuation and contrast markers.
-        let is_boundary = |tok: &Token| tok.pos == Pos::Punct || rules::is_contrast(lang, tok);
+        // Per-token flags, computed once.
+        let contrast: Vec<bool> = toks.iter().map(|x| rules::is_contrast(lang, x)).collect();
+        let intensity: Vec<Option<f32>> = toks
+            .iter()
+            .map(|x| rules::intensity(lang, &x.lemma))
+            .collect();
+        let is_boundary = |i: usize| toks[i].pos == Pos::Punct || contrast[i];
         let content: Vec<usize> = (0..toks.len())
             .filter(|&i| toks[i].pos != Pos::Punct)
             .collect();
@@ -388,9 +394,7 @@ impl SentimentModel {
             let i = content[k];
             let tok = &toks[i];
             // Function words only start multi-word entries ("no problem"), never score alone.
-            let function_word = tok.negator
-                || rules::intensity(lang, &tok.lemma).is_some()
-                || rules::is_contrast(lang, tok);
+            let function_word = tok.negator || intensity[i].is_some() || contrast[i];
             // Korean noun + 하다/되다: the predicate (불친절하다) carries the score when the
             // lexicon has it; do not count the noun (불친절) as well.
             if lang == Lang::Ko
@@ -433,8 +437,8 @@ impl SentimentModel {
                                 if *tj.lemma == **want || t.norm(tj) == &**want {
                                     break;
                                 }
-                                let skippable = (tj.pos == Pos::Part && !tj.negator)
-                                    || rules::intensity(lang, &tj.lemma).is_some();
+                                let skippable =
+                                    (tj.pos == Pos::Part && !tj.negator) || intensity[ti].is_some();
                                 skipped += 1;
                                 if !skippable || skipped > 2 {
                                     ok = false;
@@ -481,10 +485,10 @@ impl SentimentModel {
             while j > 0 && steps < 3 {
                 j -= 1;
                 let p = &toks[j];
-                if is_boundary(p) {
+                if is_boundary(j) {
                     break;
                 }
-                if let Some(m) = rules::intensity(lang, &p.lemma) {
+                if let Some(m) = intensity[j] {
                     value *= m;
                     rules_applied.push(if m >= 1.0 { "intensified" } else { "downtoned" });
                     break;
@@ -500,7 +504,7 @@ impl SentimentModel {
             while j > 0 && steps < 3 {
                 j -= 1;
                 let p = &toks[j];
-                if is_boundary(p) {
+                if is_boundary(j) {
                     break;
                 }
                 if p.negator && !rules::negator_follows(lang, p) {
@@ -512,7 +516,7 @@ impl SentimentModel {
             let mut steps = 0;
             while j < toks.len() && steps < 6 {
                 let p = &toks[j];
-                if is_boundary(p) {
+                if is_boundary(j) {
                     break;
                 }
                 if p.negator && rules::negator_follows(lang, p) {
@@ -569,9 +573,7 @@ impl SentimentModel {
             k += extra + 1;
         }
         // Contrast inside the sentence: before the last marker weak, after strong.
-        let markers: Vec<usize> = (0..toks.len())
-            .filter(|&i| rules::is_contrast(lang, &toks[i]))
-            .collect();
+        let markers: Vec<usize> = (0..toks.len()).filter(|&i| contrast[i]).collect();
         let opener = markers
             .first()
             .is_some_and(|&m| toks[..m].iter().all(|x| x.pos == Pos::Punct));
@@ -615,10 +617,7 @@ impl SentimentModel {
                     .unwrap_or(toks.len());
                 (ci, end)
             } else {
-                let start = (0..ci)
-                    .rev()
-                    .find(|&i| is_boundary(&toks[i]))
-                    .map_or(0, |i| i + 1);
+                let start = (0..ci).rev().find(|&i| is_boundary(i)).map_or(0, |i| i + 1);
                 (start, ci)
             };
             for h in hits.iter_mut() {

@@ -21,7 +21,7 @@
 
 mod emoticon;
 mod english;
-mod fxhash;
+pub(crate) mod fxhash;
 #[cfg(feature = "ja")]
 mod japanese;
 #[cfg(feature = "ko")]
