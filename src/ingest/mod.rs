@@ -442,12 +442,12 @@ impl Reader {
     }
 
     fn next_parsed(&mut self) -> Option<Result<Parsed, Failed>> {
-        match &mut self.kind {
+        let (unit, text) = match &mut self.kind {
             Kind::Csv(r) => {
                 let rec = r.next_record()?;
                 self.records += 1;
                 let record = self.records;
-                Some(match rec {
+                return Some(match rec {
                     Ok(r) => Ok(Parsed {
                         line: r.line,
                         record,
@@ -460,44 +460,28 @@ impl Reader {
                         reason: e.reason,
                         raw: e.raw,
                     }),
-                })
+                });
             }
-            Kind::Lines(r, fmt) => {
-                let fmt = *fmt;
-                let unit = r.next_line()?;
-                self.records += 1;
-                let record = self.records;
-                Some(match unit {
-                    Err(json::UnitError { line, reason, raw }) => Err(Failed {
-                        line,
-                        record,
-                        reason,
-                        raw,
-                    }),
-                    Ok(u) if fmt == Format::Text => Ok(Parsed {
-                        line: u.line,
-                        record,
-                        fields: Fields::Line(u.raw.clone()),
-                        raw: u.raw,
-                    }),
-                    Ok(u) => parse_object(u.line, record, u.raw, self.encoding),
-                })
-            }
-            Kind::Array(r) => {
-                let unit = r.next_element()?;
-                self.records += 1;
-                let record = self.records;
-                Some(match unit {
-                    Err(json::UnitError { line, reason, raw }) => Err(Failed {
-                        line,
-                        record,
-                        reason,
-                        raw,
-                    }),
-                    Ok(u) => parse_object(u.line, record, u.raw, self.encoding),
-                })
-            }
-        }
+            Kind::Lines(r, fmt) => (r.next_line()?, *fmt == Format::Text),
+            Kind::Array(r) => (r.next_element()?, false),
+        };
+        self.records += 1;
+        let record = self.records;
+        Some(match unit {
+            Err(json::UnitError { line, reason, raw }) => Err(Failed {
+                line,
+                record,
+                reason,
+                raw,
+            }),
+            Ok(u) if text => Ok(Parsed {
+                line: u.line,
+                record,
+                fields: Fields::Line(u.raw.clone()),
+                raw: u.raw,
+            }),
+            Ok(u) => parse_object(u.line, record, u.raw, self.encoding),
+        })
     }
 
     /// Reads the header and a sample; decides columns and the rating scale.

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use koe::sentiment::{Label, SentimentModel, TextSentiment};
 use koe::text::LangHint;
 
-use crate::common::{fixture, koe, processor};
+use super::common::{fixture, koe, processor};
 
 fn model() -> &'static SentimentModel {
     static M: OnceLock<SentimentModel> = OnceLock::new();

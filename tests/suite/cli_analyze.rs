@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{fixture, koe};
+use super::common::{fixture, koe};
 
 struct Run {
     code: Option<i32>,

@@ -4,7 +4,7 @@
 use koe::text::{LangHint, TextAnalysis};
 use proptest::prelude::*;
 
-use crate::common::processor;
+use super::common::processor;
 
 fn check_invariants(text: &str, a: &TextAnalysis) {
     let mut last = 0;

@@ -3,7 +3,7 @@
 
 use koe::text::{Lang, LangHint, MojibakeStatus, Pos, TextProcessor};
 
-use crate::common::{analyze, fixture, processor};
+use super::common::{analyze, fixture, processor};
 
 #[test]
 fn spans_point_into_the_original() {

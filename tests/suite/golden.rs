@@ -4,7 +4,7 @@
 
 use koe::text::{Lang, LangHint};
 
-use crate::common::{analyze, render};
+use super::common::{analyze, render};
 
 fn check(lang: Lang, cases: &[(&str, &str)]) {
     for (text, expected) in cases {

@@ -1,6 +1,6 @@
 //! `koe tokenize` end to end.
 
-use crate::common::{fixture, koe};
+use super::common::{fixture, koe};
 
 #[test]
 fn wakati_on_fixtures_snapshot() {

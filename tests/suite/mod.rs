@@ -1,0 +1,10 @@
+//! The test modules of the single integration-test binary.
+
+mod common;
+
+mod cli_analyze;
+mod cli_tokenize;
+mod golden;
+mod props;
+mod sentiment;
+mod text_api;
