@@ -8,7 +8,6 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use koe::analyze::Analyzer;
 use koe::analyze::output::{CsvOut, write_jsonl, write_reject};
 use koe::analyze::pipeline::{self, BatchLimits, Outcome as Item};
 use koe::ingest::{ColumnSpec, Format, IngestOptions, Reader, Scale, SourceInfo};
@@ -169,16 +168,17 @@ pub struct Summary {
     megabytes_per_second: f64,
 }
 
-fn default_rejects(output: Option<&Path>) -> PathBuf {
+/// `<output stem>.<suffix>` next to the output, or `koe-<suffix>` when writing to stdout.
+fn sibling(output: Option<&Path>, suffix: &str) -> PathBuf {
     match output {
         Some(p) => {
             let stem = p
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "koe".into());
-            p.with_file_name(format!("{stem}.rejects.jsonl"))
+            p.with_file_name(format!("{stem}.{suffix}"))
         }
-        None => PathBuf::from("koe-rejects.jsonl"),
+        None => PathBuf::from(format!("koe-{suffix}")),
     }
 }
 
@@ -257,27 +257,14 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let mut failed = Vec::new();
     let readers = open_readers(&args.input, args.quiet, &mut failed)?;
-    let analyzer = Analyzer::builder()
-        .text(args.text.processor()?)
-        .sentiment(args.lexicon.model()?)
-        .lang(args.input.lang)
-        .build()?;
+    let analyzer = super::sentiment::analyzer(&args.text, &args.lexicon, args.input.lang)?;
     let analyzer = if args.calibrate {
         let c = super::calibrate::learn(&analyzer, &args.input, 5, 3, 20_000)?;
-        let note = format!(
-            "{} rated records; 5-fold strict accuracy {:.4} plain -> {:.4} calibrated (on {} records)",
-            c.records, c.plain, c.calibrated, c.cv_records
-        );
-        let path = args.overlay.clone().unwrap_or_else(|| match &args.output {
-            Some(p) => {
-                let stem = p
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "koe".into());
-                p.with_file_name(format!("{stem}.overlay.tsv"))
-            }
-            None => PathBuf::from("koe-overlay.tsv"),
-        });
+        let note = c.note(5);
+        let path = args
+            .overlay
+            .clone()
+            .unwrap_or_else(|| sibling(args.output.as_deref(), "overlay.tsv"));
         std::fs::write(&path, c.overlay.to_tsv(&note))
             .with_context(|| format!("cannot write {}", path.display()))?;
         if !args.quiet {
@@ -316,7 +303,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         path: args
             .rejects
             .clone()
-            .unwrap_or_else(|| default_rejects(args.output.as_deref())),
+            .unwrap_or_else(|| sibling(args.output.as_deref(), "rejects.jsonl")),
         file: None,
     };
     let total: Option<u64> = readers.iter().map(|r| r.progress().1).sum();

@@ -47,6 +47,16 @@ pub struct Calibration {
     pub cv_records: usize,
 }
 
+impl Calibration {
+    /// One line on what was learned and the cross-validated gain.
+    pub fn note(&self, folds: usize) -> String {
+        format!(
+            "{} rated records; {folds}-fold strict accuracy {:.4} plain -> {:.4} calibrated (on {} records)",
+            self.records, self.plain, self.calibrated, self.cv_records
+        )
+    }
+}
+
 /// Reads rated records from the inputs, learns an overlay and cross-validates it.
 pub fn learn(
     analyzer: &Analyzer,
@@ -132,11 +142,7 @@ pub fn learn(
 }
 
 pub fn run(args: CalibrateArgs) -> anyhow::Result<Outcome> {
-    let analyzer = Analyzer::builder()
-        .text(args.text.processor()?)
-        .sentiment(args.lexicon.model()?)
-        .lang(args.input.lang)
-        .build()?;
+    let analyzer = super::sentiment::analyzer(&args.text, &args.lexicon, args.input.lang)?;
     let c = learn(
         &analyzer,
         &args.input,
@@ -144,10 +150,7 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<Outcome> {
         args.min_count,
         args.cv_records,
     )?;
-    let note = format!(
-        "{} rated records; {}-fold strict accuracy {:.4} plain -> {:.4} calibrated (on {} records)",
-        c.records, args.folds, c.plain, c.calibrated, c.cv_records
-    );
+    let note = c.note(args.folds);
     std::fs::write(&args.output, c.overlay.to_tsv(&note))
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     eprintln!("koe: calibration: {note}");

@@ -38,6 +38,19 @@ impl SentimentOptions {
     }
 }
 
+/// The analyzer the text and lexicon options describe.
+pub fn analyzer(
+    text: &TextOptions,
+    lexicon: &SentimentOptions,
+    lang: LangHint,
+) -> anyhow::Result<Analyzer> {
+    Ok(Analyzer::builder()
+        .text(text.processor()?)
+        .sentiment(lexicon.model()?)
+        .lang(lang)
+        .build()?)
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum TextOrJson {
     /// Human-readable.
@@ -78,11 +91,7 @@ fn open_input(path: &Option<PathBuf>) -> anyhow::Result<(Box<dyn BufRead>, Strin
 }
 
 pub fn run(args: SentimentArgs) -> anyhow::Result<Outcome> {
-    let analyzer = Analyzer::builder()
-        .text(args.text.processor()?)
-        .sentiment(args.lexicon.model()?)
-        .lang(args.lang)
-        .build()?;
+    let analyzer = analyzer(&args.text, &args.lexicon, args.lang)?;
     let mut worker = analyzer.worker();
     let (reader, name) = open_input(&args.input)?;
     let stdout = std::io::stdout();
@@ -198,11 +207,7 @@ pub struct EvalReport {
 
 pub fn run_eval(cmd: EvalCommand) -> anyhow::Result<Outcome> {
     let EvalCommand::Sentiment(args) = cmd;
-    let analyzer = Analyzer::builder()
-        .text(args.text.processor()?)
-        .sentiment(args.lexicon.model()?)
-        .lang(args.lang)
-        .build()?;
+    let analyzer = analyzer(&args.text, &args.lexicon, args.lang)?;
     let mut worker = analyzer.worker();
     let f = std::fs::File::open(&args.file)
         .with_context(|| format!("cannot open {}: check the path", args.file.display()))?;
