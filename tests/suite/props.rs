@@ -6,6 +6,15 @@ use proptest::prelude::*;
 
 use super::common::processor;
 
+fn model() -> &'static koe::sentiment::SentimentModel {
+    static M: std::sync::OnceLock<koe::sentiment::SentimentModel> = std::sync::OnceLock::new();
+    M.get_or_init(|| {
+        koe::sentiment::SentimentModel::builder()
+            .build()
+            .expect("lexicons")
+    })
+}
+
 fn check_invariants(text: &str, a: &TextAnalysis) {
     let mut last = 0;
     for t in &a.tokens {
@@ -65,12 +74,19 @@ fn review_like() -> impl Strategy<Value = String> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, .. ProptestConfig::default() })]
 
-    #[test]
+        #[test]
     fn never_panics_on_strings(text in review_like()) {
         let mut w = processor().new_worker();
         for hint in [LangHint::Auto, "ja".parse().unwrap(), "ko".parse().unwrap(), "en".parse().unwrap()] {
             let a = w.analyze(&text, hint);
             check_invariants(&text, &a);
+            // Sentiment on the same analysis: scores bounded, evidence inside the text.
+            let s = model().score(&text, &a);
+            prop_assert!(s.overall.score.abs() <= 1.0 && s.overall.confidence <= 1.0);
+            for e in &s.evidence {
+                prop_assert!(e.start <= e.end && e.end <= text.len());
+                prop_assert!(text.is_char_boundary(e.start) && text.is_char_boundary(e.end));
+            }
         }
     }
 
@@ -85,5 +101,28 @@ proptest! {
     fn arbitrary_unicode(text in "\\PC{0,64}") {
         let a = processor().new_worker().analyze(&text, LangHint::Auto);
         check_invariants(&text, &a);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, .. ProptestConfig::default() })]
+
+    /// Ingest never panics on arbitrary bytes in any format, and stops.
+    #[test]
+    fn ingest_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..600), name in prop_oneof![
+        Just("p.csv"), Just("p.tsv"), Just("p.jsonl"), Just("p.json"), Just("p.txt"), Just("p")
+    ]) {
+        let opts = koe::ingest::IngestOptions::default();
+        let input = Box::new(std::io::Cursor::new(bytes));
+        if let Ok(reader) = koe::ingest::Reader::open(std::sync::Arc::from(name), input, None, &opts) {
+            let mut n = 0;
+            for item in reader {
+                n += 1;
+                prop_assert!(n < 10_000, "reader does not stop");
+                if let Err(reject) = item {
+                    prop_assert!(!reject.reason.is_empty());
+                }
+            }
+        }
     }
 }
