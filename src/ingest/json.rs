@@ -4,6 +4,8 @@
 
 use std::io::BufRead;
 
+use super::csv::RawError;
+
 /// One raw unit of a line-based or array input.
 #[derive(Debug, Clone)]
 pub struct RawUnit {
@@ -12,17 +14,6 @@ pub struct RawUnit {
     /// 1-based element index (arrays) or record index.
     pub index: u64,
     /// Its bytes.
-    pub raw: Vec<u8>,
-}
-
-/// A unit that could not be read.
-#[derive(Debug, Clone)]
-pub struct UnitError {
-    /// 1-based line.
-    pub line: u64,
-    /// Why.
-    pub reason: String,
-    /// The bytes given up.
     pub raw: Vec<u8>,
 }
 
@@ -46,14 +37,14 @@ impl<R: BufRead> LineReader<R> {
     }
 
     /// The next non-blank line, or an I/O error message with the line number.
-    pub fn next_line(&mut self) -> Option<Result<RawUnit, UnitError>> {
+    pub fn next_line(&mut self) -> Option<Result<RawUnit, RawError>> {
         loop {
             let mut buf = Vec::new();
             match self.inner.read_until(b'\n', &mut buf) {
                 Ok(0) => return None,
                 Ok(_) => {}
                 Err(e) => {
-                    return Some(Err(UnitError {
+                    return Some(Err(RawError {
                         line: self.line + 1,
                         reason: format!("read error: {e}"),
                         raw: buf,
@@ -77,7 +68,7 @@ impl<R: BufRead> LineReader<R> {
                     buf.len(),
                     self.max_bytes
                 );
-                return Some(Err(UnitError {
+                return Some(Err(RawError {
                     line: self.line,
                     reason,
                     raw: buf,
@@ -129,13 +120,13 @@ impl<R: BufRead> ArraySplitter<R> {
     }
 
     /// The next element's bytes, or an error (malformed array, I/O).
-    pub fn next_element(&mut self) -> Option<Result<RawUnit, UnitError>> {
+    pub fn next_element(&mut self) -> Option<Result<RawUnit, RawError>> {
         if self.done {
             return None;
         }
         let err = |s: &mut Self, msg: String, raw: Vec<u8>| {
             s.done = true;
-            Some(Err(UnitError {
+            Some(Err(RawError {
                 line: s.line,
                 reason: msg,
                 raw,

@@ -468,7 +468,7 @@ impl Reader {
         self.records += 1;
         let record = self.records;
         Some(match unit {
-            Err(json::UnitError { line, reason, raw }) => Err(Failed {
+            Err(csv::RawError { line, reason, raw }) => Err(Failed {
                 line,
                 record,
                 reason,
