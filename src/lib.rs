@@ -11,6 +11,8 @@
 //! * [`analyze`]: the [`analyze::Analyzer`] (record → analysis), the streaming
 //!   parallel pipeline and the output writers.
 //! * [`sentiment`]: explainable lexicon + rules sentiment per record, sentence and span.
+//! * [`themes`]: the theme taxonomy and matcher, discovery of unlisted themes, and
+//!   the survey and theme metrics of a report.
 //! * [`text`]: normalization, mojibake repair, language and sentence detection,
 //!   tokenization with lemma and part of speech (lindera IPADIC / ko-dic, English
 //!   by unicode-segmentation + rust-stemmers).
@@ -22,5 +24,7 @@
 
 pub mod analyze;
 pub mod ingest;
+pub mod report;
 pub mod sentiment;
 pub mod text;
+pub mod themes;

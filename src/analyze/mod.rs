@@ -19,6 +19,8 @@ use crate::sentiment::{LexiconError, SentimentModel, TextSentiment};
 use crate::text::{
     Lang, LangHint, MojibakeStatus, Pos, TextAnalysis, TextError, TextProcessor, TextWorker,
 };
+use crate::themes::discover::{self, Candidate};
+use crate::themes::{ThemeError, ThemeHit, ThemeMatcher};
 
 /// Errors building an [`Analyzer`].
 #[derive(Debug, thiserror::Error)]
@@ -29,10 +31,13 @@ pub enum AnalyzerError {
     /// Lexicons.
     #[error(transparent)]
     Lexicon(#[from] LexiconError),
+    /// Theme taxonomy.
+    #[error(transparent)]
+    Theme(#[from] ThemeError),
 }
 
 /// Version tag of the analysis JSON; bump it when the shape changes.
-pub const SCHEMA: &str = "koe.analysis/1";
+pub const SCHEMA: &str = "koe.analysis/2";
 
 /// One analysed sentence.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -69,6 +74,12 @@ pub struct Analysis {
     pub tokens: usize,
     /// Salient noun phrases, most frequent first.
     pub keyphrases: Vec<String>,
+    /// Themes of the taxonomy found in the text, each with its sentiment and mentions.
+    pub themes: Vec<ThemeHit>,
+    /// Phrase candidates for theme discovery (only when the analyzer was built with
+    /// discovery on).
+    #[serde(skip)]
+    pub candidates: Vec<Candidate>,
 }
 
 /// Builder of an [`Analyzer`].
@@ -76,6 +87,8 @@ pub struct Analysis {
 pub struct AnalyzerBuilder {
     text: Option<TextProcessor>,
     sentiment: Option<SentimentModel>,
+    themes: Option<ThemeMatcher>,
+    discovery: bool,
     lang: LangHint,
 }
 
@@ -89,6 +102,18 @@ impl AnalyzerBuilder {
     /// Uses this sentiment model (default: koe's lexicons).
     pub fn sentiment(mut self, model: SentimentModel) -> Self {
         self.sentiment = Some(model);
+        self
+    }
+
+    /// Uses this compiled taxonomy (default: koe's built-in `dictionaries/themes.toml`).
+    pub fn themes(mut self, themes: ThemeMatcher) -> Self {
+        self.themes = Some(themes);
+        self
+    }
+
+    /// Also collects phrase candidates for theme discovery (default off).
+    pub fn discovery(mut self, on: bool) -> Self {
+        self.discovery = on;
         self
     }
 
@@ -108,10 +133,16 @@ impl AnalyzerBuilder {
             Some(s) => s,
             None => SentimentModel::builder().build()?,
         };
+        let themes = match self.themes {
+            Some(t) => t,
+            None => ThemeMatcher::builtin(&text)?,
+        };
         Ok(Analyzer {
             inner: Arc::new(Inner {
                 text,
                 sentiment,
+                themes,
+                discovery: self.discovery,
                 lang: self.lang,
             }),
         })
@@ -122,6 +153,8 @@ impl AnalyzerBuilder {
 struct Inner {
     text: TextProcessor,
     sentiment: SentimentModel,
+    themes: ThemeMatcher,
+    discovery: bool,
     lang: LangHint,
 }
 
@@ -142,12 +175,24 @@ impl Analyzer {
         &self.inner.sentiment
     }
 
+    /// The compiled taxonomy in use.
+    pub fn themes(&self) -> &ThemeMatcher {
+        &self.inner.themes
+    }
+
+    /// The text processor in use.
+    pub fn text(&self) -> &TextProcessor {
+        &self.inner.text
+    }
+
     /// This analyzer with another sentiment model (e.g. with a calibration overlay).
     pub fn with_sentiment(&self, sentiment: SentimentModel) -> Analyzer {
         Analyzer {
             inner: Arc::new(Inner {
                 text: self.inner.text.clone(),
                 sentiment,
+                themes: self.inner.themes.clone(),
+                discovery: self.inner.discovery,
                 lang: self.inner.lang,
             }),
         }
@@ -158,6 +203,8 @@ impl Analyzer {
         AnalyzerWorker {
             text: self.inner.text.new_worker(),
             sentiment: self.inner.sentiment.clone(),
+            themes: self.inner.themes.clone(),
+            discovery: self.inner.discovery,
             lang: self.inner.lang,
         }
     }
@@ -167,6 +214,8 @@ impl Analyzer {
 pub struct AnalyzerWorker {
     text: TextWorker,
     sentiment: SentimentModel,
+    themes: ThemeMatcher,
+    discovery: bool,
     lang: LangHint,
 }
 
@@ -176,6 +225,12 @@ impl AnalyzerWorker {
         let text = record.text();
         let t = self.text.analyze(&text, self.lang);
         let sentiment = self.sentiment.score(&text, &t);
+        let themes = self.themes.find(&t, &sentiment);
+        let candidates = if self.discovery {
+            discover::candidates(&t, &themes)
+        } else {
+            Vec::new()
+        };
         Analysis {
             lang: t.lang,
             mojibake: t.mojibake,
@@ -195,6 +250,8 @@ impl AnalyzerWorker {
             tokens: t.tokens.len(),
             keyphrases: keyphrases(&t, 8),
             sentiment,
+            themes,
+            candidates,
         }
     }
 

@@ -100,14 +100,24 @@ impl CsvOut {
     /// A writer with these segment columns; writes the header.
     pub fn new(out: &mut dyn Write, segments: Vec<String>) -> std::io::Result<CsvOut> {
         let mut cols: Vec<String> = [
-            "id", "file", "line", "lang", "mojibake", "rating", "scale", "nps", "date",
+            "id",
+            "file",
+            "line",
+            "lang",
+            "mojibake",
+            "sentiment",
+            "sentiment_score",
+            "rating",
+            "scale",
+            "nps",
+            "date",
         ]
         .iter()
         .map(|s| s.to_string())
         .collect();
         cols.extend(segments.iter().cloned());
         cols.extend(
-            ["text", "keyphrases", "tokens", "warnings"]
+            ["text", "themes", "keyphrases", "tokens", "warnings"]
                 .iter()
                 .map(|s| s.to_string()),
         );
@@ -154,6 +164,12 @@ impl CsvOut {
             );
         }
         fields.push(r.text());
+        let themes: Vec<String> = a
+            .themes
+            .iter()
+            .map(|t| format!("{}:{}", t.id, t.sentiment.label.as_str()))
+            .collect();
+        fields.push(themes.join(" | "));
         fields.push(a.keyphrases.join(" | "));
         fields.push(a.tokens.to_string());
         fields.push(r.warnings.join(" | "));

@@ -134,6 +134,8 @@ pub struct AnalyzeArgs {
     #[arg(short, long)]
     pub quiet: bool,
     #[command(flatten)]
+    pub themes: super::themes::ThemeOptions,
+    #[command(flatten)]
     pub lexicon: super::sentiment::SentimentOptions,
     #[command(flatten)]
     pub text: TextOptions,
@@ -169,7 +171,7 @@ pub struct Summary {
 }
 
 /// `<output stem>.<suffix>` next to the output, or `koe-<suffix>` when writing to stdout.
-fn sibling(output: Option<&Path>, suffix: &str) -> PathBuf {
+pub fn sibling(output: Option<&Path>, suffix: &str) -> PathBuf {
     match output {
         Some(p) => {
             let stem = p
@@ -257,7 +259,13 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let mut failed = Vec::new();
     let readers = open_readers(&args.input, args.quiet, &mut failed)?;
-    let analyzer = super::sentiment::analyzer(&args.text, &args.lexicon, args.input.lang)?;
+    let analyzer = super::sentiment::analyzer_with_themes(
+        &args.text,
+        &args.lexicon,
+        &args.themes,
+        args.input.lang,
+        false,
+    )?;
     let analyzer = if args.calibrate {
         let c = super::calibrate::learn(&analyzer, &args.input, 5, 3, 20_000)?;
         let note = c.note(5);
@@ -299,15 +307,94 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         OutputFormat::Csv => Some(CsvOut::new(&mut out, segments)?),
         OutputFormat::Jsonl => None,
     };
+    let rejects_path = args
+        .rejects
+        .clone()
+        .unwrap_or_else(|| sibling(args.output.as_deref(), "rejects.jsonl"));
+    let streamed = stream(
+        &analyzer,
+        readers,
+        failed,
+        args.quiet,
+        rejects_path,
+        |record, analysis| {
+            let mut buf = Vec::with_capacity(1024);
+            let written = match &csv {
+                Some(c) => c.write(&mut buf, record, analysis),
+                None => write_jsonl(&mut buf, record, analysis),
+            };
+            // Writing into memory cannot fail.
+            debug_assert!(written.is_ok());
+            buf
+        },
+        |_record, _analysis, bytes| {
+            out.write_all(bytes)?;
+            Ok(())
+        },
+    )?;
+    let Some(mut summary) = streamed else {
+        return Ok(Outcome::Ok);
+    };
+    out.flush()?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary.records_per_second = summary.read as f64 / summary.seconds.max(1e-9);
+    summary.megabytes_per_second = summary.bytes as f64 / 1e6 / summary.seconds.max(1e-9);
+    if !args.quiet {
+        print_summary(&summary);
+    }
+    if let Some(p) = &args.summary_json {
+        let f = File::create(p).with_context(|| format!("cannot create {}", p.display()))?;
+        serde_json::to_writer_pretty(f, &summary)?;
+    }
+    Ok(summary.outcome())
+}
+
+impl Summary {
+    /// Records rejected.
+    pub fn rejected(&self) -> u64 {
+        self.rejected
+    }
+
+    /// Exit status: error when an input could not be read, negative when records were
+    /// rejected.
+    pub fn outcome(&self) -> Outcome {
+        if !self.failed_sources.is_empty() {
+            Outcome::Error
+        } else if self.rejected > 0 {
+            Outcome::Negative
+        } else {
+            Outcome::Ok
+        }
+    }
+}
+
+/// Streams every reader through the analysis pipeline: `render` runs in parallel per
+/// analysed record, `on_record` gets each record in input order with its rendered
+/// bytes; rejects go to `rejects_path` (created on the first one); a progress bar
+/// shows bytes read. Returns the run summary, or `None` when the output pipe closed.
+pub fn stream<R>(
+    analyzer: &koe::analyze::Analyzer,
+    readers: Vec<Reader>,
+    failed: Vec<String>,
+    quiet: bool,
+    rejects_path: PathBuf,
+    render: R,
+    mut on_record: impl FnMut(
+        &koe::ingest::Record,
+        &koe::analyze::Analysis,
+        &[u8],
+    ) -> anyhow::Result<()>,
+) -> anyhow::Result<Option<Summary>>
+where
+    R: Fn(&koe::ingest::Record, &koe::analyze::Analysis) -> Vec<u8> + Sync,
+{
+    let started = Instant::now();
     let mut rejects = Rejects {
-        path: args
-            .rejects
-            .clone()
-            .unwrap_or_else(|| sibling(args.output.as_deref(), "rejects.jsonl")),
+        path: rejects_path,
         file: None,
     };
     let total: Option<u64> = readers.iter().map(|r| r.progress().1).sum();
-    let pb = progress_bar(total, args.quiet);
+    let pb = progress_bar(total, quiet);
     let mut summary = Summary {
         schema: "koe.summary/1",
         failed_sources: failed,
@@ -316,23 +403,8 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
     let mut done_bytes = 0u64;
     for reader in readers {
         let info = reader.info().clone();
-        if !args.quiet {
-            eprintln!(
-                "koe: {}: {} {}{}, text: {}{}{}",
-                info.name,
-                info.format.as_str(),
-                info.encoding,
-                if info.gzip { " (gzip)" } else { "" },
-                info.text_columns.join(" + "),
-                info.rating_column
-                    .as_ref()
-                    .map(|r| format!(", rating: {r} ({})", info.scale.map_or("?", |s| s.as_str())))
-                    .unwrap_or_default(),
-                info.date_column
-                    .as_ref()
-                    .map(|d| format!(", date: {d}"))
-                    .unwrap_or_default(),
-            );
+        if !quiet {
+            pb.suspend(|| describe_source(&info));
         }
         let mut src = SourceSummary {
             info,
@@ -341,36 +413,26 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
             rejected: 0,
         };
         let progress = std::sync::Arc::new(std::sync::Mutex::new((0u64, None::<u64>)));
-        let progress_in = progress.clone();
         let reader = ProgressReader {
             inner: reader,
-            shared: progress_in,
+            shared: progress.clone(),
         };
         let result = pipeline::run(
-            &analyzer,
+            analyzer,
             reader,
             BatchLimits::default(),
-            |record, analysis| {
-                let mut buf = Vec::with_capacity(1024);
-                let written = match &csv {
-                    Some(c) => c.write(&mut buf, record, analysis),
-                    None => write_jsonl(&mut buf, record, analysis),
-                };
-                // Writing into memory cannot fail.
-                debug_assert!(written.is_ok());
-                buf
-            },
+            &render,
             |item, bytes| -> anyhow::Result<()> {
                 src.read += 1;
                 match item {
-                    Item::Analysed(_record, analysis) => {
+                    Item::Analysed(record, analysis) => {
                         src.analysed += 1;
                         *summary.languages.entry(analysis.lang.as_str()).or_default() += 1;
                         *summary
                             .mojibake
                             .entry(analysis.mojibake.as_str())
                             .or_default() += 1;
-                        out.write_all(&bytes)?;
+                        on_record(&record, &analysis, &bytes)?;
                     }
                     Item::Rejected(reject) => {
                         src.rejected += 1;
@@ -390,7 +452,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         }
         if let Err(e) = result {
             if super::is_broken_pipe(&e) {
-                return Ok(Outcome::Ok);
+                return Ok(None);
             }
             return Err(e);
         }
@@ -399,7 +461,6 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         summary.rejected += src.rejected;
         summary.sources.push(src);
     }
-    out.flush()?;
     if let Some(f) = rejects.file.as_mut() {
         f.flush()?;
         summary.rejects_file = Some(rejects.path.display().to_string());
@@ -410,23 +471,29 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
     summary.records_per_second = summary.read as f64 / summary.seconds.max(1e-9);
     summary.megabytes_per_second = done_bytes as f64 / 1e6 / summary.seconds.max(1e-9);
     debug_assert_eq!(summary.read, summary.analysed + summary.rejected);
-    if !args.quiet {
-        print_summary(&summary);
-    }
-    if let Some(p) = &args.summary_json {
-        let f = File::create(p).with_context(|| format!("cannot create {}", p.display()))?;
-        serde_json::to_writer_pretty(f, &summary)?;
-    }
-    Ok(if !summary.failed_sources.is_empty() {
-        Outcome::Error
-    } else if summary.rejected > 0 {
-        Outcome::Negative
-    } else {
-        Outcome::Ok
-    })
+    Ok(Some(summary))
 }
 
-fn print_summary(s: &Summary) {
+fn describe_source(info: &SourceInfo) {
+    eprintln!(
+        "koe: {}: {} {}{}, text: {}{}{}",
+        info.name,
+        info.format.as_str(),
+        info.encoding,
+        if info.gzip { " (gzip)" } else { "" },
+        info.text_columns.join(" + "),
+        info.rating_column
+            .as_ref()
+            .map(|r| format!(", rating: {r} ({})", info.scale.map_or("?", |s| s.as_str())))
+            .unwrap_or_default(),
+        info.date_column
+            .as_ref()
+            .map(|d| format!(", date: {d}"))
+            .unwrap_or_default(),
+    );
+}
+
+pub fn print_summary(s: &Summary) {
     let langs: Vec<String> = s
         .languages
         .iter()

@@ -3,7 +3,9 @@
 mod analyze;
 mod calibrate;
 mod generate;
+mod report;
 mod sentiment;
+mod themes;
 mod tokenize;
 
 use std::process::ExitCode;
@@ -33,6 +35,12 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// Tokenize text, one text per input line (like `mecab -Owakati`, or JSON lines).
     Tokenize(tokenize::TokenizeArgs),
+    /// Theme table of a dump: taxonomy themes with volume, sentiment, NPS impact and
+    /// trend, plus recurring themes nobody listed (discovery).
+    Themes(Box<themes::ThemesArgs>),
+    /// The recurring-theme report (Markdown, HTML, JSON, CSV): KPIs, themes, emerging
+    /// themes, top complaints with quotes, segments, goals.
+    Report(Box<report::ReportArgs>),
 }
 
 /// Exit status of a command that ran to the end.
@@ -58,6 +66,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Tokenize(args) => tokenize::run(args),
         Command::Analyze(args) => analyze::run(*args),
+        Command::Themes(args) => themes::run(*args),
+        Command::Report(args) => report::run(*args),
         Command::Generate(args) => generate::run(args),
         Command::Sentiment(args) => sentiment::run(args),
         Command::Calibrate(args) => calibrate::run(*args),

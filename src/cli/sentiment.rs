@@ -44,9 +44,30 @@ pub fn analyzer(
     lexicon: &SentimentOptions,
     lang: LangHint,
 ) -> anyhow::Result<Analyzer> {
+    analyzer_with_themes(
+        text,
+        lexicon,
+        &super::themes::ThemeOptions::default(),
+        lang,
+        false,
+    )
+}
+
+/// The analyzer with the taxonomy options too; `discovery` collects phrase candidates.
+pub fn analyzer_with_themes(
+    text: &TextOptions,
+    lexicon: &SentimentOptions,
+    themes: &super::themes::ThemeOptions,
+    lang: LangHint,
+    discovery: bool,
+) -> anyhow::Result<Analyzer> {
+    let processor = text.processor()?;
+    let matcher = themes.matcher(&processor)?;
     Ok(Analyzer::builder()
-        .text(text.processor()?)
+        .text(processor)
         .sentiment(lexicon.model()?)
+        .themes(matcher)
+        .discovery(discovery)
         .lang(lang)
         .build()?)
 }
@@ -158,6 +179,9 @@ pub fn run(args: SentimentArgs) -> anyhow::Result<Outcome> {
 pub enum EvalCommand {
     /// Evaluate sentiment on a labelled TSV (`label<TAB>text`, label pos/neg/neu).
     Sentiment(EvalSentimentArgs),
+    /// Evaluate theme assignment (precision / recall) on a labelled TSV
+    /// (`id<TAB>lang<TAB>themes<TAB>text`).
+    Themes(Box<super::themes::EvalThemesArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -206,7 +230,10 @@ pub struct EvalReport {
 }
 
 pub fn run_eval(cmd: EvalCommand) -> anyhow::Result<Outcome> {
-    let EvalCommand::Sentiment(args) = cmd;
+    let args = match cmd {
+        EvalCommand::Sentiment(args) => args,
+        EvalCommand::Themes(args) => return super::themes::run_eval(*args),
+    };
     let analyzer = analyzer(&args.text, &args.lexicon, args.lang)?;
     let mut worker = analyzer.worker();
     let f = std::fs::File::open(&args.file)

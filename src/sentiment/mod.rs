@@ -174,11 +174,17 @@ impl TextSentiment {
     /// Sentiment of the hits whose first token lies in `tokens` (a clause, a
     /// sentence, a theme mention's context).
     pub fn span(&self, tokens: Range<usize>) -> Sentiment {
+        self.spans(std::slice::from_ref(&tokens))
+    }
+
+    /// Sentiment of the hits whose first token lies in any of `ranges` (each hit
+    /// counted once, however many ranges hold it).
+    pub fn spans(&self, ranges: &[Range<usize>]) -> Sentiment {
         let values: Vec<f32> = self
             .hit_tokens
             .iter()
             .zip(&self.evidence)
-            .filter(|(t, _)| tokens.contains(t))
+            .filter(|(t, _)| ranges.iter().any(|r| r.contains(t)))
             .map(|(_, e)| e.value)
             .collect();
         Self::from_values(&values)

@@ -299,7 +299,21 @@ fn csv_output_and_stdin() {
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with("id,file,line,lang,mojibake,rating,scale,nps,date,"));
+    assert!(text.starts_with(
+        "id,file,line,lang,mojibake,sentiment,sentiment_score,rating,scale,nps,date,"
+    ));
+    // Every row has as many fields as the header.
+    let width = |l: &str| koe::ingest::csv::split_fields(l.as_bytes(), b',').len();
+    let header = width(text.lines().next().unwrap());
+    for line in text
+        .lines()
+        .skip(1)
+        .filter(|l| l.starts_with(|c: char| c.is_ascii_digit()))
+    {
+        if !line.contains('"') {
+            assert_eq!(width(line), header, "{line}");
+        }
+    }
     // Header + 10 records, one of them spanning two lines inside quotes.
     assert_eq!(
         text.lines()

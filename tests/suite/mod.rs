@@ -8,3 +8,4 @@ mod golden;
 mod props;
 mod sentiment;
 mod text_api;
+mod themes;

@@ -1,0 +1,136 @@
+//! `koe report`: the monthly (or weekly) recurring-theme report in Markdown, HTML,
+//! JSON or CSV.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use koe::report::ReportMeta;
+use koe::themes::metrics::{MetricsConfig, Period};
+
+use super::analyze::{InputArgs, print_summary, sibling};
+use super::themes::{ThemeOptions, collect, write_output};
+use super::{Outcome, TextOptions};
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// Markdown.
+    Md,
+    /// One self-contained HTML file with inline SVG charts.
+    Html,
+    /// The report data (schema koe.report/1).
+    Json,
+    /// The theme table and its trend.
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format (default: from the output file's extension, else md).
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
+    /// Write here instead of stdout.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Trend granularity: week or month.
+    #[arg(long, default_value = "month")]
+    pub period: Period,
+    /// Goals file (TOML): metric, target, direction.
+    #[arg(long, value_name = "FILE")]
+    pub goals: Option<PathBuf>,
+    /// CSAT counts the top this-many boxes of a 1–5 scale.
+    #[arg(long, default_value_t = 2)]
+    pub csat_top: u8,
+    /// How many discovered themes to report (0 turns discovery off).
+    #[arg(long, default_value_t = 8)]
+    pub discover: usize,
+    /// Report title.
+    #[arg(long, default_value = "Customer feedback report")]
+    pub title: String,
+    /// Label language: en, ja, ko.
+    #[arg(long, default_value = "en")]
+    pub labels: String,
+    /// Rejects file (default `<output>.rejects.jsonl` or `koe-rejects.jsonl`).
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+    /// No progress bar and no summary on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub themes: ThemeOptions,
+    #[command(flatten)]
+    pub lexicon: super::sentiment::SentimentOptions,
+    #[command(flatten)]
+    pub text: TextOptions,
+}
+
+pub fn run(mut args: ReportArgs) -> anyhow::Result<Outcome> {
+    if !(1..=4).contains(&args.csat_top) {
+        anyhow::bail!("--csat-top must be 1 to 4 (boxes of a 1–5 scale)");
+    }
+    let format = args.format.unwrap_or_else(|| {
+        match args
+            .output
+            .as_ref()
+            .and_then(|p| p.extension())
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .as_deref()
+        {
+            Some("html" | "htm") => ReportFormat::Html,
+            Some("json") => ReportFormat::Json,
+            Some("csv") => ReportFormat::Csv,
+            _ => ReportFormat::Md,
+        }
+    });
+    // `--segment COL` (the first one) is the breakdown. Every column without another
+    // role is a segment already, so the inputs need not all have it (a file without it
+    // falls under `(none)`); `lang` is the detected language.
+    let by = args.input.segment_columns.first().cloned();
+    args.input.segment_columns.clear();
+    let config = MetricsConfig {
+        period: args.period,
+        csat_top: args.csat_top,
+        segment: by,
+        ..MetricsConfig::default()
+    };
+    let meta = ReportMeta {
+        title: args.title.clone(),
+        label_lang: args.labels.clone(),
+        ..ReportMeta::default()
+    };
+    let rejects = args
+        .rejects
+        .clone()
+        .unwrap_or_else(|| sibling(args.output.as_deref(), "rejects.jsonl"));
+    let Some(c) = collect(
+        &args.input,
+        &args.themes,
+        &args.lexicon,
+        &args.text,
+        config,
+        args.goals.as_deref(),
+        args.discover,
+        meta,
+        rejects,
+        args.quiet,
+    )?
+    else {
+        return Ok(Outcome::Ok);
+    };
+    let text = match format {
+        ReportFormat::Md => koe::report::markdown::render(&c.report),
+        ReportFormat::Html => koe::report::html::render(&c.report),
+        ReportFormat::Json => serde_json::to_string_pretty(&c.report)? + "\n",
+        ReportFormat::Csv => koe::report::csv::render(&c.report),
+    };
+    write_output(args.output.as_deref(), &text)?;
+    if !args.quiet {
+        print_summary(&c.summary);
+        if let Some(p) = &args.output {
+            eprintln!("koe: report written to {}", p.display());
+        }
+    }
+    Ok(c.summary.outcome())
+}

@@ -1,0 +1,499 @@
+//! `koe themes`: the theme table of a dump (taxonomy themes with their metrics, plus
+//! the recurring themes discovery found), and the taxonomy options every analysing
+//! command shares.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use koe::report::{Collector, Report, ReportMeta};
+use koe::text::TextProcessor;
+use koe::themes::metrics::MetricsConfig;
+use koe::themes::{TaxonomyFile, ThemeMatcher};
+
+use super::Outcome;
+use super::analyze::{InputArgs, open_readers, print_summary, sibling, stream};
+
+/// Taxonomy options.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ThemeOptions {
+    /// Extra taxonomy TOML (adds themes; a theme with an existing id replaces it, or
+    /// adds to it with `extend = true`); may repeat.
+    #[arg(long = "taxonomy", value_name = "FILE")]
+    pub taxonomy: Vec<PathBuf>,
+    /// Do not load koe's built-in taxonomy (use only `--taxonomy` files).
+    #[arg(long)]
+    pub no_builtin_taxonomy: bool,
+}
+
+impl ThemeOptions {
+    /// The merged taxonomy file.
+    pub fn file(&self) -> anyhow::Result<TaxonomyFile> {
+        let mut file = if self.no_builtin_taxonomy {
+            TaxonomyFile::default()
+        } else {
+            TaxonomyFile::builtin()
+        };
+        if self.no_builtin_taxonomy && self.taxonomy.is_empty() {
+            anyhow::bail!("--no-builtin-taxonomy needs at least one --taxonomy FILE");
+        }
+        for path in &self.taxonomy {
+            file.merge(TaxonomyFile::read(path)?);
+        }
+        Ok(file)
+    }
+
+    /// The compiled taxonomy.
+    pub fn matcher(&self, text: &TextProcessor) -> anyhow::Result<ThemeMatcher> {
+        if self.taxonomy.is_empty() && !self.no_builtin_taxonomy {
+            return Ok(ThemeMatcher::builtin(text)?);
+        }
+        let source = self
+            .taxonomy
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" + ");
+        Ok(ThemeMatcher::compile(self.file()?, text, &source)?)
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ThemesFormat {
+    /// An aligned table.
+    Text,
+    /// The report JSON (themes, discovered themes, totals).
+    Json,
+    /// One row per theme (and per theme and period).
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ThemesArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ThemesFormat,
+    /// Write here instead of stdout.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Write the discovered themes as a taxonomy snippet to adopt (`--taxonomy FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub emit_toml: Option<PathBuf>,
+    /// How many discovered themes to report (0 turns discovery off).
+    #[arg(long, default_value_t = 12)]
+    pub discover: usize,
+    /// Label language: en, ja, ko.
+    #[arg(long, default_value = "en")]
+    pub labels: String,
+    /// Rejects file (default `<output>.rejects.jsonl` or `koe-rejects.jsonl`).
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+    /// No progress bar and no summary on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub themes: ThemeOptions,
+    #[command(flatten)]
+    pub lexicon: super::sentiment::SentimentOptions,
+    #[command(flatten)]
+    pub text: TextOptions,
+}
+
+use super::TextOptions;
+
+/// Runs inputs through the analysis into a [`Report`]; shared by `koe themes` and
+/// `koe report`.
+pub struct Collected {
+    pub report: Report,
+    pub summary: super::analyze::Summary,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn collect(
+    input: &InputArgs,
+    themes: &ThemeOptions,
+    lexicon: &super::sentiment::SentimentOptions,
+    text: &TextOptions,
+    config: MetricsConfig,
+    goals: Option<&std::path::Path>,
+    discover: usize,
+    meta: ReportMeta,
+    rejects: PathBuf,
+    quiet: bool,
+) -> anyhow::Result<Option<Collected>> {
+    let mut failed = Vec::new();
+    let readers = open_readers(input, quiet, &mut failed)?;
+    let analyzer =
+        super::sentiment::analyzer_with_themes(text, lexicon, themes, input.lang, discover > 0)?;
+    let goals = match goals {
+        Some(p) => koe::report::goals::read(p, analyzer.themes().taxonomy())?,
+        None => Vec::new(),
+    };
+    let mut collector = Collector::new(analyzer.themes(), config, discover > 0);
+    let streamed = stream(
+        &analyzer,
+        readers,
+        failed,
+        quiet,
+        rejects,
+        |_, _| Vec::new(),
+        |record, analysis, _| {
+            collector.add(record, analysis);
+            Ok(())
+        },
+    )?;
+    let Some(summary) = streamed else {
+        return Ok(None);
+    };
+    let meta = ReportMeta {
+        rejected: summary.rejected(),
+        inputs: input
+            .paths()
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+        ..meta
+    };
+    let report = collector.finish(meta, &goals, discover);
+    Ok(Some(Collected { report, summary }))
+}
+
+/// Writes `text` to `output` or stdout.
+pub fn write_output(output: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
+    let sink: Box<dyn Write> = match output {
+        Some(p) => Box::new(
+            File::create(p)
+                .with_context(|| format!("cannot create the output file {}", p.display()))?,
+        ),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut out = BufWriter::new(sink);
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+fn text_table(r: &Report) -> String {
+    use std::fmt::Write as _;
+    let mut rows: Vec<[String; 7]> = vec![[
+        "THEME".into(),
+        "RECORDS".into(),
+        "SHARE".into(),
+        "NEG/NEU/POS".into(),
+        "NET".into(),
+        "IMPACT".into(),
+        "TREND".into(),
+    ]];
+    for t in &r.summary.themes {
+        let trend: Vec<f64> = t.trend.iter().map(|p| p.share).collect();
+        let flag = if t.emerging.as_ref().is_some_and(|e| e.emerging) {
+            " ▲"
+        } else {
+            ""
+        };
+        rows.push([
+            format!("{} ({}){flag}", r.label(t), t.id),
+            t.records.to_string(),
+            format!("{:.1}%", t.share * 100.0),
+            format!("{}/{}/{}", t.negative, t.neutral, t.positive),
+            format!("{:+.2}", t.net_sentiment),
+            t.impact
+                .map(|x| format!("{x:+.1}"))
+                .unwrap_or_else(|| "–".into()),
+            koe::report::sparkline(&trend),
+        ]);
+    }
+    for d in &r.discovered {
+        rows.push([
+            format!("{} (discovered, {})", d.label, d.lang),
+            d.records.to_string(),
+            format!("{:.1}%", d.share * 100.0),
+            format!("{:.0}% neg", d.negative_share * 100.0),
+            format!("{:+.2}", d.net_sentiment),
+            "–".into(),
+            String::new(),
+        ]);
+    }
+    let width = |s: &str| {
+        s.chars()
+            .map(|c| {
+                if (c as u32) >= 0x1100 && !matches!(c as u32, 0x2580..=0x259F) {
+                    2
+                } else {
+                    1
+                }
+            })
+            .sum::<usize>()
+    };
+    let mut widths = [0usize; 7];
+    for row in &rows {
+        for (i, c) in row.iter().enumerate() {
+            widths[i] = widths[i].max(width(c));
+        }
+    }
+    let mut out = String::new();
+    for row in &rows {
+        for (i, c) in row.iter().enumerate() {
+            let pad = widths[i] - width(c);
+            if i == 0 || i == 6 {
+                let _ = write!(out, "{c}{}", " ".repeat(pad));
+            } else {
+                let _ = write!(out, "{}{c}", " ".repeat(pad));
+            }
+            if i < 6 {
+                out.push_str("  ");
+            }
+        }
+        let trimmed = out.trim_end().len();
+        out.truncate(trimmed);
+        out.push('\n');
+    }
+    let t = &r.summary.totals;
+    let _ = writeln!(
+        out,
+        "\n{} records; {} with a taxonomy theme listed above; NPS {}; CSAT {}; complaints {}",
+        t.records,
+        r.summary.themes.len(),
+        t.nps
+            .map(|x| format!("{x:.1}"))
+            .unwrap_or_else(|| "–".into()),
+        t.csat
+            .map(|x| format!("{:.1}%", x * 100.0))
+            .unwrap_or_else(|| "–".into()),
+        t.complaints
+    );
+    out
+}
+
+pub fn run(args: ThemesArgs) -> anyhow::Result<Outcome> {
+    let meta = ReportMeta {
+        title: "koe themes".into(),
+        label_lang: args.labels.clone(),
+        ..ReportMeta::default()
+    };
+    let rejects = args
+        .rejects
+        .clone()
+        .unwrap_or_else(|| sibling(args.output.as_deref(), "rejects.jsonl"));
+    let Some(c) = collect(
+        &args.input,
+        &args.themes,
+        &args.lexicon,
+        &args.text,
+        MetricsConfig::default(),
+        None,
+        args.discover,
+        meta,
+        rejects,
+        args.quiet,
+    )?
+    else {
+        return Ok(Outcome::Ok);
+    };
+    let text = match args.format {
+        ThemesFormat::Text => text_table(&c.report),
+        ThemesFormat::Json => serde_json::to_string_pretty(&c.report)? + "\n",
+        ThemesFormat::Csv => koe::report::csv::render(&c.report),
+    };
+    write_output(args.output.as_deref(), &text)?;
+    if let Some(p) = &args.emit_toml {
+        let snippet = koe::themes::discover::to_taxonomy(&c.report.discovered);
+        let header = "# Themes koe discovered in your data. Review, rename, move terms into existing\n# themes or keep them as they are, then use: koe report --taxonomy THIS_FILE ...\n";
+        std::fs::write(p, format!("{header}{}", snippet.to_toml()))
+            .with_context(|| format!("cannot write {}", p.display()))?;
+        if !args.quiet {
+            eprintln!(
+                "koe: {} discovered themes written to {}",
+                c.report.discovered.len(),
+                p.display()
+            );
+        }
+    }
+    if !args.quiet {
+        print_summary(&c.summary);
+    }
+    Ok(c.summary.outcome())
+}
+
+#[derive(Debug, Args)]
+pub struct EvalThemesArgs {
+    /// Labelled TSV with a header: `id<TAB>lang<TAB>themes<TAB>text`, themes comma-separated.
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: super::sentiment::TextOrJson,
+    /// Also list every wrong record (missed and extra themes, with the matched terms).
+    #[arg(long)]
+    pub errors: bool,
+    #[command(flatten)]
+    pub themes: ThemeOptions,
+    #[command(flatten)]
+    pub lexicon: super::sentiment::SentimentOptions,
+    #[command(flatten)]
+    pub text: TextOptions,
+}
+
+#[derive(Debug, Default, serde::Serialize, Clone)]
+struct Prf {
+    support: u64,
+    tp: u64,
+    fp: u64,
+    #[serde(rename = "fn")]
+    fn_: u64,
+    precision: f64,
+    recall: f64,
+    f1: f64,
+}
+
+impl Prf {
+    fn finish(&mut self) {
+        self.precision = ratio(self.tp, self.tp + self.fp);
+        self.recall = ratio(self.tp, self.tp + self.fn_);
+        self.f1 = if self.precision + self.recall > 0.0 {
+            2.0 * self.precision * self.recall / (self.precision + self.recall)
+        } else {
+            0.0
+        };
+    }
+}
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 { 1.0 } else { a as f64 / b as f64 }
+}
+
+/// `koe eval themes`: precision and recall of theme assignment on a labelled file.
+pub fn run_eval(args: EvalThemesArgs) -> anyhow::Result<Outcome> {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::io::BufRead;
+    let analyzer = super::sentiment::analyzer_with_themes(
+        &args.text,
+        &args.lexicon,
+        &args.themes,
+        koe::text::LangHint::Auto,
+        false,
+    )?;
+    let matcher = analyzer.themes().clone();
+    let known: BTreeSet<String> = matcher.themes().iter().map(|t| t.id.to_string()).collect();
+    let f = File::open(&args.file)
+        .with_context(|| format!("cannot open {}: check the path", args.file.display()))?;
+    let mut worker = analyzer.worker();
+    let mut overall = Prf::default();
+    let mut by_theme: BTreeMap<String, Prf> = BTreeMap::new();
+    let mut by_lang: BTreeMap<String, Prf> = BTreeMap::new();
+    let mut records = 0u64;
+    let mut exact = 0u64;
+    let mut errors = Vec::new();
+    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
+        let line =
+            line.with_context(|| format!("{}:{}: not valid UTF-8", args.file.display(), i + 1))?;
+        if i == 0 && line.starts_with("id\t") || line.trim().is_empty() {
+            continue;
+        }
+        let cols: Vec<&str> = line.splitn(4, '\t').collect();
+        let [id, lang, labels, text] = cols[..] else {
+            anyhow::bail!(
+                "{}:{}: expected 4 tab-separated columns (id, lang, themes, text)",
+                args.file.display(),
+                i + 1
+            );
+        };
+        let gold: BTreeSet<String> = labels
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect();
+        for g in &gold {
+            if !known.contains(g) {
+                anyhow::bail!(
+                    "{}:{}: theme '{g}' is not in the taxonomy",
+                    args.file.display(),
+                    i + 1
+                );
+            }
+        }
+        records += 1;
+        let (t, s) = worker.analyze_text(text);
+        let hits = matcher.find(&t, &s);
+        let found: BTreeSet<String> = hits.iter().map(|h| h.id.to_string()).collect();
+        if found == gold {
+            exact += 1;
+        }
+        let lang_stats = by_lang.entry(lang.to_string()).or_default();
+        for th in gold.union(&found) {
+            let stats = by_theme.entry(th.clone()).or_default();
+            let (g, p) = (gold.contains(th), found.contains(th));
+            for s in [&mut *stats, &mut overall, &mut *lang_stats] {
+                s.support += u64::from(g);
+                s.tp += u64::from(g && p);
+                s.fp += u64::from(!g && p);
+                s.fn_ += u64::from(g && !p);
+            }
+        }
+        if found != gold && args.errors {
+            let terms: Vec<String> = hits
+                .iter()
+                .map(|h| {
+                    let ts: Vec<&str> = h.mentions.iter().map(|m| &*m.term).collect();
+                    format!("{}[{}]", h.id, ts.join("; "))
+                })
+                .collect();
+            errors.push(serde_json::json!({
+                "id": id,
+                "missed": gold.difference(&found).collect::<Vec<_>>(),
+                "extra": found.difference(&gold).collect::<Vec<_>>(),
+                "matched": terms,
+                "text": text,
+            }));
+        }
+    }
+    overall.finish();
+    by_theme.values_mut().for_each(Prf::finish);
+    by_lang.values_mut().for_each(Prf::finish);
+    match args.format {
+        super::sentiment::TextOrJson::Json => {
+            let doc = serde_json::json!({
+                "file": args.file.display().to_string(),
+                "records": records,
+                "exact_match": ratio(exact, records),
+                "micro": overall,
+                "by_language": by_lang,
+                "by_theme": by_theme,
+                "errors": errors,
+            });
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+        super::sentiment::TextOrJson::Text => {
+            println!(
+                "{:<28} {:>7} {:>5} {:>5} {:>5} {:>9} {:>7} {:>6}",
+                "THEME", "SUPPORT", "TP", "FP", "FN", "PRECISION", "RECALL", "F1"
+            );
+            let line = |name: &str, p: &Prf| {
+                println!(
+                    "{:<28} {:>7} {:>5} {:>5} {:>5} {:>9.3} {:>7.3} {:>6.3}",
+                    name, p.support, p.tp, p.fp, p.fn_, p.precision, p.recall, p.f1
+                );
+            };
+            for (k, p) in &by_theme {
+                line(k, p);
+            }
+            println!();
+            for (k, p) in &by_lang {
+                line(&format!("lang {k}"), p);
+            }
+            line("micro (all)", &overall);
+            println!(
+                "\n{records} records, {:.1}% with exactly the labelled themes",
+                ratio(exact, records) * 100.0
+            );
+            for e in &errors {
+                println!("{e}");
+            }
+        }
+    }
+    Ok(Outcome::Ok)
+}

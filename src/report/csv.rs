@@ -1,0 +1,90 @@
+//! The report's theme table as CSV: one row per theme (taxonomy, then discovered),
+//! plus one row per theme and period for the trend.
+
+use super::Report;
+
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+/// Renders the theme table.
+pub fn render(r: &Report) -> String {
+    let mut out = String::from(
+        "kind,id,category,label,period,records,mentions,share,negative,neutral,positive,net_sentiment,avg_rating,nps_mentioners,nps_others,impact,emerging,z\n",
+    );
+    let mut row = |cols: Vec<String>| {
+        let line: Vec<String> = cols.iter().map(|c| field(c)).collect();
+        out.push_str(&line.join(","));
+        out.push('\n');
+    };
+    for t in &r.summary.themes {
+        let e = t.emerging.as_ref();
+        row(vec![
+            "theme".into(),
+            t.id.clone(),
+            t.category.clone(),
+            r.label(t).to_string(),
+            String::new(),
+            t.records.to_string(),
+            t.mentions.to_string(),
+            t.share.to_string(),
+            t.negative.to_string(),
+            t.neutral.to_string(),
+            t.positive.to_string(),
+            t.net_sentiment.to_string(),
+            opt(t.avg_rating),
+            opt(t.nps_mentioners),
+            opt(t.nps_others),
+            opt(t.impact),
+            e.map(|e| e.emerging.to_string()).unwrap_or_default(),
+            opt(e.map(|e| e.z)),
+        ]);
+    }
+    for d in &r.discovered {
+        row(vec![
+            "discovered".into(),
+            d.id.clone(),
+            "discovered".into(),
+            d.label.clone(),
+            String::new(),
+            d.records.to_string(),
+            d.records.to_string(),
+            d.share.to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            d.net_sentiment.to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    for t in &r.summary.themes {
+        for p in &t.trend {
+            let mut cols = vec![
+                "trend".into(),
+                t.id.clone(),
+                t.category.clone(),
+                r.label(t).to_string(),
+                p.period.clone(),
+                p.records.to_string(),
+                String::new(),
+                p.share.to_string(),
+            ];
+            cols.resize(18, String::new());
+            row(cols);
+        }
+    }
+    out
+}

@@ -1,0 +1,351 @@
+//! The report as Markdown (GitHub flavoured tables; quotes with the theme terms in bold).
+
+use std::fmt::Write;
+
+use super::{Report, num, pct, signed, sparkline};
+use crate::themes::metrics::{Kpis, Quote};
+
+/// A table cell: no pipes or line breaks.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// A quote with its highlights in bold.
+pub(crate) fn quote_md(q: &Quote) -> String {
+    let mut out = String::new();
+    let mut at = 0;
+    for &(s, e) in &q.highlights {
+        if s < at || e > q.text.len() || !q.text.is_char_boundary(s) || !q.text.is_char_boundary(e)
+        {
+            continue;
+        }
+        out.push_str(&escape(&q.text[at..s]));
+        out.push_str("**");
+        out.push_str(&escape(&q.text[s..e]));
+        out.push_str("**");
+        at = e;
+    }
+    out.push_str(&escape(&q.text[at..]));
+    out.replace(['\n', '\r'], " ")
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' | '|' | '\\'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn kpi_line(k: &Kpis) -> String {
+    format!(
+        "| {} | {} | {} | {} | {} | {} |",
+        k.records,
+        num(k.nps, 1),
+        pct(k.csat),
+        num(k.avg_rating, 2),
+        pct(k.complaint_share),
+        num(k.net_sentiment, 2),
+    )
+}
+
+/// Renders the report.
+pub fn render(r: &Report) -> String {
+    let mut o = String::new();
+    let s = &r.summary;
+    let t = &s.totals;
+    let _ = writeln!(o, "# {}\n", cell(&r.title));
+    let _ = writeln!(
+        o,
+        "{} records from {}{}; {} undated.\n",
+        t.records,
+        r.inputs.join(", "),
+        if r.rejected > 0 {
+            format!(" ({} rejected, see the rejects file)", r.rejected)
+        } else {
+            String::new()
+        },
+        s.undated
+    );
+
+    let _ = writeln!(o, "## Summary\n");
+    let _ = writeln!(o, "| Metric | Value | Based on |\n|---|---:|---:|");
+    let _ = writeln!(
+        o,
+        "| NPS | {} | {} answers (0–10) |",
+        num(t.nps, 1),
+        t.nps_answers
+    );
+    let _ = writeln!(
+        o,
+        "| Promoters / passives / detractors | {} / {} / {} | |",
+        t.promoters, t.passives, t.detractors
+    );
+    let _ = writeln!(
+        o,
+        "| CSAT (top-2 of 5) | {} | {} answers (1–5) |",
+        pct(t.csat),
+        t.csat_answers
+    );
+    let _ = writeln!(
+        o,
+        "| Average rating | {} | {} ratings ({}) |",
+        num(t.avg_rating, 2),
+        t.rated,
+        t.rating_scale.as_deref().unwrap_or("–")
+    );
+    let _ = writeln!(
+        o,
+        "| Complaints (negative records) | {} ({}) | {} records |",
+        t.complaints,
+        pct(t.complaint_share),
+        t.records
+    );
+    let _ = writeln!(
+        o,
+        "| Sentiment positive / neutral / negative | {} / {} / {} | net {} |",
+        t.positive,
+        t.neutral,
+        t.negative,
+        num(t.net_sentiment, 2)
+    );
+    o.push('\n');
+
+    if !s.periods.is_empty() {
+        let _ = writeln!(
+            o,
+            "## Trend by {}\n",
+            if s.period == crate::themes::metrics::Period::Week {
+                "week"
+            } else {
+                "month"
+            }
+        );
+        let _ = writeln!(
+            o,
+            "| Period | Records | NPS | CSAT | Avg rating | Complaints | Net sentiment |\n|---|---:|---:|---:|---:|---:|---:|"
+        );
+        for p in &s.periods {
+            let _ = writeln!(o, "| {} {}", p.period, kpi_line(&p.kpis));
+        }
+        o.push('\n');
+    }
+
+    let _ = writeln!(o, "## Themes\n");
+    if s.themes.is_empty() {
+        let _ = writeln!(o, "No theme of the taxonomy was found.\n");
+    } else {
+        let _ = writeln!(
+            o,
+            "| Theme | Category | Records | Share | Neg / neu / pos | Net | Avg rating | NPS mentioners / others | Impact | Trend |\n|---|---|---:|---:|---|---:|---:|---|---:|---|"
+        );
+        for th in &s.themes {
+            let trend: Vec<f64> = th.trend.iter().map(|p| p.share).collect();
+            let flag = if th.emerging.as_ref().is_some_and(|e| e.emerging) {
+                " ▲ emerging"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                o,
+                "| {}{} | {} | {} | {} | {} / {} / {} | {:+.2} | {} | {} / {} | {} | {} |",
+                cell(r.label(th)),
+                flag,
+                cell(th.category_label.get(&r.label_lang, &th.category)),
+                th.records,
+                pct(Some(th.share)),
+                th.negative,
+                th.neutral,
+                th.positive,
+                th.net_sentiment,
+                num(th.avg_rating, 2),
+                num(th.nps_mentioners, 1),
+                num(th.nps_others, 1),
+                signed(th.impact),
+                sparkline(&trend),
+            );
+        }
+        let _ = writeln!(
+            o,
+            "\nImpact: NPS points the overall score would gain without the detractors who mention the theme.\n"
+        );
+    }
+
+    let emerging: Vec<_> = r.emerging().collect();
+    let _ = writeln!(o, "## Emerging themes\n");
+    if emerging.is_empty() {
+        let _ = writeln!(
+            o,
+            "None: no theme's share in the latest period is significantly above its earlier share (one-sided two-proportion z-test, z ≥ 1.96).\n"
+        );
+    } else {
+        for th in emerging {
+            if let Some(e) = &th.emerging {
+                let _ = writeln!(
+                    o,
+                    "- **{}**: {} of records in {} vs {} before (×{}, z = {:.2}, p = {:.3})",
+                    cell(r.label(th)),
+                    pct(Some(e.latest_share)),
+                    e.period,
+                    pct(Some(e.baseline_share)),
+                    num(e.growth, 1),
+                    e.z,
+                    e.p_value
+                );
+            }
+        }
+        o.push('\n');
+    }
+
+    let complaints: Vec<_> = s
+        .themes
+        .iter()
+        .filter(|t| t.negative > 0 && t.id != "overall.praise")
+        .take(5)
+        .collect();
+    if !complaints.is_empty() {
+        let _ = writeln!(o, "## Top complaints\n");
+        for th in complaints {
+            let _ = writeln!(
+                o,
+                "### {} — {} negative of {} records\n",
+                cell(r.label(th)),
+                th.negative,
+                th.records
+            );
+            for q in &th.quotes {
+                let _ = writeln!(
+                    o,
+                    "> {}  \n> — `{}`{}{}\n",
+                    quote_md(q),
+                    q.id.replace('`', "'"),
+                    q.rating
+                        .map(|x| format!(", rating {x}"))
+                        .unwrap_or_default(),
+                    q.date
+                        .as_ref()
+                        .map(|d| format!(", {d}"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+    }
+
+    if !r.discovered.is_empty() {
+        let _ = writeln!(o, "## Discovered themes (not in the taxonomy)\n");
+        let _ = writeln!(
+            o,
+            "| Theme | Lang | Records | Share | Negative | Phrases |\n|---|---|---:|---:|---:|---|"
+        );
+        for d in &r.discovered {
+            let phrases: Vec<String> = d
+                .phrases
+                .iter()
+                .map(|(p, n)| format!("{} ({n})", cell(p)))
+                .collect();
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} | {} |",
+                cell(&d.label),
+                d.lang,
+                d.records,
+                pct(Some(d.share)),
+                pct(Some(d.negative_share)),
+                phrases.join(", ")
+            );
+        }
+        o.push('\n');
+        for d in r.discovered.iter().take(5) {
+            let _ = writeln!(o, "**{}**\n", cell(&d.label));
+            for (id, q) in &d.quotes {
+                let _ = writeln!(
+                    o,
+                    "> {}  \n> — `{}`\n",
+                    escape(q).replace('\n', " "),
+                    id.replace('`', "'")
+                );
+            }
+        }
+        let _ = writeln!(
+            o,
+            "Adopt them with `koe themes --emit-toml FILE` and `--taxonomy FILE`.\n"
+        );
+    }
+
+    if !s.segments.is_empty() {
+        let _ = writeln!(
+            o,
+            "## By {}\n",
+            cell(s.segment.as_deref().unwrap_or("segment"))
+        );
+        let _ = writeln!(
+            o,
+            "| Value | Records | NPS | CSAT | Avg rating | Complaints | Net sentiment | Top themes |\n|---|---:|---:|---:|---:|---:|---:|---|"
+        );
+        for seg in &s.segments {
+            let mut top: Vec<(&str, u64)> = s
+                .themes
+                .iter()
+                .filter_map(|t| {
+                    t.segments
+                        .iter()
+                        .find(|(v, _)| *v == seg.value)
+                        .map(|(_, n)| (r.label(t), *n))
+                })
+                .collect();
+            top.sort_by_key(|t| std::cmp::Reverse(t.1));
+            let top: Vec<String> = top
+                .iter()
+                .take(3)
+                .map(|(l, n)| format!("{} ({n})", cell(l)))
+                .collect();
+            let _ = writeln!(
+                o,
+                "| {} {} {} |",
+                cell(&seg.value),
+                kpi_line(&seg.kpis),
+                top.join(", ")
+            );
+        }
+        o.push('\n');
+    }
+
+    if !r.goals.is_empty() {
+        let _ = writeln!(o, "## Goals\n");
+        let _ = writeln!(
+            o,
+            "| Goal | Metric | Target | Overall | Latest | Previous | Status | Moving |\n|---|---|---:|---:|---:|---:|---|---|"
+        );
+        for g in &r.goals {
+            let dir = match g.goal.direction {
+                super::goals::Direction::Higher => "≥",
+                super::goals::Direction::Lower => "≤",
+            };
+            let _ = writeln!(
+                o,
+                "| {} | `{}` | {} {} | {} | {} | {} | {} | {} |",
+                cell(g.goal.label.as_deref().unwrap_or(&g.goal.metric)),
+                g.goal.metric,
+                dir,
+                g.goal.target,
+                num(g.current, 3),
+                num(g.latest, 3),
+                num(g.previous, 3),
+                g.status,
+                match g.improving {
+                    Some(true) => "improving",
+                    Some(false) => "worsening",
+                    None => "–",
+                }
+            );
+        }
+        o.push('\n');
+    }
+    o
+}

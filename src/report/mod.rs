@@ -1,0 +1,229 @@
+//! The recurring-theme report: a [`Collector`] aggregates analysed records while they
+//! stream by (metrics and discovery, bounded memory), [`Report`] is the finished data
+//! (the JSON format), and [`markdown`], [`html`] and [`csv`] render it.
+
+pub mod csv;
+pub mod goals;
+pub mod html;
+pub mod markdown;
+
+use serde::{Deserialize, Serialize};
+
+use crate::analyze::Analysis;
+use crate::ingest::Record;
+use crate::themes::ThemeMatcher;
+use crate::themes::discover::{DiscoveredTheme, Discovery};
+use crate::themes::metrics::{Facts, Metrics, MetricsConfig, Summary};
+pub use goals::{Goal, GoalRow};
+
+/// Version tag of the report JSON.
+pub const SCHEMA: &str = "koe.report/1";
+
+/// The finished report.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Report {
+    /// [`SCHEMA`].
+    pub schema: String,
+    /// Title.
+    pub title: String,
+    /// Language of the labels (`en`, `ja`, `ko`).
+    pub label_lang: String,
+    /// Input names.
+    pub inputs: Vec<String>,
+    /// Records that could not be used (see the rejects file).
+    pub rejected: u64,
+    /// Metrics.
+    #[serde(flatten)]
+    pub summary: Summary,
+    /// Themes found in the data that the taxonomy does not list.
+    pub discovered: Vec<DiscoveredTheme>,
+    /// Goals against the data.
+    pub goals: Vec<GoalRow>,
+}
+
+impl Report {
+    /// The themes flagged as emerging.
+    pub fn emerging(&self) -> impl Iterator<Item = &crate::themes::metrics::ThemeRow> {
+        self.summary
+            .themes
+            .iter()
+            .filter(|t| t.emerging.as_ref().is_some_and(|e| e.emerging))
+    }
+
+    /// A theme's label in the report's language.
+    pub fn label<'a>(&'a self, row: &'a crate::themes::metrics::ThemeRow) -> &'a str {
+        row.label.get(&self.label_lang, &row.id)
+    }
+}
+
+/// Aggregates analysed records into a report.
+#[derive(Debug)]
+pub struct Collector {
+    metrics: Metrics,
+    discovery: Option<Discovery>,
+    segment: Option<String>,
+}
+
+impl Collector {
+    /// A collector over `themes`; `discovery` also collects unlisted phrases (the
+    /// analyzer must then be built with discovery on).
+    pub fn new(themes: &ThemeMatcher, config: MetricsConfig, discovery: bool) -> Collector {
+        let segment = config.segment.clone();
+        Collector {
+            metrics: Metrics::new(themes.themes().to_vec(), config),
+            discovery: discovery.then(Discovery::default),
+            segment,
+        }
+    }
+
+    /// Adds one analysed record.
+    pub fn add(&mut self, record: &Record, analysis: &Analysis) {
+        let text = record.text();
+        let segment = match self.segment.as_deref() {
+            Some("lang" | "language") => Some(analysis.lang.as_str()),
+            Some(col) => segment_value(record, col),
+            None => None,
+        };
+        self.metrics.add(&Facts {
+            rating: record.rating,
+            date: record.date,
+            label: analysis.sentiment.overall.label,
+            segment,
+            themes: &analysis.themes,
+            id: &record.id,
+            text: &text,
+        });
+        if let Some(d) = self.discovery.as_mut() {
+            d.add(
+                &record.id,
+                &text,
+                analysis.sentiment.overall.label,
+                &analysis.candidates,
+            );
+        }
+    }
+
+    /// The report.
+    pub fn finish(self, meta: ReportMeta, goals: &[Goal], discover: usize) -> Report {
+        let summary = self.metrics.finish();
+        let discovered = self
+            .discovery
+            .as_ref()
+            .map(|d| d.finish(discover))
+            .unwrap_or_default();
+        let goals = goals::evaluate(goals, &summary);
+        Report {
+            schema: SCHEMA.to_string(),
+            title: meta.title,
+            label_lang: meta.label_lang,
+            inputs: meta.inputs,
+            rejected: meta.rejected,
+            summary,
+            discovered,
+            goals,
+        }
+    }
+}
+
+/// Column names that mean the same segment across sources (an English export's
+/// `channel` and a Japanese survey's `チャネル`).
+const SEGMENT_SYNONYMS: [&[&str]; 4] = [
+    &[
+        "channel",
+        "チャネル",
+        "チャンネル",
+        "채널",
+        "경로",
+        "source",
+        "流入経路",
+        "窓口",
+    ],
+    &[
+        "product",
+        "製品",
+        "商品",
+        "제품",
+        "상품",
+        "plan",
+        "プラン",
+        "요금제",
+        "플랜",
+    ],
+    &["country", "国", "国名", "국가", "region", "地域", "지역"],
+    &["version", "app_version", "バージョン", "버전"],
+];
+
+/// The value of segment `col` in a record: by name, else by a synonym.
+pub fn segment_value<'a>(record: &'a Record, col: &str) -> Option<&'a str> {
+    let by_name = record
+        .segments
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(col))
+        .map(|(_, v)| v.as_str());
+    by_name.or_else(|| {
+        let group = SEGMENT_SYNONYMS
+            .iter()
+            .find(|g| g.iter().any(|s| s.eq_ignore_ascii_case(col)))?;
+        record
+            .segments
+            .iter()
+            .find(|(k, _)| group.iter().any(|s| k.eq_ignore_ascii_case(s)))
+            .map(|(_, v)| v.as_str())
+    })
+}
+
+/// What the report says about its own run.
+#[derive(Debug, Clone, Default)]
+pub struct ReportMeta {
+    /// Title.
+    pub title: String,
+    /// Label language.
+    pub label_lang: String,
+    /// Input names.
+    pub inputs: Vec<String>,
+    /// Rejected records.
+    pub rejected: u64,
+}
+
+/// Unicode block sparkline of a series (`▁▂▃▅▇`).
+pub fn sparkline(values: &[f64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = values.iter().cloned().fold(0.0_f64, f64::max);
+    values
+        .iter()
+        .map(|v| {
+            if max <= 0.0 {
+                BARS[0]
+            } else {
+                BARS[((v / max) * 7.0).round().clamp(0.0, 7.0) as usize]
+            }
+        })
+        .collect()
+}
+
+/// Formats an optional number with `digits` decimals, `–` when absent.
+pub(crate) fn num(v: Option<f64>, digits: usize) -> String {
+    v.map_or_else(|| "–".to_string(), |x| format!("{x:.digits$}"))
+}
+
+/// Formats an optional share as a percentage.
+pub(crate) fn pct(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".to_string(), |x| format!("{:.1}%", x * 100.0))
+}
+
+/// Formats an NPS delta with its sign.
+pub(crate) fn signed(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".to_string(), |x| format!("{x:+.1}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparkline_scales_to_max() {
+        assert_eq!(sparkline(&[0.0, 1.0, 2.0]), "▁▅█");
+        assert_eq!(sparkline(&[0.0, 0.0]), "▁▁");
+        assert_eq!(sparkline(&[]), "");
+    }
+}

@@ -1,0 +1,495 @@
+//! Themes: the taxonomy ([`taxonomy`]), the lemma-sequence matcher ([`ThemeMatcher`]),
+//! discovery of themes nobody listed ([`discover`]) and the metrics a report is
+//! made of ([`metrics`]).
+//!
+//! A theme term is analysed by the same text core as the feedback; its key tokens
+//! (content words and negators) must then appear as lemmas, in order, inside one
+//! sentence, with at most `max_gap` other tokens between them. So 遅い matches
+//! 遅く/遅かった, 느리다 matches 느려서/느림, and "can't log in" matches "couldn't log in".
+
+pub mod discover;
+pub mod metrics;
+pub mod taxonomy;
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::sentiment::{Sentiment, TextSentiment};
+use crate::text::{Lang, LangHint, Pos, TextAnalysis, TextProcessor, Token};
+pub use taxonomy::{Labels, TaxonomyFile, ThemeDef, ThemeInfo};
+
+/// Errors loading a taxonomy or a goals file.
+#[derive(Debug, thiserror::Error)]
+pub enum ThemeError {
+    /// The file could not be read.
+    #[error("{source_name}: {error}")]
+    Io {
+        /// File name.
+        source_name: String,
+        /// What went wrong.
+        error: String,
+    },
+    /// TOML syntax or shape error.
+    #[error("{source_name}:{line}:{column}: {message}")]
+    Syntax {
+        /// File name.
+        source_name: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// Well-formed but inconsistent (unknown category, duplicate id, bad term).
+    #[error("{source_name}: {message}")]
+    Invalid {
+        /// File name.
+        source_name: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Index of a theme in its [`ThemeMatcher`].
+pub type ThemeIdx = u16;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Lemma(Arc<str>),
+    Negator,
+}
+
+#[derive(Debug, Clone)]
+struct Item {
+    key: Key,
+    pos: Option<Pos>,
+}
+
+impl Item {
+    fn matches(&self, t: &Token) -> bool {
+        let key_ok = match &self.key {
+            Key::Lemma(l) => *t.lemma == **l,
+            Key::Negator => t.negator,
+        };
+        key_ok && self.pos.is_none_or(|p| p == t.pos)
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Pattern {
+    theme: ThemeIdx,
+    exclude: bool,
+    items: Vec<Item>,
+    max_gap: usize,
+    term: Arc<str>,
+}
+
+/// One place a theme was mentioned.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Mention {
+    /// Byte offset in the original text.
+    pub start: usize,
+    /// Byte end in the original text.
+    pub end: usize,
+    /// Index of the sentence.
+    pub sentence: usize,
+    /// The taxonomy term that matched.
+    pub term: Arc<str>,
+}
+
+/// A theme found in one text, with its own sentiment.
+#[derive(Debug, Clone, Serialize)]
+pub struct ThemeHit {
+    /// Theme id.
+    pub id: Arc<str>,
+    /// Index in the matcher's theme list.
+    #[serde(skip)]
+    pub idx: ThemeIdx,
+    /// Sentiment of the clauses that mention the theme.
+    pub sentiment: Sentiment,
+    /// The mentions, in text order.
+    pub mentions: Vec<Mention>,
+}
+
+/// The compiled taxonomy: cheap to clone, shared read-only by all workers.
+#[derive(Debug, Clone)]
+pub struct ThemeMatcher {
+    inner: Arc<MatcherInner>,
+}
+
+#[derive(Debug)]
+struct MatcherInner {
+    themes: Vec<ThemeInfo>,
+    residual: Vec<bool>,
+    patterns: Vec<Pattern>,
+    index: HashMap<Key, Vec<u32>>,
+    file: TaxonomyFile,
+}
+
+fn lang_of(code: &str) -> Lang {
+    code.parse().unwrap_or(Lang::En)
+}
+
+/// Key tokens of an analysed term: content words and negators; Korean derivational
+/// suffixes (XS*), particles, auxiliaries, punctuation and stopwords are dropped.
+fn key_tokens(t: &TextAnalysis) -> Vec<&Token> {
+    let keep = |tok: &&Token| {
+        if tok.negator {
+            return true;
+        }
+        if tok.tag.starts_with("XS") || tok.stop {
+            return false;
+        }
+        !matches!(tok.pos, Pos::Part | Pos::Aux | Pos::Punct)
+    };
+    let keys: Vec<&Token> = t.tokens.iter().filter(keep).collect();
+    if keys.is_empty() {
+        t.tokens.iter().filter(|t| t.pos != Pos::Punct).collect()
+    } else {
+        keys
+    }
+}
+
+impl ThemeMatcher {
+    /// Compiles a taxonomy, analysing every term with `text`.
+    pub fn new(file: TaxonomyFile, text: &TextProcessor) -> Result<ThemeMatcher, ThemeError> {
+        Self::compile(file, text, "taxonomy")
+    }
+
+    /// Compiles koe's built-in taxonomy.
+    pub fn builtin(text: &TextProcessor) -> Result<ThemeMatcher, ThemeError> {
+        Self::compile(TaxonomyFile::builtin(), text, "dictionaries/themes.toml")
+    }
+
+    /// Compiles; `source` names the taxonomy in errors.
+    pub fn compile(
+        file: TaxonomyFile,
+        text: &TextProcessor,
+        source: &str,
+    ) -> Result<ThemeMatcher, ThemeError> {
+        file.validate(source)?;
+        if file.themes.len() > ThemeIdx::MAX as usize {
+            return Err(ThemeError::Invalid {
+                source_name: source.to_string(),
+                message: format!("too many themes ({})", file.themes.len()),
+            });
+        }
+        let default_gap = file.max_gap.unwrap_or(taxonomy::DEFAULT_MAX_GAP);
+        let mut worker = text.new_worker();
+        let mut themes = Vec::with_capacity(file.themes.len());
+        let mut patterns = Vec::new();
+        for (ti, def) in file.themes.iter().enumerate() {
+            let category_label = file
+                .categories
+                .iter()
+                .find(|c| c.id == def.category)
+                .map(|c| c.label.clone())
+                .unwrap_or_default();
+            themes.push(ThemeInfo {
+                id: def.id.as_str().into(),
+                category: def.category.as_str().into(),
+                category_label,
+                label: def.label.clone(),
+                description: def.description.clone(),
+                discovered: def.discovered,
+            });
+            for (exclude, terms) in [(false, &def.terms), (true, &def.exclude)] {
+                for (lang, term) in terms.iter() {
+                    let items = compile_term(&mut worker, lang_of(lang), term).map_err(|m| {
+                        ThemeError::Invalid {
+                            source_name: source.to_string(),
+                            message: format!("theme '{}', {lang} term \"{term}\": {m}", def.id),
+                        }
+                    })?;
+                    patterns.push(Pattern {
+                        theme: ti as ThemeIdx,
+                        exclude,
+                        items,
+                        max_gap: def.max_gap.unwrap_or(default_gap),
+                        term: term.into(),
+                    });
+                }
+            }
+        }
+        // Identical patterns of one theme (the same lemmas written twice) are kept once.
+        let mut seen = std::collections::HashSet::new();
+        patterns.retain(|p| {
+            let sig: Vec<String> = p
+                .items
+                .iter()
+                .map(|i| format!("{:?}{:?}", i.key, i.pos))
+                .collect();
+            seen.insert((p.theme, p.exclude, sig))
+        });
+        let mut index: HashMap<Key, Vec<u32>> = HashMap::new();
+        for (pi, p) in patterns.iter().enumerate() {
+            index
+                .entry(p.items[0].key.clone())
+                .or_default()
+                .push(pi as u32);
+        }
+        let residual = file.themes.iter().map(|t| t.residual).collect();
+        Ok(ThemeMatcher {
+            inner: Arc::new(MatcherInner {
+                themes,
+                residual,
+                patterns,
+                index,
+                file,
+            }),
+        })
+    }
+
+    /// The themes, in taxonomy order.
+    pub fn themes(&self) -> &[ThemeInfo] {
+        &self.inner.themes
+    }
+
+    /// The taxonomy this matcher was compiled from.
+    pub fn taxonomy(&self) -> &TaxonomyFile {
+        &self.inner.file
+    }
+
+    /// Index of a theme id.
+    pub fn theme_index(&self, id: &str) -> Option<ThemeIdx> {
+        self.inner
+            .themes
+            .iter()
+            .position(|t| &*t.id == id)
+            .map(|i| i as ThemeIdx)
+    }
+
+    /// Finds the themes of an analysed text, each with its mentions and the sentiment
+    /// of the clauses that mention it.
+    pub fn find(&self, t: &TextAnalysis, sentiment: &TextSentiment) -> Vec<ThemeHit> {
+        let inner = &*self.inner;
+        // (theme, sentence, token range, pattern)
+        let mut found: Vec<(ThemeIdx, usize, Range<usize>, u32)> = Vec::new();
+        let mut excluded: Vec<(ThemeIdx, usize)> = Vec::new();
+        let neg = Key::Negator;
+        for (si, s) in t.sentences.iter().enumerate() {
+            let toks = t.tokens.get(s.tokens.clone()).unwrap_or(&[]);
+            for (i, tok) in toks.iter().enumerate() {
+                let by_lemma = inner
+                    .index
+                    .get(&Key::Lemma(tok.lemma.clone()))
+                    .map(Vec::as_slice);
+                let by_neg = if tok.negator {
+                    inner.index.get(&neg).map(Vec::as_slice)
+                } else {
+                    None
+                };
+                for &pi in by_lemma.unwrap_or(&[]).iter().chain(by_neg.unwrap_or(&[])) {
+                    let p = &inner.patterns[pi as usize];
+                    if let Some(end) = match_at(p, toks, i) {
+                        let range = s.tokens.start + i..s.tokens.start + end + 1;
+                        if p.exclude {
+                            excluded.push((p.theme, si));
+                        } else {
+                            found.push((p.theme, si, range, pi));
+                        }
+                    }
+                }
+            }
+        }
+        if found.is_empty() {
+            return Vec::new();
+        }
+        found.retain(|(th, si, _, _)| !excluded.contains(&(*th, *si)));
+        found.sort_by_key(|(th, _, r, _)| (*th, r.start, std::cmp::Reverse(r.end)));
+        let mut hits: Vec<ThemeHit> = Vec::new();
+        let mut clauses: Vec<Range<usize>> = Vec::new();
+        let mut last_end = 0usize;
+        for (th, si, range, pi) in found {
+            let new_theme = hits.last().is_none_or(|h| h.idx != th);
+            if new_theme {
+                if let Some(h) = hits.last_mut() {
+                    h.sentiment = theme_sentiment(t, sentiment, &clauses);
+                }
+                clauses.clear();
+                hits.push(ThemeHit {
+                    id: inner.themes[th as usize].id.clone(),
+                    idx: th,
+                    sentiment: Sentiment::NEUTRAL,
+                    mentions: Vec::new(),
+                });
+            } else if range.start < last_end {
+                // Overlaps a mention already taken for this theme.
+                continue;
+            }
+            last_end = range.end;
+            let (Some(first), Some(last)) =
+                (t.tokens.get(range.start), t.tokens.get(range.end - 1))
+            else {
+                continue;
+            };
+            clauses.push(clause_of(t, si, range.clone()));
+            if let Some(h) = hits.last_mut() {
+                h.mentions.push(Mention {
+                    start: first.span.start,
+                    end: last.span.end,
+                    sentence: si,
+                    term: inner.patterns[pi as usize].term.clone(),
+                });
+            }
+        }
+        if let Some(h) = hits.last_mut() {
+            h.sentiment = theme_sentiment(t, sentiment, &clauses);
+        }
+        self.drop_residual(&mut hits);
+        hits
+    }
+
+    /// Residual themes (general praise) give way to the specific ones: their mentions
+    /// go where another theme shares the sentence, and the whole hit goes when another
+    /// theme of the text is negative.
+    fn drop_residual(&self, hits: &mut Vec<ThemeHit>) {
+        let residual = |h: &ThemeHit| self.inner.residual.get(h.idx as usize) == Some(&true);
+        if !hits.iter().any(residual) {
+            return;
+        }
+        let specific: Vec<(usize, bool)> = hits
+            .iter()
+            .filter(|h| !residual(h))
+            .flat_map(|h| {
+                let neg = h.sentiment.label == crate::sentiment::Label::Neg;
+                h.mentions.iter().map(move |m| (m.sentence, neg))
+            })
+            .collect();
+        let any_negative = specific.iter().any(|(_, neg)| *neg);
+        hits.retain_mut(|h| {
+            if !residual(h) {
+                return true;
+            }
+            if any_negative {
+                return false;
+            }
+            h.mentions
+                .retain(|m| !specific.iter().any(|(s, _)| *s == m.sentence));
+            !h.mentions.is_empty()
+        });
+    }
+}
+
+/// Tries pattern `p` with its first item at token `i`; returns the index of the
+/// token that matched its last item.
+fn match_at(p: &Pattern, toks: &[Token], i: usize) -> Option<usize> {
+    let first = p.items.first()?;
+    if !first.matches(toks.get(i)?) {
+        return None;
+    }
+    let mut at = i;
+    for item in &p.items[1..] {
+        let limit = (at + 1 + p.max_gap).min(toks.len() - 1);
+        at = (at + 1..=limit).find(|&j| item.matches(&toks[j]))?;
+    }
+    Some(at)
+}
+
+/// Analyses a term into matcher items (`/POS` suffixes restrict a chunk's last item).
+fn compile_term(
+    worker: &mut crate::text::TextWorker,
+    lang: Lang,
+    term: &str,
+) -> Result<Vec<Item>, String> {
+    let mut items = Vec::new();
+    for chunk in term.split_whitespace() {
+        let (text, pos) = match chunk.rsplit_once('/') {
+            Some((text, pos))
+                if !text.is_empty() && pos.chars().all(|c| c.is_ascii_alphabetic()) =>
+            {
+                (text, Some(pos.parse::<Pos>()?))
+            }
+            _ => (chunk, None),
+        };
+        let analysis = worker.analyze(text, LangHint::Fixed(lang));
+        let keys = key_tokens(&analysis);
+        let n = items.len();
+        for tok in keys {
+            items.push(Item {
+                key: if tok.negator {
+                    Key::Negator
+                } else {
+                    Key::Lemma(tok.lemma.clone())
+                },
+                pos: None,
+            });
+        }
+        if items.len() == n {
+            return Err(format!("'{chunk}' has no word to match"));
+        }
+        if let (Some(pos), Some(last)) = (pos, items.last_mut()) {
+            last.pos = Some(pos);
+        }
+    }
+    if items.is_empty() {
+        return Err("the term is empty".into());
+    }
+    Ok(items)
+}
+
+/// True when a token ends a clause: commas, and contrast / concession connectives
+/// (が・けど・のに, 지만・는데, but・however・although).
+fn breaks_clause(t: &TextAnalysis, tok: &Token) -> bool {
+    match tok.pos {
+        Pos::Punct => matches!(t.norm(tok), "," | "、" | ";" | ":"),
+        Pos::Part | Pos::Adv | Pos::X | Pos::Aux => {
+            let lemma = &*tok.lemma;
+            if tok.tag.starts_with("助詞,接続助詞") {
+                matches!(
+                    lemma,
+                    "が" | "けど" | "けれど" | "けれども" | "のに" | "ものの"
+                )
+            } else if tok.tag.contains("EC") {
+                let s = t.norm(tok);
+                s.ends_with("지만")
+                    || s.ends_with("는데")
+                    || s.ends_with("은데")
+                    || s.ends_with("ㄴ데")
+            } else {
+                matches!(
+                    lemma,
+                    "but" | "howev" | "however" | "although" | "though" | "wherea" | "whereas"
+                )
+            }
+        }
+        _ => false,
+    }
+}
+
+/// The tokens of the clause(s) that hold `range` within sentence `si`.
+fn clause_of(t: &TextAnalysis, si: usize, range: Range<usize>) -> Range<usize> {
+    let Some(s) = t.sentences.get(si) else {
+        return range;
+    };
+    let mut start = range.start;
+    while start > s.tokens.start && !breaks_clause(t, &t.tokens[start - 1]) {
+        start -= 1;
+    }
+    let mut end = range.end;
+    while end < s.tokens.end && !breaks_clause(t, &t.tokens[end - 1]) {
+        end += 1;
+    }
+    // A clause-ending connective belongs to its clause (…遅いけど).
+    start..end.min(s.tokens.end)
+}
+
+/// Sentiment of a theme: the evidence inside its clauses; when they hold none, the
+/// evidence of their sentences.
+fn theme_sentiment(t: &TextAnalysis, s: &TextSentiment, clauses: &[Range<usize>]) -> Sentiment {
+    let in_clauses = s.spans(clauses);
+    if in_clauses.confidence > 0.0 {
+        return in_clauses;
+    }
+    let sentences: Vec<Range<usize>> = t
+        .sentences
+        .iter()
+        .filter(|sen| clauses.iter().any(|c| sen.tokens.contains(&c.start)))
+        .map(|sen| sen.tokens.clone())
+        .collect();
+    s.spans(&sentences)
+}
