@@ -98,5 +98,60 @@ fn bench_sentiment(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_tokenize, bench_sentiment);
+/// What themes and report metrics add on top of tokenize + sentiment: the matcher,
+/// the discovery candidates and the streaming metrics, over texts analysed once
+/// up front (compare with `sentiment/*_tokenize_and_score`; the target is ≤ 30%).
+fn bench_themes(c: &mut Criterion) {
+    use koe::themes::ThemeMatcher;
+    use koe::themes::discover::{Discovery, candidates};
+    use koe::themes::metrics::{Facts, Metrics, MetricsConfig};
+    let processor = TextProcessor::builder().build().expect("dictionaries");
+    let model = koe::sentiment::SentimentModel::builder()
+        .build()
+        .expect("lexicons");
+    let matcher = ThemeMatcher::builtin(&processor).expect("taxonomy");
+    let mut group = c.benchmark_group("themes");
+    group.sample_size(10);
+    for name in ["ja", "ko", "en"] {
+        let lines = corpus(name);
+        let bytes: usize = lines.iter().map(|l| l.len() + 1).sum();
+        let mut worker = processor.new_worker();
+        let analysed: Vec<_> = lines
+            .iter()
+            .map(|l| {
+                let t = worker.analyze(l, LangHint::Auto);
+                let s = model.score(l, &t);
+                (t, s)
+            })
+            .collect();
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function(format!("{name}_match_discover_metrics"), |b| {
+            b.iter(|| {
+                let mut metrics = Metrics::new(matcher.themes().to_vec(), MetricsConfig::default());
+                let mut discovery = Discovery::default();
+                let mut mentions = 0usize;
+                for (l, (t, s)) in lines.iter().zip(&analysed) {
+                    let hits = matcher.find(t, s);
+                    let cands = candidates(t, &hits);
+                    mentions += hits.len();
+                    metrics.add(&Facts {
+                        rating: None,
+                        date: None,
+                        label: s.overall.label,
+                        segment: None,
+                        themes: &hits,
+                        id: "x",
+                        text: l,
+                    });
+                    discovery.add("x", l, s.overall.label, &cands);
+                }
+                assert!(mentions > 0);
+                assert_eq!(metrics.finish().totals.records as usize, lines.len());
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_tokenize, bench_sentiment, bench_themes);
 criterion_main!(benches);

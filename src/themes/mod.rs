@@ -135,7 +135,8 @@ fn lang_of(code: &str) -> Lang {
 }
 
 /// Key tokens of an analysed term: content words and negators; Korean derivational
-/// suffixes (XS*), particles, auxiliaries, punctuation and stopwords are dropped.
+/// suffixes (XS*), particles, auxiliaries, punctuation and stopwords are dropped
+/// (a chunk left with nothing keeps its stopwords, see `compile_term`).
 fn key_tokens(t: &TextAnalysis) -> Vec<&Token> {
     let keep = |tok: &&Token| {
         if tok.negator {
@@ -146,12 +147,7 @@ fn key_tokens(t: &TextAnalysis) -> Vec<&Token> {
         }
         !matches!(tok.pos, Pos::Part | Pos::Aux | Pos::Punct)
     };
-    let keys: Vec<&Token> = t.tokens.iter().filter(keep).collect();
-    if keys.is_empty() {
-        t.tokens.iter().filter(|t| t.pos != Pos::Punct).collect()
-    } else {
-        keys
-    }
+    t.tokens.iter().filter(keep).collect()
 }
 
 impl ThemeMatcher {
@@ -407,7 +403,28 @@ fn compile_term(
             _ => (chunk, None),
         };
         let analysis = worker.analyze(text, LangHint::Fixed(lang));
-        let keys = key_tokens(&analysis);
+        let mut keys = key_tokens(&analysis);
+        if keys.is_empty() {
+            // A chunk of function words only ("for", "a") is not required; a lone
+            // stopword with content (되다, する) stays, without its endings.
+            keys = analysis
+                .tokens
+                .iter()
+                .filter(|t| !matches!(t.pos, Pos::Part | Pos::Aux | Pos::Punct))
+                .filter(|t| !t.tag.starts_with("XS"))
+                .collect();
+            if keys.is_empty() {
+                // Auxiliaries only ("must-have"): they are the words.
+                keys = analysis
+                    .tokens
+                    .iter()
+                    .filter(|t| !matches!(t.pos, Pos::Punct | Pos::Part))
+                    .collect();
+            }
+            if keys.is_empty() {
+                continue;
+            }
+        }
         let n = items.len();
         for tok in keys {
             items.push(Item {
@@ -420,14 +437,14 @@ fn compile_term(
             });
         }
         if items.len() == n {
-            return Err(format!("'{chunk}' has no word to match"));
+            continue;
         }
         if let (Some(pos), Some(last)) = (pos, items.last_mut()) {
             last.pos = Some(pos);
         }
     }
     if items.is_empty() {
-        return Err("the term is empty".into());
+        return Err("the term has no word to match".into());
     }
     Ok(items)
 }
