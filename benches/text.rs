@@ -149,6 +149,23 @@ fn bench_themes(c: &mut Criterion) {
                 assert_eq!(metrics.finish().totals.records as usize, lines.len());
             })
         });
+        group.bench_function(format!("{name}_match_only"), |b| {
+            b.iter(|| {
+                let mentions: usize = analysed.iter().map(|(t, s)| matcher.find(t, s).len()).sum();
+                assert!(mentions > 0);
+            })
+        });
+        let hits: Vec<_> = analysed.iter().map(|(t, s)| matcher.find(t, s)).collect();
+        group.bench_function(format!("{name}_candidates_only"), |b| {
+            b.iter(|| {
+                let n: usize = analysed
+                    .iter()
+                    .zip(&hits)
+                    .map(|((t, _), h)| candidates(t, h).len())
+                    .sum();
+                assert!(n > 0);
+            })
+        });
     }
     group.finish();
 }

@@ -18,7 +18,7 @@ use super::{Outcome, TextOptions};
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum OutputFormat {
-    /// One JSON object per record (schema koe.analysis/1).
+    /// One JSON object per record (schema koe.analysis/2).
     Jsonl,
     /// CSV with one row per record.
     Csv,

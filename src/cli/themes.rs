@@ -255,9 +255,10 @@ fn text_table(r: &Report) -> String {
     let t = &r.summary.totals;
     let _ = writeln!(
         out,
-        "\n{} records; {} with a taxonomy theme listed above; NPS {}; CSAT {}; complaints {}",
+        "\n{} records; {} taxonomy themes found, {} discovered; NPS {}; CSAT {}; complaints {}",
         t.records,
         r.summary.themes.len(),
+        r.discovered.len(),
         t.nps
             .map(|x| format!("{x:.1}"))
             .unwrap_or_else(|| "–".into()),

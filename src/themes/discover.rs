@@ -14,7 +14,7 @@
 //!    data at large); phrases the taxonomy already covers are left out; the rest are
 //!    clustered by their head word into themes with a readable label and quotes.
 
-use std::collections::HashMap;
+use crate::text::fxhash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -166,11 +166,17 @@ pub fn candidates(t: &TextAnalysis, themes: &[ThemeHit]) -> Vec<Candidate> {
                     }
                     let mut lemmas: Vec<&str> = vec![NOT];
                     lemmas.extend(idx.iter().map(|&x| &*toks[x].lemma));
+                    // "doesn't work" reads better than "n't work".
+                    let first = if i > 0 && toks[i - 1].pos == Pos::Aux {
+                        i - 1
+                    } else {
+                        i
+                    };
                     negated_verbs.push(Candidate {
                         key: lemmas.join(" "),
                         head: toks[k].lemma.clone(),
                         lang: s.lang,
-                        start: toks[i].span.start,
+                        start: toks[first].span.start,
                         end: toks[*idx.last().unwrap_or(&k)].span.end,
                         covered: false,
                     });
@@ -180,11 +186,22 @@ pub fn candidates(t: &TextAnalysis, themes: &[ThemeHit]) -> Vec<Candidate> {
         }
     }
     out.append(&mut negated_verbs);
+    // Covered = overlaps a theme mention: mentions sorted by start with the running
+    // maximum of their ends, one binary search per candidate.
+    let mut spans: Vec<(usize, usize)> = themes
+        .iter()
+        .flat_map(|h| h.mentions.iter().map(|m| (m.start, m.end)))
+        .collect();
+    spans.sort_unstable();
+    let mut max_end = Vec::with_capacity(spans.len());
+    let mut running = 0;
+    for &(_, e) in &spans {
+        running = running.max(e);
+        max_end.push(running);
+    }
     for c in &mut out {
-        c.covered = themes
-            .iter()
-            .flat_map(|h| &h.mentions)
-            .any(|m| m.start < c.end && c.start < m.end);
+        let k = spans.partition_point(|&(s, _)| s < c.end);
+        c.covered = k > 0 && max_end[k - 1] > c.start;
     }
     // One count per record.
     out.sort_by(|a, b| a.key.cmp(&b.key).then(a.start.cmp(&b.start)));
@@ -200,7 +217,8 @@ struct PhraseStat {
     covered: u64,
     head: Arc<str>,
     lang: Option<Lang>,
-    surfaces: HashMap<String, u32>,
+    /// Wordings seen (at most 8), with counts.
+    surfaces: Vec<(String, u32)>,
     quotes: Vec<(String, String)>,
 }
 
@@ -251,8 +269,8 @@ impl Discovery {
     /// A table that prunes itself beyond `cap` phrases.
     pub fn new(cap: usize) -> Discovery {
         Discovery {
-            phrases: HashMap::new(),
-            heads: HashMap::new(),
+            phrases: HashMap::default(),
+            heads: HashMap::default(),
             records: 0,
             negative: 0,
             floor: 0,
@@ -270,9 +288,19 @@ impl Discovery {
         for c in cands {
             if !heads_seen.contains(&&c.head) {
                 heads_seen.push(&c.head);
-                *self.heads.entry(c.head.clone()).or_default() += 1;
+                match self.heads.get_mut(&c.head) {
+                    Some(n) => *n += 1,
+                    None => {
+                        self.heads.insert(c.head.clone(), 1);
+                    }
+                }
             }
-            let st = self.phrases.entry(c.key.clone()).or_default();
+            if !self.phrases.contains_key(&c.key) {
+                self.phrases.insert(c.key.clone(), PhraseStat::default());
+            }
+            let Some(st) = self.phrases.get_mut(&c.key) else {
+                continue;
+            };
             st.records += 1;
             match label {
                 Label::Neg => st.negative += 1,
@@ -280,11 +308,20 @@ impl Discovery {
                 Label::Neu => {}
             }
             st.covered += u64::from(c.covered);
-            st.head = c.head.clone();
-            st.lang = Some(c.lang);
+            if st.lang.is_none() {
+                st.head = c.head.clone();
+                st.lang = Some(c.lang);
+            }
+            // Most phrases are seen once: wordings and quotes are kept from the second
+            // record on, so one-off phrases cost no more than their key.
+            if st.records < 2 {
+                continue;
+            }
             if let Some(surface) = text.get(c.start..c.end) {
-                if st.surfaces.len() < 8 || st.surfaces.contains_key(surface) {
-                    *st.surfaces.entry(surface.to_string()).or_default() += 1;
+                if let Some(n) = st.surfaces.iter_mut().find(|(s, _)| s == surface) {
+                    n.1 += 1;
+                } else if st.surfaces.len() < 8 {
+                    st.surfaces.push((surface.to_string(), 1));
                 }
                 let wants_quote =
                     st.quotes.len() < 3 && (label == Label::Neg || st.quotes.is_empty());
@@ -350,7 +387,7 @@ impl Discovery {
             let label = st
                 .surfaces
                 .iter()
-                .max_by(|a, b| a.1.cmp(b.1).then(b.0.len().cmp(&a.0.len())))
+                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.len().cmp(&a.0.len())))
                 .map(|(s, _)| s.split_whitespace().collect::<Vec<_>>().join(" "))
                 .unwrap_or_else(|| key.clone());
             heads.push(st.head.clone());

@@ -11,13 +11,13 @@ pub mod discover;
 pub mod metrics;
 pub mod taxonomy;
 
-use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::sentiment::{Sentiment, TextSentiment};
+use crate::text::fxhash::FxHashMap;
 use crate::text::{Lang, LangHint, Pos, TextAnalysis, TextProcessor, Token};
 pub use taxonomy::{Labels, TaxonomyFile, ThemeDef, ThemeInfo};
 
@@ -126,7 +126,10 @@ struct MatcherInner {
     themes: Vec<ThemeInfo>,
     residual: Vec<bool>,
     patterns: Vec<Pattern>,
-    index: HashMap<Key, Vec<u32>>,
+    /// Patterns by the lemma of their first item.
+    by_lemma: FxHashMap<Arc<str>, Vec<u32>>,
+    /// Patterns whose first item is a negator.
+    by_negator: Vec<u32>,
     file: TaxonomyFile,
 }
 
@@ -221,12 +224,13 @@ impl ThemeMatcher {
                 .collect();
             seen.insert((p.theme, p.exclude, sig))
         });
-        let mut index: HashMap<Key, Vec<u32>> = HashMap::new();
+        let mut by_lemma: FxHashMap<Arc<str>, Vec<u32>> = FxHashMap::default();
+        let mut by_negator = Vec::new();
         for (pi, p) in patterns.iter().enumerate() {
-            index
-                .entry(p.items[0].key.clone())
-                .or_default()
-                .push(pi as u32);
+            match &p.items[0].key {
+                Key::Lemma(l) => by_lemma.entry(l.clone()).or_default().push(pi as u32),
+                Key::Negator => by_negator.push(pi as u32),
+            }
         }
         let residual = file.themes.iter().map(|t| t.residual).collect();
         Ok(ThemeMatcher {
@@ -234,7 +238,8 @@ impl ThemeMatcher {
                 themes,
                 residual,
                 patterns,
-                index,
+                by_lemma,
+                by_negator,
                 file,
             }),
         })
@@ -266,20 +271,19 @@ impl ThemeMatcher {
         // (theme, sentence, token range, pattern)
         let mut found: Vec<(ThemeIdx, usize, Range<usize>, u32)> = Vec::new();
         let mut excluded: Vec<(ThemeIdx, usize)> = Vec::new();
-        let neg = Key::Negator;
         for (si, s) in t.sentences.iter().enumerate() {
             let toks = t.tokens.get(s.tokens.clone()).unwrap_or(&[]);
             for (i, tok) in toks.iter().enumerate() {
                 let by_lemma = inner
-                    .index
-                    .get(&Key::Lemma(tok.lemma.clone()))
-                    .map(Vec::as_slice);
+                    .by_lemma
+                    .get(&*tok.lemma)
+                    .map_or(&[][..], Vec::as_slice);
                 let by_neg = if tok.negator {
-                    inner.index.get(&neg).map(Vec::as_slice)
+                    inner.by_negator.as_slice()
                 } else {
-                    None
+                    &[]
                 };
-                for &pi in by_lemma.unwrap_or(&[]).iter().chain(by_neg.unwrap_or(&[])) {
+                for &pi in by_lemma.iter().chain(by_neg) {
                     let p = &inner.patterns[pi as usize];
                     if let Some(end) = match_at(p, toks, i) {
                         let range = s.tokens.start + i..s.tokens.start + end + 1;
@@ -295,18 +299,27 @@ impl ThemeMatcher {
         if found.is_empty() {
             return Vec::new();
         }
-        found.retain(|(th, si, _, _)| !excluded.contains(&(*th, *si)));
+        // Everything below is O(n log n) in the mentions: a 20 MB text can hold a
+        // million of them.
+        if !excluded.is_empty() {
+            excluded.sort_unstable();
+            excluded.dedup();
+            found.retain(|(th, si, _, _)| excluded.binary_search(&(*th, *si)).is_err());
+        }
         found.sort_by_key(|(th, _, r, _)| (*th, r.start, std::cmp::Reverse(r.end)));
+        let breaks = ClauseBreaks::new(t);
         let mut hits: Vec<ThemeHit> = Vec::new();
         let mut clauses: Vec<Range<usize>> = Vec::new();
+        let mut sentences: Vec<usize> = Vec::new();
         let mut last_end = 0usize;
         for (th, si, range, pi) in found {
             let new_theme = hits.last().is_none_or(|h| h.idx != th);
             if new_theme {
                 if let Some(h) = hits.last_mut() {
-                    h.sentiment = theme_sentiment(t, sentiment, &clauses);
+                    h.sentiment = theme_sentiment(t, sentiment, &clauses, &sentences);
                 }
                 clauses.clear();
+                sentences.clear();
                 hits.push(ThemeHit {
                     id: inner.themes[th as usize].id.clone(),
                     idx: th,
@@ -323,7 +336,10 @@ impl ThemeMatcher {
             else {
                 continue;
             };
-            clauses.push(clause_of(t, si, range.clone()));
+            clauses.push(breaks.clause_of(t, si, range.clone()));
+            if sentences.last() != Some(&si) {
+                sentences.push(si);
+            }
             if let Some(h) = hits.last_mut() {
                 h.mentions.push(Mention {
                     start: first.span.start,
@@ -334,7 +350,7 @@ impl ThemeMatcher {
             }
         }
         if let Some(h) = hits.last_mut() {
-            h.sentiment = theme_sentiment(t, sentiment, &clauses);
+            h.sentiment = theme_sentiment(t, sentiment, &clauses, &sentences);
         }
         self.drop_residual(&mut hits);
         hits
@@ -348,15 +364,15 @@ impl ThemeMatcher {
         if !hits.iter().any(residual) {
             return;
         }
-        let specific: Vec<(usize, bool)> = hits
-            .iter()
-            .filter(|h| !residual(h))
-            .flat_map(|h| {
-                let neg = h.sentiment.label == crate::sentiment::Label::Neg;
-                h.mentions.iter().map(move |m| (m.sentence, neg))
-            })
+        let specific = hits.iter().filter(|h| !residual(h));
+        let any_negative = specific
+            .clone()
+            .any(|h| h.sentiment.label == crate::sentiment::Label::Neg);
+        let mut taken: Vec<usize> = specific
+            .flat_map(|h| h.mentions.iter().map(|m| m.sentence))
             .collect();
-        let any_negative = specific.iter().any(|(_, neg)| *neg);
+        taken.sort_unstable();
+        taken.dedup();
         hits.retain_mut(|h| {
             if !residual(h) {
                 return true;
@@ -365,7 +381,7 @@ impl ThemeMatcher {
                 return false;
             }
             h.mentions
-                .retain(|m| !specific.iter().any(|(s, _)| *s == m.sentence));
+                .retain(|m| taken.binary_search(&m.sentence).is_err());
             !h.mentions.is_empty()
         });
     }
@@ -478,35 +494,61 @@ fn breaks_clause(t: &TextAnalysis, tok: &Token) -> bool {
     }
 }
 
-/// The tokens of the clause(s) that hold `range` within sentence `si`.
-fn clause_of(t: &TextAnalysis, si: usize, range: Range<usize>) -> Range<usize> {
-    let Some(s) = t.sentences.get(si) else {
-        return range;
-    };
-    let mut start = range.start;
-    while start > s.tokens.start && !breaks_clause(t, &t.tokens[start - 1]) {
-        start -= 1;
+/// Token indices that end a clause, in order (computed once per text with mentions).
+struct ClauseBreaks {
+    at: Vec<usize>,
+}
+
+impl ClauseBreaks {
+    fn new(t: &TextAnalysis) -> ClauseBreaks {
+        let at = t
+            .tokens
+            .iter()
+            .enumerate()
+            .filter(|(_, tok)| breaks_clause(t, tok))
+            .map(|(i, _)| i)
+            .collect();
+        ClauseBreaks { at }
     }
-    let mut end = range.end;
-    while end < s.tokens.end && !breaks_clause(t, &t.tokens[end - 1]) {
-        end += 1;
+
+    /// The tokens of the clause(s) that hold `range` within sentence `si`: from after
+    /// the last break before it to the first break at or after its last token (a
+    /// clause-ending connective belongs to its clause: …遅いけど).
+    fn clause_of(&self, t: &TextAnalysis, si: usize, range: Range<usize>) -> Range<usize> {
+        let Some(s) = t.sentences.get(si) else {
+            return range;
+        };
+        let before = self.at.partition_point(|&b| b < range.start);
+        let start = before
+            .checked_sub(1)
+            .map_or(s.tokens.start, |k| (self.at[k] + 1).max(s.tokens.start));
+        let after = self
+            .at
+            .partition_point(|&b| b < range.end.saturating_sub(1));
+        let end = self
+            .at
+            .get(after)
+            .map_or(s.tokens.end, |&b| (b + 1).min(s.tokens.end));
+        start.min(range.start)..end.max(range.end)
     }
-    // A clause-ending connective belongs to its clause (…遅いけど).
-    start..end.min(s.tokens.end)
 }
 
 /// Sentiment of a theme: the evidence inside its clauses; when they hold none, the
-/// evidence of their sentences.
-fn theme_sentiment(t: &TextAnalysis, s: &TextSentiment, clauses: &[Range<usize>]) -> Sentiment {
+/// evidence of its sentences.
+fn theme_sentiment(
+    t: &TextAnalysis,
+    s: &TextSentiment,
+    clauses: &[Range<usize>],
+    sentences: &[usize],
+) -> Sentiment {
     let in_clauses = s.spans(clauses);
     if in_clauses.confidence > 0.0 {
         return in_clauses;
     }
-    let sentences: Vec<Range<usize>> = t
-        .sentences
+    let ranges: Vec<Range<usize>> = sentences
         .iter()
-        .filter(|sen| clauses.iter().any(|c| sen.tokens.contains(&c.start)))
+        .filter_map(|&i| t.sentences.get(i))
         .map(|sen| sen.tokens.clone())
         .collect();
-    s.spans(&sentences)
+    s.spans(&ranges)
 }
