@@ -23,6 +23,7 @@
 #![warn(missing_docs)]
 
 pub mod analyze;
+pub mod index;
 pub mod ingest;
 pub mod report;
 pub mod sentiment;

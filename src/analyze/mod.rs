@@ -80,6 +80,10 @@ pub struct Analysis {
     /// discovery on).
     #[serde(skip)]
     pub candidates: Vec<Candidate>,
+    /// Tokens for the search index (only when the analyzer was built with
+    /// `index_tokens(true)`).
+    #[serde(skip)]
+    pub index_tokens: Vec<crate::index::IndexToken>,
 }
 
 /// Builder of an [`Analyzer`].
@@ -89,6 +93,7 @@ pub struct AnalyzerBuilder {
     sentiment: Option<SentimentModel>,
     themes: Option<ThemeMatcher>,
     discovery: bool,
+    index_tokens: bool,
     lang: LangHint,
 }
 
@@ -114,6 +119,12 @@ impl AnalyzerBuilder {
     /// Also collects phrase candidates for theme discovery (default off).
     pub fn discovery(mut self, on: bool) -> Self {
         self.discovery = on;
+        self
+    }
+
+    /// Also keeps the tokens the search index needs (default off).
+    pub fn index_tokens(mut self, on: bool) -> Self {
+        self.index_tokens = on;
         self
     }
 
@@ -143,6 +154,7 @@ impl AnalyzerBuilder {
                 sentiment,
                 themes,
                 discovery: self.discovery,
+                index_tokens: self.index_tokens,
                 lang: self.lang,
             }),
         })
@@ -155,6 +167,7 @@ struct Inner {
     sentiment: SentimentModel,
     themes: ThemeMatcher,
     discovery: bool,
+    index_tokens: bool,
     lang: LangHint,
 }
 
@@ -193,6 +206,21 @@ impl Analyzer {
                 sentiment,
                 themes: self.inner.themes.clone(),
                 discovery: self.inner.discovery,
+                index_tokens: self.inner.index_tokens,
+                lang: self.inner.lang,
+            }),
+        }
+    }
+
+    /// This analyzer, also keeping the tokens the search index needs.
+    pub fn with_index_tokens(&self) -> Analyzer {
+        Analyzer {
+            inner: Arc::new(Inner {
+                text: self.inner.text.clone(),
+                sentiment: self.inner.sentiment.clone(),
+                themes: self.inner.themes.clone(),
+                discovery: self.inner.discovery,
+                index_tokens: true,
                 lang: self.inner.lang,
             }),
         }
@@ -205,6 +233,7 @@ impl Analyzer {
             sentiment: self.inner.sentiment.clone(),
             themes: self.inner.themes.clone(),
             discovery: self.inner.discovery,
+            index_tokens: self.inner.index_tokens,
             lang: self.inner.lang,
         }
     }
@@ -216,6 +245,7 @@ pub struct AnalyzerWorker {
     sentiment: SentimentModel,
     themes: ThemeMatcher,
     discovery: bool,
+    index_tokens: bool,
     lang: LangHint,
 }
 
@@ -252,6 +282,11 @@ impl AnalyzerWorker {
             sentiment,
             themes,
             candidates,
+            index_tokens: if self.index_tokens {
+                crate::index::index_tokens(&t)
+            } else {
+                Vec::new()
+            },
         }
     }
 

@@ -37,6 +37,7 @@ struct RecordOut<'a> {
     repaired_text: Option<&'a str>,
     sentiment: &'a crate::sentiment::TextSentiment,
     sentences: &'a [SentenceInfo],
+    themes: &'a [crate::themes::ThemeHit],
     tokens: usize,
     keyphrases: &'a [String],
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
@@ -63,6 +64,7 @@ fn record_out<'a>(r: &'a Record, a: &'a Analysis) -> RecordOut<'a> {
         repaired_text: a.repaired_text.as_deref(),
         sentiment: &a.sentiment,
         sentences: &a.sentences,
+        themes: &a.themes,
         tokens: a.tokens,
         keyphrases: &a.keyphrases,
         warnings: &r.warnings,

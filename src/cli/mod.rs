@@ -3,6 +3,7 @@
 mod analyze;
 mod calibrate;
 mod generate;
+mod index;
 mod report;
 mod sentiment;
 mod themes;
@@ -41,6 +42,12 @@ enum Command {
     /// The recurring-theme report (Markdown, HTML, JSON, CSV): KPIs, themes, emerging
     /// themes, top complaints with quotes, segments, goals.
     Report(Box<report::ReportArgs>),
+    /// Analyse review dumps into a search index (records with an existing id are
+    /// updated, not duplicated).
+    Index(Box<index::IndexArgs>),
+    /// Search the index: words, "phrases", OR, -exclusion, filters (theme:, sentiment:,
+    /// rating:, date:, lang:, nps:, <segment>:), with highlighted snippets.
+    Search(Box<index::SearchArgs>),
 }
 
 /// Exit status of a command that ran to the end.
@@ -68,6 +75,8 @@ pub fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(*args),
         Command::Themes(args) => themes::run(*args),
         Command::Report(args) => report::run(*args),
+        Command::Index(args) => index::run_index(*args),
+        Command::Search(args) => index::run_search(*args),
         Command::Generate(args) => generate::run(args),
         Command::Sentiment(args) => sentiment::run(args),
         Command::Calibrate(args) => calibrate::run(*args),

@@ -174,7 +174,17 @@ impl TextSentiment {
     /// Sentiment of the hits whose first token lies in `tokens` (a clause, a
     /// sentence, a theme mention's context).
     pub fn span(&self, tokens: Range<usize>) -> Sentiment {
-        self.spans(std::slice::from_ref(&tokens))
+        // Hits are in token order: two binary searches.
+        let from = self.hit_tokens.partition_point(|&t| t < tokens.start);
+        let to = self.hit_tokens.partition_point(|&t| t < tokens.end);
+        let values: Vec<f32> = self
+            .evidence
+            .get(from..to.max(from))
+            .unwrap_or(&[])
+            .iter()
+            .map(|e| e.value)
+            .collect();
+        Self::from_values(&values)
     }
 
     /// Sentiment of the hits whose first token lies in any of `ranges` (each hit
@@ -365,6 +375,9 @@ impl SentimentModel {
                 1.0
             };
             all_values.extend(values.iter().map(|v| v * weight));
+            // Evidence in token order (`span` binary-searches it).
+            let mut hits = hits;
+            hits.sort_by_key(|h| h.first);
             for h in hits {
                 let start = t.tokens[h.first].span.start;
                 let end = t.tokens[h.last].span.end;

@@ -340,27 +340,63 @@ pub struct Metrics {
 /// bytes. Returns the window, the byte where it starts in `text` and the length of
 /// the `…` prefix: offset `x` of `text` is `x - start + prefix` in the window.
 pub fn window(text: &str, range: std::ops::Range<usize>, max: usize) -> (String, usize, usize) {
-    let start = range.start.min(text.len());
-    let end = range.end.clamp(start, text.len());
-    let room = max.saturating_sub(end - start) / 2;
-    let mut ws = start.saturating_sub(room);
-    while !text.is_char_boundary(ws) {
-        ws -= 1;
+    let w = Window::around(text, range, max);
+    (w.text, w.start, w.prefix)
+}
+
+/// A window of a text around a range (see [`window`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Window {
+    /// The window, with `…` where it was cut.
+    pub text: String,
+    /// Where it starts in the source text.
+    pub start: usize,
+    /// Where it ends in the source text.
+    pub end: usize,
+    /// Length of the leading `…` (0 or 3).
+    pub prefix: usize,
+}
+
+impl Window {
+    /// At most about `max` bytes of `text` around `range`, cut at char boundaries.
+    pub fn around(text: &str, range: std::ops::Range<usize>, max: usize) -> Window {
+        let start = range.start.min(text.len());
+        let end = range.end.clamp(start, text.len());
+        let room = max.saturating_sub(end - start) / 2;
+        let mut ws = start.saturating_sub(room);
+        while !text.is_char_boundary(ws) {
+            ws -= 1;
+        }
+        let mut we = (end + room).min(text.len());
+        while !text.is_char_boundary(we) {
+            we += 1;
+        }
+        let mut out = String::new();
+        if ws > 0 {
+            out.push('…');
+        }
+        let prefix = out.len();
+        out.push_str(&text[ws..we]);
+        if we < text.len() {
+            out.push('…');
+        }
+        Window {
+            text: out,
+            start: ws,
+            end: we,
+            prefix,
+        }
     }
-    let mut we = (end + room).min(text.len());
-    while !text.is_char_boundary(we) {
-        we += 1;
+
+    /// Byte ranges of `text` (source coordinates) that fall inside the window, in
+    /// window coordinates.
+    pub fn map(&self, ranges: &[(usize, usize)]) -> Vec<(usize, usize)> {
+        ranges
+            .iter()
+            .filter(|(s, e)| *s >= self.start && *e <= self.end && s <= e)
+            .map(|(s, e)| (s - self.start + self.prefix, e - self.start + self.prefix))
+            .collect()
     }
-    let mut out = String::new();
-    if ws > 0 {
-        out.push('…');
-    }
-    let prefix = out.len();
-    out.push_str(&text[ws..we]);
-    if we < text.len() {
-        out.push('…');
-    }
-    (out, ws, prefix)
 }
 
 impl Metrics {
@@ -627,26 +663,18 @@ fn offer_quote(acc: &mut ThemeAcc, hit: &ThemeHit, f: &Facts<'_>, praise: bool, 
             _ => return,
         }
     }
-    let (text, start, prefix) = window(f.text, m.start..m.end, 240);
-    let body = text.len()
-        - prefix
-        - if text.ends_with('…') {
-            '…'.len_utf8()
-        } else {
-            0
-        };
-    let highlights = hit
-        .mentions
-        .iter()
-        .filter(|x| x.start >= start && x.end <= start + body)
-        .map(|x| (x.start - start + prefix, x.end - start + prefix))
-        .filter(|(s, e)| text.is_char_boundary(*s) && text.is_char_boundary(*e))
+    let w = Window::around(f.text, m.start..m.end, 240);
+    let spans: Vec<(usize, usize)> = hit.mentions.iter().map(|x| (x.start, x.end)).collect();
+    let highlights = w
+        .map(&spans)
+        .into_iter()
+        .filter(|(s, e)| w.text.is_char_boundary(*s) && w.text.is_char_boundary(*e))
         .collect();
     acc.quotes.push((
         rank,
         Quote {
             id: f.id.to_string(),
-            text,
+            text: w.text,
             highlights,
             sentiment: hit.sentiment.score,
             rating: f.rating.map(|r| r.value),

@@ -99,6 +99,9 @@ pub struct Mention {
     pub sentence: usize,
     /// The taxonomy term that matched.
     pub term: Arc<str>,
+    /// Sentiment score of the mention's clause in [−1, 1] (its sentence's when the
+    /// clause holds no evidence).
+    pub sentiment: f32,
 }
 
 /// A theme found in one text, with its own sentiment.
@@ -336,7 +339,14 @@ impl ThemeMatcher {
             else {
                 continue;
             };
-            clauses.push(breaks.clause_of(t, si, range.clone()));
+            let clause = breaks.clause_of(t, si, range.clone());
+            let mut own = sentiment.span(clause.clone());
+            if own.confidence == 0.0
+                && let Some(sen) = t.sentences.get(si)
+            {
+                own = sentiment.span(sen.tokens.clone());
+            }
+            clauses.push(clause);
             if sentences.last() != Some(&si) {
                 sentences.push(si);
             }
@@ -346,6 +356,7 @@ impl ThemeMatcher {
                     end: last.span.end,
                     sentence: si,
                     term: inner.patterns[pi as usize].term.clone(),
+                    sentiment: own.score,
                 });
             }
         }

@@ -6,6 +6,7 @@ mod cli_analyze;
 mod cli_tokenize;
 mod golden;
 mod props;
+mod search;
 mod sentiment;
 mod text_api;
 mod themes;

@@ -572,3 +572,41 @@ fn labelled_sample_meets_precision_and_recall() {
     assert!(p >= 0.85, "precision {p}");
     assert!(r >= 0.75, "recall {r}");
 }
+
+#[test]
+fn analyze_output_carries_themes_with_spans_into_the_original_text() {
+    let out = koe()
+        .args(["analyze", "-q"])
+        .args(MAIN_FIXTURES.iter().map(|f| fixture(f)))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut mentions = 0;
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["schema"], "koe.analysis/2");
+        let text = v["text"].as_str().unwrap();
+        for theme in v["themes"].as_array().unwrap() {
+            let s = theme["sentiment"]["score"].as_f64().unwrap();
+            assert!((-1.0..=1.0).contains(&s));
+            for m in theme["mentions"].as_array().unwrap() {
+                let (a, b) = (
+                    m["start"].as_u64().unwrap() as usize,
+                    m["end"].as_u64().unwrap() as usize,
+                );
+                let surface = text
+                    .get(a..b)
+                    .unwrap_or_else(|| panic!("{a}..{b} in {text}"));
+                assert!(!surface.trim().is_empty());
+                let ms = m["sentiment"].as_f64().unwrap();
+                assert!((-1.0..=1.0).contains(&ms));
+                mentions += 1;
+            }
+        }
+    }
+    assert!(mentions > 150, "{mentions}");
+}

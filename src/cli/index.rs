@@ -1,0 +1,211 @@
+//! `koe index` (analyse and index review dumps) and `koe search` (query the index).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use koe::index::{KoeIndex, SearchOptions, Sort};
+
+use super::analyze::{InputArgs, open_readers, print_summary, stream};
+use super::themes::ThemeOptions;
+use super::{Outcome, TextOptions};
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Index directory (created when missing).
+    #[arg(long, value_name = "DIR")]
+    pub index: PathBuf,
+    /// Delete the index and start over.
+    #[arg(long)]
+    pub rebuild: bool,
+    /// Commit every this many records (a crash loses at most this many; re-running the
+    /// same command completes the index without duplicates).
+    #[arg(long, default_value_t = 20_000)]
+    pub commit_every: u64,
+    /// Rejects file (default `<index>/../<name>.rejects.jsonl`).
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+    /// No progress bar and no summary on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub themes: ThemeOptions,
+    #[command(flatten)]
+    pub lexicon: super::sentiment::SentimentOptions,
+    #[command(flatten)]
+    pub text: TextOptions,
+}
+
+pub fn run_index(args: IndexArgs) -> anyhow::Result<Outcome> {
+    let mut failed = Vec::new();
+    let readers = open_readers(&args.input, args.quiet, &mut failed)?;
+    let analyzer = super::sentiment::analyzer_with_themes(
+        &args.text,
+        &args.lexicon,
+        &args.themes,
+        args.input.lang,
+        false,
+    )?
+    .with_index_tokens();
+    let index = KoeIndex::create_or_open(&args.index, analyzer.text(), args.rebuild)?;
+    let mut writer = index.writer()?;
+    let rejects = args.rejects.clone().unwrap_or_else(|| {
+        let name = args
+            .index
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "koe-index".into());
+        args.index.with_file_name(format!("{name}.rejects.jsonl"))
+    });
+    let commit_every = args.commit_every.max(1);
+    let streamed = stream(
+        &analyzer,
+        readers,
+        failed,
+        args.quiet,
+        rejects,
+        |_, _| Vec::new(),
+        |record, analysis, _| {
+            writer.add(record, analysis, &analysis.index_tokens)?;
+            if writer.pending() >= commit_every {
+                writer.commit()?;
+            }
+            Ok(())
+        },
+    )?;
+    writer.finish()?;
+    let Some(summary) = streamed else {
+        return Ok(Outcome::Ok);
+    };
+    if !args.quiet {
+        print_summary(&summary);
+        eprintln!(
+            "koe: index {}: {} records",
+            args.index.display(),
+            index.num_docs()?
+        );
+    }
+    Ok(summary.outcome())
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum SortArg {
+    /// Best match first.
+    Relevance,
+    /// Newest first.
+    Date,
+    /// Lowest rating first.
+    Rating,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The query: words (AND), "phrases", OR, -exclusion, filters theme:ID,
+    /// sentiment:neg, rating:<=2, date:2026-01..2026-03, lang:ja, nps:detractor,
+    /// <segment>:value.
+    pub query: String,
+    /// Index directory.
+    #[arg(long, value_name = "DIR")]
+    pub index: PathBuf,
+    /// Hits per page.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    /// Hits to skip.
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// Order.
+    #[arg(long, value_enum, default_value = "relevance")]
+    pub sort: SortArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: super::sentiment::TextOrJson,
+    #[command(flatten)]
+    pub text: TextOptions,
+}
+
+pub fn run_search(args: SearchArgs) -> anyhow::Result<Outcome> {
+    let processor = args.text.processor()?;
+    let index = KoeIndex::open(&args.index, &processor)?;
+    let opts = SearchOptions {
+        limit: args.limit.clamp(1, 10_000),
+        offset: args.offset,
+        sort: match args.sort {
+            SortArg::Relevance => Sort::Relevance,
+            SortArg::Date => Sort::Date,
+            SortArg::Rating => Sort::Rating,
+        },
+    };
+    let results = index.search(&args.query, &opts)?;
+    let stdout = std::io::stdout();
+    let color = stdout.is_terminal();
+    let mut out = stdout.lock();
+    match args.format {
+        super::sentiment::TextOrJson::Json => {
+            serde_json::to_writer_pretty(&mut out, &results)?;
+            writeln!(out)?;
+        }
+        super::sentiment::TextOrJson::Text => {
+            for h in &results.hits {
+                let themes: Vec<String> = h
+                    .themes
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|t| t["id"].as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "{}  {}  rating {}  {} {:+.2}  {}",
+                    h.id,
+                    h.date.as_deref().unwrap_or("-"),
+                    h.rating.map_or("-".to_string(), |r| r.to_string()),
+                    h.sentiment,
+                    h.sentiment_score,
+                    themes.join(",")
+                )?;
+                let mut line = String::new();
+                let mut at = 0;
+                for &(s, e) in &h.highlights {
+                    if s < at || !h.snippet.is_char_boundary(s) || !h.snippet.is_char_boundary(e) {
+                        continue;
+                    }
+                    line.push_str(&h.snippet[at..s]);
+                    let (open, close) = if color {
+                        ("\x1b[1;31m", "\x1b[0m")
+                    } else {
+                        ("[", "]")
+                    };
+                    line.push_str(open);
+                    line.push_str(&h.snippet[s..e]);
+                    line.push_str(close);
+                    at = e;
+                }
+                line.push_str(&h.snippet[at..]);
+                writeln!(out, "    {}", line.replace(['\n', '\r'], " "))?;
+            }
+            out.flush()?;
+            eprintln!(
+                "koe: {} hits{}",
+                results.total,
+                if results.total as usize > opts.offset + results.hits.len() {
+                    format!(
+                        " (showing {}–{}; --offset for more)",
+                        opts.offset + 1,
+                        opts.offset + results.hits.len()
+                    )
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    Ok(if results.total == 0 {
+        Outcome::Negative
+    } else {
+        Outcome::Ok
+    })
+}

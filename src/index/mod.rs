@@ -1,0 +1,392 @@
+//! The complaint search index. Only this module knows tantivy.
+//!
+//! Documents are analysed records: the original text (stored) indexed by its lemmas
+//! through koe's own text core ([`KoeTokenizer`], also registered with tantivy as
+//! `koe`; at index time the pipeline's tokens are handed over pre-tokenized, so a
+//! record is analysed once), plus language, sentiment, themes with their sentiment,
+//! rating, NPS band, date and segment columns. Queries ([`query`]) are analysed the
+//! same way, so 遅い finds 遅く and refund finds refunded.
+//!
+//! An index directory holds tantivy's files and `koe-index.json` with the schema
+//! version; opening an index of another version is [`IndexError::Incompatible`].
+
+pub mod query;
+mod search;
+mod tokenizer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{PreTokenizedString, Token};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+
+use crate::analyze::Analysis;
+use crate::ingest::Record;
+use crate::text::TextProcessor;
+pub use search::{Facets, Hit, SearchOptions, SearchResults, Sort};
+pub use tokenizer::KoeTokenizer;
+
+/// Version of the index layout; bump when fields change.
+pub const SCHEMA_VERSION: &str = "koe.index/1";
+const META_FILE: &str = "koe-index.json";
+
+/// Errors of the index.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// tantivy failed.
+    #[error("index {path}: {message}")]
+    Tantivy {
+        /// Index directory.
+        path: String,
+        /// What failed.
+        message: String,
+    },
+    /// The directory holds an index of another koe version, or something else.
+    #[error(
+        "index {path} was built by an incompatible koe ({found}; this koe reads {expected}): rebuild it with `koe index --rebuild --index {path} ...`"
+    )]
+    Incompatible {
+        /// Index directory.
+        path: String,
+        /// Its version.
+        found: String,
+        /// Ours.
+        expected: String,
+    },
+    /// No index there.
+    #[error("no koe index in {path}: build one with `koe index INPUT... --index {path}`")]
+    Missing {
+        /// Index directory.
+        path: String,
+    },
+    /// Query syntax.
+    #[error(transparent)]
+    Query(#[from] query::QueryError),
+    /// File system.
+    #[error("index {path}: {message}")]
+    Io {
+        /// Index directory.
+        path: String,
+        /// What failed.
+        message: String,
+    },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Meta {
+    schema: String,
+    koe: String,
+}
+
+/// The fields of the schema.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fields {
+    pub id: Field,
+    pub text: Field,
+    pub lang: Field,
+    pub label: Field,
+    pub score: Field,
+    pub theme: Field,
+    pub themes_json: Field,
+    pub rating: Field,
+    pub nps: Field,
+    pub day: Field,
+    pub month: Field,
+    pub segment: Field,
+    pub segments_json: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text_opts = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("koe")
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        text: b.add_text_field("text", text_opts),
+        lang: b.add_text_field("lang", STRING | STORED | FAST),
+        label: b.add_text_field("sentiment", STRING | STORED | FAST),
+        score: b.add_f64_field("score", STORED | FAST),
+        theme: b.add_text_field("theme", STRING | FAST),
+        themes_json: b.add_text_field("themes", STORED),
+        rating: b.add_f64_field("rating", INDEXED | STORED | FAST),
+        nps: b.add_text_field("nps", STRING | STORED),
+        day: b.add_i64_field("day", INDEXED | STORED | FAST),
+        month: b.add_text_field("month", STRING | FAST),
+        segment: b.add_text_field("segment", STRING),
+        segments_json: b.add_text_field("segments", STORED),
+    };
+    (b.build(), fields)
+}
+
+/// An open index.
+#[derive(Clone)]
+pub struct KoeIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    path: PathBuf,
+    text: TextProcessor,
+}
+
+impl std::fmt::Debug for KoeIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KoeIndex")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+fn tantivy_err(path: &Path) -> impl Fn(tantivy::TantivyError) -> IndexError + '_ {
+    move |e| IndexError::Tantivy {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+impl KoeIndex {
+    /// Opens the index in `dir`, creating it when there is none (or starting over
+    /// with `rebuild`).
+    pub fn create_or_open(
+        dir: &Path,
+        text: &TextProcessor,
+        rebuild: bool,
+    ) -> Result<KoeIndex, IndexError> {
+        let io = |e: std::io::Error| IndexError::Io {
+            path: dir.display().to_string(),
+            message: e.to_string(),
+        };
+        if rebuild && dir.exists() {
+            let is_ours = dir.join(META_FILE).exists() || dir.join("meta.json").exists();
+            let empty = std::fs::read_dir(dir).map_err(io)?.next().is_none();
+            if !is_ours && !empty {
+                return Err(IndexError::Io {
+                    path: dir.display().to_string(),
+                    message: "not an index directory; refusing to delete it for --rebuild".into(),
+                });
+            }
+            std::fs::remove_dir_all(dir).map_err(io)?;
+        }
+        if dir.join(META_FILE).exists() {
+            return Self::open(dir, text);
+        }
+        std::fs::create_dir_all(dir).map_err(io)?;
+        if std::fs::read_dir(dir).map_err(io)?.next().is_some() {
+            return Err(IndexError::Incompatible {
+                path: dir.display().to_string(),
+                found: "a directory that is not a koe index".into(),
+                expected: SCHEMA_VERSION.into(),
+            });
+        }
+        let (schema, _) = schema();
+        Index::create_in_dir(dir, schema).map_err(tantivy_err(dir))?;
+        let meta = Meta {
+            schema: SCHEMA_VERSION.into(),
+            koe: env!("CARGO_PKG_VERSION").into(),
+        };
+        let json = serde_json::to_string_pretty(&meta).unwrap_or_default();
+        std::fs::write(dir.join(META_FILE), json).map_err(io)?;
+        Self::open(dir, text)
+    }
+
+    /// Opens an existing index.
+    pub fn open(dir: &Path, text: &TextProcessor) -> Result<KoeIndex, IndexError> {
+        let path = dir.display().to_string();
+        let meta = match std::fs::read_to_string(dir.join(META_FILE)) {
+            Ok(m) => m,
+            Err(_) if dir.join("meta.json").exists() => {
+                return Err(IndexError::Incompatible {
+                    path,
+                    found: "an index without koe-index.json".into(),
+                    expected: SCHEMA_VERSION.into(),
+                });
+            }
+            Err(_) => return Err(IndexError::Missing { path }),
+        };
+        let found = serde_json::from_str::<Meta>(&meta)
+            .map(|m| m.schema)
+            .unwrap_or_else(|_| "an unreadable koe-index.json".into());
+        if found != SCHEMA_VERSION {
+            return Err(IndexError::Incompatible {
+                path,
+                found,
+                expected: SCHEMA_VERSION.into(),
+            });
+        }
+        let index = Index::open_in_dir(dir).map_err(tantivy_err(dir))?;
+        index
+            .tokenizers()
+            .register("koe", KoeTokenizer::new(text.clone()));
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(tantivy_err(dir))?;
+        let (_, fields) = schema();
+        Ok(KoeIndex {
+            index,
+            reader,
+            fields,
+            path: dir.to_path_buf(),
+            text: text.clone(),
+        })
+    }
+
+    /// A writer (one per index at a time; tantivy locks the directory).
+    pub fn writer(&self) -> Result<KoeWriter, IndexError> {
+        let threads = rayon::current_num_threads().clamp(1, 4);
+        let writer = self
+            .index
+            .writer_with_num_threads(threads, 64 * 1024 * 1024 * threads)
+            .map_err(tantivy_err(&self.path))?;
+        Ok(KoeWriter {
+            writer,
+            fields: self.fields,
+            path: self.path.clone(),
+            pending: 0,
+        })
+    }
+
+    /// Number of live documents (after the last commit).
+    pub fn num_docs(&self) -> Result<u64, IndexError> {
+        self.reader.reload().map_err(tantivy_err(&self.path))?;
+        Ok(self.reader.searcher().num_docs())
+    }
+
+    /// Index directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// One token to index: the lemma and its byte span in the original text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexToken {
+    /// Lemma.
+    pub lemma: Arc<str>,
+    /// Byte offset in the original text.
+    pub start: usize,
+    /// Byte end.
+    pub end: usize,
+}
+
+/// Adds analysed records.
+pub struct KoeWriter {
+    writer: IndexWriter,
+    fields: Fields,
+    path: PathBuf,
+    pending: u64,
+}
+
+impl KoeWriter {
+    /// Adds (or replaces, by id) one record with its analysis and index tokens.
+    pub fn add(
+        &mut self,
+        record: &Record,
+        analysis: &Analysis,
+        tokens: &[IndexToken],
+    ) -> Result<(), IndexError> {
+        let f = &self.fields;
+        self.writer
+            .delete_term(Term::from_field_text(f.id, &record.id));
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.id, &record.id);
+        let text = record.text();
+        let toks: Vec<Token> = tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Token {
+                offset_from: t.start,
+                offset_to: t.end,
+                position: i,
+                text: t.lemma.to_string(),
+                position_length: 1,
+            })
+            .collect();
+        doc.add_pre_tokenized_text(f.text, PreTokenizedString { text, tokens: toks });
+        doc.add_text(f.lang, analysis.lang.as_str());
+        doc.add_text(f.label, analysis.sentiment.overall.label.as_str());
+        doc.add_f64(f.score, f64::from(analysis.sentiment.overall.score));
+        let mut themes = Vec::new();
+        for h in &analysis.themes {
+            doc.add_text(f.theme, &h.id);
+            if let Some((cat, _)) = h.id.split_once('.') {
+                doc.add_text(f.theme, format!("{cat}.*"));
+            }
+            themes.push(serde_json::json!({
+                "id": &*h.id,
+                "score": h.sentiment.score,
+                "label": h.sentiment.label.as_str(),
+            }));
+        }
+        doc.add_text(f.themes_json, serde_json::Value::Array(themes).to_string());
+        if let Some(r) = record.rating {
+            doc.add_f64(f.rating, r.value);
+            if let Some(c) = r.nps_class() {
+                doc.add_text(f.nps, c.as_str());
+            }
+        }
+        if let Some(d) = record.date {
+            doc.add_i64(f.day, d.days_since_epoch());
+            doc.add_text(f.month, format!("{:04}-{:02}", d.year, d.month));
+        }
+        let mut segs = serde_json::Map::new();
+        for (k, v) in &record.segments {
+            doc.add_text(f.segment, segment_term(k, v));
+            segs.insert(k.to_string(), serde_json::Value::String(v.clone()));
+        }
+        doc.add_text(f.segments_json, serde_json::Value::Object(segs).to_string());
+        self.writer
+            .add_document(doc)
+            .map_err(tantivy_err(&self.path))?;
+        self.pending += 1;
+        Ok(())
+    }
+
+    /// Records added since the last commit.
+    pub fn pending(&self) -> u64 {
+        self.pending
+    }
+
+    /// Makes everything added so far durable and searchable.
+    pub fn commit(&mut self) -> Result<(), IndexError> {
+        self.writer.commit().map_err(tantivy_err(&self.path))?;
+        self.pending = 0;
+        Ok(())
+    }
+
+    /// Commits and waits for merges to finish.
+    pub fn finish(mut self) -> Result<(), IndexError> {
+        self.commit()?;
+        self.writer
+            .wait_merging_threads()
+            .map_err(tantivy_err(&self.path))
+    }
+}
+
+/// The indexed form of a segment value: `key=value`, key lower-cased.
+pub(crate) fn segment_term(key: &str, value: &str) -> String {
+    format!("{}={}", key.to_lowercase(), value.trim())
+}
+
+/// The tokens to index of an analysed text: every token but punctuation and symbols,
+/// by lemma, with its span in the original text.
+pub fn index_tokens(t: &crate::text::TextAnalysis) -> Vec<IndexToken> {
+    t.tokens
+        .iter()
+        .filter(|tok| !matches!(tok.pos, crate::text::Pos::Punct | crate::text::Pos::Sym))
+        .map(|tok| IndexToken {
+            lemma: tok.lemma.clone(),
+            start: tok.span.start,
+            end: tok.span.end,
+        })
+        .collect()
+}

@@ -1,0 +1,482 @@
+//! Searching: the parsed query becomes a tantivy boolean query over lemma terms and
+//! filters; hits come back with a snippet cut from the ORIGINAL text around the
+//! matched tokens, and facet counts (theme, sentiment, language, month) of the whole
+//! matched set.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Bound;
+
+use serde::Serialize;
+use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::columnar::StrColumn;
+use tantivy::query::{AllQuery, BooleanQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentReader, TantivyDocument, Term};
+
+use super::query::{self, Atom, Cmp};
+use super::{IndexError, KoeIndex, segment_term, tantivy_err};
+use crate::text::{LangHint, Pos, TextWorker};
+
+/// Result order.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Best match first.
+    #[default]
+    Relevance,
+    /// Newest first.
+    Date,
+    /// Lowest rating first (the angriest).
+    Rating,
+}
+
+/// Paging and order.
+#[derive(Debug, Clone)]
+pub struct SearchOptions {
+    /// Hits per page.
+    pub limit: usize,
+    /// Hits to skip.
+    pub offset: usize,
+    /// Order.
+    pub sort: Sort,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions {
+            limit: 10,
+            offset: 0,
+            sort: Sort::Relevance,
+        }
+    }
+}
+
+/// One hit.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    /// Record id.
+    pub id: String,
+    /// Relevance score (relevance order only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f32>,
+    /// Date (YYYY-MM-DD).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// Rating.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating: Option<f64>,
+    /// NPS band.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nps: Option<String>,
+    /// Language.
+    pub lang: String,
+    /// Sentiment label.
+    pub sentiment: String,
+    /// Sentiment score.
+    pub sentiment_score: f64,
+    /// Themes with their sentiment.
+    pub themes: serde_json::Value,
+    /// Segment columns.
+    pub segments: serde_json::Value,
+    /// A window of the original text around the first match.
+    pub snippet: String,
+    /// Byte ranges in `snippet` to highlight.
+    pub highlights: Vec<(usize, usize)>,
+    /// Byte ranges of the matches in the original text.
+    pub matches: Vec<(usize, usize)>,
+}
+
+/// Counts over the whole matched set.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Facets {
+    /// By theme id.
+    pub theme: BTreeMap<String, u64>,
+    /// By sentiment label.
+    pub sentiment: BTreeMap<String, u64>,
+    /// By language.
+    pub lang: BTreeMap<String, u64>,
+    /// By month.
+    pub month: BTreeMap<String, u64>,
+}
+
+/// What a search returns.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResults {
+    /// The query.
+    pub query: String,
+    /// Hits matched in all.
+    pub total: u64,
+    /// This page.
+    pub hits: Vec<Hit>,
+    /// Facet counts of all matches.
+    pub facets: Facets,
+}
+
+const FACET_FIELDS: [&str; 4] = ["theme", "sentiment", "lang", "month"];
+
+struct FacetCollector;
+
+struct FacetSegment {
+    columns: Vec<Option<StrColumn>>,
+    counts: Vec<HashMap<u64, u64>>,
+}
+
+impl Collector for FacetCollector {
+    type Fruit = Facets;
+    type Child = FacetSegment;
+
+    fn for_segment(&self, _: u32, segment: &SegmentReader) -> tantivy::Result<FacetSegment> {
+        let ff = segment.fast_fields();
+        let mut columns = Vec::new();
+        for f in FACET_FIELDS {
+            columns.push(ff.str(f)?);
+        }
+        Ok(FacetSegment {
+            columns,
+            counts: vec![HashMap::new(); FACET_FIELDS.len()],
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Facets>) -> tantivy::Result<Facets> {
+        let mut out = Facets::default();
+        for f in fruits {
+            for (mine, theirs) in [
+                (&mut out.theme, f.theme),
+                (&mut out.sentiment, f.sentiment),
+                (&mut out.lang, f.lang),
+                (&mut out.month, f.month),
+            ] {
+                for (k, v) in theirs {
+                    *mine.entry(k).or_default() += v;
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl SegmentCollector for FacetSegment {
+    type Fruit = Facets;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        for (col, counts) in self.columns.iter().zip(&mut self.counts) {
+            if let Some(col) = col {
+                for ord in col.term_ords(doc) {
+                    *counts.entry(ord).or_default() += 1;
+                }
+            }
+        }
+    }
+
+    fn harvest(self) -> Facets {
+        let mut maps: Vec<BTreeMap<String, u64>> = Vec::new();
+        for (col, counts) in self.columns.iter().zip(self.counts) {
+            let mut m = BTreeMap::new();
+            if let Some(col) = col {
+                let mut s = String::new();
+                for (ord, n) in counts {
+                    s.clear();
+                    if col.ord_to_str(ord, &mut s).unwrap_or(false) && !s.ends_with(".*") {
+                        m.insert(s.clone(), n);
+                    }
+                }
+            }
+            maps.push(m);
+        }
+        let mut it = maps.into_iter();
+        Facets {
+            theme: it.next().unwrap_or_default(),
+            sentiment: it.next().unwrap_or_default(),
+            lang: it.next().unwrap_or_default(),
+            month: it.next().unwrap_or_default(),
+        }
+    }
+}
+
+/// Query lemmas of a piece of text: tokens but punctuation and symbols; stopwords go
+/// unless nothing else is left.
+fn lemmas(worker: &mut TextWorker, text: &str) -> Vec<String> {
+    let a = worker.analyze(text, LangHint::Auto);
+    let all: Vec<&crate::text::Token> = a
+        .tokens
+        .iter()
+        .filter(|t| !matches!(t.pos, Pos::Punct | Pos::Sym))
+        .collect();
+    let content: Vec<String> = all
+        .iter()
+        .filter(|t| !t.stop)
+        .map(|t| t.lemma.to_string())
+        .collect();
+    if content.is_empty() {
+        all.iter().map(|t| t.lemma.to_string()).collect()
+    } else {
+        content
+    }
+}
+
+impl KoeIndex {
+    fn theme_terms(&self, searcher: &Searcher) -> Vec<String> {
+        let mut out = HashSet::new();
+        for seg in searcher.segment_readers() {
+            if let Ok(inv) = seg.inverted_index(self.fields.theme)
+                && let Ok(mut stream) = inv.terms().stream()
+            {
+                while stream.advance() {
+                    if let Ok(s) = std::str::from_utf8(stream.key()) {
+                        out.insert(s.to_string());
+                    }
+                }
+            }
+        }
+        out.into_iter().collect()
+    }
+
+    fn atom_query(
+        &self,
+        atom: &Atom,
+        worker: &mut TextWorker,
+        searcher: &Searcher,
+        highlight: &mut HashSet<String>,
+    ) -> Box<dyn Query> {
+        let f = &self.fields;
+        let term_q = |field, text: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, text),
+                IndexRecordOption::Basic,
+            ))
+        };
+        match atom {
+            Atom::Word(w) => {
+                let ls = lemmas(worker, w);
+                highlight.extend(ls.iter().cloned());
+                let subs: Vec<(Occur, Box<dyn Query>)> = ls
+                    .iter()
+                    .map(|l| {
+                        let q: Box<dyn Query> = Box::new(TermQuery::new(
+                            Term::from_field_text(f.text, l),
+                            IndexRecordOption::WithFreqs,
+                        ));
+                        (Occur::Must, q)
+                    })
+                    .collect();
+                if subs.is_empty() {
+                    Box::new(AllQuery)
+                } else {
+                    Box::new(BooleanQuery::new(subs))
+                }
+            }
+            Atom::Phrase(p) => {
+                let a = worker.analyze(p, LangHint::Auto);
+                let toks = super::index_tokens(&a);
+                highlight.extend(toks.iter().map(|t| t.lemma.to_string()));
+                let terms: Vec<Term> = toks
+                    .iter()
+                    .map(|t| Term::from_field_text(f.text, &t.lemma))
+                    .collect();
+                match terms.len() {
+                    0 => Box::new(AllQuery),
+                    1 => Box::new(TermQuery::new(
+                        terms[0].clone(),
+                        IndexRecordOption::WithFreqs,
+                    )),
+                    _ => Box::new(PhraseQuery::new(terms)),
+                }
+            }
+            Atom::Theme(v) => {
+                let known = self.theme_terms(searcher);
+                let wanted: Vec<&String> = known
+                    .iter()
+                    .filter(|t| {
+                        *t == v
+                            || **t == format!("{v}.*")
+                            || (!t.ends_with(".*") && t.ends_with(&format!(".{v}")))
+                    })
+                    .collect();
+                let subs: Vec<(Occur, Box<dyn Query>)> = wanted
+                    .iter()
+                    .map(|t| (Occur::Should, term_q(f.theme, t)))
+                    .collect();
+                if subs.is_empty() {
+                    // No such theme in the index: matches nothing.
+                    term_q(f.theme, v)
+                } else {
+                    Box::new(BooleanQuery::new(subs))
+                }
+            }
+            Atom::Sentiment(s) => term_q(f.label, s),
+            Atom::Lang(l) => term_q(f.lang, l),
+            Atom::Nps(n) => term_q(f.nps, n),
+            Atom::Segment(k, v) => term_q(f.segment, &segment_term(k, v)),
+            Atom::Rating(cmp) => {
+                let t = |x: f64| Term::from_field_f64(f.rating, x);
+                let (lo, hi) = match *cmp {
+                    Cmp::Eq(x) => (Bound::Included(t(x)), Bound::Included(t(x))),
+                    Cmp::Le(x, strict) => (
+                        Bound::Unbounded,
+                        if strict {
+                            Bound::Excluded(t(x))
+                        } else {
+                            Bound::Included(t(x))
+                        },
+                    ),
+                    Cmp::Ge(x, strict) => (
+                        if strict {
+                            Bound::Excluded(t(x))
+                        } else {
+                            Bound::Included(t(x))
+                        },
+                        Bound::Unbounded,
+                    ),
+                    Cmp::Between(a, b) => (Bound::Included(t(a)), Bound::Included(t(b))),
+                };
+                Box::new(RangeQuery::new(lo, hi))
+            }
+            Atom::Date(lo, hi) => {
+                let t = |d: i64| Term::from_field_i64(f.day, d);
+                Box::new(RangeQuery::new(
+                    lo.map_or(Bound::Unbounded, |d| Bound::Included(t(d))),
+                    hi.map_or(Bound::Unbounded, |d| Bound::Included(t(d))),
+                ))
+            }
+        }
+    }
+
+    /// Runs a query.
+    pub fn search(&self, q: &str, opts: &SearchOptions) -> Result<SearchResults, IndexError> {
+        let clauses = query::parse(q)?;
+        let err = tantivy_err(&self.path);
+        self.reader.reload().map_err(&err)?;
+        let searcher = self.reader.searcher();
+        let mut worker = self.text.new_worker();
+        let mut highlight = HashSet::new();
+        let mut subs: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for c in &clauses {
+            let mut alts: Vec<Box<dyn Query>> = c
+                .any
+                .iter()
+                .map(|a| {
+                    let mut h = HashSet::new();
+                    let q = self.atom_query(a, &mut worker, &searcher, &mut h);
+                    if !c.exclude {
+                        highlight.extend(h);
+                    }
+                    q
+                })
+                .collect();
+            let q: Box<dyn Query> = if alts.len() == 1 {
+                alts.remove(0)
+            } else {
+                Box::new(BooleanQuery::new(
+                    alts.into_iter().map(|q| (Occur::Should, q)).collect(),
+                ))
+            };
+            subs.push((
+                if c.exclude {
+                    Occur::MustNot
+                } else {
+                    Occur::Must
+                },
+                q,
+            ));
+        }
+        if subs.iter().all(|(o, _)| *o == Occur::MustNot) {
+            subs.push((Occur::Must, Box::new(AllQuery)));
+        }
+        let query = BooleanQuery::new(subs);
+        let total = searcher.search(&query, &Count).map_err(&err)? as u64;
+        let facets = searcher.search(&query, &FacetCollector).map_err(&err)?;
+        let limit = opts.limit.max(1);
+        let top = TopDocs::with_limit(limit).and_offset(opts.offset);
+        let page: Vec<(Option<f32>, DocAddress)> = match opts.sort {
+            Sort::Relevance => searcher
+                .search(&query, &top.order_by_score())
+                .map_err(&err)?
+                .into_iter()
+                .map(|(s, d)| (Some(s), d))
+                .collect(),
+            Sort::Date => searcher
+                .search(&query, &top.order_by_fast_field::<i64>("day", Order::Desc))
+                .map_err(&err)?
+                .into_iter()
+                .map(|(_, d)| (None, d))
+                .collect(),
+            Sort::Rating => searcher
+                .search(
+                    &query,
+                    &top.order_by_fast_field::<f64>("rating", Order::Asc),
+                )
+                .map_err(&err)?
+                .into_iter()
+                .map(|(_, d)| (None, d))
+                .collect(),
+        };
+        let mut hits = Vec::with_capacity(page.len());
+        for (score, addr) in page {
+            let doc: TantivyDocument = searcher.doc(addr).map_err(&err)?;
+            hits.push(self.hit(&doc, score, &highlight, &mut worker));
+        }
+        Ok(SearchResults {
+            query: q.to_string(),
+            total,
+            hits,
+            facets,
+        })
+    }
+
+    fn hit(
+        &self,
+        doc: &TantivyDocument,
+        score: Option<f32>,
+        highlight: &HashSet<String>,
+        worker: &mut TextWorker,
+    ) -> Hit {
+        let f = &self.fields;
+        let text_of = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
+        let text = text_of(f.text);
+        let json = |field| serde_json::from_str(&text_of(field)).unwrap_or(serde_json::Value::Null);
+        let a = worker.analyze(&text, LangHint::Auto);
+        let matches: Vec<(usize, usize)> = a
+            .tokens
+            .iter()
+            .filter(|t| highlight.contains(&*t.lemma))
+            .map(|t| (t.span.start, t.span.end))
+            .collect();
+        let first = matches.first().map_or(0..0, |&(s, e)| s..e);
+        let w = crate::themes::metrics::Window::around(&text, first, 200);
+        let highlights = w.map(&matches);
+        let snippet = w.text;
+        let date = doc.get_first(f.day).and_then(|v| v.as_i64()).map(|d| {
+            let d = crate::ingest::Date::from_days_since_epoch(d);
+            format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
+        });
+        Hit {
+            id: text_of(f.id),
+            score,
+            date,
+            rating: doc.get_first(f.rating).and_then(|v| v.as_f64()),
+            nps: doc
+                .get_first(f.nps)
+                .and_then(|v| v.as_str())
+                .map(String::from),
+            lang: text_of(f.lang),
+            sentiment: text_of(f.label),
+            sentiment_score: doc
+                .get_first(f.score)
+                .and_then(|v| v.as_f64())
+                .unwrap_or(0.0),
+            themes: json(f.themes_json),
+            segments: json(f.segments_json),
+            snippet,
+            highlights,
+            matches,
+        }
+    }
+}

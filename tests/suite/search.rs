@@ -1,0 +1,294 @@
+//! `koe index` / `koe search` end to end: lemma-aware recall in ja/ko/en, filters,
+//! updates by id, query errors, index versions, and a `kill -9` in the middle of
+//! indexing.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::common::{fixture, koe};
+
+const DUMP: &str = "id,date,rating,channel,text
+j1,2026-01-05,2,app,配送が遅くて困りました。
+j2,2026-01-20,1,email,返信が遅かったです。二度と使いません。
+j3,2026-02-03,5,app,対応が早くて助かりました。
+k1,2026-02-10,1,phone,해지하고 싶은데 방법을 모르겠어요.
+k2,2026-03-01,2,app,해지했는데 요금이 또 나갔어요.
+k3,2026-03-15,5,app,배송이 빨라요. 좋아요.
+e1,2026-03-20,1,email,They refunded me only half of the money.
+e2,2026-04-02,2,chat,\"Two refunds requested, none arrived.\"
+e3,2026-04-10,5,app,Great app and fast delivery.
+";
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn index(dir: &Path, inputs: &[&Path], extra: &[&str]) -> std::process::Output {
+    koe()
+        .args(["index", "-q", "--index"])
+        .arg(dir.join("idx"))
+        .args(inputs)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn search(dir: &Path, q: &str, extra: &[&str]) -> (Option<i32>, Value, String) {
+    let limit: &[&str] = if extra.contains(&"--limit") {
+        &[]
+    } else {
+        &["--limit", "50"]
+    };
+    let out = koe()
+        .args(["search", "--format", "json", "--index"])
+        .arg(dir.join("idx"))
+        .arg(q)
+        .args(limit)
+        .args(extra)
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (
+        out.status.code(),
+        v,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn ids(v: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn lemma_aware_search_filters_and_highlights() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = write(dir.path(), "dump.csv", DUMP);
+    let out = index(dir.path(), &[&dump], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Inflections: 遅い finds 遅く / 遅かった, 해지 finds 해지하고 / 해지했는데,
+    // refund finds refunded / refunds.
+    assert_eq!(ids(&search(dir.path(), "遅い", &[]).1), ["j1", "j2"]);
+    assert_eq!(ids(&search(dir.path(), "해지", &[]).1), ["k1", "k2"]);
+    assert_eq!(ids(&search(dir.path(), "refund", &[]).1), ["e1", "e2"]);
+    // Mixed-language OR, exclusion, phrases.
+    assert_eq!(
+        ids(&search(dir.path(), "遅い OR refund", &[]).1),
+        ["e1", "e2", "j1", "j2"]
+    );
+    assert_eq!(ids(&search(dir.path(), "refund -half", &[]).1), ["e2"]);
+    assert_eq!(ids(&search(dir.path(), "\"fast delivery\"", &[]).1), ["e3"]);
+    assert!(ids(&search(dir.path(), "\"delivery fast\"", &[]).1).is_empty());
+    // Filters.
+    assert_eq!(
+        ids(&search(dir.path(), "rating:<=1", &[]).1),
+        ["e1", "j2", "k1"]
+    );
+    assert_eq!(
+        ids(&search(dir.path(), "date:2026-03", &[]).1),
+        ["e1", "k2", "k3"]
+    );
+    assert_eq!(
+        ids(&search(dir.path(), "channel:email", &[]).1),
+        ["e1", "j2"]
+    );
+    assert_eq!(
+        ids(&search(dir.path(), "lang:ko rating:>=5", &[]).1),
+        ["k3"]
+    );
+    assert_eq!(
+        ids(&search(dir.path(), "sentiment:neg lang:ja", &[]).1),
+        ["j1", "j2"]
+    );
+    let subs = ids(&search(dir.path(), "theme:billing", &[]).1);
+    assert!(subs.contains(&"k2".to_string()), "{subs:?}");
+
+    // Highlights are cut from the original text at the matched tokens.
+    let (_, v, _) = search(dir.path(), "遅い", &[]);
+    for h in v["hits"].as_array().unwrap() {
+        let snippet = h["snippet"].as_str().unwrap();
+        let marked: Vec<&str> = h["highlights"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| &snippet[r[0].as_u64().unwrap() as usize..r[1].as_u64().unwrap() as usize])
+            .collect();
+        assert!(marked.iter().all(|m| m.starts_with('遅')), "{marked:?}");
+        assert!(!marked.is_empty());
+    }
+    // Facets of the whole matched set, total, paging and sort.
+    let (_, v, _) = search(
+        dir.path(),
+        "rating:<=2",
+        &["--limit", "2", "--sort", "date"],
+    );
+    assert_eq!(v["total"], 6);
+    assert_eq!(v["hits"].as_array().unwrap().len(), 2);
+    assert_eq!(v["hits"][0]["id"], "e2");
+    assert_eq!(v["facets"]["lang"]["ja"], 2);
+    assert_eq!(
+        v["facets"]["month"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|n| n.as_u64().unwrap())
+            .sum::<u64>(),
+        6
+    );
+    // No hit: exit 1.
+    assert_eq!(search(dir.path(), "zzzqqq", &[]).0, Some(1));
+}
+
+#[test]
+fn reindexing_updates_by_id_and_rebuild_starts_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = write(dir.path(), "dump.csv", DUMP);
+    assert!(index(dir.path(), &[&dump], &[]).status.success());
+    assert!(index(dir.path(), &[&dump], &[]).status.success());
+    assert_eq!(
+        search(dir.path(), "lang:ja OR lang:ko OR lang:en", &[]).1["total"],
+        9
+    );
+    // j1 changes: the old text is gone, the new one is found, nothing doubles.
+    let changed = write(dir.path(), "changed.csv", "id,text\nj1,解約金が高すぎる\n");
+    assert!(index(dir.path(), &[&changed], &[]).status.success());
+    assert_eq!(ids(&search(dir.path(), "遅い", &[]).1), ["j2"]);
+    assert_eq!(ids(&search(dir.path(), "解約金", &[]).1), ["j1"]);
+    assert_eq!(
+        search(dir.path(), "lang:ja OR lang:ko OR lang:en", &[]).1["total"],
+        9
+    );
+    assert!(
+        index(dir.path(), &[&changed], &["--rebuild"])
+            .status
+            .success()
+    );
+    assert_eq!(
+        search(dir.path(), "lang:ja OR lang:ko OR lang:en", &[]).1["total"],
+        1
+    );
+}
+
+#[test]
+fn bad_queries_and_incompatible_indexes_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = write(dir.path(), "dump.csv", DUMP);
+    assert!(index(dir.path(), &[&dump], &[]).status.success());
+    let (code, _, err) = search(dir.path(), "slow \"never answered", &[]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("column 6") && err.contains("unterminated phrase"),
+        "{err}"
+    );
+    let (code, _, err) = search(dir.path(), "rating:lots", &[]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("'lots' is not a number"), "{err}");
+    // Another version's index.
+    std::fs::write(
+        dir.path().join("idx/koe-index.json"),
+        r#"{"schema":"koe.index/0","koe":"0.0.1"}"#,
+    )
+    .unwrap();
+    let (code, _, err) = search(dir.path(), "refund", &[]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("incompatible") && err.contains("--rebuild"),
+        "{err}"
+    );
+    // No index at all.
+    let out = koe()
+        .args(["search", "refund", "--index"])
+        .arg(dir.path().join("nowhere"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no koe index"));
+}
+
+#[test]
+fn kill_during_indexing_leaves_a_usable_index_and_a_rerun_completes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    // 30,000 records from the fixtures' texts, unique ids.
+    let base: Vec<String> = std::fs::read_to_string(fixture("ingest/plain_lines.txt"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.replace('"', "\"\""))
+        .collect();
+    let mut csv = String::from("id,text\n");
+    let n = 30_000;
+    for i in 0..n {
+        csv.push_str(&format!("r{i},\"{} #{i}\"\n", base[i % base.len()]));
+    }
+    let dump = write(dir.path(), "big.csv", &csv);
+    let idx = dir.path().join("idx");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("koe"))
+        .args(["index", "-q", "--commit-every", "2000", "--index"])
+        .arg(&idx)
+        .arg(&dump)
+        .spawn()
+        .unwrap();
+    // Wait for the first commit, then kill -9.
+    let started = std::time::Instant::now();
+    let mut killed = false;
+    while started.elapsed() < std::time::Duration::from_secs(120) {
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+        let (code, v, _) = search(
+            dir.path(),
+            "lang:ja OR lang:ko OR lang:en OR lang:other",
+            &["--limit", "1"],
+        );
+        if code == Some(0) && v["total"].as_u64().unwrap_or(0) > 0 {
+            child.kill().unwrap(); // SIGKILL
+            killed = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.wait();
+    let (code, v, _) = search(
+        dir.path(),
+        "lang:ja OR lang:ko OR lang:en OR lang:other",
+        &["--limit", "1"],
+    );
+    assert_eq!(code, Some(0));
+    let partial = v["total"].as_u64().unwrap();
+    assert!(partial > 0 && partial <= n as u64);
+    if killed {
+        assert_eq!(
+            partial % 2000,
+            0,
+            "the index holds whole commits: {partial}"
+        );
+    }
+    // The same command again completes it, without duplicates.
+    let out = index(dir.path(), &[&dump], &["--commit-every", "2000"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (_, v, _) = search(
+        dir.path(),
+        "lang:ja OR lang:ko OR lang:en OR lang:other",
+        &["--limit", "1"],
+    );
+    assert_eq!(v["total"].as_u64().unwrap(), n as u64);
+}
