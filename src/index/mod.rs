@@ -300,18 +300,8 @@ impl KoeWriter {
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, &record.id);
         let text = record.text();
-        let toks: Vec<Token> = tokens
-            .iter()
-            .enumerate()
-            .map(|(i, t)| Token {
-                offset_from: t.start,
-                offset_to: t.end,
-                position: i,
-                text: t.lemma.to_string(),
-                position_length: 1,
-            })
-            .collect();
-        doc.add_pre_tokenized_text(f.text, PreTokenizedString { text, tokens: toks });
+        let tokens = tantivy_tokens(tokens);
+        doc.add_pre_tokenized_text(f.text, PreTokenizedString { text, tokens });
         doc.add_text(f.lang, analysis.lang.as_str());
         doc.add_text(f.label, analysis.sentiment.overall.label.as_str());
         doc.add_f64(f.score, f64::from(analysis.sentiment.overall.score));
@@ -375,6 +365,21 @@ impl KoeWriter {
 /// The indexed form of a segment value: `key=value`, key lower-cased.
 pub(crate) fn segment_term(key: &str, value: &str) -> String {
     format!("{}={}", key.to_lowercase(), value.trim())
+}
+
+/// Index tokens as tantivy tokens (position = order).
+fn tantivy_tokens(tokens: &[IndexToken]) -> Vec<Token> {
+    tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Token {
+            offset_from: t.start,
+            offset_to: t.end,
+            position: i,
+            text: t.lemma.to_string(),
+            position_length: 1,
+        })
+        .collect()
 }
 
 /// The tokens to index of an analysed text: every token but punctuation and symbols,

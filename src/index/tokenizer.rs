@@ -51,17 +51,7 @@ impl Tokenizer for KoeTokenizer {
         let worker = guard.get_or_insert_with(|| self.text.new_worker());
         let analysis = worker.analyze(text, LangHint::Auto);
         drop(guard);
-        let tokens = super::index_tokens(&analysis)
-            .into_iter()
-            .enumerate()
-            .map(|(i, t)| Token {
-                offset_from: t.start,
-                offset_to: t.end,
-                position: i,
-                text: t.lemma.to_string(),
-                position_length: 1,
-            })
-            .collect();
+        let tokens = super::tantivy_tokens(&super::index_tokens(&analysis));
         KoeTokenStream {
             tokens,
             next: 0,

@@ -338,12 +338,7 @@ pub fn render(r: &Report) -> String {
         o.push_str("</ul>");
     }
 
-    let complaints: Vec<_> = s
-        .themes
-        .iter()
-        .filter(|t| t.negative > 0 && t.id != "overall.praise")
-        .take(5)
-        .collect();
+    let complaints: Vec<_> = r.top_complaints(5).collect();
     if !complaints.is_empty() {
         o.push_str("<h2>Top complaints</h2>");
         for th in complaints {

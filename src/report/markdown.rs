@@ -203,12 +203,7 @@ pub fn render(r: &Report) -> String {
         o.push('\n');
     }
 
-    let complaints: Vec<_> = s
-        .themes
-        .iter()
-        .filter(|t| t.negative > 0 && t.id != "overall.praise")
-        .take(5)
-        .collect();
+    let complaints: Vec<_> = r.top_complaints(5).collect();
     if !complaints.is_empty() {
         let _ = writeln!(o, "## Top complaints\n");
         for th in complaints {

@@ -50,6 +50,18 @@ impl Report {
             .filter(|t| t.emerging.as_ref().is_some_and(|e| e.emerging))
     }
 
+    /// The themes with the most negative mentions (praise aside), biggest first.
+    pub fn top_complaints(
+        &self,
+        n: usize,
+    ) -> impl Iterator<Item = &crate::themes::metrics::ThemeRow> {
+        self.summary
+            .themes
+            .iter()
+            .filter(|t| t.negative > 0 && t.id != "overall.praise")
+            .take(n)
+    }
+
     /// A theme's label in the report's language.
     pub fn label<'a>(&'a self, row: &'a crate::themes::metrics::ThemeRow) -> &'a str {
         row.label.get(&self.label_lang, &row.id)
