@@ -31,7 +31,7 @@ pub use search::{Facets, Hit, SearchOptions, SearchResults, Sort};
 pub use tokenizer::KoeTokenizer;
 
 /// Version of the index layout; bump when fields change.
-pub const SCHEMA_VERSION: &str = "koe.index/1";
+pub const SCHEMA_VERSION: &str = "koe.index/2";
 const META_FILE: &str = "koe-index.json";
 
 /// Errors of the index.
@@ -112,14 +112,14 @@ fn schema() -> (Schema, Fields) {
     let fields = Fields {
         id: b.add_text_field("id", STRING | STORED),
         text: b.add_text_field("text", text_opts),
-        lang: b.add_text_field("lang", STRING | STORED | FAST),
-        label: b.add_text_field("sentiment", STRING | STORED | FAST),
-        score: b.add_f64_field("score", STORED | FAST),
+        lang: b.add_text_field("lang", STRING | FAST),
+        label: b.add_text_field("sentiment", STRING | FAST),
+        score: b.add_f64_field("score", FAST),
         theme: b.add_text_field("theme", STRING | FAST),
         themes_json: b.add_text_field("themes", STORED),
-        rating: b.add_f64_field("rating", INDEXED | STORED | FAST),
-        nps: b.add_text_field("nps", STRING | STORED),
-        day: b.add_i64_field("day", INDEXED | STORED | FAST),
+        rating: b.add_f64_field("rating", INDEXED | FAST),
+        nps: b.add_text_field("nps", STRING | FAST),
+        day: b.add_i64_field("day", INDEXED | FAST),
         month: b.add_text_field("month", STRING | FAST),
         segment: b.add_text_field("segment", STRING),
         segments_json: b.add_text_field("segments", STORED),
@@ -187,7 +187,21 @@ impl KoeIndex {
             });
         }
         let (schema, _) = schema();
-        Index::create_in_dir(dir, schema).map_err(tantivy_err(dir))?;
+        // Review text compresses well with zstd (CJK included); bigger blocks help it.
+        let settings = tantivy::IndexSettings {
+            docstore_compression: tantivy::store::Compressor::Zstd(
+                tantivy::store::ZstdCompressor {
+                    compression_level: Some(9),
+                },
+            ),
+            docstore_blocksize: 64 * 1024,
+            ..tantivy::IndexSettings::default()
+        };
+        Index::builder()
+            .schema(schema)
+            .settings(settings)
+            .create_in_dir(dir)
+            .map_err(tantivy_err(dir))?;
         let meta = Meta {
             schema: SCHEMA_VERSION.into(),
             koe: env!("CARGO_PKG_VERSION").into(),

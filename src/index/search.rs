@@ -196,6 +196,36 @@ impl SegmentCollector for FacetSegment {
     }
 }
 
+/// A hit's values kept in fast fields (columnar), not in the document store.
+struct FastValues {
+    day: Option<i64>,
+    rating: Option<f64>,
+    score: Option<f64>,
+    lang: Option<String>,
+    sentiment: Option<String>,
+    nps: Option<String>,
+}
+
+impl FastValues {
+    fn read(seg: &SegmentReader, doc: DocId) -> FastValues {
+        let ff = seg.fast_fields();
+        let text = |name: &str| -> Option<String> {
+            let col = ff.str(name).ok().flatten()?;
+            let ord = col.term_ords(doc).next()?;
+            let mut s = String::new();
+            col.ord_to_str(ord, &mut s).ok()?.then_some(s)
+        };
+        FastValues {
+            day: ff.i64("day").ok().and_then(|c| c.first(doc)),
+            rating: ff.f64("rating").ok().and_then(|c| c.first(doc)),
+            score: ff.f64("score").ok().and_then(|c| c.first(doc)),
+            lang: text("lang"),
+            sentiment: text("sentiment"),
+            nps: text("nps"),
+        }
+    }
+}
+
 /// Query lemmas of a piece of text: tokens but punctuation and symbols; stopwords go
 /// unless nothing else is left.
 fn lemmas(worker: &mut TextWorker, text: &str) -> Vec<String> {
@@ -416,7 +446,8 @@ impl KoeIndex {
         let mut hits = Vec::with_capacity(page.len());
         for (score, addr) in page {
             let doc: TantivyDocument = searcher.doc(addr).map_err(&err)?;
-            hits.push(self.hit(&doc, score, &highlight, &mut worker));
+            let fast = FastValues::read(searcher.segment_reader(addr.segment_ord), addr.doc_id);
+            hits.push(self.hit(&doc, &fast, score, &highlight, &mut worker));
         }
         Ok(SearchResults {
             query: q.to_string(),
@@ -429,6 +460,7 @@ impl KoeIndex {
     fn hit(
         &self,
         doc: &TantivyDocument,
+        fast: &FastValues,
         score: Option<f32>,
         highlight: &HashSet<String>,
         worker: &mut TextWorker,
@@ -453,7 +485,7 @@ impl KoeIndex {
         let w = crate::themes::metrics::Window::around(&text, first, 200);
         let highlights = w.map(&matches);
         let snippet = w.text;
-        let date = doc.get_first(f.day).and_then(|v| v.as_i64()).map(|d| {
+        let date = fast.day.map(|d| {
             let d = crate::ingest::Date::from_days_since_epoch(d);
             format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)
         });
@@ -461,17 +493,11 @@ impl KoeIndex {
             id: text_of(f.id),
             score,
             date,
-            rating: doc.get_first(f.rating).and_then(|v| v.as_f64()),
-            nps: doc
-                .get_first(f.nps)
-                .and_then(|v| v.as_str())
-                .map(String::from),
-            lang: text_of(f.lang),
-            sentiment: text_of(f.label),
-            sentiment_score: doc
-                .get_first(f.score)
-                .and_then(|v| v.as_f64())
-                .unwrap_or(0.0),
+            rating: fast.rating,
+            nps: fast.nps.clone(),
+            lang: fast.lang.clone().unwrap_or_default(),
+            sentiment: fast.sentiment.clone().unwrap_or_default(),
+            sentiment_score: fast.score.unwrap_or(0.0),
             themes: json(f.themes_json),
             segments: json(f.segments_json),
             snippet,
