@@ -148,15 +148,7 @@ pub fn run_search(args: SearchArgs) -> anyhow::Result<Outcome> {
         }
         super::sentiment::TextOrJson::Text => {
             for h in &results.hits {
-                let themes: Vec<String> = h
-                    .themes
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|t| t["id"].as_str().map(String::from))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let themes: Vec<&str> = h.themes.iter().map(|t| t.id.as_str()).collect();
                 writeln!(
                     out,
                     "{}  {}  rating {}  {} {:+.2}  {}",

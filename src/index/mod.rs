@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+    FAST, Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{PreTokenizedString, Token};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
@@ -27,11 +27,11 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 use crate::analyze::Analysis;
 use crate::ingest::Record;
 use crate::text::TextProcessor;
-pub use search::{Facets, Hit, SearchOptions, SearchResults, Sort};
+pub use search::{Facets, Hit, HitTheme, SearchOptions, SearchResults, Sort};
 pub use tokenizer::KoeTokenizer;
 
 /// Version of the index layout; bump when fields change.
-pub const SCHEMA_VERSION: &str = "koe.index/2";
+pub const SCHEMA_VERSION: &str = "koe.index/3";
 const META_FILE: &str = "koe-index.json";
 
 /// Errors of the index.
@@ -91,13 +91,23 @@ pub(crate) struct Fields {
     pub label: Field,
     pub score: Field,
     pub theme: Field,
-    pub themes_json: Field,
+    pub theme_sentiment: Field,
     pub rating: Field,
     pub nps: Field,
     pub day: Field,
-    pub month: Field,
     pub segment: Field,
-    pub segments_json: Field,
+}
+
+/// An exact-match keyword field: no field norms (nothing ranks on it), optionally a
+/// fast (columnar) copy for facets and hit metadata.
+fn keyword(fast: bool) -> TextOptions {
+    let o = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("raw")
+            .set_index_option(IndexRecordOption::Basic)
+            .set_fieldnorms(false),
+    );
+    if fast { o.set_fast("raw") } else { o }
 }
 
 fn schema() -> (Schema, Fields) {
@@ -110,19 +120,20 @@ fn schema() -> (Schema, Fields) {
         )
         .set_stored();
     let fields = Fields {
-        id: b.add_text_field("id", STRING | STORED),
+        id: b.add_text_field("id", keyword(false) | STORED),
         text: b.add_text_field("text", text_opts),
-        lang: b.add_text_field("lang", STRING | FAST),
-        label: b.add_text_field("sentiment", STRING | FAST),
+        lang: b.add_text_field("lang", keyword(true)),
+        label: b.add_text_field("sentiment", keyword(true)),
         score: b.add_f64_field("score", FAST),
-        theme: b.add_text_field("theme", STRING | FAST),
-        themes_json: b.add_text_field("themes", STORED),
-        rating: b.add_f64_field("rating", INDEXED | FAST),
-        nps: b.add_text_field("nps", STRING | FAST),
-        day: b.add_i64_field("day", INDEXED | FAST),
-        month: b.add_text_field("month", STRING | FAST),
-        segment: b.add_text_field("segment", STRING),
-        segments_json: b.add_text_field("segments", STORED),
+        theme: b.add_text_field("theme", keyword(true)),
+        // `theme=label` per theme of the record: hit metadata, read from the column.
+        theme_sentiment: b
+            .add_text_field("theme_sentiment", TextOptions::default().set_fast("raw")),
+        // Range filters and sorting run on the columns.
+        rating: b.add_f64_field("rating", FAST),
+        nps: b.add_text_field("nps", keyword(true)),
+        day: b.add_i64_field("day", FAST),
+        segment: b.add_text_field("segment", keyword(true)),
     };
     (b.build(), fields)
 }
@@ -319,19 +330,16 @@ impl KoeWriter {
         doc.add_text(f.lang, analysis.lang.as_str());
         doc.add_text(f.label, analysis.sentiment.overall.label.as_str());
         doc.add_f64(f.score, f64::from(analysis.sentiment.overall.score));
-        let mut themes = Vec::new();
         for h in &analysis.themes {
             doc.add_text(f.theme, &h.id);
             if let Some((cat, _)) = h.id.split_once('.') {
                 doc.add_text(f.theme, format!("{cat}.*"));
             }
-            themes.push(serde_json::json!({
-                "id": &*h.id,
-                "score": h.sentiment.score,
-                "label": h.sentiment.label.as_str(),
-            }));
+            doc.add_text(
+                f.theme_sentiment,
+                format!("{}={}", h.id, h.sentiment.label.as_str()),
+            );
         }
-        doc.add_text(f.themes_json, serde_json::Value::Array(themes).to_string());
         if let Some(r) = record.rating {
             doc.add_f64(f.rating, r.value);
             if let Some(c) = r.nps_class() {
@@ -340,14 +348,10 @@ impl KoeWriter {
         }
         if let Some(d) = record.date {
             doc.add_i64(f.day, d.days_since_epoch());
-            doc.add_text(f.month, format!("{:04}-{:02}", d.year, d.month));
         }
-        let mut segs = serde_json::Map::new();
         for (k, v) in &record.segments {
             doc.add_text(f.segment, segment_term(k, v));
-            segs.insert(k.to_string(), serde_json::Value::String(v.clone()));
         }
-        doc.add_text(f.segments_json, serde_json::Value::Object(segs).to_string());
         self.writer
             .add_document(doc)
             .map_err(tantivy_err(&self.path))?;

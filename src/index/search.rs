@@ -74,15 +74,24 @@ pub struct Hit {
     /// Sentiment score.
     pub sentiment_score: f64,
     /// Themes with their sentiment.
-    pub themes: serde_json::Value,
-    /// Segment columns.
-    pub segments: serde_json::Value,
+    pub themes: Vec<HitTheme>,
+    /// Segment columns (key lower-cased).
+    pub segments: BTreeMap<String, String>,
     /// A window of the original text around the first match.
     pub snippet: String,
     /// Byte ranges in `snippet` to highlight.
     pub highlights: Vec<(usize, usize)>,
     /// Byte ranges of the matches in the original text.
     pub matches: Vec<(usize, usize)>,
+}
+
+/// A theme of a hit.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct HitTheme {
+    /// Theme id.
+    pub id: String,
+    /// Sentiment of the record's mentions of the theme.
+    pub label: String,
 }
 
 /// Counts over the whole matched set.
@@ -111,13 +120,18 @@ pub struct SearchResults {
     pub facets: Facets,
 }
 
-const FACET_FIELDS: [&str; 4] = ["theme", "sentiment", "lang", "month"];
+const FACET_FIELDS: [&str; 3] = ["theme", "sentiment", "lang"];
 
+/// Counts facet values of every matched document from the columns: per term ordinal
+/// for the keyword fields (a dense vector: their dictionaries are small), per day for
+/// the date (turned into months once, at harvest).
 struct FacetCollector;
 
 struct FacetSegment {
     columns: Vec<Option<StrColumn>>,
-    counts: Vec<HashMap<u64, u64>>,
+    counts: Vec<Vec<u64>>,
+    day: Option<tantivy::columnar::Column<i64>>,
+    days: HashMap<i64, u64>,
 }
 
 impl Collector for FacetCollector {
@@ -127,12 +141,17 @@ impl Collector for FacetCollector {
     fn for_segment(&self, _: u32, segment: &SegmentReader) -> tantivy::Result<FacetSegment> {
         let ff = segment.fast_fields();
         let mut columns = Vec::new();
+        let mut counts = Vec::new();
         for f in FACET_FIELDS {
-            columns.push(ff.str(f)?);
+            let col = ff.str(f)?;
+            counts.push(vec![0; col.as_ref().map_or(0, |c| c.num_terms())]);
+            columns.push(col);
         }
         Ok(FacetSegment {
             columns,
-            counts: vec![HashMap::new(); FACET_FIELDS.len()],
+            counts,
+            day: ff.i64("day").ok(),
+            days: HashMap::new(),
         })
     }
 
@@ -165,9 +184,14 @@ impl SegmentCollector for FacetSegment {
         for (col, counts) in self.columns.iter().zip(&mut self.counts) {
             if let Some(col) = col {
                 for ord in col.term_ords(doc) {
-                    *counts.entry(ord).or_default() += 1;
+                    if let Some(c) = usize::try_from(ord).ok().and_then(|o| counts.get_mut(o)) {
+                        *c += 1;
+                    }
                 }
             }
+        }
+        if let Some(d) = self.day.as_ref().and_then(|c| c.first(doc)) {
+            *self.days.entry(d).or_default() += 1;
         }
     }
 
@@ -177,21 +201,28 @@ impl SegmentCollector for FacetSegment {
             let mut m = BTreeMap::new();
             if let Some(col) = col {
                 let mut s = String::new();
-                for (ord, n) in counts {
+                for (ord, n) in counts.into_iter().enumerate().filter(|&(_, n)| n > 0) {
                     s.clear();
-                    if col.ord_to_str(ord, &mut s).unwrap_or(false) && !s.ends_with(".*") {
+                    if col.ord_to_str(ord as u64, &mut s).unwrap_or(false) && !s.ends_with(".*") {
                         m.insert(s.clone(), n);
                     }
                 }
             }
             maps.push(m);
         }
+        let mut month = BTreeMap::new();
+        for (day, n) in self.days {
+            let d = crate::ingest::Date::from_days_since_epoch(day);
+            *month
+                .entry(format!("{:04}-{:02}", d.year, d.month))
+                .or_default() += n;
+        }
         let mut it = maps.into_iter();
         Facets {
             theme: it.next().unwrap_or_default(),
             sentiment: it.next().unwrap_or_default(),
             lang: it.next().unwrap_or_default(),
-            month: it.next().unwrap_or_default(),
+            month,
         }
     }
 }
@@ -204,16 +235,33 @@ struct FastValues {
     lang: Option<String>,
     sentiment: Option<String>,
     nps: Option<String>,
+    themes: Vec<HitTheme>,
+    segments: BTreeMap<String, String>,
 }
 
 impl FastValues {
     fn read(seg: &SegmentReader, doc: DocId) -> FastValues {
         let ff = seg.fast_fields();
-        let text = |name: &str| -> Option<String> {
-            let col = ff.str(name).ok().flatten()?;
-            let ord = col.term_ords(doc).next()?;
-            let mut s = String::new();
-            col.ord_to_str(ord, &mut s).ok()?.then_some(s)
+        let all = |name: &str| -> Vec<String> {
+            let Some(col) = ff.str(name).ok().flatten() else {
+                return Vec::new();
+            };
+            col.term_ords(doc)
+                .filter_map(|ord| {
+                    let mut s = String::new();
+                    col.ord_to_str(ord, &mut s).ok()?.then_some(s)
+                })
+                .collect()
+        };
+        let text = |name: &str| all(name).into_iter().next();
+        let pairs = |name: &str| -> Vec<(String, String)> {
+            all(name)
+                .into_iter()
+                .filter_map(|s| {
+                    s.split_once('=')
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                })
+                .collect()
         };
         FastValues {
             day: ff.i64("day").ok().and_then(|c| c.first(doc)),
@@ -222,6 +270,11 @@ impl FastValues {
             lang: text("lang"),
             sentiment: text("sentiment"),
             nps: text("nps"),
+            themes: pairs("theme_sentiment")
+                .into_iter()
+                .map(|(id, label)| HitTheme { id, label })
+                .collect(),
+            segments: pairs("segment").into_iter().collect(),
         }
     }
 }
@@ -416,33 +469,33 @@ impl KoeIndex {
             subs.push((Occur::Must, Box::new(AllQuery)));
         }
         let query = BooleanQuery::new(subs);
-        let total = searcher.search(&query, &Count).map_err(&err)? as u64;
-        let facets = searcher.search(&query, &FacetCollector).map_err(&err)?;
         let limit = opts.limit.max(1);
         let top = TopDocs::with_limit(limit).and_offset(opts.offset);
-        let page: Vec<(Option<f32>, DocAddress)> = match opts.sort {
-            Sort::Relevance => searcher
-                .search(&query, &top.order_by_score())
-                .map_err(&err)?
-                .into_iter()
-                .map(|(s, d)| (Some(s), d))
-                .collect(),
-            Sort::Date => searcher
-                .search(&query, &top.order_by_fast_field::<i64>("day", Order::Desc))
-                .map_err(&err)?
-                .into_iter()
-                .map(|(_, d)| (None, d))
-                .collect(),
-            Sort::Rating => searcher
-                .search(
-                    &query,
-                    &top.order_by_fast_field::<f64>("rating", Order::Asc),
-                )
-                .map_err(&err)?
-                .into_iter()
-                .map(|(_, d)| (None, d))
-                .collect(),
+        // One pass over the matches: total, facets and the page together.
+        let (total, facets, page): (usize, Facets, Vec<(Option<f32>, DocAddress)>) = match opts.sort
+        {
+            Sort::Relevance => {
+                let (n, f, p) = searcher
+                    .search(&query, &(Count, FacetCollector, top.order_by_score()))
+                    .map_err(&err)?;
+                (n, f, p.into_iter().map(|(s, d)| (Some(s), d)).collect())
+            }
+            Sort::Date => {
+                let by = top.order_by_fast_field::<i64>("day", Order::Desc);
+                let (n, f, p) = searcher
+                    .search(&query, &(Count, FacetCollector, by))
+                    .map_err(&err)?;
+                (n, f, p.into_iter().map(|(_, d)| (None, d)).collect())
+            }
+            Sort::Rating => {
+                let by = top.order_by_fast_field::<f64>("rating", Order::Asc);
+                let (n, f, p) = searcher
+                    .search(&query, &(Count, FacetCollector, by))
+                    .map_err(&err)?;
+                (n, f, p.into_iter().map(|(_, d)| (None, d)).collect())
+            }
         };
+        let total = total as u64;
         let mut hits = Vec::with_capacity(page.len());
         for (score, addr) in page {
             let doc: TantivyDocument = searcher.doc(addr).map_err(&err)?;
@@ -473,7 +526,7 @@ impl KoeIndex {
                 .to_string()
         };
         let text = text_of(f.text);
-        let json = |field| serde_json::from_str(&text_of(field)).unwrap_or(serde_json::Value::Null);
+
         let a = worker.analyze(&text, LangHint::Auto);
         let matches: Vec<(usize, usize)> = a
             .tokens
@@ -498,8 +551,8 @@ impl KoeIndex {
             lang: fast.lang.clone().unwrap_or_default(),
             sentiment: fast.sentiment.clone().unwrap_or_default(),
             sentiment_score: fast.score.unwrap_or(0.0),
-            themes: json(f.themes_json),
-            segments: json(f.segments_json),
+            themes: fast.themes.clone(),
+            segments: fast.segments.clone(),
             snippet,
             highlights,
             matches,
