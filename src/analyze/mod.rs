@@ -84,6 +84,10 @@ pub struct Analysis {
     /// `index_tokens(true)`).
     #[serde(skip)]
     pub index_tokens: Vec<crate::index::IndexToken>,
+    /// Dictionary nouns inside the compounds of the text, for search by part (with
+    /// the index tokens).
+    #[serde(skip)]
+    pub index_parts: Vec<std::sync::Arc<str>>,
 }
 
 /// Builder of an [`Analyzer`].
@@ -284,6 +288,11 @@ impl AnalyzerWorker {
             candidates,
             index_tokens: if self.index_tokens {
                 crate::index::index_tokens(&t)
+            } else {
+                Vec::new()
+            },
+            index_parts: if self.index_tokens {
+                self.text.compound_parts(&t)
             } else {
                 Vec::new()
             },

@@ -9,7 +9,9 @@ use std::ops::Bound;
 use serde::Serialize;
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::columnar::StrColumn;
-use tantivy::query::{AllQuery, BooleanQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
@@ -120,18 +122,46 @@ pub struct SearchResults {
     pub facets: Facets,
 }
 
-const FACET_FIELDS: [&str; 3] = ["theme", "sentiment", "lang"];
+/// Weight of a match inside a compound relative to a whole-word match.
+const PART_BOOST: Score = 0.4;
 
 /// Counts facet values of every matched document from the columns: per term ordinal
-/// for the keyword fields (a dense vector: their dictionaries are small), per day for
-/// the date (turned into months once, at harvest).
+/// (dense vectors: the dictionaries are small) for theme, sentiment and language, per
+/// day for the date (turned into months once, at harvest). Blocks of documents are
+/// read column by column.
 struct FacetCollector;
 
+/// Days spanned by a segment beyond which days are counted in a map, not a vector.
+const DENSE_DAYS: i64 = 200_000;
+
 struct FacetSegment {
-    columns: Vec<Option<StrColumn>>,
-    counts: Vec<Vec<u64>>,
+    /// Theme ids (several per record).
+    theme: Option<StrColumn>,
+    themes: Vec<u64>,
+    /// Single-valued keyword columns (sentiment, language) as ordinals, with counts.
+    single: [(Option<tantivy::columnar::Column<u64>>, Vec<u64>); 2],
+    single_names: [Option<StrColumn>; 2],
     day: Option<tantivy::columnar::Column<i64>>,
-    days: HashMap<i64, u64>,
+    first_day: i64,
+    days: Vec<u64>,
+    sparse_days: HashMap<i64, u64>,
+    ords: Vec<Option<u64>>,
+    day_vals: Vec<Option<i64>>,
+    rows: Vec<u32>,
+    row_docs: Vec<u32>,
+    theme_vals: Vec<u64>,
+}
+
+impl FacetSegment {
+    fn count_day(&mut self, d: i64) {
+        match usize::try_from(d - self.first_day)
+            .ok()
+            .and_then(|i| self.days.get_mut(i))
+        {
+            Some(n) => *n += 1,
+            None => *self.sparse_days.entry(d).or_default() += 1,
+        }
+    }
 }
 
 impl Collector for FacetCollector {
@@ -140,18 +170,38 @@ impl Collector for FacetCollector {
 
     fn for_segment(&self, _: u32, segment: &SegmentReader) -> tantivy::Result<FacetSegment> {
         let ff = segment.fast_fields();
-        let mut columns = Vec::new();
-        let mut counts = Vec::new();
-        for f in FACET_FIELDS {
-            let col = ff.str(f)?;
-            counts.push(vec![0; col.as_ref().map_or(0, |c| c.num_terms())]);
-            columns.push(col);
-        }
+        let theme = ff.str("theme")?;
+        let themes = vec![0; theme.as_ref().map_or(0, |c| c.num_terms())];
+        let sentiment = ff.str("sentiment")?;
+        let lang = ff.str("lang")?;
+        let single = [&sentiment, &lang].map(|c| match c {
+            Some(c) => (Some(c.ords().clone()), vec![0; c.num_terms()]),
+            None => (None, Vec::new()),
+        });
+        let day = ff.i64("day").ok();
+        let (first_day, span) = match &day {
+            Some(c) if c.num_docs() > 0 => (c.min_value(), c.max_value() - c.min_value() + 1),
+            _ => (0, 0),
+        };
+        let days = if (1..=DENSE_DAYS).contains(&span) {
+            vec![0; span as usize]
+        } else {
+            Vec::new()
+        };
         Ok(FacetSegment {
-            columns,
-            counts,
-            day: ff.i64("day").ok(),
-            days: HashMap::new(),
+            theme,
+            themes,
+            single,
+            single_names: [sentiment, lang],
+            day,
+            first_day,
+            days,
+            sparse_days: HashMap::new(),
+            ords: Vec::new(),
+            day_vals: Vec::new(),
+            rows: Vec::new(),
+            row_docs: Vec::new(),
+            theme_vals: Vec::new(),
         })
     }
 
@@ -177,51 +227,85 @@ impl Collector for FacetCollector {
     }
 }
 
+fn bump(counts: &mut [u64], ord: u64) {
+    if let Some(c) = usize::try_from(ord).ok().and_then(|o| counts.get_mut(o)) {
+        *c += 1;
+    }
+}
+
 impl SegmentCollector for FacetSegment {
     type Fruit = Facets;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        for (col, counts) in self.columns.iter().zip(&mut self.counts) {
-            if let Some(col) = col {
-                for ord in col.term_ords(doc) {
-                    if let Some(c) = usize::try_from(ord).ok().and_then(|o| counts.get_mut(o)) {
-                        *c += 1;
-                    }
+        self.collect_block(&[doc]);
+    }
+
+    fn collect_block(&mut self, docs: &[DocId]) {
+        if let Some(col) = &self.theme {
+            // Most records have no theme: find the rows of the block at once.
+            let ords = col.ords();
+            self.rows.clear();
+            self.row_docs.clear();
+            ords.row_ids_for_docs(docs, &mut self.row_docs, &mut self.rows);
+            if !self.rows.is_empty() {
+                self.theme_vals.resize(self.rows.len(), 0);
+                ords.values.get_vals(&self.rows, &mut self.theme_vals);
+                for &ord in &self.theme_vals {
+                    bump(&mut self.themes, ord);
                 }
             }
         }
-        if let Some(d) = self.day.as_ref().and_then(|c| c.first(doc)) {
-            *self.days.entry(d).or_default() += 1;
+        self.ords.resize(docs.len(), None);
+        for (col, counts) in &mut self.single {
+            if let Some(col) = col {
+                col.first_vals(docs, &mut self.ords);
+                for ord in self.ords.iter().flatten() {
+                    bump(counts, *ord);
+                }
+            }
+        }
+        if let Some(col) = &self.day {
+            self.day_vals.resize(docs.len(), None);
+            col.first_vals(docs, &mut self.day_vals);
+            let vals = std::mem::take(&mut self.day_vals);
+            for d in vals.iter().flatten() {
+                self.count_day(*d);
+            }
+            self.day_vals = vals;
         }
     }
 
     fn harvest(self) -> Facets {
-        let mut maps: Vec<BTreeMap<String, u64>> = Vec::new();
-        for (col, counts) in self.columns.iter().zip(self.counts) {
+        let names = |col: Option<&StrColumn>, counts: &[u64]| -> BTreeMap<String, u64> {
             let mut m = BTreeMap::new();
             if let Some(col) = col {
                 let mut s = String::new();
-                for (ord, n) in counts.into_iter().enumerate().filter(|&(_, n)| n > 0) {
+                for (ord, &n) in counts.iter().enumerate().filter(|&(_, &n)| n > 0) {
                     s.clear();
                     if col.ord_to_str(ord as u64, &mut s).unwrap_or(false) && !s.ends_with(".*") {
                         m.insert(s.clone(), n);
                     }
                 }
             }
-            maps.push(m);
-        }
+            m
+        };
         let mut month = BTreeMap::new();
-        for (day, n) in self.days {
+        let dense = self
+            .days
+            .iter()
+            .enumerate()
+            .filter(|&(_, &n)| n > 0)
+            .map(|(i, &n)| (self.first_day + i as i64, n));
+        for (day, n) in dense.chain(self.sparse_days.iter().map(|(&d, &n)| (d, n))) {
             let d = crate::ingest::Date::from_days_since_epoch(day);
             *month
                 .entry(format!("{:04}-{:02}", d.year, d.month))
                 .or_default() += n;
         }
-        let mut it = maps.into_iter();
         Facets {
-            theme: it.next().unwrap_or_default(),
-            sentiment: it.next().unwrap_or_default(),
-            lang: it.next().unwrap_or_default(),
+            theme: names(self.theme.as_ref(), &self.themes),
+            sentiment: names(self.single_names[0].as_ref(), &self.single[0].1),
+            lang: names(self.single_names[1].as_ref(), &self.single[1].1),
             month,
         }
     }
@@ -266,7 +350,11 @@ impl FastValues {
         FastValues {
             day: ff.i64("day").ok().and_then(|c| c.first(doc)),
             rating: ff.f64("rating").ok().and_then(|c| c.first(doc)),
-            score: ff.f64("score").ok().and_then(|c| c.first(doc)),
+            score: ff
+                .i64("score")
+                .ok()
+                .and_then(|c| c.first(doc))
+                .map(|s| s as f64 / 1000.0),
             lang: text("lang"),
             sentiment: text("sentiment"),
             nps: text("nps"),
@@ -338,10 +426,22 @@ impl KoeIndex {
                 let subs: Vec<(Occur, Box<dyn Query>)> = ls
                     .iter()
                     .map(|l| {
-                        let q: Box<dyn Query> = Box::new(TermQuery::new(
+                        let word: Box<dyn Query> = Box::new(TermQuery::new(
                             Term::from_field_text(f.text, l),
                             IndexRecordOption::WithFreqs,
                         ));
+                        // Or a part of a compound (風呂 in 露天風呂), ranked lower.
+                        let part: Box<dyn Query> = Box::new(BoostQuery::new(
+                            Box::new(TermQuery::new(
+                                Term::from_field_text(f.parts, l),
+                                IndexRecordOption::WithFreqs,
+                            )),
+                            PART_BOOST,
+                        ));
+                        let q: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+                            (Occur::Should, word),
+                            (Occur::Should, part),
+                        ]));
                         (Occur::Must, q)
                     })
                     .collect();
@@ -430,10 +530,38 @@ impl KoeIndex {
     /// Runs a query.
     pub fn search(&self, q: &str, opts: &SearchOptions) -> Result<SearchResults, IndexError> {
         let clauses = query::parse(q)?;
-        let err = tantivy_err(&self.path);
-        self.reader.reload().map_err(&err)?;
         let searcher = self.reader.searcher();
-        let mut worker = self.text.new_worker();
+        let mut worker = self.take_worker();
+        let results = self.search_with(q, clauses, opts, &searcher, &mut worker);
+        self.give_back(worker);
+        results
+    }
+
+    fn take_worker(&self) -> TextWorker {
+        let pooled = match self.workers.lock() {
+            Ok(mut pool) => pool.pop(),
+            Err(_) => None,
+        };
+        pooled.unwrap_or_else(|| self.text.new_worker())
+    }
+
+    fn give_back(&self, worker: TextWorker) {
+        if let Ok(mut pool) = self.workers.lock()
+            && pool.len() < 64
+        {
+            pool.push(worker);
+        }
+    }
+
+    fn search_with(
+        &self,
+        q: &str,
+        clauses: Vec<query::Clause>,
+        opts: &SearchOptions,
+        searcher: &Searcher,
+        worker: &mut TextWorker,
+    ) -> Result<SearchResults, IndexError> {
+        let err = tantivy_err(&self.path);
         let mut highlight = HashSet::new();
         let mut subs: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for c in &clauses {
@@ -442,7 +570,7 @@ impl KoeIndex {
                 .iter()
                 .map(|a| {
                     let mut h = HashSet::new();
-                    let q = self.atom_query(a, &mut worker, &searcher, &mut h);
+                    let q = self.atom_query(a, worker, searcher, &mut h);
                     if !c.exclude {
                         highlight.extend(h);
                     }
@@ -475,8 +603,13 @@ impl KoeIndex {
         let (total, facets, page): (usize, Facets, Vec<(Option<f32>, DocAddress)>) = match opts.sort
         {
             Sort::Relevance => {
-                let (n, f, p) = searcher
-                    .search(&query, &(Count, FacetCollector, top.order_by_score()))
+                // Two passes: counting without scores goes block by block, and the
+                // best page alone lets tantivy skip blocks that cannot make it (WAND).
+                let (n, f) = searcher
+                    .search(&query, &(Count, FacetCollector))
+                    .map_err(&err)?;
+                let p = searcher
+                    .search(&query, &top.order_by_score())
                     .map_err(&err)?;
                 (n, f, p.into_iter().map(|(s, d)| (Some(s), d)).collect())
             }
@@ -500,8 +633,9 @@ impl KoeIndex {
         for (score, addr) in page {
             let doc: TantivyDocument = searcher.doc(addr).map_err(&err)?;
             let fast = FastValues::read(searcher.segment_reader(addr.segment_ord), addr.doc_id);
-            hits.push(self.hit(&doc, &fast, score, &highlight, &mut worker));
+            hits.push(self.hit(&doc, &fast, score, &highlight, worker));
         }
+
         Ok(SearchResults {
             query: q.to_string(),
             total,
@@ -531,7 +665,16 @@ impl KoeIndex {
         let matches: Vec<(usize, usize)> = a
             .tokens
             .iter()
-            .filter(|t| highlight.contains(&*t.lemma))
+            .filter(|t| {
+                highlight.contains(&*t.lemma) || {
+                    // A compound holding a searched word (露天風呂 for 風呂).
+                    let norm = a.norm(t);
+                    !norm.is_ascii()
+                        && highlight
+                            .iter()
+                            .any(|h| h.chars().nth(1).is_some() && norm.contains(h.as_str()))
+                }
+            })
             .map(|t| (t.span.start, t.span.end))
             .collect();
         let first = matches.first().map_or(0..0, |&(s, e)| s..e);

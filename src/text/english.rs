@@ -414,7 +414,7 @@ impl EnglishSegmenter {
                 continue;
             }
             if piece.chars().any(|c| c.is_alphabetic()) {
-                self.word(piece, start, stem, out);
+                self.joined_words(piece, start, stem, out);
             } else if first.is_numeric() {
                 out.push(RawToken::new(
                     start..end,
@@ -463,6 +463,53 @@ impl EnglishSegmenter {
                     "en:sym",
                 ));
             }
+        }
+    }
+
+    /// A word piece as Unicode word bounds leave it may hold several words that
+    /// reviews glue together: "great.Camera", "great:it's", "all_in_one". They are
+    /// split at ':' and '_', and at '.' unless both sides are single letters
+    /// (e.g, u.s.a stay whole).
+    fn joined_words(&mut self, piece: &str, start: usize, stem: bool, out: &mut Vec<RawToken>) {
+        if !piece.contains(['.', ':', '_']) {
+            return self.word(piece, start, stem, out);
+        }
+        let parts: Vec<&str> = piece.split(['.', ':', '_']).collect();
+        let single = |s: &str| s.chars().count() == 1;
+        let mut at = 0;
+        let mut word_start = 0;
+        for (i, part) in parts.iter().enumerate() {
+            let sep_at = at + part.len();
+            if sep_at >= piece.len() {
+                break;
+            }
+            let sep = piece.as_bytes()[sep_at];
+            let keep = sep == b'.' && single(part) && parts.get(i + 1).is_some_and(|n| single(n));
+            if !keep {
+                self.glued_part(&piece[word_start..sep_at], start + word_start, stem, out);
+                out.push(RawToken::new(
+                    start + sep_at..start + sep_at + 1,
+                    Arc::from(&piece[sep_at..sep_at + 1]),
+                    if sep == b'_' { Pos::Sym } else { Pos::Punct },
+                    if sep == b'_' { "en:sym" } else { "en:punct" },
+                ));
+                word_start = sep_at + 1;
+            }
+            at = sep_at + 1;
+        }
+        self.glued_part(&piece[word_start..], start + word_start, stem, out);
+    }
+
+    fn glued_part(&mut self, w: &str, start: usize, stem: bool, out: &mut Vec<RawToken>) {
+        if w.chars().any(char::is_alphabetic) {
+            self.word(w, start, stem, out);
+        } else if !w.is_empty() {
+            out.push(RawToken::new(
+                start..start + w.len(),
+                Arc::from(w),
+                Pos::Num,
+                "en:num",
+            ));
         }
     }
 
@@ -589,6 +636,26 @@ impl<'a> Iterator for AsciiWordBounds<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn glued_words_are_split_but_abbreviations_stay() {
+        let mut seg = EnglishSegmenter::new();
+        let text = "great.Camera great:it's all_in_one e.g u.s.a v1.2";
+        let mut out = Vec::new();
+        seg.segment(text, 0, &[], true, &mut out);
+        let words: Vec<&str> = out
+            .iter()
+            .filter(|t| !matches!(t.pos, Pos::Punct | Pos::Sym))
+            .map(|t| &text[t.norm.clone()])
+            .collect();
+        assert_eq!(
+            words,
+            [
+                "great", "Camera", "great", "it", "'s", "all", "in", "one", "e.g", "u.s.a", "v1",
+                "2"
+            ]
+        );
+    }
 
     #[test]
     fn ascii_bounds_match_unicode_segmentation() {

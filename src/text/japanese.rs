@@ -9,7 +9,7 @@ use std::sync::Arc;
 use lindera::segmenter::Segmenter;
 
 use super::TextError;
-use super::morph::{MorphWorker, WordInfo, load_segmenter, raw};
+use super::morph::{MorphWorker, WordInfo, dictionary_parts, load_segmenter, raw};
 use super::segment::{RawToken, UserDictSource};
 use super::token::{Pos, intern_tag};
 
@@ -30,6 +30,7 @@ impl JapaneseSegmenter {
     /// A per-thread worker.
     pub(crate) fn new_worker(&self) -> JapaneseWorker {
         JapaneseWorker {
+            segmenter: self.segmenter.clone(),
             inner: MorphWorker::new(&self.segmenter, describe, false),
         }
     }
@@ -37,6 +38,7 @@ impl JapaneseSegmenter {
 
 /// Per-thread Japanese segmentation state.
 pub(crate) struct JapaneseWorker {
+    segmenter: Arc<Segmenter>,
     inner: MorphWorker,
 }
 
@@ -45,6 +47,13 @@ const NEGATOR_LEMMAS: &[&str] = &[
 ];
 
 impl JapaneseWorker {
+    /// The dictionary nouns inside `word` (see [`dictionary_parts`]).
+    pub(crate) fn parts(&self, word: &str, whole: bool) -> Vec<Arc<str>> {
+        let mut out = Vec::new();
+        dictionary_parts(&self.segmenter.dictionary, word, whole, is_part, &mut out);
+        out
+    }
+
     /// How implausible `text` is as Japanese (lower is better).
     pub(crate) fn implausibility(&mut self, text: &str) -> u32 {
         self.inner.implausibility(text)
@@ -63,6 +72,12 @@ impl JapaneseWorker {
             out.push(t);
         })
     }
+}
+
+/// A compound part: a common or proper noun (not a number, pronoun, suffix or
+/// dependent noun).
+fn is_part(p0: &str, p1: &str) -> bool {
+    p0 == "名詞" && !matches!(p1, "数" | "代名詞" | "非自立" | "接尾" | "特殊")
 }
 
 /// IPADIC details: [品詞, 細分類1, 細分類2, 細分類3, 活用型, 活用形, 原形, 読み, 発音].

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use lindera::segmenter::Segmenter;
 
 use super::TextError;
-use super::morph::{MorphWorker, WordInfo, load_segmenter, raw};
+use super::morph::{MorphWorker, WordInfo, dictionary_parts, load_segmenter, raw};
 use super::segment::{RawToken, UserDictSource};
 use super::token::{Pos, intern_tag};
 
@@ -32,6 +32,7 @@ impl KoreanSegmenter {
     /// A per-thread worker.
     pub(crate) fn new_worker(&self) -> KoreanWorker {
         KoreanWorker {
+            segmenter: self.segmenter.clone(),
             inner: MorphWorker::new(&self.segmenter, describe, true),
         }
     }
@@ -39,10 +40,18 @@ impl KoreanSegmenter {
 
 /// Per-thread Korean segmentation state.
 pub(crate) struct KoreanWorker {
+    segmenter: Arc<Segmenter>,
     inner: MorphWorker,
 }
 
 impl KoreanWorker {
+    /// The dictionary nouns inside `word` (see [`dictionary_parts`]).
+    pub(crate) fn parts(&self, word: &str, whole: bool) -> Vec<Arc<str>> {
+        let mut out = Vec::new();
+        dictionary_parts(&self.segmenter.dictionary, word, whole, is_part, &mut out);
+        out
+    }
+
     pub(crate) fn segment(
         &mut self,
         text: &str,
@@ -76,6 +85,11 @@ impl KoreanWorker {
         }
         Ok(())
     }
+}
+
+/// A compound part: a common or proper noun.
+fn is_part(p0: &str, _p1: &str) -> bool {
+    p0.starts_with("NNG") || p0.starts_with("NNP")
 }
 
 /// ko-dic details: [품사, 의미부류, 종성유무, 읽기, 타입, 첫번째품사, 마지막품사, 표현].

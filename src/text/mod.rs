@@ -271,6 +271,7 @@ impl TextProcessor {
             en: EnglishSegmenter::new(),
             raw: Vec::new(),
             errors: 0,
+            parts: Default::default(),
         }
     }
 }
@@ -285,7 +286,11 @@ pub struct TextWorker {
     en: EnglishSegmenter,
     raw: Vec<RawToken>,
     errors: usize,
+    parts: fxhash::FxHashMap<(Lang, Box<str>), PartList>,
 }
+
+/// The compound parts of one word.
+type PartList = Arc<[Arc<str>]>;
 
 impl TextWorker {
     /// Analyses one text: repair, normalize, detect language, split sentences, tokenize.
@@ -355,6 +360,55 @@ impl TextWorker {
             f(part);
             start = end;
         }
+    }
+
+    /// The dictionary nouns inside the Japanese and Korean content words of `a`, for
+    /// search by part: compound parts (露天風呂 → 露天, 風呂; 연기력 → 연기; 재미있다 →
+    /// 재미) and a conjugated surface that is itself a noun (感じ of 感じた). Each
+    /// once, lemmas of `a` excluded.
+    pub fn compound_parts(&mut self, a: &TextAnalysis) -> Vec<Arc<str>> {
+        let mut out: Vec<Arc<str>> = Vec::new();
+        for s in &a.sentences {
+            if !matches!(s.lang, Lang::Ja | Lang::Ko) {
+                continue;
+            }
+            for t in a.sentence_tokens(s) {
+                if !matches!(t.pos, Pos::Noun | Pos::Verb | Pos::Adj) {
+                    continue;
+                }
+                let norm = a.norm(t);
+                let whole = *t.lemma != *norm;
+                let chars = norm.chars().count();
+                if chars < 2 || (!whole && chars < 3) {
+                    continue;
+                }
+                let key = (s.lang, Box::<str>::from(norm));
+                let found = match self.parts.get(&key) {
+                    Some(p) => p.clone(),
+                    None => {
+                        let p: Vec<Arc<str>> = match s.lang {
+                            #[cfg(feature = "ja")]
+                            Lang::Ja => self.ja.parts(norm, whole),
+                            #[cfg(feature = "ko")]
+                            Lang::Ko => self.ko.parts(norm, whole),
+                            _ => Vec::new(),
+                        };
+                        let p: PartList = p.into();
+                        if self.parts.len() > 200_000 {
+                            self.parts.clear();
+                        }
+                        self.parts.insert(key, p.clone());
+                        p
+                    }
+                };
+                for p in found.iter() {
+                    if *p != t.lemma && !out.contains(p) {
+                        out.push(p.clone());
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// Number of segmenter errors seen so far (each fell back to the plain segmenter).
@@ -496,6 +550,8 @@ impl TextWorker {
         piece: Range<usize>,
         lang: Lang,
     ) {
+        #[cfg(not(feature = "ja"))]
+        let _ = original;
         let text = &normalized.text[piece.clone()];
         let before = self.raw.len();
         let result: Result<(), TextError> = match lang {

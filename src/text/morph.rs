@@ -228,3 +228,31 @@ pub(crate) fn raw(range: std::ops::Range<usize>, info: &WordInfo, surface: &str)
     };
     RawToken::new(range, lemma, info.pos, info.tag)
 }
+
+/// Dictionary words of at least two characters inside `word` whose first two detail
+/// fields `is_part` accepts: the parts of a compound (露天風呂 → 露天, 風呂; 연기력 →
+/// 연기), for search by part. `word` itself counts only when `whole` (a conjugated
+/// surface that is also a noun: 感じ of 感じた). Appends to `out` without repeats.
+pub(crate) fn dictionary_parts(
+    dictionary: &Dictionary,
+    word: &str,
+    whole: bool,
+    is_part: fn(&str, &str) -> bool,
+    out: &mut Vec<Arc<str>>,
+) {
+    for (start, _) in word.char_indices() {
+        let rest = &word[start..];
+        for (end, entry) in dictionary.prefix_dictionary.prefix(rest) {
+            let part = &rest[..end];
+            if part.chars().nth(1).is_none() || (!whole && part.len() == word.len()) {
+                continue;
+            }
+            let mut details = dictionary.word_details_iter(entry.word_id().id() as usize);
+            let p0 = details.next().unwrap_or("");
+            let p1 = details.next().unwrap_or("");
+            if is_part(p0, p1) && !out.iter().any(|o| &**o == part) {
+                out.push(Arc::from(part));
+            }
+        }
+    }
+}

@@ -150,8 +150,63 @@ fn lemma_aware_search_filters_and_highlights() {
             .sum::<u64>(),
         6
     );
+    // Hits carry their segments and their themes' sentiment from the columns.
+    let (_, v, _) = search(dir.path(), "해지했는데", &[]);
+    let k2 = v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["id"] == "k2")
+        .unwrap();
+    assert_eq!(k2["segments"]["channel"], "app");
+    let themes = k2["themes"].as_array().unwrap();
+    assert!(
+        themes
+            .iter()
+            .any(|t| t["id"].as_str().unwrap().starts_with("billing.") && t["label"] == "neg"),
+        "{themes:?}"
+    );
     // No hit: exit 1.
     assert_eq!(search(dir.path(), "zzzqqq", &[]).0, Some(1));
+}
+
+#[test]
+fn words_inside_compounds_and_glued_words_are_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = write(
+        dir.path(),
+        "dump.csv",
+        "id,text
+j1,貸切露天風呂が最高でした。
+j2,お風呂が狭かった。
+j3,部屋が広い。
+k1,주말에 영화관에서 관람했어요.
+k2,재미있게 봤어요.
+k3,배송이 빨라요.
+e1,Phone volume not so great.Camera definitely needs work.
+e2,great:it's romantic
+e3,The screen is fine.
+",
+    );
+    let out = index(dir.path(), &[&dump], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    // 風呂 inside 露天風呂 (one IPADIC word), 영화 inside 영화관, 재미 inside 재미있다.
+    assert_eq!(ids(&search(dir.path(), "風呂", &[]).1), ["j1", "j2"]);
+    assert_eq!(ids(&search(dir.path(), "영화", &[]).1), ["k1"]);
+    assert_eq!(ids(&search(dir.path(), "재미", &[]).1), ["k2"]);
+    // A whole-word match ranks above a match inside a compound.
+    let (_, v, _) = search(dir.path(), "風呂", &[]);
+    assert_eq!(v["hits"][0]["id"], "j2");
+    // The compound is highlighted.
+    let h = &v["hits"][1];
+    let snippet = h["snippet"].as_str().unwrap();
+    let r = &h["highlights"][0];
+    let marked = &snippet[r[0].as_u64().unwrap() as usize..r[1].as_u64().unwrap() as usize];
+    assert!(marked.contains("風呂"), "{marked}");
+    // Words glued by '.' or ':' without a space.
+    assert_eq!(ids(&search(dir.path(), "camera", &[]).1), ["e1"]);
+    assert_eq!(ids(&search(dir.path(), "romantic", &[]).1), ["e2"]);
+    assert_eq!(ids(&search(dir.path(), "great", &[]).1), ["e1", "e2"]);
 }
 
 #[test]
