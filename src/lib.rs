@@ -27,5 +27,6 @@ pub mod index;
 pub mod ingest;
 pub mod report;
 pub mod sentiment;
+pub mod server;
 pub mod text;
 pub mod themes;

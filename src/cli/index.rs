@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use koe::index::{KoeIndex, SearchOptions, Sort};
+use koe::index::{KoeIndex, SearchOptions, Sort, query};
 
 use super::analyze::{InputArgs, open_readers, print_summary, stream};
 use super::themes::ThemeOptions;
@@ -137,6 +137,11 @@ pub fn run_search(args: SearchArgs) -> anyhow::Result<Outcome> {
             SortArg::Rating => Sort::Rating,
         },
     };
+    if args.query.trim().is_empty() {
+        // The library reads a blank query as "everything"; on the command line it is
+        // more likely a mistake.
+        query::parse(&args.query)?;
+    }
     let results = index.search(&args.query, &opts)?;
     let stdout = std::io::stdout();
     let color = stdout.is_terminal();

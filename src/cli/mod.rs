@@ -6,6 +6,7 @@ mod generate;
 mod index;
 mod report;
 mod sentiment;
+mod serve;
 mod themes;
 mod tokenize;
 
@@ -48,6 +49,8 @@ enum Command {
     /// Search the index: words, "phrases", OR, -exclusion, filters (theme:, sentiment:,
     /// rating:, date:, lang:, nps:, <segment>:), with highlighted snippets.
     Search(Box<index::SearchArgs>),
+    /// Serve the HTTP API and the web page over an index (loopback by default).
+    Serve(Box<serve::ServeArgs>),
 }
 
 /// Exit status of a command that ran to the end.
@@ -77,6 +80,7 @@ pub fn main() -> ExitCode {
         Command::Report(args) => report::run(*args),
         Command::Index(args) => index::run_index(*args),
         Command::Search(args) => index::run_search(*args),
+        Command::Serve(args) => serve::run(*args),
         Command::Generate(args) => generate::run(args),
         Command::Sentiment(args) => sentiment::run(args),
         Command::Calibrate(args) => calibrate::run(*args),

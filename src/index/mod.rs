@@ -10,6 +10,7 @@
 //! An index directory holds tantivy's files and `koe-index.json` with the schema
 //! version; opening an index of another version is [`IndexError::Incompatible`].
 
+mod facts;
 pub mod query;
 mod search;
 mod tokenizer;
@@ -27,6 +28,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 use crate::analyze::Analysis;
 use crate::ingest::Record;
 use crate::text::TextProcessor;
+pub use facts::RecordFacts;
 pub use search::{Facets, Hit, HitTheme, SearchOptions, SearchResults, Sort};
 pub use tokenizer::KoeTokenizer;
 
@@ -95,6 +97,7 @@ pub(crate) struct Fields {
     pub theme_sentiment: Field,
     pub rating: Field,
     pub nps: Field,
+    pub scale: Field,
     pub day: Field,
     pub segment: Field,
 }
@@ -144,6 +147,7 @@ fn schema() -> (Schema, Fields) {
         // Range filters and sorting run on the columns.
         rating: b.add_f64_field("rating", FAST),
         nps: b.add_text_field("nps", keyword(true)),
+        scale: b.add_text_field("scale", keyword(true)),
         day: b.add_i64_field("day", FAST),
         segment: b.add_text_field("segment", keyword(true)),
     };
@@ -299,6 +303,12 @@ impl KoeIndex {
         })
     }
 
+    /// Makes the last commit visible to searches now (they see it within a second
+    /// anyway).
+    pub fn refresh(&self) -> Result<(), IndexError> {
+        self.reader.reload().map_err(tantivy_err(&self.path))
+    }
+
     /// Number of live documents (after the last commit).
     pub fn num_docs(&self) -> Result<u64, IndexError> {
         self.reader.reload().map_err(tantivy_err(&self.path))?;
@@ -416,6 +426,7 @@ impl KoeWriter {
         }
         if let Some(r) = record.rating {
             doc.add_f64(f.rating, r.value);
+            doc.add_text(f.scale, r.scale.as_str());
             if let Some(c) = r.nps_class() {
                 doc.add_text(f.nps, c.as_str());
             }

@@ -122,6 +122,9 @@ pub struct SearchResults {
     pub facets: Facets,
 }
 
+/// Longest snippet, in bytes.
+const SNIPPET_BYTES: usize = 200;
+
 /// Weight of a match inside a compound relative to a whole-word match.
 const PART_BOOST: Score = 0.4;
 
@@ -527,17 +530,38 @@ impl KoeIndex {
         }
     }
 
-    /// Runs a query.
+    /// Runs a query; a blank query matches every record.
     pub fn search(&self, q: &str, opts: &SearchOptions) -> Result<SearchResults, IndexError> {
-        let clauses = query::parse(q)?;
         let searcher = self.reader.searcher();
         let mut worker = self.take_worker();
-        let results = self.search_with(q, clauses, opts, &searcher, &mut worker);
+        let results = self.search_with(q, opts, &searcher, &mut worker);
         self.give_back(worker);
         results
     }
 
-    fn take_worker(&self) -> TextWorker {
+    /// One record by id, with its whole text as the snippet.
+    pub fn record(&self, id: &str) -> Result<Option<Hit>, IndexError> {
+        let err = tantivy_err(&self.path);
+        let searcher = self.reader.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(self.fields.id, id),
+            IndexRecordOption::Basic,
+        );
+        let found = searcher
+            .search(&query, &TopDocs::with_limit(1).order_by_score())
+            .map_err(&err)?;
+        let Some((_, addr)) = found.into_iter().next() else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = searcher.doc(addr).map_err(&err)?;
+        let fast = FastValues::read(searcher.segment_reader(addr.segment_ord), addr.doc_id);
+        let mut worker = self.take_worker();
+        let hit = self.hit(&doc, &fast, None, &HashSet::new(), &mut worker, usize::MAX);
+        self.give_back(worker);
+        Ok(Some(hit))
+    }
+
+    pub(crate) fn take_worker(&self) -> TextWorker {
         let pooled = match self.workers.lock() {
             Ok(mut pool) => pool.pop(),
             Err(_) => None,
@@ -545,7 +569,7 @@ impl KoeIndex {
         pooled.unwrap_or_else(|| self.text.new_worker())
     }
 
-    fn give_back(&self, worker: TextWorker) {
+    pub(crate) fn give_back(&self, worker: TextWorker) {
         if let Ok(mut pool) = self.workers.lock()
             && pool.len() < 64
         {
@@ -553,15 +577,18 @@ impl KoeIndex {
         }
     }
 
-    fn search_with(
+    /// The tantivy query of `q` (everything when `q` is blank) and the lemmas to
+    /// highlight.
+    pub(crate) fn build_query(
         &self,
         q: &str,
-        clauses: Vec<query::Clause>,
-        opts: &SearchOptions,
         searcher: &Searcher,
         worker: &mut TextWorker,
-    ) -> Result<SearchResults, IndexError> {
-        let err = tantivy_err(&self.path);
+    ) -> Result<(Box<dyn Query>, HashSet<String>), IndexError> {
+        if q.trim().is_empty() {
+            return Ok((Box::new(AllQuery), HashSet::new()));
+        }
+        let clauses = query::parse(q)?;
         let mut highlight = HashSet::new();
         let mut subs: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for c in &clauses {
@@ -596,7 +623,18 @@ impl KoeIndex {
         if subs.iter().all(|(o, _)| *o == Occur::MustNot) {
             subs.push((Occur::Must, Box::new(AllQuery)));
         }
-        let query = BooleanQuery::new(subs);
+        Ok((Box::new(BooleanQuery::new(subs)), highlight))
+    }
+
+    fn search_with(
+        &self,
+        q: &str,
+        opts: &SearchOptions,
+        searcher: &Searcher,
+        worker: &mut TextWorker,
+    ) -> Result<SearchResults, IndexError> {
+        let err = tantivy_err(&self.path);
+        let (query, highlight) = self.build_query(q, searcher, worker)?;
         let limit = opts.limit.max(1);
         let top = TopDocs::with_limit(limit).and_offset(opts.offset);
         // One pass over the matches: total, facets and the page together.
@@ -633,7 +671,7 @@ impl KoeIndex {
         for (score, addr) in page {
             let doc: TantivyDocument = searcher.doc(addr).map_err(&err)?;
             let fast = FastValues::read(searcher.segment_reader(addr.segment_ord), addr.doc_id);
-            hits.push(self.hit(&doc, &fast, score, &highlight, worker));
+            hits.push(self.hit(&doc, &fast, score, &highlight, worker, SNIPPET_BYTES));
         }
 
         Ok(SearchResults {
@@ -651,6 +689,7 @@ impl KoeIndex {
         score: Option<f32>,
         highlight: &HashSet<String>,
         worker: &mut TextWorker,
+        window: usize,
     ) -> Hit {
         let f = &self.fields;
         let text_of = |field| {
@@ -678,7 +717,7 @@ impl KoeIndex {
             .map(|t| (t.span.start, t.span.end))
             .collect();
         let first = matches.first().map_or(0..0, |&(s, e)| s..e);
-        let w = crate::themes::metrics::Window::around(&text, first, 200);
+        let w = crate::themes::metrics::Window::around(&text, first, window);
         let highlights = w.map(&matches);
         let snippet = w.text;
         let date = fast.day.map(|d| {

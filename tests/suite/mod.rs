@@ -8,5 +8,6 @@ mod golden;
 mod props;
 mod search;
 mod sentiment;
+mod serve;
 mod text_api;
 mod themes;

@@ -1,0 +1,94 @@
+//! `koe serve`: the HTTP API and web page over an index.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use koe::index::KoeIndex;
+use koe::server::{AppState, Limits};
+use koe::text::LangHint;
+
+use super::themes::ThemeOptions;
+use super::{Outcome, TextOptions};
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Index directory (built with `koe index`).
+    #[arg(long, value_name = "DIR")]
+    pub index: PathBuf,
+    /// Address to listen on; loopback unless you say otherwise (port 0 picks a free
+    /// port, printed on stderr).
+    #[arg(long, default_value = "127.0.0.1:7700")]
+    pub addr: SocketAddr,
+    /// Accept new feedback on `POST /api/records` (holds the index writer).
+    #[arg(long)]
+    pub allow_ingest: bool,
+    /// Longest query, in characters.
+    #[arg(long, default_value_t = 1000)]
+    pub max_query_chars: usize,
+    /// Largest page of hits.
+    #[arg(long, default_value_t = 100)]
+    pub max_page: usize,
+    /// Largest request body, in bytes.
+    #[arg(long, default_value_t = 16 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Longest a request may take, in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub timeout_secs: u64,
+    #[command(flatten)]
+    pub themes: ThemeOptions,
+    #[command(flatten)]
+    pub lexicon: super::sentiment::SentimentOptions,
+    #[command(flatten)]
+    pub text: TextOptions,
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
+    let analyzer = super::sentiment::analyzer_with_themes(
+        &args.text,
+        &args.lexicon,
+        &args.themes,
+        LangHint::Auto,
+        false,
+    )?;
+    let index = KoeIndex::open(&args.index, analyzer.text())?;
+    let writer = if args.allow_ingest {
+        Some(index.writer()?)
+    } else {
+        None
+    };
+    let limits = Limits {
+        max_query_chars: args.max_query_chars,
+        max_page: args.max_page,
+        max_body_bytes: args.max_body_bytes,
+        timeout: Duration::from_secs(args.timeout_secs.max(1)),
+        ..Limits::default()
+    };
+    let records = index.num_docs()?;
+    let state = AppState::new(index, analyzer, writer, limits);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.addr))?;
+        let addr = listener.local_addr()?;
+        if !addr.ip().is_loopback() {
+            eprintln!("koe: warning: listening on {addr}, reachable from other machines");
+        }
+        eprintln!(
+            "koe: serving {} ({records} records{}) on http://{addr}/ — Ctrl-C to stop",
+            args.index.display(),
+            if args.allow_ingest {
+                ", POST /api/records on"
+            } else {
+                ""
+            }
+        );
+        koe::server::serve(listener, state).await?;
+        anyhow::Ok(())
+    })?;
+    Ok(Outcome::Ok)
+}

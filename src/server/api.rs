@@ -1,0 +1,434 @@
+//! The JSON endpoints.
+
+use std::io::Cursor;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::AppState;
+use crate::index::{IndexError, SearchOptions, Sort};
+use crate::ingest::{Format, IngestOptions, Reader, Reject};
+use crate::themes::metrics::{MetricsConfig, Period};
+
+/// An API error: always `{"status": N, "error": "..."}`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    fn bad(message: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(json!({"status": self.status.as_u16(), "error": self.message})),
+        )
+            .into_response()
+    }
+}
+
+impl From<IndexError> for ApiError {
+    fn from(e: IndexError) -> ApiError {
+        match e {
+            IndexError::Query(q) => ApiError::bad(q.to_string()),
+            other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
+        }
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// Runs index work on the blocking pool under the request timeout.
+async fn blocking<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce() -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    let timeout = state.limits.timeout;
+    match tokio::time::timeout(timeout, tokio::task::spawn_blocking(f)).await {
+        Err(_) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the request took longer than {} s", timeout.as_secs()),
+        )),
+        Ok(Err(_)) => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error while handling the request",
+        )),
+        Ok(Ok(r)) => r,
+    }
+}
+
+fn params<T>(q: Result<Query<T>, QueryRejection>) -> ApiResult<T> {
+    q.map(|Query(p)| p)
+        .map_err(|e| ApiError::bad(format!("bad query parameters: {}", e.body_text())))
+}
+
+/// Filters shared by search, themes and report.
+#[derive(Debug, Default, Deserialize)]
+pub struct Filters {
+    /// Theme id or category.
+    theme: Option<String>,
+    /// pos | neu | neg.
+    sentiment: Option<String>,
+    /// ja | ko | en | other.
+    lang: Option<String>,
+    /// promoter | passive | detractor.
+    nps: Option<String>,
+    /// Lowest rating (strings: query parameters inside `flatten` arrive untyped).
+    rating_min: Option<String>,
+    /// Highest rating.
+    rating_max: Option<String>,
+    /// First day / month / year.
+    from: Option<String>,
+    /// Last day / month / year.
+    to: Option<String>,
+    /// `column:value`.
+    segment: Option<String>,
+}
+
+fn plain(name: &str, v: &str) -> ApiResult<()> {
+    if v.is_empty() || v.chars().any(|c| c.is_whitespace() || "\"()".contains(c)) {
+        return Err(ApiError::bad(format!(
+            "{name}: '{v}' must be one word without quotes or parentheses"
+        )));
+    }
+    Ok(())
+}
+
+impl Filters {
+    /// The filters in koe's query syntax.
+    fn query(&self) -> ApiResult<String> {
+        let mut out = Vec::new();
+        for (name, v) in [
+            ("theme", &self.theme),
+            ("sentiment", &self.sentiment),
+            ("lang", &self.lang),
+            ("nps", &self.nps),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                plain(name, v)?;
+                out.push(format!("{name}:{v}"));
+            }
+        }
+        let number = |name: &str, v: &Option<String>| -> ApiResult<Option<f64>> {
+            match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                None => Ok(None),
+                Some(v) => v
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite())
+                    .map(Some)
+                    .ok_or_else(|| ApiError::bad(format!("{name}: '{v}' is not a number"))),
+            }
+        };
+        match (
+            number("rating_min", &self.rating_min)?,
+            number("rating_max", &self.rating_max)?,
+        ) {
+            (Some(a), Some(b)) => out.push(format!("rating:{a}..{b}")),
+            (Some(a), None) => out.push(format!("rating:>={a}")),
+            (None, Some(b)) => out.push(format!("rating:<={b}")),
+            (None, None) => {}
+        }
+        let from = self.from.as_deref().filter(|v| !v.is_empty());
+        let to = self.to.as_deref().filter(|v| !v.is_empty());
+        if from.is_some() || to.is_some() {
+            for (n, v) in [("from", from), ("to", to)] {
+                if let Some(v) = v {
+                    plain(n, v)?;
+                }
+            }
+            out.push(format!("date:{}..{}", from.unwrap_or(""), to.unwrap_or("")));
+        }
+        if let Some(s) = self.segment.as_deref().filter(|v| !v.is_empty()) {
+            plain("segment", s)?;
+            if !s.contains(':') {
+                return Err(ApiError::bad(format!(
+                    "segment: '{s}' must be column:value, e.g. channel:email"
+                )));
+            }
+            out.push(s.to_string());
+        }
+        Ok(out.join(" "))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SearchParams {
+    q: Option<String>,
+    sort: Option<String>,
+    limit: Option<usize>,
+    offset: Option<usize>,
+    #[serde(flatten)]
+    filters: Filters,
+}
+
+pub async fn health(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let s = state.clone();
+    let records = blocking(&state, move || Ok(s.index.num_docs()?)).await?;
+    Ok(Json(json!({
+        "status": "ok",
+        "records": records,
+        "schema": crate::index::SCHEMA_VERSION,
+        "ingest": state.writer.is_some(),
+        "version": env!("CARGO_PKG_VERSION"),
+    })))
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    q: Result<Query<SearchParams>, QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let p = params(q)?;
+    let limits = &state.limits;
+    let text = p.q.unwrap_or_default();
+    if text.chars().count() > limits.max_query_chars {
+        return Err(ApiError::bad(format!(
+            "q is longer than {} characters",
+            limits.max_query_chars
+        )));
+    }
+    let limit = p.limit.unwrap_or(10);
+    if limit == 0 || limit > limits.max_page {
+        return Err(ApiError::bad(format!(
+            "limit must be between 1 and {}",
+            limits.max_page
+        )));
+    }
+    let offset = p.offset.unwrap_or(0);
+    if offset > limits.max_offset {
+        return Err(ApiError::bad(format!(
+            "offset must be at most {}",
+            limits.max_offset
+        )));
+    }
+    let sort = match p.sort.as_deref().unwrap_or("relevance") {
+        "relevance" => Sort::Relevance,
+        "date" => Sort::Date,
+        "rating" => Sort::Rating,
+        other => {
+            return Err(ApiError::bad(format!(
+                "sort: '{other}' is not one of relevance, date, rating"
+            )));
+        }
+    };
+    let filters = p.filters.query()?;
+    let query = format!("{text} {filters}").trim().to_string();
+    let opts = SearchOptions {
+        limit,
+        offset,
+        sort,
+    };
+    let s = state.clone();
+    let results = blocking(&state, move || Ok(s.index.search(&query, &opts)?)).await?;
+    Ok(Json(json!({
+        "query": results.query,
+        "total": results.total,
+        "offset": offset,
+        "limit": limit,
+        "hits": results.hits,
+        "facets": results.facets,
+    })))
+}
+
+pub async fn record(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let s = state.clone();
+    let key = id.clone();
+    match blocking(&state, move || Ok(s.index.record(&key)?)).await? {
+        Some(hit) => Ok(Json(json!(hit))),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no record with id '{id}'"),
+        )),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ThemeParams {
+    period: Option<String>,
+    #[serde(flatten)]
+    filters: Filters,
+}
+
+fn metrics_config(p: &ThemeParams) -> ApiResult<MetricsConfig> {
+    let period = match p.period.as_deref() {
+        None | Some("") => Period::Month,
+        Some(s) => s.parse::<Period>().map_err(ApiError::bad)?,
+    };
+    Ok(MetricsConfig {
+        period,
+        segment: p
+            .filters
+            .segment
+            .as_deref()
+            .and_then(|s| s.split_once(':'))
+            .map(|(k, _)| k.to_string()),
+        ..MetricsConfig::default()
+    })
+}
+
+pub async fn themes(
+    State(state): State<AppState>,
+    q: Result<Query<ThemeParams>, QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let p = params(q)?;
+    let config = metrics_config(&p)?;
+    let query = p.filters.query()?;
+    let s = state.clone();
+    let summary = blocking(&state, move || {
+        Ok(super::themes_from_index(
+            &s.index,
+            s.analyzer.themes(),
+            &query,
+            config,
+        )?)
+    })
+    .await?;
+    Ok(Json(json!(summary)))
+}
+
+pub async fn report(
+    State(state): State<AppState>,
+    q: Result<Query<ThemeParams>, QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let p = params(q)?;
+    let config = metrics_config(&p)?;
+    let query = p.filters.query()?;
+    let s = state.clone();
+    let report = blocking(&state, move || {
+        Ok(super::report_from_index(
+            &s.index,
+            s.analyzer.themes(),
+            &query,
+            config,
+        )?)
+    })
+    .await?;
+    Ok(Json(json!(report)))
+}
+
+/// What `POST /api/records` answers.
+#[derive(Debug, Serialize)]
+struct Added {
+    added: u64,
+    rejected: Vec<Reject>,
+    records: u64,
+}
+
+pub async fn add_records(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let Some(writer) = state.writer.clone() else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "adding records is off: start the server with --allow-ingest",
+        ));
+    };
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!(
+                    "the body is larger than {} bytes",
+                    state.limits.max_body_bytes
+                ),
+            )
+        } else {
+            ApiError::bad(e.body_text())
+        }
+    })?;
+    let mime = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let format = if mime.contains("csv") {
+        Some(Format::Csv)
+    } else if mime.contains("tab-separated") {
+        Some(Format::Tsv)
+    } else if mime.contains("ndjson") || mime.contains("jsonl") {
+        Some(Format::Jsonl)
+    } else if mime.contains("json") {
+        let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
+        Some(if first == Some(b'[') {
+            Format::Json
+        } else {
+            Format::Jsonl
+        })
+    } else {
+        None
+    };
+    let s = state.clone();
+    let out = blocking(&state, move || {
+        let opts = IngestOptions {
+            format,
+            ..IngestOptions::default()
+        };
+        let reader = Reader::open(
+            Arc::from("request"),
+            Box::new(Cursor::new(body.to_vec())),
+            None,
+            &opts,
+        )
+        .map_err(|e| ApiError::bad(e.to_string()))?;
+        let mut worker = s.analyzer.worker();
+        let mut rejected = Vec::new();
+        let mut added = 0u64;
+        let mut w = writer
+            .lock()
+            .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "index writer lost"))?;
+        for item in reader {
+            match item {
+                Ok(record) => {
+                    let analysis = worker.analyze(&record);
+                    w.add(&record, &analysis, &analysis.index_tokens)?;
+                    added += 1;
+                }
+                Err(reject) => rejected.push(reject),
+            }
+        }
+        w.commit()?;
+        drop(w);
+        s.index.refresh()?;
+        Ok(Added {
+            added,
+            rejected,
+            records: s.index.num_docs()?,
+        })
+    })
+    .await?;
+    let status = if out.added > 0 {
+        StatusCode::CREATED
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, Json(json!(out))))
+}
+
+pub async fn not_found(uri: Uri) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, format!("nothing at {}", uri.path()))
+}

@@ -1,0 +1,91 @@
+//! Theme metrics and the report from the index's columns: every matching record's
+//! rating, date, sentiment, segments and themes with their sentiment feed the same
+//! streaming aggregator as `koe report`. Mentions and quotes need the text and the
+//! analysis, which the index does not keep: their counts are records here.
+
+use std::collections::HashMap;
+
+use crate::index::{IndexError, KoeIndex};
+use crate::report::{Report, SCHEMA};
+use crate::sentiment::Sentiment;
+use crate::themes::metrics::{Facts, Metrics, MetricsConfig, Summary};
+use crate::themes::{ThemeHit, ThemeIdx, ThemeMatcher};
+
+fn metrics(
+    index: &KoeIndex,
+    themes: &ThemeMatcher,
+    query: &str,
+    config: MetricsConfig,
+) -> Result<Summary, IndexError> {
+    let ids: HashMap<&str, ThemeIdx> = themes
+        .themes()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| Some((&*t.id, ThemeIdx::try_from(i).ok()?)))
+        .collect();
+    let segment = config.segment.clone().map(|s| s.to_lowercase());
+    let mut m = Metrics::new(themes.themes().to_vec(), config);
+    let mut hits: Vec<ThemeHit> = Vec::new();
+    index.for_each_record(query, |f| {
+        hits.clear();
+        for (id, label) in &f.themes {
+            if let Some((&id, &idx)) = ids.get_key_value(id.as_str()) {
+                hits.push(ThemeHit {
+                    id: id.into(),
+                    idx,
+                    sentiment: Sentiment {
+                        score: 0.0,
+                        label: *label,
+                        confidence: 0.0,
+                    },
+                    mentions: Vec::new(),
+                });
+            }
+        }
+        let seg = match segment.as_deref() {
+            Some("lang" | "language") => Some(f.lang.as_str()),
+            Some(col) => f.segments.get(col).map(String::as_str),
+            None => None,
+        };
+        m.add(&Facts {
+            rating: f.rating,
+            date: f.date,
+            label: f.label,
+            segment: seg,
+            themes: &hits,
+            id: "",
+            text: "",
+        });
+    })?;
+    Ok(m.finish())
+}
+
+/// Theme table, periods and segments of the records `query` matches (blank: all).
+pub fn themes_from_index(
+    index: &KoeIndex,
+    themes: &ThemeMatcher,
+    query: &str,
+    config: MetricsConfig,
+) -> Result<Summary, IndexError> {
+    metrics(index, themes, query, config)
+}
+
+/// The JSON report of the records `query` matches (no discovery: that needs the text).
+pub fn report_from_index(
+    index: &KoeIndex,
+    themes: &ThemeMatcher,
+    query: &str,
+    config: MetricsConfig,
+) -> Result<Report, IndexError> {
+    let summary = metrics(index, themes, query, config)?;
+    Ok(Report {
+        schema: SCHEMA.to_string(),
+        title: "koe report".into(),
+        label_lang: "en".into(),
+        inputs: vec![index.path().display().to_string()],
+        rejected: 0,
+        summary,
+        discovered: Vec::new(),
+        goals: Vec::new(),
+    })
+}

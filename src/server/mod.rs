@@ -1,0 +1,155 @@
+//! `koe serve`: the HTTP API and the web page over a search index.
+//!
+//! axum on tokio. Every request that touches the index runs on the blocking pool
+//! under a timeout, so a slow query never stalls the event loop and a panic becomes a
+//! JSON 500, never a stack trace. Errors are always `{"status": N, "error": "..."}`.
+//! Ingestion (`POST /api/records`, only with `allow_ingest`) holds the one index
+//! writer; searches keep running on the last commit meanwhile.
+//!
+//! The web page (`web/`) is embedded in the binary: no CDN, works offline.
+
+mod api;
+mod dashboard;
+mod openapi;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::analyze::Analyzer;
+use crate::index::{KoeIndex, KoeWriter};
+pub use dashboard::{report_from_index, themes_from_index};
+
+/// Request limits.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Longest query, in characters.
+    pub max_query_chars: usize,
+    /// Largest page.
+    pub max_page: usize,
+    /// Deepest offset.
+    pub max_offset: usize,
+    /// Largest request body (POST /api/records), in bytes.
+    pub max_body_bytes: usize,
+    /// Longest a request may run.
+    pub timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_query_chars: 1000,
+            max_page: 100,
+            max_offset: 10_000,
+            max_body_bytes: 16 * 1024 * 1024,
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What the server serves.
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) index: KoeIndex,
+    pub(crate) analyzer: Analyzer,
+    pub(crate) writer: Option<Arc<Mutex<KoeWriter>>>,
+    pub(crate) limits: Limits,
+}
+
+impl AppState {
+    /// State over `index`; `writer` enables `POST /api/records`.
+    pub fn new(
+        index: KoeIndex,
+        analyzer: Analyzer,
+        writer: Option<KoeWriter>,
+        limits: Limits,
+    ) -> AppState {
+        AppState {
+            index,
+            analyzer: analyzer.with_index_tokens(),
+            writer: writer.map(|w| Arc::new(Mutex::new(w))),
+            limits,
+        }
+    }
+}
+
+/// The router: API, OpenAPI document and the embedded page.
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.limits.max_body_bytes;
+    Router::new()
+        .route("/api/health", get(api::health))
+        .route("/api/search", get(api::search))
+        .route("/api/themes", get(api::themes))
+        .route("/api/report", get(api::report))
+        .route("/api/records", axum::routing::post(api::add_records))
+        .route("/api/records/{id}", get(api::record))
+        .route("/api/openapi.json", get(openapi::document))
+        .route(
+            "/",
+            get(|| async { page(INDEX_HTML, "text/html; charset=utf-8") }),
+        )
+        .route(
+            "/app.js",
+            get(|| async { page(APP_JS, "text/javascript; charset=utf-8") }),
+        )
+        .route(
+            "/style.css",
+            get(|| async { page(STYLE_CSS, "text/css; charset=utf-8") }),
+        )
+        .fallback(api::not_found)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}
+
+const INDEX_HTML: &str = include_str!("web/index.html");
+const APP_JS: &str = include_str!("web/app.js");
+const STYLE_CSS: &str = include_str!("web/style.css");
+
+fn page(body: &'static str, mime: &'static str) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Serves on `listener` until Ctrl-C (or SIGTERM).
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,205 @@
+// koe web page: hash routes #search?…, #themes?…, #record/ID over the JSON API.
+"use strict";
+
+const $ = (sel) => document.querySelector(sel);
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+let themeLabels = {};
+
+function el(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") e.className = v; else if (k === "text") e.textContent = v; else e.setAttribute(k, v);
+  }
+  for (const k of kids) e.append(k);
+  return e;
+}
+
+async function api(path) {
+  const r = await fetch(path, { headers: { Accept: "application/json" } });
+  const body = await r.json().catch(() => ({ error: r.statusText }));
+  if (!r.ok) throw new Error(body.error || ("HTTP " + r.status));
+  return body;
+}
+
+// Highlights are byte ranges into the UTF-8 snippet.
+function highlighted(text, ranges) {
+  const bytes = enc.encode(text);
+  const out = el("span", {});
+  let at = 0;
+  for (const [s, e] of ranges) {
+    if (s < at || e > bytes.length) continue;
+    out.append(dec.decode(bytes.slice(at, s)));
+    out.append(el("mark", { text: dec.decode(bytes.slice(s, e)) }));
+    at = e;
+  }
+  out.append(dec.decode(bytes.slice(at)));
+  return out;
+}
+
+function themeName(id) { return themeLabels[id] || id; }
+
+function params(form) {
+  const p = new URLSearchParams();
+  for (const [k, v] of new FormData(form)) if (String(v).trim() !== "") p.set(k, String(v).trim());
+  return p;
+}
+
+function fill(form, p) {
+  for (const e of form.elements) if (e.name) e.value = p.get(e.name) || (e.tagName === "SELECT" ? e.options[0].value : "");
+}
+
+function show(view) {
+  for (const v of ["search", "themes", "record"]) $("#view-" + v).hidden = v !== view;
+  $("#nav-search").classList.toggle("active", view === "search");
+  $("#nav-themes").classList.toggle("active", view === "themes");
+}
+
+async function runSearch(p) {
+  show("search");
+  fill($("#search-form"), p);
+  const err = $("#search-error");
+  err.hidden = true;
+  if (![...p.keys()].length) { $("#summary").textContent = "Type a query or pick a filter."; $("#hits").replaceChildren(); $("#facets").replaceChildren(); $("#pager").replaceChildren(); return; }
+  const limit = 10, offset = Number(p.get("offset") || 0);
+  p.set("limit", limit);
+  let res;
+  try { res = await api("/api/search?" + p.toString()); }
+  catch (e) { err.textContent = e.message; err.hidden = false; $("#hits").replaceChildren(); return; }
+  $("#summary").textContent = `${res.total} matching records` + (res.total ? ` — ${offset + 1}–${offset + res.hits.length}` : "");
+  $("#hits").replaceChildren(...res.hits.map(hitView));
+  $("#facets").replaceChildren(...facetViews(res.facets, p));
+  const pager = $("#pager");
+  const prev = el("button", { type: "button", text: "← Previous" });
+  const next = el("button", { type: "button", text: "Next →" });
+  prev.disabled = offset === 0;
+  next.disabled = offset + limit >= res.total;
+  prev.onclick = () => go("search", p, { offset: Math.max(0, offset - limit) });
+  next.onclick = () => go("search", p, { offset: offset + limit });
+  pager.replaceChildren(prev, el("span", { class: "muted", text: `page ${Math.floor(offset / limit) + 1} of ${Math.max(1, Math.ceil(res.total / limit))}` }), next);
+  document.body.dataset.ready = "search";
+}
+
+function hitView(h) {
+  const meta = el("div", { class: "meta" },
+    el("a", { href: "#record/" + encodeURIComponent(h.id), text: h.id }),
+    el("span", { text: h.date || "no date" }),
+    el("span", { text: h.rating != null ? "rating " + h.rating : "unrated" }),
+    el("span", { class: "badge " + h.sentiment, text: h.sentiment + " " + h.sentiment_score.toFixed(2) }),
+    el("span", { text: h.lang }));
+  const themes = el("div", { class: "meta" }, ...h.themes.map((t) => el("span", { class: "badge " + t.label, text: themeName(t.id) })));
+  return el("li", { class: "hit" }, meta, el("div", { class: "snippet" }, highlighted(h.snippet, h.highlights)), themes);
+}
+
+function facetViews(f, p) {
+  const out = [];
+  for (const [name, key] of [["Theme", "theme"], ["Sentiment", "sentiment"], ["Language", "lang"], ["Month", "month"]]) {
+    const entries = Object.entries(f[key] || {}).sort((a, b) => b[1] - a[1]).slice(0, 12);
+    if (!entries.length) continue;
+    out.push(el("h4", { text: name }));
+    for (const [v, n] of entries) {
+      const q = new URLSearchParams(p);
+      q.delete("offset");
+      if (key === "month") { q.set("from", v); q.set("to", v); } else q.set(key, v);
+      out.push(el("a", { href: "#search?" + q.toString() }, el("span", { text: key === "theme" ? themeName(v) : v }), el("span", { class: "muted", text: n })));
+    }
+  }
+  return out;
+}
+
+function trendSvg(points) {
+  const w = 120, h = 28, max = Math.max(...points.map((p) => p.share), 1e-9);
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("class", "trend"); svg.setAttribute("width", w); svg.setAttribute("height", h);
+  const line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
+  const step = points.length > 1 ? w / (points.length - 1) : 0;
+  line.setAttribute("points", points.map((p, i) => `${(i * step).toFixed(1)},${(h - 2 - (p.share / max) * (h - 4)).toFixed(1)}`).join(" "));
+  const title = document.createElementNS("http://www.w3.org/2000/svg", "title");
+  title.textContent = points.map((p) => `${p.period}: ${p.records}`).join(", ");
+  svg.append(title, line);
+  return svg;
+}
+
+function pct(x) { return x == null ? "–" : (x * 100).toFixed(1) + "%"; }
+function num(x, d = 1) { return x == null ? "–" : Number(x).toFixed(d); }
+
+async function runThemes(p) {
+  show("themes");
+  fill($("#themes-form"), p);
+  const err = $("#themes-error");
+  err.hidden = true;
+  let s;
+  try { s = await api("/api/themes?" + p.toString()); }
+  catch (e) { err.textContent = e.message; err.hidden = false; return; }
+  const t = s.totals;
+  $("#kpis").replaceChildren(
+    ...[["Records", t.records], ["NPS", num(t.nps, 0)], ["CSAT", pct(t.csat)], ["Avg rating", num(t.avg_rating, 2)],
+        ["Complaints", pct(t.complaint_share)], ["Net sentiment", num(t.net_sentiment, 2)]]
+      .map(([k, v]) => el("div", { class: "kpi" }, el("span", { class: "muted", text: k }), el("b", { text: String(v) }))));
+  const rows = s.themes.filter((r) => r.records > 0);
+  const max = Math.max(1, ...rows.map((r) => r.records));
+  $("#theme-table tbody").replaceChildren(...rows.map((r) => {
+    const bar = el("div", { class: "bar", title: `${r.negative} negative, ${r.neutral} neutral, ${r.positive} positive` });
+    bar.style.width = Math.max(8, (220 * r.records) / max) + "px";
+    for (const k of ["negative", "neutral", "positive"]) {
+      const seg = el("span", { class: k.slice(0, 3) });
+      seg.style.width = (100 * r[k]) / Math.max(1, r.positive + r.neutral + r.negative) + "%";
+      bar.append(seg);
+    }
+    const name = el("td", {}, el("a", { href: "#search?theme=" + encodeURIComponent(r.id), text: themeName(r.id) }));
+    if (r.emerging && r.emerging.emerging) name.append(" ", el("span", { class: "badge emerging", text: "emerging" }));
+    return el("tr", {}, name, el("td", { text: `${r.records} (${pct(r.share)})` }), el("td", {}, bar),
+      el("td", {}, trendSvg(r.trend)), el("td", { text: r.impact == null ? "–" : (r.impact > 0 ? "+" : "") + num(r.impact, 1) }),
+      el("td", { text: num(r.avg_rating, 2) }));
+  }));
+  document.body.dataset.ready = "themes";
+}
+
+async function runRecord(id) {
+  show("record");
+  let h;
+  try { h = await api("/api/records/" + encodeURIComponent(id)); }
+  catch (e) { $("#record").replaceChildren(el("div", { class: "error", text: e.message })); return; }
+  const dl = el("div", { class: "meta" });
+  $("#record").replaceChildren(
+    el("h2", { text: h.id }),
+    el("div", { class: "hit" }, hitView({ ...h, snippet: "", highlights: [] }).firstChild),
+    el("div", { class: "text", text: h.snippet }),
+    el("div", {}, ...Object.entries(h.segments).map(([k, v]) => el("span", { class: "badge", text: `${k}: ${v}` }))), dl);
+  document.body.dataset.ready = "record";
+}
+
+function go(view, p, extra) {
+  const q = new URLSearchParams(p);
+  for (const [k, v] of Object.entries(extra || {})) q.set(k, v);
+  location.hash = view + (q.toString() ? "?" + q.toString() : "");
+}
+
+function route() {
+  document.body.dataset.ready = "";
+  const raw = location.hash.slice(1);
+  if (raw.startsWith("record/")) return runRecord(decodeURIComponent(raw.slice("record/".length)));
+  const [view, query] = raw.split(/\?(.*)/s);
+  const p = new URLSearchParams(query || "");
+  if (view === "themes") return runThemes(p);
+  return runSearch(p);
+}
+
+async function init() {
+  $("#search-form").addEventListener("submit", (e) => { e.preventDefault(); go("search", params(e.target)); });
+  $("#themes-form").addEventListener("submit", (e) => { e.preventDefault(); go("themes", params(e.target)); });
+  window.addEventListener("hashchange", route);
+  try {
+    const health = await api("/api/health");
+    $("#status").textContent = `${health.records} records`;
+    const s = await api("/api/themes");
+    const sel = $("#f-theme");
+    for (const r of s.themes) {
+      themeLabels[r.id] = (r.label && (r.label.en || r.label.ja || r.label.ko)) || r.id;
+      sel.append(el("option", { value: r.id, text: themeLabels[r.id] }));
+    }
+  } catch (e) { $("#status").textContent = e.message; }
+  route();
+}
+
+init();
