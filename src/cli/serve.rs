@@ -67,14 +67,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
     };
     let records = index.num_docs()?;
     let state = AppState::new(index, analyzer, writer, limits);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(args.addr)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.addr))?;
-        let addr = listener.local_addr()?;
+    koe::server::run(args.addr, state, |addr| {
         if !addr.ip().is_loopback() {
             eprintln!("koe: warning: listening on {addr}, reachable from other machines");
         }
@@ -87,8 +80,6 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
                 ""
             }
         );
-        koe::server::serve(listener, state).await?;
-        anyhow::Ok(())
     })?;
     Ok(Outcome::Ok)
 }

@@ -267,6 +267,14 @@ impl KoeIndex {
             });
         }
         let index = Index::open_in_dir(dir).map_err(tantivy_err(dir))?;
+        // The same version string must also mean the same fields.
+        if index.schema() != schema().0 {
+            return Err(IndexError::Incompatible {
+                path,
+                found: format!("{found} with another field layout"),
+                expected: SCHEMA_VERSION.into(),
+            });
+        }
         index
             .tokenizers()
             .register("koe", KoeTokenizer::new(text.clone()));
@@ -307,6 +315,11 @@ impl KoeIndex {
     /// anyway).
     pub fn refresh(&self) -> Result<(), IndexError> {
         self.reader.reload().map_err(tantivy_err(&self.path))
+    }
+
+    /// Changes whenever searches start to see another commit (for caches).
+    pub fn generation(&self) -> u64 {
+        self.reader.searcher().generation().generation_id()
     }
 
     /// Number of live documents (after the last commit).

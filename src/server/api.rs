@@ -64,7 +64,12 @@ async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> ApiResult<T> + Send + 'static,
 ) -> ApiResult<T> {
     let timeout = state.limits.timeout;
-    match tokio::time::timeout(timeout, tokio::task::spawn_blocking(f)).await {
+    let work = state.work.clone();
+    let run = async move {
+        let _permit = work.acquire_owned().await;
+        tokio::task::spawn_blocking(f).await
+    };
+    match tokio::time::timeout(timeout, run).await {
         Err(_) => Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("the request took longer than {} s", timeout.as_secs()),
@@ -293,40 +298,53 @@ pub async fn themes(
     State(state): State<AppState>,
     q: Result<Query<ThemeParams>, QueryRejection>,
 ) -> ApiResult<Json<Value>> {
-    let p = params(q)?;
-    let config = metrics_config(&p)?;
-    let query = p.filters.query()?;
-    let s = state.clone();
-    let summary = blocking(&state, move || {
-        Ok(super::themes_from_index(
-            &s.index,
-            s.analyzer.themes(),
-            &query,
-            config,
-        )?)
-    })
-    .await?;
-    Ok(Json(json!(summary)))
+    dashboard(state, params(q)?, false).await
 }
 
 pub async fn report(
     State(state): State<AppState>,
     q: Result<Query<ThemeParams>, QueryRejection>,
 ) -> ApiResult<Json<Value>> {
-    let p = params(q)?;
+    dashboard(state, params(q)?, true).await
+}
+
+/// Themes or report of the matching records; answers are cached per index
+/// generation (a commit makes them stale).
+async fn dashboard(state: AppState, p: ThemeParams, report: bool) -> ApiResult<Json<Value>> {
     let config = metrics_config(&p)?;
     let query = p.filters.query()?;
+    let key = format!(
+        "{}|{:?}|{:?}|{query}",
+        if report { "report" } else { "themes" },
+        config.period,
+        config.segment
+    );
     let s = state.clone();
-    let report = blocking(&state, move || {
-        Ok(super::report_from_index(
-            &s.index,
-            s.analyzer.themes(),
-            &query,
-            config,
-        )?)
+    let value = blocking(&state, move || {
+        let generation = s.index.generation();
+        if let Ok(cache) = s.cache.lock()
+            && let Some((g, v)) = cache.get(&key)
+            && *g == generation
+        {
+            return Ok(v.clone());
+        }
+        let themes = s.analyzer.themes();
+        let v = if report {
+            json!(super::report_from_index(&s.index, themes, &query, config)?)
+        } else {
+            json!(super::themes_from_index(&s.index, themes, &query, config)?)
+        };
+        let v = Arc::new(v);
+        if let Ok(mut cache) = s.cache.lock() {
+            if cache.len() >= 256 {
+                cache.clear();
+            }
+            cache.insert(key, (generation, v.clone()));
+        }
+        Ok(v)
     })
     .await?;
-    Ok(Json(json!(report)))
+    Ok(Json(Value::clone(&value)))
 }
 
 /// What `POST /api/records` answers.

@@ -12,6 +12,7 @@ mod api;
 mod dashboard;
 mod openapi;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -60,7 +61,15 @@ pub struct AppState {
     pub(crate) analyzer: Analyzer,
     pub(crate) writer: Option<Arc<Mutex<KoeWriter>>>,
     pub(crate) limits: Limits,
+    /// At most this many requests work on the index at once; the rest wait in turn
+    /// (fair latency under load instead of hundreds of threads fighting for cores).
+    pub(crate) work: Arc<tokio::sync::Semaphore>,
+    /// Dashboard answers by (endpoint and parameters), valid for one index generation.
+    pub(crate) cache: Arc<Mutex<DashboardCache>>,
 }
+
+/// Cached dashboard answers: key → (index generation, answer).
+pub(crate) type DashboardCache = HashMap<String, (u64, Arc<serde_json::Value>)>;
 
 impl AppState {
     /// State over `index`; `writer` enables `POST /api/records`.
@@ -75,6 +84,10 @@ impl AppState {
             analyzer: analyzer.with_index_tokens(),
             writer: writer.map(|w| Arc::new(Mutex::new(w))),
             limits,
+            work: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()) * 2,
+            )),
+            cache: Arc::default(),
         }
     }
 }
@@ -121,6 +134,25 @@ fn page(body: &'static str, mime: &'static str) -> Response {
         body,
     )
         .into_response()
+}
+
+/// Binds `addr`, calls `ready` with the address actually bound (port 0 picks one),
+/// and serves until Ctrl-C or SIGTERM, on a tokio runtime of its own.
+pub fn run(
+    addr: SocketAddr,
+    state: AppState,
+    ready: impl FnOnce(SocketAddr),
+) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| std::io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
+        ready(listener.local_addr()?);
+        serve(listener, state).await
+    })
 }
 
 /// Serves on `listener` until Ctrl-C (or SIGTERM).

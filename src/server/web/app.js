@@ -163,7 +163,7 @@ async function runRecord(id) {
   const dl = el("div", { class: "meta" });
   $("#record").replaceChildren(
     el("h2", { text: h.id }),
-    el("div", { class: "hit" }, hitView({ ...h, snippet: "", highlights: [] }).firstChild),
+    el("div", { class: "hit" }, ...(() => { const v = hitView({ ...h, snippet: "", highlights: [] }); return [v.firstChild, v.lastChild]; })()),
     el("div", { class: "text", text: h.snippet }),
     el("div", {}, ...Object.entries(h.segments).map(([k, v]) => el("span", { class: "badge", text: `${k}: ${v}` }))), dl);
   document.body.dataset.ready = "record";
