@@ -77,7 +77,8 @@ struct Columns {
     themes: Option<StrColumn>,
 }
 
-fn strings(col: &Option<StrColumn>, doc: DocId) -> Vec<String> {
+/// Every value of a keyword column for one document.
+pub(super) fn strings(col: &Option<StrColumn>, doc: DocId) -> Vec<String> {
     let Some(col) = col else {
         return Vec::new();
     };

@@ -329,17 +329,7 @@ struct FastValues {
 impl FastValues {
     fn read(seg: &SegmentReader, doc: DocId) -> FastValues {
         let ff = seg.fast_fields();
-        let all = |name: &str| -> Vec<String> {
-            let Some(col) = ff.str(name).ok().flatten() else {
-                return Vec::new();
-            };
-            col.term_ords(doc)
-                .filter_map(|ord| {
-                    let mut s = String::new();
-                    col.ord_to_str(ord, &mut s).ok()?.then_some(s)
-                })
-                .collect()
-        };
+        let all = |name: &str| super::facts::strings(&ff.str(name).ok().flatten(), doc);
         let text = |name: &str| all(name).into_iter().next();
         let pairs = |name: &str| -> Vec<(String, String)> {
             all(name)

@@ -44,3 +44,15 @@ pub fn fixture(rel: &str) -> PathBuf {
 pub fn koe() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("koe").expect("koe binary")
 }
+
+/// The ids of a search answer's hits, sorted.
+pub fn hit_ids(v: &serde_json::Value) -> Vec<String> {
+    let mut ids: Vec<String> = v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::common::{fixture, koe};
+use super::common::{fixture, hit_ids, koe};
 
 const DUMP: &str = "id,date,rating,channel,text
 j1,2026-01-05,2,app,配送が遅くて困りました。
@@ -58,17 +58,6 @@ fn search(dir: &Path, q: &str, extra: &[&str]) -> (Option<i32>, Value, String) {
     )
 }
 
-fn ids(v: &Value) -> Vec<String> {
-    let mut ids: Vec<String> = v["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["id"].as_str().unwrap().to_string())
-        .collect();
-    ids.sort();
-    ids
-}
-
 #[test]
 fn lemma_aware_search_filters_and_highlights() {
     let dir = tempfile::tempdir().unwrap();
@@ -83,39 +72,42 @@ fn lemma_aware_search_filters_and_highlights() {
 
     // Inflections: 遅い finds 遅く / 遅かった, 해지 finds 해지하고 / 해지했는데,
     // refund finds refunded / refunds.
-    assert_eq!(ids(&search(dir.path(), "遅い", &[]).1), ["j1", "j2"]);
-    assert_eq!(ids(&search(dir.path(), "해지", &[]).1), ["k1", "k2"]);
-    assert_eq!(ids(&search(dir.path(), "refund", &[]).1), ["e1", "e2"]);
+    assert_eq!(hit_ids(&search(dir.path(), "遅い", &[]).1), ["j1", "j2"]);
+    assert_eq!(hit_ids(&search(dir.path(), "해지", &[]).1), ["k1", "k2"]);
+    assert_eq!(hit_ids(&search(dir.path(), "refund", &[]).1), ["e1", "e2"]);
     // Mixed-language OR, exclusion, phrases.
     assert_eq!(
-        ids(&search(dir.path(), "遅い OR refund", &[]).1),
+        hit_ids(&search(dir.path(), "遅い OR refund", &[]).1),
         ["e1", "e2", "j1", "j2"]
     );
-    assert_eq!(ids(&search(dir.path(), "refund -half", &[]).1), ["e2"]);
-    assert_eq!(ids(&search(dir.path(), "\"fast delivery\"", &[]).1), ["e3"]);
-    assert!(ids(&search(dir.path(), "\"delivery fast\"", &[]).1).is_empty());
+    assert_eq!(hit_ids(&search(dir.path(), "refund -half", &[]).1), ["e2"]);
+    assert_eq!(
+        hit_ids(&search(dir.path(), "\"fast delivery\"", &[]).1),
+        ["e3"]
+    );
+    assert!(hit_ids(&search(dir.path(), "\"delivery fast\"", &[]).1).is_empty());
     // Filters.
     assert_eq!(
-        ids(&search(dir.path(), "rating:<=1", &[]).1),
+        hit_ids(&search(dir.path(), "rating:<=1", &[]).1),
         ["e1", "j2", "k1"]
     );
     assert_eq!(
-        ids(&search(dir.path(), "date:2026-03", &[]).1),
+        hit_ids(&search(dir.path(), "date:2026-03", &[]).1),
         ["e1", "k2", "k3"]
     );
     assert_eq!(
-        ids(&search(dir.path(), "channel:email", &[]).1),
+        hit_ids(&search(dir.path(), "channel:email", &[]).1),
         ["e1", "j2"]
     );
     assert_eq!(
-        ids(&search(dir.path(), "lang:ko rating:>=5", &[]).1),
+        hit_ids(&search(dir.path(), "lang:ko rating:>=5", &[]).1),
         ["k3"]
     );
     assert_eq!(
-        ids(&search(dir.path(), "sentiment:neg lang:ja", &[]).1),
+        hit_ids(&search(dir.path(), "sentiment:neg lang:ja", &[]).1),
         ["j1", "j2"]
     );
-    let subs = ids(&search(dir.path(), "theme:billing", &[]).1);
+    let subs = hit_ids(&search(dir.path(), "theme:billing", &[]).1);
     assert!(subs.contains(&"k2".to_string()), "{subs:?}");
 
     // Highlights are cut from the original text at the matched tokens.
@@ -191,9 +183,9 @@ e3,The screen is fine.
     let out = index(dir.path(), &[&dump], &[]);
     assert_eq!(out.status.code(), Some(0));
     // 風呂 inside 露天風呂 (one IPADIC word), 영화 inside 영화관, 재미 inside 재미있다.
-    assert_eq!(ids(&search(dir.path(), "風呂", &[]).1), ["j1", "j2"]);
-    assert_eq!(ids(&search(dir.path(), "영화", &[]).1), ["k1"]);
-    assert_eq!(ids(&search(dir.path(), "재미", &[]).1), ["k2"]);
+    assert_eq!(hit_ids(&search(dir.path(), "風呂", &[]).1), ["j1", "j2"]);
+    assert_eq!(hit_ids(&search(dir.path(), "영화", &[]).1), ["k1"]);
+    assert_eq!(hit_ids(&search(dir.path(), "재미", &[]).1), ["k2"]);
     // A whole-word match ranks above a match inside a compound.
     let (_, v, _) = search(dir.path(), "風呂", &[]);
     assert_eq!(v["hits"][0]["id"], "j2");
@@ -204,9 +196,9 @@ e3,The screen is fine.
     let marked = &snippet[r[0].as_u64().unwrap() as usize..r[1].as_u64().unwrap() as usize];
     assert!(marked.contains("風呂"), "{marked}");
     // Words glued by '.' or ':' without a space.
-    assert_eq!(ids(&search(dir.path(), "camera", &[]).1), ["e1"]);
-    assert_eq!(ids(&search(dir.path(), "romantic", &[]).1), ["e2"]);
-    assert_eq!(ids(&search(dir.path(), "great", &[]).1), ["e1", "e2"]);
+    assert_eq!(hit_ids(&search(dir.path(), "camera", &[]).1), ["e1"]);
+    assert_eq!(hit_ids(&search(dir.path(), "romantic", &[]).1), ["e2"]);
+    assert_eq!(hit_ids(&search(dir.path(), "great", &[]).1), ["e1", "e2"]);
 }
 
 #[test]
@@ -222,8 +214,8 @@ fn reindexing_updates_by_id_and_rebuild_starts_over() {
     // j1 changes: the old text is gone, the new one is found, nothing doubles.
     let changed = write(dir.path(), "changed.csv", "id,text\nj1,解約金が高すぎる\n");
     assert!(index(dir.path(), &[&changed], &[]).status.success());
-    assert_eq!(ids(&search(dir.path(), "遅い", &[]).1), ["j2"]);
-    assert_eq!(ids(&search(dir.path(), "解約金", &[]).1), ["j1"]);
+    assert_eq!(hit_ids(&search(dir.path(), "遅い", &[]).1), ["j2"]);
+    assert_eq!(hit_ids(&search(dir.path(), "解約金", &[]).1), ["j1"]);
     assert_eq!(
         search(dir.path(), "lang:ja OR lang:ko OR lang:en", &[]).1["total"],
         9

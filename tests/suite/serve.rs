@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
 
-use super::common::koe;
+use super::common::{hit_ids, koe};
 
 const DUMP: &str = "id,date,rating,channel,text
 j1,2026-01-05,2,app,配送が遅くて困りました。露天風呂は最高でした。
@@ -116,17 +116,6 @@ fn get(addr: &str, path: &str) -> (u16, Value) {
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
-fn ids(v: &Value) -> Vec<String> {
-    let mut ids: Vec<String> = v["hits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["id"].as_str().unwrap().to_string())
-        .collect();
-    ids.sort();
-    ids
-}
-
 fn build_index(dir: &Path) -> std::path::PathBuf {
     let dump = dir.join("dump.csv");
     std::fs::write(&dump, DUMP).unwrap();
@@ -160,7 +149,7 @@ fn api_search_records_themes_report_and_errors() {
     // Japanese and Korean searches, lemma-aware, with highlights and facets.
     let (status, v) = get(a, &format!("/api/search?q={}", encode("遅い")));
     assert_eq!(status, 200, "{v}");
-    assert_eq!(ids(&v), ["j1", "j2"]);
+    assert_eq!(hit_ids(&v), ["j1", "j2"]);
     assert_eq!(v["total"], 2);
     assert_eq!(v["facets"]["lang"]["ja"], 2);
     let h = &v["hits"][0];
@@ -168,16 +157,16 @@ fn api_search_records_themes_report_and_errors() {
     let r = &h["highlights"][0];
     assert!(snippet[r[0].as_u64().unwrap() as usize..].starts_with('遅'));
     let (_, v) = get(a, &format!("/api/search?q={}", encode("해지")));
-    assert_eq!(ids(&v), ["k1", "k2"]);
+    assert_eq!(hit_ids(&v), ["k1", "k2"]);
     // Filters as parameters, sort and paging.
     let (_, v) = get(a, "/api/search?rating_max=2&lang=ja&sort=date&limit=1");
     assert_eq!(v["total"], 2);
     assert_eq!(v["hits"].as_array().unwrap().len(), 1);
     assert_eq!(v["hits"][0]["id"], "j2");
     let (_, v) = get(a, "/api/search?rating_max=1&from=2026-02&to=2026-03");
-    assert_eq!(ids(&v), ["e1", "k1"]);
+    assert_eq!(hit_ids(&v), ["e1", "k1"]);
     let (_, v) = get(a, "/api/search?segment=channel:email");
-    assert_eq!(ids(&v), ["e1", "j2"]);
+    assert_eq!(hit_ids(&v), ["e1", "j2"]);
     // One record, whole text.
     let (status, v) = get(a, "/api/records/k2");
     assert_eq!(status, 200);
@@ -290,9 +279,9 @@ fn ingest_while_searching_with_rejects_and_limits() {
     assert_eq!(searcher.join().unwrap(), 30);
     // New records are searchable at once, updates by id do not duplicate.
     let (_, v) = get(a, &format!("/api/search?q={}", encode("返金")));
-    assert_eq!(ids(&v), ["n1"]);
+    assert_eq!(hit_ids(&v), ["n1"]);
     let (_, v) = get(a, "/api/search?q=refund");
-    assert!(ids(&v).contains(&"n4".to_string()));
+    assert!(hit_ids(&v).contains(&"n4".to_string()));
     let (status, _) = request(
         a,
         "POST",
