@@ -142,8 +142,7 @@ struct FacetSegment {
     theme: Option<StrColumn>,
     themes: Vec<u64>,
     /// Single-valued keyword columns (sentiment, language) as ordinals, with counts.
-    single: [(Option<tantivy::columnar::Column<u64>>, Vec<u64>); 2],
-    single_names: [Option<StrColumn>; 2],
+    single: [(Option<StrColumn>, Vec<u64>); 2],
     day: Option<tantivy::columnar::Column<i64>>,
     first_day: i64,
     days: Vec<u64>,
@@ -175,11 +174,9 @@ impl Collector for FacetCollector {
         let ff = segment.fast_fields();
         let theme = ff.str("theme")?;
         let themes = vec![0; theme.as_ref().map_or(0, |c| c.num_terms())];
-        let sentiment = ff.str("sentiment")?;
-        let lang = ff.str("lang")?;
-        let single = [&sentiment, &lang].map(|c| match c {
-            Some(c) => (Some(c.ords().clone()), vec![0; c.num_terms()]),
-            None => (None, Vec::new()),
+        let single = [ff.str("sentiment")?, ff.str("lang")?].map(|c| {
+            let counts = vec![0; c.as_ref().map_or(0, |c| c.num_terms())];
+            (c, counts)
         });
         let day = ff.i64("day").ok();
         let (first_day, span) = match &day {
@@ -195,7 +192,6 @@ impl Collector for FacetCollector {
             theme,
             themes,
             single,
-            single_names: [sentiment, lang],
             day,
             first_day,
             days,
@@ -261,7 +257,7 @@ impl SegmentCollector for FacetSegment {
         self.ords.resize(docs.len(), None);
         for (col, counts) in &mut self.single {
             if let Some(col) = col {
-                col.first_vals(docs, &mut self.ords);
+                col.ords().first_vals(docs, &mut self.ords);
                 for ord in self.ords.iter().flatten() {
                     bump(counts, *ord);
                 }
@@ -307,8 +303,8 @@ impl SegmentCollector for FacetSegment {
         }
         Facets {
             theme: names(self.theme.as_ref(), &self.themes),
-            sentiment: names(self.single_names[0].as_ref(), &self.single[0].1),
-            lang: names(self.single_names[1].as_ref(), &self.single[1].1),
+            sentiment: names(self.single[0].0.as_ref(), &self.single[0].1),
+            lang: names(self.single[1].0.as_ref(), &self.single[1].1),
             month,
         }
     }

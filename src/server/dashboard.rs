@@ -11,7 +11,8 @@ use crate::sentiment::Sentiment;
 use crate::themes::metrics::{Facts, Metrics, MetricsConfig, Summary};
 use crate::themes::{ThemeHit, ThemeIdx, ThemeMatcher};
 
-fn metrics(
+/// Theme table, periods and segments of the records `query` matches (blank: all).
+pub fn themes_from_index(
     index: &KoeIndex,
     themes: &ThemeMatcher,
     query: &str,
@@ -60,16 +61,6 @@ fn metrics(
     Ok(m.finish())
 }
 
-/// Theme table, periods and segments of the records `query` matches (blank: all).
-pub fn themes_from_index(
-    index: &KoeIndex,
-    themes: &ThemeMatcher,
-    query: &str,
-    config: MetricsConfig,
-) -> Result<Summary, IndexError> {
-    metrics(index, themes, query, config)
-}
-
 /// The JSON report of the records `query` matches (no discovery: that needs the text).
 pub fn report_from_index(
     index: &KoeIndex,
@@ -77,7 +68,7 @@ pub fn report_from_index(
     query: &str,
     config: MetricsConfig,
 ) -> Result<Report, IndexError> {
-    let summary = metrics(index, themes, query, config)?;
+    let summary = themes_from_index(index, themes, query, config)?;
     Ok(Report {
         schema: SCHEMA.to_string(),
         title: "koe report".into(),

@@ -6,19 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::common::{fixture, hit_ids, koe};
-
-const DUMP: &str = "id,date,rating,channel,text
-j1,2026-01-05,2,app,配送が遅くて困りました。
-j2,2026-01-20,1,email,返信が遅かったです。二度と使いません。
-j3,2026-02-03,5,app,対応が早くて助かりました。
-k1,2026-02-10,1,phone,해지하고 싶은데 방법을 모르겠어요.
-k2,2026-03-01,2,app,해지했는데 요금이 또 나갔어요.
-k3,2026-03-15,5,app,배송이 빨라요. 좋아요.
-e1,2026-03-20,1,email,They refunded me only half of the money.
-e2,2026-04-02,2,chat,\"Two refunds requested, none arrived.\"
-e3,2026-04-10,5,app,Great app and fast delivery.
-";
+use super::common::{SUPPORT_DUMP, fixture, hit_ids, koe};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
@@ -61,7 +49,7 @@ fn search(dir: &Path, q: &str, extra: &[&str]) -> (Option<i32>, Value, String) {
 #[test]
 fn lemma_aware_search_filters_and_highlights() {
     let dir = tempfile::tempdir().unwrap();
-    let dump = write(dir.path(), "dump.csv", DUMP);
+    let dump = write(dir.path(), "dump.csv", SUPPORT_DUMP);
     let out = index(dir.path(), &[&dump], &[]);
     assert_eq!(
         out.status.code(),
@@ -204,7 +192,7 @@ e3,The screen is fine.
 #[test]
 fn reindexing_updates_by_id_and_rebuild_starts_over() {
     let dir = tempfile::tempdir().unwrap();
-    let dump = write(dir.path(), "dump.csv", DUMP);
+    let dump = write(dir.path(), "dump.csv", SUPPORT_DUMP);
     assert!(index(dir.path(), &[&dump], &[]).status.success());
     assert!(index(dir.path(), &[&dump], &[]).status.success());
     assert_eq!(
@@ -234,7 +222,7 @@ fn reindexing_updates_by_id_and_rebuild_starts_over() {
 #[test]
 fn bad_queries_and_incompatible_indexes_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let dump = write(dir.path(), "dump.csv", DUMP);
+    let dump = write(dir.path(), "dump.csv", SUPPORT_DUMP);
     assert!(index(dir.path(), &[&dump], &[]).status.success());
     let (code, _, err) = search(dir.path(), "slow \"never answered", &[]);
     assert_eq!(code, Some(2));

@@ -8,19 +8,7 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
 
-use super::common::{hit_ids, koe};
-
-const DUMP: &str = "id,date,rating,channel,text
-j1,2026-01-05,2,app,配送が遅くて困りました。露天風呂は最高でした。
-j2,2026-01-20,1,email,返信が遅かったです。二度と使いません。
-j3,2026-02-03,5,app,対応が早くて助かりました。
-k1,2026-02-10,1,phone,해지하고 싶은데 방법을 모르겠어요.
-k2,2026-03-01,2,app,해지했는데 요금이 또 나갔어요.
-k3,2026-03-15,5,app,배송이 빨라요. 좋아요.
-e1,2026-03-20,1,email,They refunded me only half of the money.
-e2,2026-04-02,2,chat,\"Two refunds requested, none arrived.\"
-e3,2026-04-10,5,app,Great app and fast delivery.
-";
+use super::common::{SUPPORT_DUMP, hit_ids, koe};
 
 /// A running `koe serve`, killed on drop.
 struct Server {
@@ -118,7 +106,7 @@ fn get(addr: &str, path: &str) -> (u16, Value) {
 
 fn build_index(dir: &Path) -> std::path::PathBuf {
     let dump = dir.join("dump.csv");
-    std::fs::write(&dump, DUMP).unwrap();
+    std::fs::write(&dump, SUPPORT_DUMP).unwrap();
     let idx = dir.join("idx");
     let out = koe()
         .args(["index", "-q", "--index"])
