@@ -6,39 +6,38 @@
 
 use std::sync::Arc;
 
-use lindera::segmenter::Segmenter;
-
 use super::TextError;
-use super::morph::{MorphWorker, WordInfo, dictionary_parts, load_segmenter, raw};
+use super::lattice::Mode as SearchMode;
+use super::morph::{MorphWorker, Morphology, WordInfo, dictionary_parts, load_morphology, raw};
 use super::segment::{RawToken, UserDictSource};
 use super::token::{Pos, intern_tag};
 
 /// The shared Japanese segmenter (dictionary loaded once; cheap to clone).
 #[derive(Clone)]
 pub struct JapaneseSegmenter {
-    segmenter: Arc<Segmenter>,
+    morphology: Arc<Morphology>,
 }
 
 impl JapaneseSegmenter {
     /// Loads IPADIC with the given user dictionaries.
     pub(crate) fn new(user_dicts: &[UserDictSource]) -> Result<Self, TextError> {
         Ok(JapaneseSegmenter {
-            segmenter: Arc::new(load_segmenter("ipadic", user_dicts)?),
+            morphology: Arc::new(load_morphology("ipadic", user_dicts, SearchMode::MeCab)?),
         })
     }
 
     /// A per-thread worker.
     pub(crate) fn new_worker(&self) -> JapaneseWorker {
         JapaneseWorker {
-            segmenter: self.segmenter.clone(),
-            inner: MorphWorker::new(&self.segmenter, describe, false),
+            morphology: self.morphology.clone(),
+            inner: MorphWorker::new(&self.morphology, describe),
         }
     }
 }
 
 /// Per-thread Japanese segmentation state.
 pub(crate) struct JapaneseWorker {
-    segmenter: Arc<Segmenter>,
+    morphology: Arc<Morphology>,
     inner: MorphWorker,
 }
 
@@ -50,7 +49,7 @@ impl JapaneseWorker {
     /// The dictionary nouns inside `word` (see [`dictionary_parts`]).
     pub(crate) fn parts(&self, word: &str, whole: bool) -> Vec<Arc<str>> {
         let mut out = Vec::new();
-        dictionary_parts(&self.segmenter.dictionary, word, whole, is_part, &mut out);
+        dictionary_parts(self.morphology.dictionary(), word, whole, is_part, &mut out);
         out
     }
 
@@ -64,7 +63,7 @@ impl JapaneseWorker {
         text: &str,
         base: usize,
         out: &mut Vec<RawToken>,
-    ) -> Result<(), TextError> {
+    ) {
         self.inner.segment(text, base, |range, info, surface| {
             let mut t = raw(range, info, surface);
             t.negator = matches!(t.pos, Pos::Aux | Pos::Adj) && NEGATOR_LEMMAS.contains(&&*t.lemma)

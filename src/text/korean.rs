@@ -8,39 +8,38 @@
 
 use std::sync::Arc;
 
-use lindera::segmenter::Segmenter;
-
 use super::TextError;
-use super::morph::{MorphWorker, WordInfo, dictionary_parts, load_segmenter, raw};
+use super::lattice::Mode as SearchMode;
+use super::morph::{MorphWorker, Morphology, WordInfo, dictionary_parts, load_morphology, raw};
 use super::segment::{RawToken, UserDictSource};
 use super::token::{Pos, intern_tag};
 
 /// The shared Korean segmenter (dictionary loaded once; cheap to clone).
 #[derive(Clone)]
 pub struct KoreanSegmenter {
-    segmenter: Arc<Segmenter>,
+    morphology: Arc<Morphology>,
 }
 
 impl KoreanSegmenter {
     /// Loads ko-dic with the given user dictionaries.
     pub(crate) fn new(user_dicts: &[UserDictSource]) -> Result<Self, TextError> {
         Ok(KoreanSegmenter {
-            segmenter: Arc::new(load_segmenter("ko-dic", user_dicts)?),
+            morphology: Arc::new(load_morphology("ko-dic", user_dicts, SearchMode::MeCab)?),
         })
     }
 
     /// A per-thread worker.
     pub(crate) fn new_worker(&self) -> KoreanWorker {
         KoreanWorker {
-            segmenter: self.segmenter.clone(),
-            inner: MorphWorker::new(&self.segmenter, describe, true),
+            morphology: self.morphology.clone(),
+            inner: MorphWorker::new(&self.morphology, describe),
         }
     }
 }
 
 /// Per-thread Korean segmentation state.
 pub(crate) struct KoreanWorker {
-    segmenter: Arc<Segmenter>,
+    morphology: Arc<Morphology>,
     inner: MorphWorker,
 }
 
@@ -48,7 +47,7 @@ impl KoreanWorker {
     /// The dictionary nouns inside `word` (see [`dictionary_parts`]).
     pub(crate) fn parts(&self, word: &str, whole: bool) -> Vec<Arc<str>> {
         let mut out = Vec::new();
-        dictionary_parts(&self.segmenter.dictionary, word, whole, is_part, &mut out);
+        dictionary_parts(self.morphology.dictionary(), word, whole, is_part, &mut out);
         out
     }
 
@@ -57,7 +56,7 @@ impl KoreanWorker {
         text: &str,
         base: usize,
         out: &mut Vec<RawToken>,
-    ) -> Result<(), TextError> {
+    ) {
         let first = out.len();
         self.inner.segment(text, base, |range, info, surface| {
             let mut t = raw(range, info, surface);
@@ -68,7 +67,7 @@ impl KoreanWorker {
                 _ => false,
             };
             out.push(t);
-        })?;
+        });
         // Noun/root + 하다/되다/시키다/스럽다...: the suffix carries the whole predicate.
         for i in first + 1..out.len() {
             let (head, rest) = out.split_at_mut(i);
@@ -83,7 +82,6 @@ impl KoreanWorker {
                 cur.lemma = Arc::from(format!("{noun}{}", cur.lemma).as_str());
             }
         }
-        Ok(())
     }
 }
 

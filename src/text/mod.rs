@@ -27,6 +27,8 @@ mod japanese;
 #[cfg(feature = "ko")]
 mod korean;
 pub mod lang;
+#[cfg(any(feature = "ja", feature = "ko"))]
+mod lattice;
 pub mod mojibake;
 #[cfg(any(feature = "ja", feature = "ko"))]
 mod morph;
@@ -79,9 +81,6 @@ pub enum TextError {
         "cannot use a user dictionary for '{0}': this build has no morphological analyser for it (enable the cargo feature)"
     )]
     UnsupportedLanguage(Lang),
-    /// Segmentation failed inside the analyser (reported, then the fallback is used).
-    #[error("segmentation failed: {0}")]
-    Segmentation(String),
 }
 
 /// How to choose the language of a text.
@@ -270,7 +269,6 @@ impl TextProcessor {
             ko: self.inner.ko.new_worker(),
             en: EnglishSegmenter::new(),
             raw: Vec::new(),
-            errors: 0,
             parts: Default::default(),
         }
     }
@@ -285,7 +283,6 @@ pub struct TextWorker {
     ko: korean::KoreanWorker,
     en: EnglishSegmenter,
     raw: Vec<RawToken>,
-    errors: usize,
     parts: fxhash::FxHashMap<(Lang, Box<str>), PartList>,
 }
 
@@ -411,10 +408,7 @@ impl TextWorker {
         out
     }
 
-    /// Number of segmenter errors seen so far (each fell back to the plain segmenter).
-    pub fn segmentation_errors(&self) -> usize {
-        self.errors
-    }
+
 
     fn analyze_chunk(&mut self, text: &str, offset: usize, hint: LangHint) -> TextAnalysis {
         #[cfg(feature = "ja")]
@@ -469,9 +463,7 @@ impl TextWorker {
         let mut i = 0;
         while i < ranges.len() {
             let mut j = i;
-            // Korean stays per sentence: lindera groups symbol runs across a sentence
-            // end ("..진실") where mecab-ko does not, and cutting there agrees better.
-            while langs[i] != Lang::Ko && j + 1 < ranges.len() && langs[j + 1] == langs[i] {
+            while j + 1 < ranges.len() && langs[j + 1] == langs[i] {
                 j += 1;
             }
             for (piece, is_emoticon) in
@@ -554,13 +546,13 @@ impl TextWorker {
         let _ = original;
         let text = &normalized.text[piece.clone()];
         let before = self.raw.len();
-        let result: Result<(), TextError> = match lang {
+        match lang {
             #[cfg(feature = "ja")]
             Lang::Ja => match original.and_then(|o| fullwidth_view(normalized, o, piece.clone())) {
                 // IPADIC knows full-width numbers, letters and symbols (４月, ３つ, ！):
                 // let it see them as written, then map offsets back and fold the lemmas.
                 Some((view, map)) => {
-                    let r = self.ja.segment(&view, 0, &mut self.raw);
+                    self.ja.segment(&view, 0, &mut self.raw);
                     for t in &mut self.raw[before..] {
                         t.norm = map[t.norm.start]..map[t.norm.end];
                         if t.lemma.chars().any(is_fullwidth_alnum) {
@@ -568,28 +560,17 @@ impl TextWorker {
                             t.lemma = Arc::from(folded.as_str());
                         }
                     }
-                    r
                 }
                 None => self.ja.segment(text, piece.start, &mut self.raw),
             },
             #[cfg(feature = "ko")]
             Lang::Ko => self.ko.segment(text, piece.start, &mut self.raw),
-            Lang::En => {
-                self.en.segment(text, piece.start, &[], true, &mut self.raw);
-                Ok(())
-            }
-            _ => {
-                self.en
-                    .segment(text, piece.start, &[], false, &mut self.raw);
-                Ok(())
-            }
-        };
-        if result.is_err() {
-            self.errors += 1;
-            self.raw.truncate(before);
-            self.en
-                .segment(text, piece.start, &[], false, &mut self.raw);
-        } else if matches!(lang, Lang::Ja | Lang::Ko) {
+            Lang::En => self.en.segment(text, piece.start, &[], true, &mut self.raw),
+            _ => self
+                .en
+                .segment(text, piece.start, &[], false, &mut self.raw),
+        }
+        if matches!(lang, Lang::Ja | Lang::Ko) {
             // Latin words inside Japanese or Korean keep the dictionary's boundaries
             // (as MeCab would cut them) but get English lemmas: "refunds" → refund.
             for t in &mut self.raw[before..] {

@@ -7,12 +7,12 @@ use super::fxhash::FxHashMap as HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use lindera::dictionary::{Dictionary, DictionaryBuilder, WordId};
+use lindera::dictionary::{Dictionary, DictionaryBuilder};
 use lindera::mode::Mode;
 use lindera::segmenter::Segmenter;
-use lindera::worker::SegmentWorker;
 
 use super::TextError;
+use super::lattice::{Lattice, Lex, Mode as SearchMode, PathWord, SearchTables};
 use super::segment::{RawToken, UserDictSource, classify_unknown};
 use super::token::Pos;
 
@@ -27,11 +27,63 @@ pub(crate) struct WordInfo {
     pub known: bool,
 }
 
-/// Loads `embedded://{name}` and builds a lindera segmenter with the user dictionaries.
+/// A loaded dictionary pair (system + merged user dictionaries) and the tables koe's
+/// Viterbi search derives from it. Shared read-only between workers.
+pub(crate) struct Morphology {
+    /// lindera's segmenter: the dictionaries, with user context ids remapped.
+    pub segmenter: Segmenter,
+    tables: SearchTables,
+}
+
+impl Morphology {
+    /// The search tables.
+    #[cfg(test)]
+    pub(crate) fn tables(&self) -> &SearchTables {
+        &self.tables
+    }
+
+    /// The system dictionary.
+    pub(crate) fn dictionary(&self) -> &Dictionary {
+        &self.segmenter.dictionary
+    }
+}
+
+/// Loads `embedded://{name}` with the user dictionaries and prepares the search.
+pub(crate) fn load_morphology(
+    name: &str,
+    user_dicts: &[UserDictSource],
+    mode: SearchMode,
+) -> Result<Morphology, TextError> {
+    let (mut dictionary, user) = load_dictionaries(name, user_dicts)?;
+    // koe's search applies the left-space penalty itself: lindera need not build its
+    // own table of it (a pass over every word's details).
+    let penalty = Arc::make_mut(&mut dictionary.metadata).space_penalty.take();
+    let segmenter = Segmenter::new(Mode::Normal, dictionary, user);
+    let tables = SearchTables::new(
+        &segmenter.dictionary,
+        segmenter.user_dictionary.as_ref(),
+        penalty.as_ref(),
+        mode,
+    );
+    Ok(Morphology { segmenter, tables })
+}
+
+/// lindera's own segmenter over the same dictionaries (the reference koe's search is
+/// tested against).
+#[cfg(test)]
 pub(crate) fn load_segmenter(
     name: &str,
     user_dicts: &[UserDictSource],
 ) -> Result<Segmenter, TextError> {
+    let (dictionary, user) = load_dictionaries(name, user_dicts)?;
+    Ok(Segmenter::new(Mode::Normal, dictionary, user))
+}
+
+/// Loads `embedded://{name}` and builds the user dictionaries.
+fn load_dictionaries(
+    name: &str,
+    user_dicts: &[UserDictSource],
+) -> Result<(Dictionary, Option<lindera::dictionary::UserDictionary>), TextError> {
     let dictionary: Dictionary =
         lindera::dictionary::load_dictionary(&format!("embedded://{name}")).map_err(|e| {
             TextError::Dictionary {
@@ -67,41 +119,57 @@ pub(crate) fn load_segmenter(
                 })?,
         )
     };
-    Ok(Segmenter::new(Mode::Normal, dictionary, user))
+    Ok((dictionary, user))
 }
 
-fn cache_key(id: &WordId) -> u64 {
-    let kind: u64 = if id.is_unknown() {
-        2
-    } else if id.is_system() {
-        0
-    } else {
-        1
+fn cache_key(lex: Lex, id: u32) -> u64 {
+    let kind: u64 = match lex {
+        Lex::System => 0,
+        Lex::User => 1,
+        Lex::Unknown => 2,
     };
-    (kind << 32) | id.id() as u64
+    (kind << 32) | id as u64
 }
 
-/// One thread's lindera worker plus its word-info cache.
+/// The detail fields of a word, padded with "*" to the schema's width (as lindera).
+fn details(m: &Morphology, lex: Lex, id: u32) -> Vec<&str> {
+    let dict = m.dictionary();
+    let id = id as usize;
+    let mut out: Vec<&str> = match lex {
+        Lex::System => dict.word_details_iter(id).collect(),
+        Lex::Unknown => dict.unknown_word_details_iter(id).collect(),
+        Lex::User => match &m.segmenter.user_dictionary {
+            Some(u) => u.word_details_iter(id).collect(),
+            None => vec!["UNK"],
+        },
+    };
+    let width = dict.metadata.dictionary_schema.get_custom_fields().len();
+    if out.len() < width {
+        out.resize(width, "*");
+    }
+    out
+}
+
+/// One thread's search state plus its word-info cache.
 pub(crate) struct MorphWorker {
-    worker: SegmentWorker,
+    morphology: Arc<Morphology>,
+    lattice: Lattice,
+    words: Vec<PathWord>,
     cache: HashMap<u64, WordInfo>,
     describe: fn(&[&str]) -> WordInfo,
-    /// Emit unknown ASCII punctuation runs char by char too (mecab-ko does; MeCab with
-    /// IPADIC groups "..." but splits full-width runs such as "！！" and "）、").
-    split_punct_runs: bool,
 }
 
 impl MorphWorker {
     pub(crate) fn new(
-        segmenter: &Segmenter,
+        morphology: &Arc<Morphology>,
         describe: fn(&[&str]) -> WordInfo,
-        split_punct_runs: bool,
     ) -> Self {
         MorphWorker {
-            worker: segmenter.new_worker(),
+            morphology: morphology.clone(),
+            lattice: Lattice::new(&morphology.tables),
+            words: Vec::new(),
             cache: HashMap::default(),
             describe,
-            split_punct_runs,
         }
     }
 
@@ -112,53 +180,31 @@ impl MorphWorker {
         text: &str,
         base: usize,
         mut emit: impl FnMut(std::ops::Range<usize>, &WordInfo, &str),
-    ) -> Result<(), TextError> {
+    ) {
         if self.cache.len() > 500_000 {
             self.cache.clear();
         }
-        let mut tokens = self
-            .worker
-            .segment(text)
-            .map_err(|e| TextError::Segmentation(e.to_string()))?;
-        for token in tokens.iter_mut() {
-            let key = cache_key(&token.word_id);
-            if !self.cache.contains_key(&key) {
-                let details: Vec<&str> = token.details();
-                let info = (self.describe)(&details);
-                self.cache.insert(key, info);
-            }
-            let Some(info) = self.cache.get(&key) else {
-                continue;
-            };
-            let surface: &str = &token.surface;
-            let range = base + token.byte_start..base + token.byte_end;
-            if token.word_id.is_unknown() || !info.known {
-                // Runs of punctuation ("..", "?!") are one unknown word for lindera but
-                // separate symbols for MeCab: emit them one by one.
-                let split = surface.chars().count() > 1
-                    && surface.chars().all(super::segment::is_symbol_char)
-                    && (self.split_punct_runs || !surface.is_ascii());
-                if split {
-                    let mut at = range.start;
-                    for c in surface.chars() {
-                        let end = at + c.len_utf8();
-                        let pos = if super::segment::is_punct_char(c) {
-                            Pos::Punct
-                        } else {
-                            Pos::Sym
-                        };
-                        let fixed = WordInfo {
-                            pos,
-                            tag: info.tag,
-                            lemma: None,
-                            known: false,
-                        };
-                        let mut buf = [0u8; 4];
-                        emit(at..end, &fixed, c.encode_utf8(&mut buf));
-                        at = end;
-                    }
-                    continue;
+        let m = &*self.morphology;
+        self.words.clear();
+        self.lattice.segment(
+            m.dictionary(),
+            m.segmenter.user_dictionary.as_ref(),
+            &m.tables,
+            text,
+            &mut self.words,
+        );
+        for word in &self.words {
+            let key = cache_key(word.lex, word.id);
+            let info = match self.cache.get(&key) {
+                Some(info) => info,
+                None => {
+                    let info = (self.describe)(&details(m, word.lex, word.id));
+                    self.cache.entry(key).or_insert(info)
                 }
+            };
+            let surface = &text[word.start..word.end];
+            let range = base + word.start..base + word.end;
+            if word.lex == Lex::Unknown || !info.known {
                 if let Some(pos) = classify_unknown(surface) {
                     let fixed = WordInfo {
                         pos,
@@ -181,41 +227,23 @@ impl MorphWorker {
             }
             emit(range, info, surface);
         }
-        Ok(())
     }
 }
 
 impl MorphWorker {
-    /// Implausibility of `text` for the dictionary: the cost of lindera's best path
-    /// (word costs plus connection costs, as MeCab scores it), shifted to be
-    /// non-negative. Used to choose between mojibake readings.
+    /// Implausibility of `text` for the dictionary: the cost of the best path (word
+    /// costs plus connection costs, as MeCab scores it), shifted to be non-negative.
+    /// Used to choose between mojibake readings.
     pub(crate) fn implausibility(&mut self, text: &str) -> u32 {
-        let Ok(tokens) = self.worker.segment(text) else {
-            return u32::MAX;
-        };
-        let mut total: i64 = 0;
-        let mut prev_right: u32 = 0; // BOS
-        for t in tokens.iter() {
-            let dict = t.dictionary;
-            let entry = if t.word_id.is_unknown() {
-                Some(dict.unknown_dictionary.word_entry(t.word_id.id()))
-            } else if t.word_id.is_system() {
-                dict.prefix_dictionary
-                    .find_surface_iter(&t.surface)
-                    .find(|e| e.word_id() == t.word_id)
-            } else {
-                None
-            };
-            let (cost, left, right) = match entry {
-                Some(e) => (e.word_cost() as i64, e.left_id(), e.right_id()),
-                None => (0, 0, 0),
-            };
-            total += cost + dict.connection_cost_matrix.cost(prev_right, left) as i64;
-            prev_right = right;
-        }
-        if let Some(t) = tokens.first() {
-            total += t.dictionary.connection_cost_matrix.cost(prev_right, 0) as i64;
-        }
+        let m = &*self.morphology;
+        self.words.clear();
+        let total = self.lattice.segment(
+            m.dictionary(),
+            m.segmenter.user_dictionary.as_ref(),
+            &m.tables,
+            text,
+            &mut self.words,
+        );
         (total + (1 << 30)).clamp(0, u32::MAX as i64) as u32
     }
 }

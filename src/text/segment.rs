@@ -59,13 +59,6 @@ pub(crate) fn is_punct_char(c: char) -> bool {
     PUNCT.contains(c)
 }
 
-/// Characters that MeCab emits one by one where lindera groups them as one unknown
-/// word: punctuation plus the common symbols.
-#[cfg_attr(not(any(feature = "ja", feature = "ko")), allow(dead_code))]
-pub(crate) fn is_symbol_char(c: char) -> bool {
-    is_punct_char(c) || "％%※＾^＜＞<>＝=＋+＆&＊*＠@＃#＄$￥¥～｜|".contains(c)
-}
-
 /// Splits `range` of `text` around emoticon spans: yields (piece, is_emoticon).
 pub(crate) fn around_emoticons(
     range: Range<usize>,

@@ -1,0 +1,771 @@
+//! koe's own Viterbi search over a lindera dictionary (IPADIC, ko-dic).
+//!
+//! lindera loads the dictionaries (system, user, unknown words, character classes,
+//! connection costs); this module finds the best path through them. It reproduces
+//! lindera 6.2's Normal-mode search exactly (same candidates, same costs, same
+//! tie-breaks: the tests compare both on every corpus line we have) and is faster
+//! because the inner loop shrinks:
+//!
+//! - the edges ending at a position are reduced to one per right context id (the
+//!   cheapest; the only thing a later word sees of its left neighbour is its right id
+//!   and its path cost), and
+//! - the best left neighbour is computed once per (position, left context id), not
+//!   once per candidate word: ko-dic lists many words with the same left id at one
+//!   position (every reading of 이, 하, 는 ...).
+//!
+//! Semantics kept from lindera (and so from the agreement figures): sentences are cut
+//! at `\n`, `\t`, `。`, `、` (and every 32 KiB); unknown words follow `char.def`
+//! (INVOKE, GROUP, LENGTH as a ladder of shorter candidates); ko-dic's left-space
+//! penalty; whitespace tokens are dropped.
+
+use lindera::dictionary::{Dictionary, UserDictionary};
+use lindera::space_penalty::{SpacePenaltyConfig, SpacePenaltyTable};
+use lindera_dictionary::viterbi::{LexType, WordId};
+
+/// Longest sentence handed to one lattice (lindera cuts at the same size).
+const MAX_SENTENCE_BYTES: usize = 32 * 1024;
+/// Path costs are clamped here so that additions cannot overflow (as lindera does).
+const PATH_COST_CLAMP: i32 = i32::MAX - 131_072;
+const NONE: u32 = u32::MAX;
+/// MeCab's default `max-grouping-size`: longer runs are not one unknown word.
+const MAX_GROUPING: usize = 24;
+
+/// Whose search semantics to follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// MeCab's (koe's default): whitespace is skipped and absorbed into the next
+    /// word; unknown words from the char's default class only, runs of at most 25
+    /// chars; no gating of unknown words inside an earlier unknown word.
+    MeCab,
+    /// lindera 6.2's Normal mode, exactly (whitespace words, every class of a char,
+    /// unbounded runs). The reference the search is tested against.
+    #[cfg_attr(not(test), allow(dead_code))]
+    Lindera,
+}
+
+/// Which lexicon a word comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Lex {
+    System,
+    User,
+    Unknown,
+}
+
+/// One word of the best path: byte range in the segmented text, lexicon and word id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PathWord {
+    pub start: usize,
+    pub end: usize,
+    pub lex: Lex,
+    pub id: u32,
+}
+
+/// A character class of `char.def`, flattened for the search.
+#[derive(Debug, Clone)]
+struct Category {
+    invoke: bool,
+    group: bool,
+    length: usize,
+    /// Unknown-word entries of the class: (id, cost, left id, right id).
+    unknown: Vec<(u32, i16, u16, u16)>,
+}
+
+/// Read-only search tables derived once from a dictionary pair.
+pub(crate) struct SearchTables {
+    categories: Vec<Category>,
+    /// Class ids of every BMP code point (offset into `class_pool`, count).
+    class_index: Vec<(u32, u8)>,
+    class_pool: Vec<u8>,
+    space_class: Option<u8>,
+    space_penalty: Option<SpacePenaltyTable>,
+    mode: Mode,
+    /// Number of right (forward) and left (backward) context ids.
+    forward: usize,
+    backward: usize,
+}
+
+impl SearchTables {
+    /// Tables for `dictionary` with `user`, applying the left-space `penalty` rules
+    /// when given (ko-dic ships them in its metadata).
+    pub(crate) fn new(
+        dictionary: &Dictionary,
+        user: Option<&UserDictionary>,
+        penalty: Option<&SpacePenaltyConfig>,
+        mode: Mode,
+    ) -> Self {
+        let defs = &dictionary.character_definition;
+        let unknown = &dictionary.unknown_dictionary;
+        let categories = defs
+            .category_definitions
+            .iter()
+            .enumerate()
+            .map(|(i, d)| Category {
+                invoke: d.invoke,
+                group: d.group,
+                length: d.length as usize,
+                unknown: unknown
+                    .category_references
+                    .get(i)
+                    .map(|ids| {
+                        ids.iter()
+                            .map(|&id| {
+                                let e = unknown.word_entry(id);
+                                (id, e.word_cost(), e.left_id() as u16, e.right_id() as u16)
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect();
+        let mut class_index = Vec::with_capacity(0x10000);
+        let mut class_pool: Vec<u8> = Vec::new();
+        for cp in 0..0x10000u32 {
+            let c = char::from_u32(cp).unwrap_or('\u{FFFD}');
+            let start = class_pool.len() as u32;
+            let classes = defs.lookup_categories(c);
+            for cat in classes {
+                class_pool.push(cat.0 as u8);
+            }
+            class_index.push((start, classes.len() as u8));
+        }
+        let space_class = defs.category_id_by_name("SPACE").map(|c| c.0 as u8);
+        let space_penalty =
+            penalty.and_then(|config| SpacePenaltyTable::build(config, dictionary, user).ok());
+        let matrix = &dictionary.connection_cost_matrix;
+        SearchTables {
+            categories,
+            class_index,
+            class_pool,
+            space_class,
+            space_penalty,
+            mode,
+            forward: matrix.forward_size as usize,
+            backward: matrix.backward_size as usize,
+        }
+    }
+}
+
+/// A candidate edge: a word ending at some position with its best path so far.
+#[derive(Debug, Clone, Copy)]
+struct Edge {
+    /// Cost of the best path from the sentence start through this word.
+    cost: i32,
+    /// Index of the best left neighbour among the edges ending at `from`.
+    prev: u32,
+    /// Where the left neighbours end, in characters.
+    from: u32,
+    /// Where the word itself starts (after skipped whitespace), in characters.
+    begin: u32,
+    id: u32,
+    right_id: u16,
+    lex: Lex,
+}
+
+/// Per-thread search state, reused from sentence to sentence (no allocation once warm).
+pub(crate) struct Lattice {
+    ends_at: Vec<Vec<Edge>>,
+    chars: Vec<char>,
+    /// Byte offset of every char (plus the end).
+    offsets: Vec<usize>,
+    /// Per char: (offset into `classes`, count), and whether it is a space.
+    char_classes: Vec<(u32, u8, bool)>,
+    classes: Vec<u8>,
+    /// User dictionary matches: per start char the head of a list in `user_store`.
+    user_head: Vec<u32>,
+    user_store: Vec<(u32, u32, i16, u16, u16, u32)>,
+    sys_matches: Vec<(u32, u32, i16, u16, u16)>,
+    /// The edges ending at the current position, one per right id: (right id, cost, index).
+    left: Vec<(u16, i32, u32)>,
+    /// Slot of a right id in `left`, valid when its stamp is the current one.
+    left_slot: Vec<(u32, u32)>,
+    /// Best left neighbour per left id at the current position: (stamp, cost, index).
+    memo: Vec<(u32, i32, u32)>,
+    stamp: u32,
+    /// The best path, backwards: (end position, edge index).
+    path: Vec<(u32, u32)>,
+}
+
+impl Lattice {
+    pub(crate) fn new(tables: &SearchTables) -> Self {
+        Lattice {
+            ends_at: Vec::new(),
+            chars: Vec::new(),
+            offsets: Vec::new(),
+            char_classes: Vec::new(),
+            classes: Vec::new(),
+            user_head: Vec::new(),
+            user_store: Vec::new(),
+            sys_matches: Vec::new(),
+            left: Vec::new(),
+            left_slot: vec![(0, 0); tables.forward.max(1)],
+            memo: vec![(0, 0, 0); tables.backward.max(1)],
+            stamp: 0,
+            path: Vec::new(),
+        }
+    }
+
+    /// Segments `text` into the words of the best path (whitespace words dropped),
+    /// appended to `out`. Returns the summed path cost of its sentences (word plus
+    /// connection costs, without space penalties), a plausibility measure.
+    pub(crate) fn segment(
+        &mut self,
+        dictionary: &Dictionary,
+        user: Option<&UserDictionary>,
+        tables: &SearchTables,
+        text: &str,
+        out: &mut Vec<PathWord>,
+    ) -> i64 {
+        let mut total = 0i64;
+        let mut start = 0;
+        while start < text.len() {
+            let end = sentence_end(text, start);
+            let sentence = &text[start..end];
+            total += self.segment_sentence(dictionary, user, tables, sentence, start, out);
+            start = end;
+        }
+        total
+    }
+
+    fn prepare(&mut self, dictionary: &Dictionary, tables: &SearchTables, text: &str) {
+        self.chars.clear();
+        self.offsets.clear();
+        self.char_classes.clear();
+        self.classes.clear();
+        for (at, c) in text.char_indices() {
+            let cp = c as u32;
+            let start = self.classes.len();
+            if cp < 0x10000 {
+                let (from, count) = tables.class_index[cp as usize];
+                let from = from as usize;
+                self.classes
+                    .extend_from_slice(&tables.class_pool[from..from + count as usize]);
+            } else {
+                let classes = dictionary.character_definition.lookup_categories(c);
+                self.classes.extend(classes.iter().map(|k| k.0 as u8));
+            }
+            let classes = &self.classes[start..];
+            let is_space = tables.space_class.is_some_and(|s| classes.contains(&s));
+            self.char_classes
+                .push((start as u32, classes.len() as u8, is_space));
+            self.chars.push(c);
+            self.offsets.push(at);
+        }
+        self.offsets.push(text.len());
+    }
+
+    #[inline]
+    fn class_at(&self, char_idx: usize, ord: usize) -> Option<u8> {
+        let (start, count, _) = self.char_classes[char_idx];
+        (ord < count as usize).then(|| self.classes[start as usize + ord])
+    }
+
+    fn segment_sentence(
+        &mut self,
+        dictionary: &Dictionary,
+        user: Option<&UserDictionary>,
+        tables: &SearchTables,
+        text: &str,
+        base: usize,
+        out: &mut Vec<PathWord>,
+    ) -> i64 {
+        if text.is_empty() {
+            return 0;
+        }
+        self.prepare(dictionary, tables, text);
+        let n = self.chars.len();
+        if self.ends_at.len() < n + 1 {
+            self.ends_at.resize_with(n + 1, Vec::new);
+        }
+        for slot in &mut self.ends_at[..=n] {
+            slot.clear();
+        }
+        self.ends_at[0].push(Edge {
+            cost: 0,
+            prev: NONE,
+            from: 0,
+            begin: 0,
+            id: 0,
+            right_id: 0,
+            lex: Lex::System,
+        });
+        let matrix = &dictionary.connection_cost_matrix;
+        let costs = matrix.costs();
+        let forward = tables.forward;
+
+        // User dictionary matches, listed per start char (latest found first).
+        self.user_head.clear();
+        self.user_store.clear();
+        if let Some(ud) = user {
+            self.user_head.resize(n + 1, NONE);
+            let vals: &[u8] = &ud.dict.vals_data;
+            for m in ud.dict.da.find_overlapping_iter(text) {
+                let start_char = self.char_of_byte(m.start());
+                let end_char = self.char_of_byte(m.end()) as u32;
+                let (offset, count) = ud.dict.decode_val(m.value());
+                let from = offset as usize * 10;
+                let avail = vals.len().saturating_sub(from) / 10;
+                for i in 0..(count as usize).min(avail) {
+                    let e = &vals[from + i * 10..from + i * 10 + 10];
+                    let (id, cost, l, r) = decode_entry(e);
+                    let next = self.user_head[start_char];
+                    self.user_head[start_char] = self.user_store.len() as u32;
+                    self.user_store.push((end_char, id, cost, l, r, next));
+                }
+            }
+        }
+
+        // In MeCab mode whitespace is no word: a word after spaces connects to the word
+        // before them, and the sentence ends after its last non-space char.
+        let mecab = tables.mode == Mode::MeCab;
+        let n_end = if mecab {
+            self.char_classes.iter().rposition(|c| !c.2).map_or(0, |p| p + 1)
+        } else {
+            n
+        };
+        let mut unknown_end: Option<usize> = None;
+        for i in 0..n_end {
+            if self.ends_at[i].is_empty() {
+                continue;
+            }
+            let mut j = i;
+            if mecab {
+                while j < n && self.char_classes[j].2 {
+                    j += 1;
+                }
+            }
+            self.begin_position(i);
+            let penalty = match &tables.space_penalty {
+                Some(t) if j > 0 && self.char_classes[j - 1].2 => Some(t),
+                _ => None,
+            };
+            let mut found = false;
+
+            if j < self.user_head.len() {
+                let mut at = self.user_head[j];
+                while at != NONE {
+                    let (end, id, cost, l, r, next) = self.user_store[at as usize];
+                    let extra = penalty.map_or(0, |t| t.cost(WordId::new(LexType::User, id)));
+                    let word = (id, cost, l, r);
+                    self.add_edge(costs, forward, (i, j), end as usize, word, Lex::User, extra);
+                    found = true;
+                    at = next;
+                }
+            }
+
+            self.sys_matches.clear();
+            for (entries, len) in dictionary
+                .prefix_dictionary
+                .common_prefix_search(&self.chars[j..])
+            {
+                let end = (j + len) as u32;
+                for e in entries.chunks_exact(10) {
+                    let (id, cost, l, r) = decode_entry(e);
+                    self.sys_matches.push((end, id, cost, l, r));
+                }
+            }
+            for k in (0..self.sys_matches.len()).rev() {
+                let (end, id, cost, l, r) = self.sys_matches[k];
+                let extra = penalty.map_or(0, |t| t.cost(WordId::new(LexType::System, id)));
+                let word = (id, cost, l, r);
+                self.add_edge(costs, forward, (i, j), end as usize, word, Lex::System, extra);
+                found = true;
+            }
+
+            if mecab {
+                self.mecab_unknown(costs, forward, tables, (i, j), found, penalty);
+            } else if unknown_end.is_none_or(|e| e <= i) {
+                let count = self.char_classes[i].1 as usize;
+                for ord in 0..count {
+                    let Some(class) = self.class_at(i, ord) else {
+                        break;
+                    };
+                    let cat = &tables.categories[class as usize];
+                    let mut len = 0;
+                    let mut group_run = None;
+                    if cat.invoke || !found {
+                        len = 1;
+                        if cat.group {
+                            let run = self.run_len(i, ord, class, usize::MAX);
+                            group_run = Some(run);
+                            len = run;
+                        }
+                    }
+                    if len == 0 {
+                        continue;
+                    }
+                    self.add_unknown(costs, forward, cat, (i, i), len, penalty);
+                    if cat.length > 0 {
+                        let ladder = match group_run {
+                            Some(run) => run.min(cat.length),
+                            None => self.run_len(i, ord, class, cat.length),
+                        };
+                        for k in 1..=ladder {
+                            if k != len {
+                                self.add_unknown(costs, forward, cat, (i, i), k, penalty);
+                            }
+                        }
+                    }
+                    unknown_end = Some(i + len);
+                }
+            }
+        }
+
+        // End of sentence: the best edge ending at n_end, connected to EOS (left id 0).
+        let last = &self.ends_at[n_end];
+        let mut best = i32::MAX;
+        let mut best_at = NONE;
+        for (k, e) in last.iter().enumerate() {
+            let c = e.cost + costs[e.right_id as usize] as i32;
+            if c < best {
+                best = c;
+                best_at = k as u32;
+            }
+        }
+        if best_at == NONE {
+            return 0;
+        }
+        // Back through the path.
+        self.path.clear();
+        let (mut pos, mut k) = (n_end, best_at);
+        while k != NONE {
+            let e = self.ends_at[pos][k as usize];
+            if e.prev == NONE {
+                break;
+            }
+            self.path.push((pos as u32, k));
+            pos = e.from as usize;
+            k = e.prev;
+        }
+        for &(pos, k) in self.path.iter().rev() {
+            let pos = pos as usize;
+            let e = self.ends_at[pos][k as usize];
+            let start = e.begin as usize;
+            // Whitespace is a word for lindera's search but not for the caller (as MeCab).
+            if tables.space_class.is_some() && self.char_classes[start..pos].iter().all(|c| c.2) {
+                continue;
+            }
+            out.push(PathWord {
+                start: base + self.offsets[start],
+                end: base + self.offsets[pos],
+                lex: e.lex,
+                id: e.id,
+            });
+        }
+        best as i64
+    }
+
+    /// Unknown words at `j` (reached from position `i`) as MeCab makes them: of the
+    /// char's default class only, when no dictionary word starts there or the class is
+    /// INVOKE: the GROUP run (chained over chars sharing a class, if at most
+    /// [`MAX_GROUPING`] chars follow the first) and the LENGTH ladder; at least one char.
+    fn mecab_unknown(
+        &mut self,
+        costs: &[i16],
+        forward: usize,
+        tables: &SearchTables,
+        (i, j): (usize, usize),
+        found: bool,
+        penalty: Option<&SpacePenaltyTable>,
+    ) {
+        let n = self.chars.len();
+        let Some(class) = self.class_at(j, 0) else {
+            return;
+        };
+        let cat = &tables.categories[class as usize];
+        let mut added = found;
+        if !found || cat.invoke {
+            let mut group_end = None;
+            if cat.group {
+                let mut k = j + 1;
+                while k < n && self.shares_class(k - 1, k) {
+                    k += 1;
+                }
+                if k - j - 1 <= MAX_GROUPING {
+                    self.add_unknown(costs, forward, cat, (i, j), k - j, penalty);
+                    added = true;
+                }
+                group_end = Some(k);
+            }
+            // The ladder: 1, 2, ... chars while they share a class with the first,
+            // stopping at the group's length (already added).
+            for (k, len) in (j + 1..).zip(1..=cat.length) {
+                if k > n || Some(k) == group_end {
+                    break;
+                }
+                self.add_unknown(costs, forward, cat, (i, j), len, penalty);
+                added = true;
+                if k >= n || !self.shares_class(j, k) {
+                    break;
+                }
+            }
+        }
+        if !added {
+            self.add_unknown(costs, forward, cat, (i, j), 1, penalty);
+        }
+    }
+
+    /// Whether chars `a` and `b` have a class in common (MeCab's `isKindOf`).
+    fn shares_class(&self, a: usize, b: usize) -> bool {
+        let (sa, ca, _) = self.char_classes[a];
+        let (sb, cb, _) = self.char_classes[b];
+        let xa = &self.classes[sa as usize..sa as usize + ca as usize];
+        let xb = &self.classes[sb as usize..sb as usize + cb as usize];
+        xa.iter().any(|x| xb.contains(x))
+    }
+
+    /// Length of the run of chars from `i` whose class at ordinal `ord` is `class`,
+    /// at most `cap`.
+    fn run_len(&self, i: usize, ord: usize, class: u8, cap: usize) -> usize {
+        let n = self.chars.len();
+        let mut run = 1;
+        while run < cap && i + run < n && self.class_at(i + run, ord) == Some(class) {
+            run += 1;
+        }
+        run
+    }
+
+    fn add_unknown(
+        &mut self,
+        costs: &[i16],
+        forward: usize,
+        cat: &Category,
+        (i, j): (usize, usize),
+        len: usize,
+        penalty: Option<&SpacePenaltyTable>,
+    ) {
+        for &(id, cost, l, r) in &cat.unknown {
+            let extra = penalty.map_or(0, |t| t.cost(WordId::new(LexType::Unknown, id)));
+            let word = (id, cost, l, r);
+            self.add_edge(costs, forward, (i, j), j + len, word, Lex::Unknown, extra);
+        }
+    }
+
+    /// Reduces the edges ending at `i` to the cheapest per right id (earliest on ties).
+    fn begin_position(&mut self, i: usize) {
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.left_slot.iter_mut().for_each(|s| *s = (0, 0));
+            self.memo.iter_mut().for_each(|m| m.0 = 0);
+            self.stamp = 1;
+        }
+        let stamp = self.stamp;
+        self.left.clear();
+        for (k, e) in self.ends_at[i].iter().enumerate() {
+            let slot = &mut self.left_slot[e.right_id as usize];
+            if slot.0 == stamp {
+                let entry = &mut self.left[slot.1 as usize];
+                if e.cost < entry.1 {
+                    entry.1 = e.cost;
+                    entry.2 = k as u32;
+                }
+            } else {
+                *slot = (stamp, self.left.len() as u32);
+                self.left.push((e.right_id, e.cost, k as u32));
+            }
+        }
+    }
+
+    /// Adds a word from char `j` to `end` with its best left neighbour among the edges
+    /// ending at `i` (`i < j` when whitespace between them is skipped).
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    fn add_edge(
+        &mut self,
+        costs: &[i16],
+        forward: usize,
+        (i, j): (usize, usize),
+        end: usize,
+        (id, word_cost, left_id, right_id): (u32, i16, u16, u16),
+        lex: Lex,
+        extra: i32,
+    ) {
+        let memo = &mut self.memo[left_id as usize];
+        let (best, best_at) = if memo.0 == self.stamp {
+            (memo.1, memo.2)
+        } else {
+            let row = &costs[left_id as usize * forward..(left_id as usize + 1) * forward];
+            let mut best = i32::MAX;
+            let mut best_at = NONE;
+            for &(r, c, k) in &self.left {
+                let total = c + row[r as usize] as i32;
+                if total < best || (total == best && k < best_at) {
+                    best = total;
+                    best_at = k;
+                }
+            }
+            *memo = (self.stamp, best, best_at);
+            (best, best_at)
+        };
+        if best_at == NONE {
+            return;
+        }
+        let cost = best
+            .saturating_add(extra)
+            .saturating_add(word_cost as i32)
+            .min(PATH_COST_CLAMP);
+        self.ends_at[end].push(Edge {
+            cost,
+            prev: best_at,
+            from: i as u32,
+            begin: j as u32,
+            id,
+            right_id,
+            lex,
+        });
+    }
+
+    fn char_of_byte(&self, byte: usize) -> usize {
+        self.offsets.partition_point(|&o| o < byte)
+    }
+}
+
+/// A serialized word entry: id (u32), cost (i16), left id, right id (u16), little endian.
+#[inline]
+fn decode_entry(e: &[u8]) -> (u32, i16, u16, u16) {
+    (
+        u32::from_le_bytes([e[0], e[1], e[2], e[3]]),
+        i16::from_le_bytes([e[4], e[5]]),
+        u16::from_le_bytes([e[6], e[7]]),
+        u16::from_le_bytes([e[8], e[9]]),
+    )
+}
+
+/// End of the sentence starting at `start`, as lindera cuts: after `\n`, `\t`, `。`,
+/// `、`, or at the first char boundary after 32 KiB.
+fn sentence_end(text: &str, start: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut end = start;
+    while end < bytes.len() {
+        let b = bytes[end];
+        end += 1;
+        if b == b'\n' || b == b'\t' {
+            return end;
+        }
+        if (b == 0x81 || b == 0x82) && end >= 3 && bytes[end - 3] == 0xE3 && bytes[end - 2] == 0x80
+        {
+            return end;
+        }
+        if end - start >= MAX_SENTENCE_BYTES && text.is_char_boundary(end) {
+            return end;
+        }
+    }
+    end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::morph::{Morphology, load_morphology, load_segmenter};
+    use lindera::segmenter::Segmenter;
+
+    /// lindera's own answer for `line`: (start, end, lexicon, id) per word.
+    fn lindera_words(segmenter: &Segmenter, line: &str) -> Vec<(usize, usize, Lex, u32)> {
+        let mut worker = segmenter.new_worker();
+        worker
+            .segment(line)
+            .expect("lindera")
+            .iter()
+            .map(|t| {
+                let lex = if t.word_id.is_unknown() {
+                    Lex::Unknown
+                } else if t.word_id.is_system() {
+                    Lex::System
+                } else {
+                    Lex::User
+                };
+                (t.byte_start, t.byte_end, lex, t.word_id.id())
+            })
+            .collect()
+    }
+
+    fn ours(m: &Morphology, lattice: &mut Lattice, line: &str) -> Vec<(usize, usize, Lex, u32)> {
+        let mut out = Vec::new();
+        lattice.segment(
+            m.dictionary(),
+            m.segmenter.user_dictionary.as_ref(),
+            m.tables(),
+            line,
+            &mut out,
+        );
+        out.iter().map(|w| (w.start, w.end, w.lex, w.id)).collect()
+    }
+
+    /// Lines to compare: the shared corpus when present (KOE_PARITY_LINES of them,
+    /// 3,000 by default), else the bundled fixtures; plus hard cases.
+    fn lines(lang: &str) -> Vec<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let limit: usize = std::env::var("KOE_PARITY_LINES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(3000);
+        let text = std::fs::read_to_string(root.join(format!("../shared/corpus/{lang}.txt")))
+            .or_else(|_| {
+                std::fs::read_to_string(root.join(format!("fixtures/text/reviews_{lang}.txt")))
+            })
+            .unwrap_or_default();
+        let mut out: Vec<String> = text.lines().take(limit).map(str::to_string).collect();
+        out.extend(
+            [
+                "",
+                " ",
+                "\t\n",
+                "ａｂｃ１２３ＡＢＣ!!!???。。、、",
+                "😀😀 🎉テスト🎉 𠮷野家",
+                "サブスクの解約金が高い。チャットボットは役に立たない",
+                "구독료 환불금 챗봇 너무   별로  ㅋㅋㅋㅋ",
+                "Mixed English 日本語 한국어 123,456.78 https://example.com/a?b=c",
+            ]
+            .map(str::to_string),
+        );
+        out.push("長".repeat(40_000));
+        out.push("アイウエオ".repeat(3_000));
+        out
+    }
+
+    fn check(name: &str, lang: &str) {
+        let user = crate::text::segment::UserDictSource {
+            name: "user".into(),
+            csv: if lang == "ja" {
+                crate::text::BUILTIN_JA_USER.into()
+            } else {
+                crate::text::BUILTIN_KO_USER.into()
+            },
+        };
+        let m = load_morphology(name, std::slice::from_ref(&user), Mode::Lindera).expect("dictionary");
+        // lindera as it segments by default (space penalty from the dictionary on).
+        let reference = load_segmenter(name, std::slice::from_ref(&user)).expect("dictionary");
+        let mut lattice = Lattice::new(m.tables());
+        let mut differ = 0;
+        let all = lines(lang);
+        for line in &all {
+            let a = lindera_words(&reference, line);
+            let b = ours(&m, &mut lattice, line);
+            if a != b {
+                differ += 1;
+                if differ < 5 {
+                    let short: String = line.chars().take(80).collect();
+                    let (a, b) = (&a[..a.len().min(12)], &b[..b.len().min(12)]);
+                    eprintln!("{lang} differs: {short:?}\n  lindera {a:?}\n  koe     {b:?}");
+                }
+            }
+        }
+        assert_eq!(
+            differ,
+            0,
+            "{differ} of {} {lang} lines differ from lindera",
+            all.len()
+        );
+    }
+
+    #[cfg(feature = "ja")]
+    #[test]
+    fn same_path_as_lindera_ja() {
+        check("ipadic", "ja");
+    }
+
+    #[cfg(feature = "ko")]
+    #[test]
+    fn same_path_as_lindera_ko() {
+        check("ko-dic", "ko");
+    }
+}
