@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::TextError;
 use super::lattice::Mode as SearchMode;
-use super::morph::{MorphWorker, Morphology, WordInfo, dictionary_parts, load_morphology, raw};
+use super::morph::{MorphWorker, Morphology, WordInfo, load_morphology, raw};
 use super::segment::{RawToken, UserDictSource};
 use super::token::{Pos, intern_tag};
 
@@ -29,15 +29,13 @@ impl JapaneseSegmenter {
     /// A per-thread worker.
     pub(crate) fn new_worker(&self) -> JapaneseWorker {
         JapaneseWorker {
-            morphology: self.morphology.clone(),
-            inner: MorphWorker::new(&self.morphology, describe),
+            inner: MorphWorker::new(&self.morphology, describe, is_part),
         }
     }
 }
 
 /// Per-thread Japanese segmentation state.
 pub(crate) struct JapaneseWorker {
-    morphology: Arc<Morphology>,
     inner: MorphWorker,
 }
 
@@ -46,11 +44,9 @@ const NEGATOR_LEMMAS: &[&str] = &[
 ];
 
 impl JapaneseWorker {
-    /// The dictionary nouns inside `word` (see [`dictionary_parts`]).
+    /// The dictionary nouns inside `word` (see [`MorphWorker::parts`]).
     pub(crate) fn parts(&self, word: &str, whole: bool) -> Vec<Arc<str>> {
-        let mut out = Vec::new();
-        dictionary_parts(self.morphology.dictionary(), word, whole, is_part, &mut out);
-        out
+        self.inner.parts(word, whole)
     }
 
     /// How implausible `text` is as Japanese (lower is better).

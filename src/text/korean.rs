@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::TextError;
 use super::lattice::Mode as SearchMode;
-use super::morph::{MorphWorker, Morphology, WordInfo, dictionary_parts, load_morphology, raw};
+use super::morph::{MorphWorker, Morphology, WordInfo, load_morphology, raw};
 use super::segment::{RawToken, UserDictSource};
 use super::token::{Pos, intern_tag};
 
@@ -31,24 +31,20 @@ impl KoreanSegmenter {
     /// A per-thread worker.
     pub(crate) fn new_worker(&self) -> KoreanWorker {
         KoreanWorker {
-            morphology: self.morphology.clone(),
-            inner: MorphWorker::new(&self.morphology, describe),
+            inner: MorphWorker::new(&self.morphology, describe, is_part),
         }
     }
 }
 
 /// Per-thread Korean segmentation state.
 pub(crate) struct KoreanWorker {
-    morphology: Arc<Morphology>,
     inner: MorphWorker,
 }
 
 impl KoreanWorker {
-    /// The dictionary nouns inside `word` (see [`dictionary_parts`]).
+    /// The dictionary nouns inside `word` (see [`MorphWorker::parts`]).
     pub(crate) fn parts(&self, word: &str, whole: bool) -> Vec<Arc<str>> {
-        let mut out = Vec::new();
-        dictionary_parts(self.morphology.dictionary(), word, whole, is_part, &mut out);
-        out
+        self.inner.parts(word, whole)
     }
 
     pub(crate) fn segment(&mut self, text: &str, base: usize, out: &mut Vec<RawToken>) {

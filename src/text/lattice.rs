@@ -75,9 +75,6 @@ struct Category {
 /// Read-only search tables derived once from a dictionary pair.
 pub(crate) struct SearchTables {
     categories: Vec<Category>,
-    /// Class ids of every BMP code point (offset into `class_pool`, count).
-    class_index: Vec<(u32, u8)>,
-    class_pool: Vec<u8>,
     space_class: Option<u8>,
     space_penalty: Option<SpacePenaltyTable>,
     mode: Mode,
@@ -119,25 +116,13 @@ impl SearchTables {
                     .unwrap_or_default(),
             })
             .collect();
-        let mut class_index = Vec::with_capacity(0x10000);
-        let mut class_pool: Vec<u8> = Vec::new();
-        for cp in 0..0x10000u32 {
-            let c = char::from_u32(cp).unwrap_or('\u{FFFD}');
-            let start = class_pool.len() as u32;
-            let classes = defs.lookup_categories(c);
-            for cat in classes {
-                class_pool.push(cat.0 as u8);
-            }
-            class_index.push((start, classes.len() as u8));
-        }
+
         let space_class = defs.category_id_by_name("SPACE").map(|c| c.0 as u8);
         let space_penalty =
             penalty.and_then(|config| SpacePenaltyTable::build(config, dictionary, user).ok());
         let matrix = &dictionary.connection_cost_matrix;
         SearchTables {
             categories,
-            class_index,
-            class_pool,
             space_class,
             space_penalty,
             mode,
@@ -234,17 +219,10 @@ impl Lattice {
         self.char_classes.clear();
         self.classes.clear();
         for (at, c) in text.char_indices() {
-            let cp = c as u32;
             let start = self.classes.len();
-            if cp < 0x10000 {
-                let (from, count) = tables.class_index[cp as usize];
-                let from = from as usize;
-                self.classes
-                    .extend_from_slice(&tables.class_pool[from..from + count as usize]);
-            } else {
-                let classes = dictionary.character_definition.lookup_categories(c);
-                self.classes.extend(classes.iter().map(|k| k.0 as u8));
-            }
+            // O(1) for the BMP: lindera keeps a flat table.
+            let classes = dictionary.character_definition.lookup_categories(c);
+            self.classes.extend(classes.iter().map(|k| k.0 as u8));
             let classes = &self.classes[start..];
             let is_space = tables.space_class.is_some_and(|s| classes.contains(&s));
             self.char_classes

@@ -157,17 +157,46 @@ pub(crate) struct MorphWorker {
     words: Vec<PathWord>,
     cache: HashMap<u64, WordInfo>,
     describe: fn(&[&str]) -> WordInfo,
+    is_part: fn(&str, &str) -> bool,
 }
 
 impl MorphWorker {
-    pub(crate) fn new(morphology: &Arc<Morphology>, describe: fn(&[&str]) -> WordInfo) -> Self {
+    /// A worker describing words with `describe` and accepting compound parts by their
+    /// first two detail fields with `is_part`.
+    pub(crate) fn new(
+        morphology: &Arc<Morphology>,
+        describe: fn(&[&str]) -> WordInfo,
+        is_part: fn(&str, &str) -> bool,
+    ) -> Self {
         MorphWorker {
             morphology: morphology.clone(),
             lattice: Lattice::new(&morphology.tables),
             words: Vec::new(),
             cache: HashMap::default(),
             describe,
+            is_part,
         }
+    }
+
+    /// The dictionary nouns inside `word` (see [`dictionary_parts`]).
+    pub(crate) fn parts(&self, word: &str, whole: bool) -> Vec<Arc<str>> {
+        let mut out = Vec::new();
+        let dictionary = self.morphology.dictionary();
+        dictionary_parts(dictionary, word, whole, self.is_part, &mut out);
+        out
+    }
+
+    /// The best path through `text` into `self.words`; returns its cost.
+    fn search(&mut self, text: &str) -> i64 {
+        let m = &*self.morphology;
+        self.words.clear();
+        self.lattice.segment(
+            m.dictionary(),
+            m.segmenter.user_dictionary.as_ref(),
+            &m.tables,
+            text,
+            &mut self.words,
+        )
     }
 
     /// Segments `text` (normalized; `base` is its offset in the document) and calls
@@ -181,15 +210,8 @@ impl MorphWorker {
         if self.cache.len() > 500_000 {
             self.cache.clear();
         }
+        self.search(text);
         let m = &*self.morphology;
-        self.words.clear();
-        self.lattice.segment(
-            m.dictionary(),
-            m.segmenter.user_dictionary.as_ref(),
-            &m.tables,
-            text,
-            &mut self.words,
-        );
         for word in &self.words {
             let key = cache_key(word.lex, word.id);
             let info = match self.cache.get(&key) {
@@ -232,15 +254,7 @@ impl MorphWorker {
     /// costs plus connection costs, as MeCab scores it), shifted to be non-negative.
     /// Used to choose between mojibake readings.
     pub(crate) fn implausibility(&mut self, text: &str) -> u32 {
-        let m = &*self.morphology;
-        self.words.clear();
-        let total = self.lattice.segment(
-            m.dictionary(),
-            m.segmenter.user_dictionary.as_ref(),
-            &m.tables,
-            text,
-            &mut self.words,
-        );
+        let total = self.search(text);
         (total + (1 << 30)).clamp(0, u32::MAX as i64) as u32
     }
 }
@@ -258,7 +272,7 @@ pub(crate) fn raw(range: std::ops::Range<usize>, info: &WordInfo, surface: &str)
 /// fields `is_part` accepts: the parts of a compound (露天風呂 → 露天, 風呂; 연기력 →
 /// 연기), for search by part. `word` itself counts only when `whole` (a conjugated
 /// surface that is also a noun: 感じ of 感じた). Appends to `out` without repeats.
-pub(crate) fn dictionary_parts(
+fn dictionary_parts(
     dictionary: &Dictionary,
     word: &str,
     whole: bool,
