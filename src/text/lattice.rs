@@ -81,6 +81,48 @@ pub(crate) struct SearchTables {
     /// Number of right (forward) and left (backward) context ids.
     forward: usize,
     backward: usize,
+    /// The connection costs with the context ids renumbered by [`ContextOrder`]: row
+    /// = left id of the word on the right, column = right id of the word on the left.
+    matrix: Vec<i16>,
+    /// Dictionary context id -> renumbered id (`u16::MAX` for ids outside the matrix).
+    left_map: Vec<u16>,
+    right_map: Vec<u16>,
+}
+
+/// The order in which context ids are laid out in the connection matrix: most used
+/// first, so that the costs a search reads most sit in a few cache lines instead of
+/// all over a 3 MB (IPADIC) or 20 MB (ko-dic) table. Only the speed depends on it:
+/// costs are the same numbers under other names, and ties are broken by position,
+/// not by id. Generated from corpus text by the ignored test
+/// `lattice::tests::write_context_orders` (`dictionaries/morph/*.order`).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ContextOrder<'a> {
+    /// Text with a `left` and a `right` line, each listing ids, most used first.
+    pub text: &'a str,
+}
+
+impl ContextOrder<'_> {
+    /// Old -> new id for `size` ids from the line named `key`: listed ids first (in
+    /// their order; unknown, duplicate or out-of-range ones skipped), then the rest in
+    /// their own order. Id 0 (sentence start and end) stays 0.
+    fn map(&self, key: &str, size: usize) -> Vec<u16> {
+        let mut map = vec![u16::MAX; size];
+        let mut next = 0u16;
+        let listed = self
+            .text
+            .lines()
+            .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+            .unwrap_or("")
+            .split_ascii_whitespace()
+            .filter_map(|v| v.parse::<usize>().ok());
+        for id in std::iter::once(0).chain(listed).chain(0..size) {
+            if id < size && map[id] == u16::MAX {
+                map[id] = next;
+                next += 1;
+            }
+        }
+        map
+    }
 }
 
 impl SearchTables {
@@ -91,7 +133,31 @@ impl SearchTables {
         user: Option<&UserDictionary>,
         penalty: Option<&SpacePenaltyConfig>,
         mode: Mode,
+        order: ContextOrder<'_>,
     ) -> Self {
+        let matrix = &dictionary.connection_cost_matrix;
+        let (forward, backward) = (matrix.forward_size as usize, matrix.backward_size as usize);
+        let costs = matrix.costs();
+        // More ids than a u16 can name cannot be renumbered: keep them as they are.
+        let fits = forward < u16::MAX as usize && backward < u16::MAX as usize;
+        let order = if fits { order } else { ContextOrder::default() };
+        let left_map = order.map("left", backward);
+        let right_map = order.map("right", forward);
+        let mut renumbered = vec![0i16; forward * backward];
+        if costs.len() >= forward * backward {
+            for (l, &nl) in left_map.iter().enumerate() {
+                let row = &costs[l * forward..(l + 1) * forward];
+                let out = &mut renumbered[nl as usize * forward..(nl as usize + 1) * forward];
+                for (r, &nr) in right_map.iter().enumerate() {
+                    out[nr as usize] = row[r];
+                }
+            }
+        }
+        let remap = |(id, cost, l, r): (u32, i16, u16, u16)| {
+            let l = left_map.get(l as usize).copied().unwrap_or(u16::MAX);
+            let r = right_map.get(r as usize).copied().unwrap_or(u16::MAX);
+            (id, cost, l, r)
+        };
         let defs = &dictionary.character_definition;
         let unknown = &dictionary.unknown_dictionary;
         let categories = defs
@@ -109,7 +175,7 @@ impl SearchTables {
                         ids.iter()
                             .map(|&id| {
                                 let e = unknown.word_entry(id);
-                                (id, e.word_cost(), e.left_id() as u16, e.right_id() as u16)
+                                remap((id, e.word_cost(), e.left_id() as u16, e.right_id() as u16))
                             })
                             .collect()
                     })
@@ -120,15 +186,25 @@ impl SearchTables {
         let space_class = defs.category_id_by_name("SPACE").map(|c| c.0 as u8);
         let space_penalty =
             penalty.and_then(|config| SpacePenaltyTable::build(config, dictionary, user).ok());
-        let matrix = &dictionary.connection_cost_matrix;
         SearchTables {
             categories,
             space_class,
             space_penalty,
             mode,
-            forward: matrix.forward_size as usize,
-            backward: matrix.backward_size as usize,
+            forward,
+            backward,
+            matrix: renumbered,
+            left_map,
+            right_map,
         }
+    }
+
+    /// A dictionary entry with its context ids renumbered.
+    #[inline]
+    fn renumber(&self, (id, cost, l, r): (u32, i16, u16, u16)) -> (u32, i16, u16, u16) {
+        let l = self.left_map.get(l as usize).copied().unwrap_or(u16::MAX);
+        let r = self.right_map.get(r as usize).copied().unwrap_or(u16::MAX);
+        (id, cost, l, r)
     }
 }
 
@@ -160,6 +236,7 @@ pub(crate) struct Lattice {
     /// User dictionary matches: per start char the head of a list in `user_store`.
     user_head: Vec<u32>,
     user_store: Vec<(u32, u32, i16, u16, u16, u32)>,
+    /// The system dictionary words at the current position: (end, id, cost, left, right).
     sys_matches: Vec<(u32, u32, i16, u16, u16)>,
     /// The edges ending at the current position, one per right id: (right id, cost, index).
     left: Vec<(u16, i32, u32)>,
@@ -268,8 +345,7 @@ impl Lattice {
             right_id: 0,
             lex: Lex::System,
         });
-        let matrix = &dictionary.connection_cost_matrix;
-        let costs = matrix.costs();
+        let costs = &tables.matrix[..];
         let forward = tables.forward;
 
         // User dictionary matches, listed per start char (latest found first).
@@ -286,7 +362,7 @@ impl Lattice {
                 let avail = vals.len().saturating_sub(from) / 10;
                 for i in 0..(count as usize).min(avail) {
                     let e = &vals[from + i * 10..from + i * 10 + 10];
-                    let (id, cost, l, r) = decode_entry(e);
+                    let (id, cost, l, r) = tables.renumber(decode_entry(e));
                     let next = self.user_head[start_char];
                     self.user_head[start_char] = self.user_store.len() as u32;
                     self.user_store.push((end_char, id, cost, l, r, next));
@@ -342,7 +418,7 @@ impl Lattice {
             {
                 let end = (j + len) as u32;
                 for e in entries.chunks_exact(10) {
-                    let (id, cost, l, r) = decode_entry(e);
+                    let (id, cost, l, r) = tables.renumber(decode_entry(e));
                     self.sys_matches.push((end, id, cost, l, r));
                 }
             }
@@ -583,15 +659,19 @@ impl Lattice {
             (memo.1, memo.2)
         } else {
             let row = &costs[left_id as usize * forward..(left_id as usize + 1) * forward];
-            let mut best = i32::MAX;
-            let mut best_at = NONE;
+            // Cheapest, then earliest: one comparison of (cost, index) packed in an i64,
+            // which compiles to a conditional move (the outcome is data, no pattern a
+            // branch predictor could learn).
+            let mut best = i64::MAX;
             for &(r, c, k) in &self.left {
-                let total = c + row[r as usize] as i32;
-                if total < best || (total == best && k < best_at) {
-                    best = total;
-                    best_at = k;
-                }
+                let total = c as i64 + row[r as usize] as i64;
+                best = best.min(total << 32 | k as i64);
             }
+            let (best, best_at) = if best == i64::MAX {
+                (i32::MAX, NONE)
+            } else {
+                ((best >> 32) as i32, best as u32)
+            };
             *memo = (self.stamp, best, best_at);
             (best, best_at)
         };
@@ -797,5 +877,69 @@ mod tests {
     #[test]
     fn same_path_as_lindera_ko() {
         check("ko-dic", "ko");
+    }
+}
+
+/// The generator of `dictionaries/morph/*.order`, kept with the search it serves.
+#[cfg(test)]
+mod context_orders {
+    use super::*;
+    use crate::text::morph::load_morphology;
+
+    /// Counts, over the first 20,000 lines of `../shared/corpus/{ja,ko}.txt`, how often
+    /// each context id comes up among the dictionary words the search looks at, and
+    /// writes the ids most used first. Speed only: the parity tests prove the paths do
+    /// not change. Run: `cargo test --release --lib write_context_orders -- --ignored`.
+    #[test]
+    #[ignore]
+    fn write_context_orders() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        for (name, lang) in [("ipadic", "ja"), ("ko-dic", "ko")] {
+            let Ok(text) =
+                std::fs::read_to_string(root.join(format!("../shared/corpus/{lang}.txt")))
+            else {
+                eprintln!("no corpus for {lang}: skipped");
+                continue;
+            };
+            let m = load_morphology(name, &[], Mode::MeCab).expect("dictionary");
+            let (dictionary, tables) = (m.dictionary(), m.tables());
+            let mut left = vec![0u64; tables.backward];
+            let mut right = vec![0u64; tables.forward];
+            for line in text.lines().take(20_000) {
+                // The words the search looks up: those starting at every char.
+                let chars: Vec<char> = line.chars().collect();
+                for j in 0..chars.len() {
+                    let words = dictionary
+                        .prefix_dictionary
+                        .common_prefix_search(&chars[j..]);
+                    for (entries, _) in words {
+                        for e in entries.chunks_exact(10) {
+                            let (_, _, l, r) = tables.renumber(decode_entry(e));
+                            left[l as usize] += 1;
+                            right[r as usize] += 1;
+                        }
+                    }
+                }
+            }
+            // Back to the dictionary's own ids, most used first.
+            let order = |counts: &[u64], map: &[u16]| {
+                let mut ids: Vec<usize> = (0..map.len()).collect();
+                ids.sort_by_key(|&id| std::cmp::Reverse(counts[map[id] as usize]));
+                ids.iter()
+                    .map(|id| id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let file = format!(
+                "# Context ids of {name}, most used first: the layout of the connection matrix\n\
+                 # (lattice::ContextOrder). Written by `cargo test --release --lib\n\
+                 # write_context_orders -- --ignored` from ../shared/corpus/{lang}.txt.\n\
+                 left: {}\nright: {}\n",
+                order(&left, &tables.left_map),
+                order(&right, &tables.right_map)
+            );
+            std::fs::write(root.join(format!("dictionaries/morph/{name}.order")), file)
+                .expect("write");
+        }
     }
 }

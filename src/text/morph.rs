@@ -12,7 +12,7 @@ use lindera::mode::Mode;
 use lindera::segmenter::Segmenter;
 
 use super::TextError;
-use super::lattice::{Lattice, Lex, Mode as SearchMode, PathWord, SearchTables};
+use super::lattice::{ContextOrder, Lattice, Lex, Mode as SearchMode, PathWord, SearchTables};
 use super::segment::{RawToken, UserDictSource, classify_unknown};
 use super::token::Pos;
 
@@ -64,8 +64,22 @@ pub(crate) fn load_morphology(
         segmenter.user_dictionary.as_ref(),
         penalty.as_ref(),
         mode,
+        ContextOrder {
+            text: context_order(name),
+        },
     );
     Ok(Morphology { segmenter, tables })
+}
+
+/// koe's layout of the dictionary's connection matrix (see [`ContextOrder`]).
+fn context_order(name: &str) -> &'static str {
+    match name {
+        #[cfg(feature = "ja")]
+        "ipadic" => include_str!("../../dictionaries/morph/ipadic.order"),
+        #[cfg(feature = "ko")]
+        "ko-dic" => include_str!("../../dictionaries/morph/ko-dic.order"),
+        _ => "",
+    }
 }
 
 /// lindera's own segmenter over the same dictionaries (the reference koe's search is
