@@ -21,8 +21,8 @@
 //! context id), not once per candidate word.
 
 use lindera::dictionary::{Dictionary, UserDictionary};
-use lindera::space_penalty::{SpacePenaltyConfig, SpacePenaltyTable};
-use lindera_dictionary::viterbi::{LexType, WordId};
+use lindera::space_penalty::SpacePenaltyConfig;
+use lindera_dictionary::space_penalty::pos_detail_index;
 
 /// Longest sentence handed to one lattice (lindera cuts at the same size).
 const MAX_SENTENCE_BYTES: usize = 32 * 1024;
@@ -76,7 +76,7 @@ struct Category {
 pub(crate) struct SearchTables {
     categories: Vec<Category>,
     space_class: Option<u8>,
-    space_penalty: Option<SpacePenaltyTable>,
+    space_penalty: Option<SpacePenalty>,
     mode: Mode,
     /// Number of right (forward) and left (backward) context ids.
     forward: usize,
@@ -185,7 +185,7 @@ impl SearchTables {
 
         let space_class = defs.category_id_by_name("SPACE").map(|c| c.0 as u8);
         let space_penalty =
-            penalty.and_then(|config| SpacePenaltyTable::build(config, dictionary, user).ok());
+            penalty.and_then(|config| SpacePenalty::new(config, dictionary, user, &left_map));
         SearchTables {
             categories,
             space_class,
@@ -205,6 +205,75 @@ impl SearchTables {
         let l = self.left_map.get(l as usize).copied().unwrap_or(u16::MAX);
         let r = self.right_map.get(r as usize).copied().unwrap_or(u16::MAX);
         (id, cost, l, r)
+    }
+}
+
+/// ko-dic's left-space penalty (mecab-ko's `left-space-penalty-factor`): a cost added
+/// to a word that follows whitespace, by its leading part of speech.
+pub(crate) struct SpacePenalty {
+    /// System words, by renumbered left context id. ko-dic gives each left id a single
+    /// leading part of speech, so one details read per id stands for all its words
+    /// (the unit test `space_penalty_by_left_id` checks every word against lindera's
+    /// per-word table); reading the details of all 800k words took 0.2 s of start-up.
+    by_left: Vec<i32>,
+    /// User words and unknown words, by word id.
+    user: Vec<i32>,
+    unknown: Vec<i32>,
+}
+
+impl SpacePenalty {
+    /// The table of `config` for the dictionaries; `None` when the dictionary has no
+    /// part-of-speech field.
+    fn new(
+        config: &SpacePenaltyConfig,
+        dictionary: &Dictionary,
+        user: Option<&UserDictionary>,
+        left_map: &[u16],
+    ) -> Option<Self> {
+        let pos = pos_detail_index(&dictionary.metadata.dictionary_schema).ok()?;
+        let cost = |tag: Option<&str>| tag.map_or(0, |t| config.cost_for_tag(t));
+        let mut by_left = vec![0; left_map.len()];
+        let mut seen = vec![false; left_map.len()];
+        for e in dictionary.prefix_dictionary.vals_data.chunks_exact(10) {
+            let (id, _, l, _) = decode_entry(e);
+            let l = l as usize;
+            if l < seen.len() && !seen[l] {
+                seen[l] = true;
+                by_left[left_map[l] as usize] =
+                    cost(dictionary.word_details_iter(id as usize).nth(pos));
+            }
+        }
+        let user = user.map_or_else(Vec::new, |ud| {
+            (0..ud.dict.word_count())
+                .map(|id| cost(ud.word_details_iter(id).nth(pos)))
+                .collect()
+        });
+        let unknown = (0..dictionary.unknown_dictionary.costs.len())
+            .map(|id| cost(dictionary.unknown_word_details_iter(id).nth(pos)))
+            .collect();
+        Some(SpacePenalty {
+            by_left,
+            user,
+            unknown,
+        })
+    }
+
+    /// The penalty of a system word with (renumbered) left id `left`.
+    #[inline]
+    fn system(&self, left: u16) -> i32 {
+        self.by_left.get(left as usize).copied().unwrap_or(0)
+    }
+
+    /// The penalty of user word `id`.
+    #[inline]
+    fn user(&self, id: u32) -> i32 {
+        self.user.get(id as usize).copied().unwrap_or(0)
+    }
+
+    /// The penalty of unknown word `id`.
+    #[inline]
+    fn unknown(&self, id: u32) -> i32 {
+        self.unknown.get(id as usize).copied().unwrap_or(0)
     }
 }
 
@@ -403,7 +472,7 @@ impl Lattice {
                 let mut at = self.user_head[j];
                 while at != NONE {
                     let (end, id, cost, l, r, next) = self.user_store[at as usize];
-                    let extra = penalty.map_or(0, |t| t.cost(WordId::new(LexType::User, id)));
+                    let extra = penalty.map_or(0, |t| t.user(id));
                     let word = (id, cost, l, r);
                     self.add_edge(costs, forward, (i, j), end as usize, word, Lex::User, extra);
                     found = true;
@@ -424,7 +493,7 @@ impl Lattice {
             }
             for k in (0..self.sys_matches.len()).rev() {
                 let (end, id, cost, l, r) = self.sys_matches[k];
-                let extra = penalty.map_or(0, |t| t.cost(WordId::new(LexType::System, id)));
+                let extra = penalty.map_or(0, |t| t.system(l));
                 let word = (id, cost, l, r);
                 self.add_edge(
                     costs,
@@ -535,7 +604,7 @@ impl Lattice {
         tables: &SearchTables,
         (i, j): (usize, usize),
         found: bool,
-        penalty: Option<&SpacePenaltyTable>,
+        penalty: Option<&SpacePenalty>,
     ) {
         let n = self.chars.len();
         let Some(class) = self.class_at(j, 0) else {
@@ -601,10 +670,10 @@ impl Lattice {
         cat: &Category,
         (i, j): (usize, usize),
         len: usize,
-        penalty: Option<&SpacePenaltyTable>,
+        penalty: Option<&SpacePenalty>,
     ) {
         for &(id, cost, l, r) in &cat.unknown {
-            let extra = penalty.map_or(0, |t| t.cost(WordId::new(LexType::Unknown, id)));
+            let extra = penalty.map_or(0, |t| t.unknown(id));
             let word = (id, cost, l, r);
             self.add_edge(costs, forward, (i, j), j + len, word, Lex::Unknown, extra);
         }
@@ -864,6 +933,35 @@ mod tests {
                 .map(|w| &text[w.0..w.1])
                 .collect();
             assert_eq!(words.join(" "), mecab, "{text}");
+        }
+    }
+
+    /// The penalty by left id equals lindera's per-word table for every ko-dic word.
+    #[cfg(feature = "ko")]
+    #[test]
+    fn space_penalty_by_left_id() {
+        use lindera_dictionary::space_penalty::SpacePenaltyTable;
+        use lindera_dictionary::viterbi::{LexType, WordId};
+        let reference = load_segmenter("ko-dic", &[]).expect("dictionary");
+        let dictionary = &reference.dictionary;
+        let config = dictionary.metadata.space_penalty.as_ref().expect("rules");
+        let theirs = SpacePenaltyTable::build(config, dictionary, None).expect("table");
+        let m = load_morphology("ko-dic", &[], Mode::MeCab).expect("dictionary");
+        let tables = m.tables();
+        let ours = tables.space_penalty.as_ref().expect("table");
+        let mut penalised = 0;
+        let entries = dictionary.prefix_dictionary.vals_data.chunks_exact(10);
+        let words = entries.len();
+        for e in entries {
+            let (id, _, l, _) = tables.renumber(decode_entry(e));
+            let cost = theirs.cost(WordId::new(LexType::System, id));
+            assert_eq!(ours.system(l), cost, "word {id}");
+            penalised += usize::from(cost > 0);
+        }
+        assert!(words > 500_000 && penalised > 5_000, "{words} {penalised}");
+        for id in 0..dictionary.unknown_dictionary.costs.len() as u32 {
+            let cost = theirs.cost(WordId::new(LexType::Unknown, id));
+            assert_eq!(ours.unknown(id), cost, "unknown {id}");
         }
     }
 
