@@ -103,15 +103,32 @@ enum Class {
     Bad,
 }
 
-fn encodes_in(c: char, enc: &'static Encoding) -> Option<Vec<u8>> {
-    let mut buf = [0u8; 4];
-    let s = c.encode_utf8(&mut buf);
-    let (bytes, _, had_errors) = enc.encode(s);
-    if had_errors {
-        None
-    } else {
-        Some(bytes.into_owned())
+/// The bytes of one char in a legacy encoding (no allocation: this runs for every
+/// CJK char once at start-up).
+struct Encoded {
+    buf: [u8; 8],
+    len: usize,
+}
+
+impl std::ops::Deref for Encoded {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.buf[..self.len]
     }
+}
+
+fn encodes_in(c: char, enc: &'static Encoding) -> Option<Encoded> {
+    let mut utf8 = [0u8; 4];
+    let s = c.encode_utf8(&mut utf8);
+    let mut out = Encoded {
+        buf: [0; 8],
+        len: 0,
+    };
+    let mut encoder = enc.new_encoder();
+    let (result, _, written) =
+        encoder.encode_from_utf8_without_replacement(s, &mut out.buf, true);
+    out.len = written;
+    matches!(result, encoding_rs::EncoderResult::InputEmpty).then_some(out)
 }
 
 /// Bitsets of the everyday CJK sets, built once: JIS X 0208 level-1 kanji, other
