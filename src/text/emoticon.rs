@@ -38,12 +38,23 @@ fn western_from(b: u8) -> &'static [&'static str] {
 
 /// Bytes at which an emoticon can start: `(` for kaomoji, and the first bytes of
 /// the Western ones.
-fn may_start(b: u8) -> bool {
+const fn may_start(b: u8) -> bool {
     matches!(
         b,
         b'(' | b':' | b';' | b'^' | b'<' | b'=' | b'>' | b'-' | b't' | b'x' | b'o' | b'@'
     )
 }
+
+/// [`may_start`] as a table: the scan tests one byte with one load.
+static STARTS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = may_start(b as u8);
+        b += 1;
+    }
+    table
+};
 
 /// Characters typical inside a kaomoji's brackets.
 fn kaomoji_char(c: char) -> bool {
@@ -188,7 +199,7 @@ pub(crate) fn find(text: &str) -> Vec<Range<usize>> {
     let mut i = 0;
     while i < bytes.len() {
         // Every emoticon starts with one of a few ASCII bytes: jump to the next one.
-        match bytes[i..].iter().position(|&b| may_start(b)) {
+        match bytes[i..].iter().position(|&b| STARTS[usize::from(b)]) {
             Some(k) => i += k,
             None => break,
         }

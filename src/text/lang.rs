@@ -8,8 +8,11 @@
 //! characters without kana is treated as Chinese (`other`). Works on one word.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
+
+use super::fxhash::FxHashMap;
 
 /// A language koe analyses.
 #[derive(
@@ -132,128 +135,46 @@ impl ScriptCounts {
     }
 }
 
-fn is_en_word(w: &str) -> bool {
-    matches!(
-        w,
-        "the"
-            | "and"
-            | "is"
-            | "it"
-            | "to"
-            | "of"
-            | "a"
-            | "i"
-            | "this"
-            | "that"
-            | "for"
-            | "was"
-            | "not"
-            | "my"
-            | "with"
-            | "you"
-            | "but"
-            | "are"
-            | "have"
-            | "be"
-            | "they"
-            | "very"
-            | "on"
-            | "in"
-            | "so"
-            | "no"
-            | "can"
-            | "its"
-            | "it's"
-            | "good"
-            | "great"
-            | "bad"
-            | "app"
-            | "service"
-            | "product"
-            | "would"
-            | "will"
-            | "did"
-            | "do"
-            | "don't"
-            | "just"
-            | "me"
-            | "we"
-            | "our"
-            | "after"
-            | "again"
-            | "all"
-            | "what"
-            | "when"
-            | "there"
-            | "been"
-            | "had"
-            | "has"
-            | "too"
-    )
-}
+/// Frequent English words (lower case): votes for English.
+const EN_WORDS: &[&str] = &[
+    "the", "and", "is", "it", "to", "of", "a", "i", "this", "that", "for", "was", "not", "my",
+    "with", "you", "but", "are", "have", "be", "they", "very", "on", "in", "so", "no", "can",
+    "its", "it's", "good", "great", "bad", "app", "service", "product", "would", "will", "did",
+    "do", "don't", "just", "me", "we", "our", "after", "again", "all", "what", "when", "there",
+    "been", "had", "has", "too",
+];
 
-fn is_non_en_word(w: &str) -> bool {
-    matches!(
-        w,
-        "de" | "la"
-            | "le"
-            | "les"
-            | "el"
-            | "los"
-            | "las"
-            | "und"
-            | "der"
-            | "die"
-            | "das"
-            | "est"
-            | "une"
-            | "des"
-            | "que"
-            | "y"
-            | "con"
-            | "por"
-            | "para"
-            | "ist"
-            | "nicht"
-            | "mit"
-            | "ein"
-            | "eine"
-            | "pas"
-            | "très"
-            | "muy"
-            | "il"
-            | "di"
-            | "che"
-            | "del"
-            | "och"
-            | "het"
-            | "een"
-            | "niet"
-            | "dan"
-            | "yang"
-            | "tidak"
-            | "sehr"
-            | "es"
-            | "zu"
-            | "auf"
-            | "pero"
-            | "mais"
-            | "avec"
-            | "sur"
-            | "aber"
-            | "não"
-            | "uma"
-            | "com"
-            | "em"
-    )
+/// Frequent function words of other Latin-script languages: votes against English.
+const NON_EN_WORDS: &[&str] = &[
+    "de", "la", "le", "les", "el", "los", "las", "und", "der", "die", "das", "est", "une", "des",
+    "que", "y", "con", "por", "para", "ist", "nicht", "mit", "ein", "eine", "pas", "très", "muy",
+    "il", "di", "che", "del", "och", "het", "een", "niet", "dan", "yang", "tidak", "sehr", "es",
+    "zu", "auf", "pero", "mais", "avec", "sur", "aber", "não", "uma", "com", "em",
+];
+
+/// The vote of each word of [`EN_WORDS`] (`true`) and [`NON_EN_WORDS`] (`false`),
+/// built once: one hash lookup per word instead of a chain of string compares.
+/// An English word wins a (hypothetical) tie, as the English test comes first.
+fn word_votes() -> &'static FxHashMap<&'static str, bool> {
+    static VOTES: OnceLock<FxHashMap<&'static str, bool>> = OnceLock::new();
+    VOTES.get_or_init(|| {
+        let mut m = FxHashMap::default();
+        for w in NON_EN_WORDS {
+            m.insert(*w, false);
+        }
+        for w in EN_WORDS {
+            m.insert(*w, true);
+        }
+        m
+    })
 }
 
 /// Counts `w` (lower case) as an English or a non-English function word.
 fn tally(w: &str, en: &mut u32, non: &mut u32) {
-    if is_en_word(w) {
-        *en += 1;
-    } else if is_non_en_word(w) {
-        *non += 1;
+    match word_votes().get(w) {
+        Some(true) => *en += 1,
+        Some(false) => *non += 1,
+        None => {}
     }
 }
 
