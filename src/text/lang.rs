@@ -178,7 +178,7 @@ fn tally(w: &str, en: &mut u32, non: &mut u32) {
     }
 }
 
-/// Words (runs of letters and `'`) of the first 200 words: English or not.
+/// How many words (runs of letters and `'`) the English test reads at most.
 const LANGUAGE_WORDS: usize = 200;
 
 fn latin_language(text: &str, counts: &ScriptCounts) -> Lang {
