@@ -5,11 +5,56 @@
 
 use std::ops::Range;
 
+/// The Western emoticons; [`western_from`] serves them grouped by first byte (a test
+/// keeps both lists the same).
+#[cfg_attr(not(test), allow(dead_code))]
 const WESTERN: &[&str] = &[
     ":-)", ":)", ":-(", ":(", ":-d", ":d", ";-)", ";)", ":-p", ":p", ":'(", ":'-(", ":/", ":-/",
     ":|", ":o", "<3", "</3", "^^", "^_^", "^-^", "^o^", "^^;", "t_t", "t.t", "orz", "xd", "=)",
     "=(", ":-o", ">_<", "-_-", "-_-;", "o_o", "@_@", ">.<", "^^b",
 ];
+
+/// The `WESTERN` emoticons that start with byte `b` (the same set, grouped, so a
+/// candidate position tries only its own few).
+fn western_from(b: u8) -> &'static [&'static str] {
+    match b {
+        b':' => &[
+            ":-)", ":)", ":-(", ":(", ":-d", ":d", ":-p", ":p", ":'(", ":'-(", ":/", ":-/", ":|",
+            ":o", ":-o",
+        ],
+        b';' => &[";-)", ";)"],
+        b'<' => &["<3", "</3"],
+        b'^' => &["^^", "^_^", "^-^", "^o^", "^^;", "^^b"],
+        b't' => &["t_t", "t.t"],
+        b'o' => &["orz", "o_o"],
+        b'x' => &["xd"],
+        b'=' => &["=)", "=("],
+        b'>' => &[">_<", ">.<"],
+        b'-' => &["-_-", "-_-;"],
+        b'@' => &["@_@"],
+        _ => &[],
+    }
+}
+
+/// Bytes at which an emoticon can start: `(` for kaomoji, and the first bytes of
+/// the Western ones.
+const fn may_start(b: u8) -> bool {
+    matches!(
+        b,
+        b'(' | b':' | b';' | b'^' | b'<' | b'=' | b'>' | b'-' | b't' | b'x' | b'o' | b'@'
+    )
+}
+
+/// [`may_start`] as a table: the scan tests one byte with one load.
+static STARTS: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = may_start(b as u8);
+        b += 1;
+    }
+    table
+};
 
 /// Characters typical inside a kaomoji's brackets.
 fn kaomoji_char(c: char) -> bool {
@@ -150,21 +195,13 @@ fn is_eye(c: char) -> bool {
 /// Finds emoticon spans in normalized text, in order, non-overlapping.
 pub(crate) fn find(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
-    if !text.bytes().any(|b| {
-        matches!(
-            b,
-            b'(' | b':' | b';' | b'^' | b'<' | b'=' | b'>' | b'-' | b't' | b'x' | b'o' | b'@'
-        )
-    }) {
-        return out;
-    }
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        // Every emoticon starts with an ASCII byte.
-        if !bytes[i].is_ascii() {
-            i += 1;
-            continue;
+        // Every emoticon starts with one of a few ASCII bytes: jump to the next one.
+        match bytes[i..].iter().position(|&b| STARTS[usize::from(b)]) {
+            Some(k) => i += k,
+            None => break,
         }
         // Kaomoji in brackets: "(" + 2..=16 kaomoji chars with at least one eye + ")".
         if bytes[i] == b'(' {
@@ -232,7 +269,7 @@ pub(crate) fn find(text: &str) -> Vec<Range<usize>> {
                 .is_some_and(|c| c.is_alphanumeric());
         if !prev_alnum || !bytes[i].is_ascii_alphanumeric() {
             let mut matched = None;
-            for e in WESTERN.iter().filter(|e| e.as_bytes()[0] == b) {
+            for e in western_from(b) {
                 if text[i..].starts_with(e) {
                     let end = i + e.len();
                     let next_ok = !text[end..]
@@ -265,6 +302,23 @@ mod tests {
 
     fn spans(t: &str) -> Vec<&str> {
         find(t).into_iter().map(|r| &t[r]).collect()
+    }
+
+    #[test]
+    fn western_grouped_by_first_byte() {
+        let mut grouped: Vec<&str> = (0..=255u8).flat_map(western_from).copied().collect();
+        for b in 0..=255u8 {
+            assert!(western_from(b).iter().all(|e| e.as_bytes()[0] == b));
+            assert_eq!(
+                !western_from(b).is_empty() || b == b'(',
+                may_start(b),
+                "{b}"
+            );
+        }
+        let mut all = WESTERN.to_vec();
+        grouped.sort_unstable();
+        all.sort_unstable();
+        assert_eq!(grouped, all);
     }
 
     #[test]

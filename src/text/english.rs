@@ -275,7 +275,13 @@ struct WordEntry {
     lemma: Arc<str>,
     pos: Pos,
     negator: bool,
+    /// Whether the word is an English stopword (by lemma or surface), when the
+    /// segmenter knows the stopwords and the word was stemmed as English.
+    stop: Option<bool>,
 }
+
+/// Bound of the per-worker caches (words, symbols): cleared when exceeded.
+const CACHE_LIMIT: usize = 200_000;
 
 /// Per-thread English segmenter.
 pub struct EnglishSegmenter {
@@ -285,6 +291,30 @@ pub struct EnglishSegmenter {
     irregular: HashMap<&'static str, &'static str>,
     closed: HashMap<&'static str, Pos>,
     negators: FxHashSet<&'static str>,
+    /// The English stopwords, to flag cached words once instead of per token.
+    en_stop: Option<FxHashSet<&'static str>>,
+    /// Shared lemmas of non-word pieces (punctuation, numbers, symbols), so a
+    /// token does not allocate its own.
+    symbols: HashMap<Box<str>, Arc<str>>,
+    /// The lemma of every negator token (`n't`, `nt`).
+    not: Arc<str>,
+}
+
+/// Word pieces of a text: the ASCII fast path or Unicode word bounds.
+enum Pieces<'a> {
+    Ascii(AsciiWordBounds<'a>),
+    Unicode(unicode_segmentation::UWordBoundIndices<'a>),
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = (usize, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Pieces::Ascii(it) => it.next(),
+            Pieces::Unicode(it) => it.next(),
+        }
+    }
 }
 
 impl Default for EnglishSegmenter {
@@ -315,7 +345,32 @@ impl EnglishSegmenter {
             irregular: IRREGULAR.iter().copied().collect(),
             closed,
             negators: NEGATORS.iter().copied().collect(),
+            en_stop: None,
+            symbols: HashMap::default(),
+            not: Arc::from("not"),
         }
+    }
+
+    /// A segmenter that also flags English stopwords (`set`: the English stopword
+    /// list) in its word cache, for [`RawToken::stop_en`].
+    pub(crate) fn with_stopwords(set: FxHashSet<&'static str>) -> Self {
+        EnglishSegmenter {
+            en_stop: Some(set),
+            ..Self::new()
+        }
+    }
+
+    /// `piece` as a shared lemma (cached per worker).
+    fn shared(&mut self, piece: &str) -> Arc<str> {
+        if let Some(a) = self.symbols.get(piece) {
+            return a.clone();
+        }
+        if self.symbols.len() > CACHE_LIMIT {
+            self.symbols.clear();
+        }
+        let a: Arc<str> = Arc::from(piece);
+        self.symbols.insert(Box::from(piece), a.clone());
+        a
     }
 
     /// Lemma, POS and negation of a word (cached per worker).
@@ -324,7 +379,7 @@ impl EnglishSegmenter {
         if let Some(e) = self.words[slot].get(word) {
             return e.clone();
         }
-        if self.words[slot].len() > 200_000 {
+        if self.words[slot].len() > CACHE_LIMIT {
             self.words[slot].clear();
         }
         let closed = self.closed.get(word).copied();
@@ -350,10 +405,15 @@ impl EnglishSegmenter {
         } else {
             english_pos(word)
         };
+        let stop = match &self.en_stop {
+            Some(set) if stem => Some(set.contains(&*lemma) || set.contains(word)),
+            _ => None,
+        };
         let entry = WordEntry {
             lemma,
             pos,
             negator: stem && self.negators.contains(word),
+            stop,
         };
         self.words[slot].insert(Box::from(word), entry.clone());
         entry
@@ -380,10 +440,10 @@ impl EnglishSegmenter {
         out: &mut Vec<RawToken>,
     ) {
         let mut emo = emoticons.iter().peekable();
-        let pieces: Box<dyn Iterator<Item = (usize, &str)>> = if text.is_ascii() {
-            Box::new(AsciiWordBounds { text, pos: 0 })
+        let pieces = if text.is_ascii() {
+            Pieces::Ascii(AsciiWordBounds { text, pos: 0 })
         } else {
-            Box::new(text.split_word_bound_indices())
+            Pieces::Unicode(text.split_word_bound_indices())
         };
         for (off, piece) in pieces {
             let start = base + off;
@@ -397,12 +457,8 @@ impl EnglishSegmenter {
                 && r.end > start
             {
                 if r.start >= start {
-                    out.push(RawToken::new(
-                        (*r).clone(),
-                        Arc::from(&text[r.start - base..r.end - base]),
-                        Pos::Sym,
-                        "en:emoticon",
-                    ));
+                    let lemma = self.shared(&text[r.start - base..r.end - base]);
+                    out.push(RawToken::new((*r).clone(), lemma, Pos::Sym, "en:emoticon"));
                 }
                 continue;
             }
@@ -416,19 +472,11 @@ impl EnglishSegmenter {
             if piece.chars().any(|c| c.is_alphabetic()) {
                 self.joined_words(piece, start, stem, out);
             } else if first.is_numeric() {
-                out.push(RawToken::new(
-                    start..end,
-                    Arc::from(piece),
-                    Pos::Num,
-                    "en:num",
-                ));
+                let lemma = self.shared(piece);
+                out.push(RawToken::new(start..end, lemma, Pos::Num, "en:num"));
             } else if is_emoji(first) {
-                out.push(RawToken::new(
-                    start..end,
-                    Arc::from(piece),
-                    Pos::Sym,
-                    "en:emoji",
-                ));
+                let lemma = self.shared(piece);
+                out.push(RawToken::new(start..end, lemma, Pos::Sym, "en:emoji"));
             } else if first.is_ascii_punctuation()
                 && !matches!(
                     first,
@@ -449,19 +497,11 @@ impl EnglishSegmenter {
                 )
                 || matches!(first, '、' | '。' | '「' | '」' | '・')
             {
-                out.push(RawToken::new(
-                    start..end,
-                    Arc::from(piece),
-                    Pos::Punct,
-                    "en:punct",
-                ));
+                let lemma = self.shared(piece);
+                out.push(RawToken::new(start..end, lemma, Pos::Punct, "en:punct"));
             } else {
-                out.push(RawToken::new(
-                    start..end,
-                    Arc::from(piece),
-                    Pos::Sym,
-                    "en:sym",
-                ));
+                let lemma = self.shared(piece);
+                out.push(RawToken::new(start..end, lemma, Pos::Sym, "en:sym"));
             }
         }
     }
@@ -471,7 +511,7 @@ impl EnglishSegmenter {
     /// split at ':' and '_', and at '.' unless both sides are single letters
     /// (e.g, u.s.a stay whole).
     fn joined_words(&mut self, piece: &str, start: usize, stem: bool, out: &mut Vec<RawToken>) {
-        if !piece.contains(['.', ':', '_']) {
+        if !piece.bytes().any(|b| matches!(b, b'.' | b':' | b'_')) {
             return self.word(piece, start, stem, out);
         }
         let parts: Vec<&str> = piece.split(['.', ':', '_']).collect();
@@ -487,9 +527,10 @@ impl EnglishSegmenter {
             let keep = sep == b'.' && single(part) && parts.get(i + 1).is_some_and(|n| single(n));
             if !keep {
                 self.glued_part(&piece[word_start..sep_at], start + word_start, stem, out);
+                let lemma = self.shared(&piece[sep_at..sep_at + 1]);
                 out.push(RawToken::new(
                     start + sep_at..start + sep_at + 1,
-                    Arc::from(&piece[sep_at..sep_at + 1]),
+                    lemma,
                     if sep == b'_' { Pos::Sym } else { Pos::Punct },
                     if sep == b'_' { "en:sym" } else { "en:punct" },
                 ));
@@ -504,9 +545,10 @@ impl EnglishSegmenter {
         if w.chars().any(char::is_alphabetic) {
             self.word(w, start, stem, out);
         } else if !w.is_empty() {
+            let lemma = self.shared(w);
             out.push(RawToken::new(
                 start..start + w.len(),
-                Arc::from(w),
+                lemma,
                 Pos::Num,
                 "en:num",
             ));
@@ -521,13 +563,15 @@ impl EnglishSegmenter {
             out.push(self.negator_token(start + base_len..start + word.len()));
             return;
         }
-        if stem && BARE_NT.contains(&word) {
+        // Every BARE_NT form ends in "nt": test that before the list.
+        if stem && word.ends_with("nt") && BARE_NT.contains(&word) {
             let base_len = word.len() - 2;
             self.plain_word(&word[..base_len], start, stem, out);
             out.push(self.negator_token(start + base_len..start + word.len()));
             return;
         }
-        if let Some(pos) = word.rfind('\'')
+        // '\'' is ASCII: its last byte position is its last char position.
+        if let Some(pos) = word.bytes().rposition(|b| b == b'\'')
             && pos > 0
             && matches!(&word[pos..], "'s" | "'re" | "'ve" | "'ll" | "'d" | "'m")
         {
@@ -547,7 +591,7 @@ impl EnglishSegmenter {
     }
 
     fn negator_token(&mut self, span: Range<usize>) -> RawToken {
-        let mut t = RawToken::new(span, Arc::from("not"), Pos::Part, "en:neg");
+        let mut t = RawToken::new(span, self.not.clone(), Pos::Part, "en:neg");
         t.negator = true;
         t
     }
@@ -560,6 +604,7 @@ impl EnglishSegmenter {
         let tag = if stem { "en:word" } else { "other:word" };
         let mut t = RawToken::new(start..start + word.len(), e.lemma, e.pos, tag);
         t.negator = e.negator;
+        t.stop_en = e.stop;
         out.push(t);
     }
 }
@@ -655,6 +700,11 @@ mod tests {
                 "2"
             ]
         );
+    }
+
+    #[test]
+    fn bare_nt_forms_end_in_nt() {
+        assert!(BARE_NT.iter().all(|w| w.ends_with("nt")));
     }
 
     #[test]

@@ -8,8 +8,11 @@
 //! characters without kana is treated as Chinese (`other`). Works on one word.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
+
+use super::fxhash::FxHashMap;
 
 /// A language koe analyses.
 #[derive(
@@ -77,6 +80,20 @@ pub(crate) struct ScriptCounts {
 
 impl ScriptCounts {
     pub(crate) fn of(text: &str) -> Self {
+        // ASCII text (the common case in English): only letters count, as Latin.
+        // One branch-free pass that also tells whether a byte was not ASCII.
+        let mut high = 0u8;
+        let mut latin = 0u32;
+        for &b in text.as_bytes() {
+            high |= b;
+            latin += u32::from(b.is_ascii_alphabetic());
+        }
+        if high < 0x80 {
+            return ScriptCounts {
+                latin,
+                ..ScriptCounts::default()
+            };
+        }
         let mut s = ScriptCounts::default();
         for c in text.chars() {
             s.add(c);
@@ -118,142 +135,98 @@ impl ScriptCounts {
     }
 }
 
-fn is_en_word(w: &str) -> bool {
-    matches!(
-        w,
-        "the"
-            | "and"
-            | "is"
-            | "it"
-            | "to"
-            | "of"
-            | "a"
-            | "i"
-            | "this"
-            | "that"
-            | "for"
-            | "was"
-            | "not"
-            | "my"
-            | "with"
-            | "you"
-            | "but"
-            | "are"
-            | "have"
-            | "be"
-            | "they"
-            | "very"
-            | "on"
-            | "in"
-            | "so"
-            | "no"
-            | "can"
-            | "its"
-            | "it's"
-            | "good"
-            | "great"
-            | "bad"
-            | "app"
-            | "service"
-            | "product"
-            | "would"
-            | "will"
-            | "did"
-            | "do"
-            | "don't"
-            | "just"
-            | "me"
-            | "we"
-            | "our"
-            | "after"
-            | "again"
-            | "all"
-            | "what"
-            | "when"
-            | "there"
-            | "been"
-            | "had"
-            | "has"
-            | "too"
-    )
+/// Frequent English words (lower case): votes for English.
+const EN_WORDS: &[&str] = &[
+    "the", "and", "is", "it", "to", "of", "a", "i", "this", "that", "for", "was", "not", "my",
+    "with", "you", "but", "are", "have", "be", "they", "very", "on", "in", "so", "no", "can",
+    "its", "it's", "good", "great", "bad", "app", "service", "product", "would", "will", "did",
+    "do", "don't", "just", "me", "we", "our", "after", "again", "all", "what", "when", "there",
+    "been", "had", "has", "too",
+];
+
+/// Frequent function words of other Latin-script languages: votes against English.
+const NON_EN_WORDS: &[&str] = &[
+    "de", "la", "le", "les", "el", "los", "las", "und", "der", "die", "das", "est", "une", "des",
+    "que", "y", "con", "por", "para", "ist", "nicht", "mit", "ein", "eine", "pas", "très", "muy",
+    "il", "di", "che", "del", "och", "het", "een", "niet", "dan", "yang", "tidak", "sehr", "es",
+    "zu", "auf", "pero", "mais", "avec", "sur", "aber", "não", "uma", "com", "em",
+];
+
+/// The vote of each word of [`EN_WORDS`] (`true`) and [`NON_EN_WORDS`] (`false`),
+/// built once: one hash lookup per word instead of a chain of string compares.
+/// An English word wins a (hypothetical) tie, as the English test comes first.
+fn word_votes() -> &'static FxHashMap<&'static str, bool> {
+    static VOTES: OnceLock<FxHashMap<&'static str, bool>> = OnceLock::new();
+    VOTES.get_or_init(|| {
+        let mut m = FxHashMap::default();
+        for w in NON_EN_WORDS {
+            m.insert(*w, false);
+        }
+        for w in EN_WORDS {
+            m.insert(*w, true);
+        }
+        m
+    })
 }
 
-fn is_non_en_word(w: &str) -> bool {
-    matches!(
-        w,
-        "de" | "la"
-            | "le"
-            | "les"
-            | "el"
-            | "los"
-            | "las"
-            | "und"
-            | "der"
-            | "die"
-            | "das"
-            | "est"
-            | "une"
-            | "des"
-            | "que"
-            | "y"
-            | "con"
-            | "por"
-            | "para"
-            | "ist"
-            | "nicht"
-            | "mit"
-            | "ein"
-            | "eine"
-            | "pas"
-            | "très"
-            | "muy"
-            | "il"
-            | "di"
-            | "che"
-            | "del"
-            | "och"
-            | "het"
-            | "een"
-            | "niet"
-            | "dan"
-            | "yang"
-            | "tidak"
-            | "sehr"
-            | "es"
-            | "zu"
-            | "auf"
-            | "pero"
-            | "mais"
-            | "avec"
-            | "sur"
-            | "aber"
-            | "não"
-            | "uma"
-            | "com"
-            | "em"
-    )
+/// Counts `w` (lower case) as an English or a non-English function word.
+fn tally(w: &str, en: &mut u32, non: &mut u32) {
+    match word_votes().get(w) {
+        Some(true) => *en += 1,
+        Some(false) => *non += 1,
+        None => {}
+    }
 }
+
+/// How many words (runs of letters and `'`) the English test reads at most.
+const LANGUAGE_WORDS: usize = 200;
 
 fn latin_language(text: &str, counts: &ScriptCounts) -> Lang {
     let mut en = 0u32;
     let mut non = 0u32;
     let mut lower = String::new();
-    for w in text
-        .split(|c: char| !(c.is_alphabetic() || c == '\''))
-        .filter(|w| !w.is_empty())
-        .take(200)
-    {
-        let w = if w.chars().any(char::is_uppercase) {
-            lower.clear();
-            lower.extend(w.chars().flat_map(char::to_lowercase));
-            lower.as_str()
-        } else {
-            w
-        };
-        if is_en_word(w) {
-            en += 1;
-        } else if is_non_en_word(w) {
-            non += 1;
+    if text.is_ascii() {
+        // The same words as the general path below, found over bytes.
+        let bytes = text.as_bytes();
+        let in_word = |b: u8| b.is_ascii_alphabetic() || b == b'\'';
+        let mut i = 0;
+        let mut seen = 0;
+        while i < bytes.len() && seen < LANGUAGE_WORDS {
+            if !in_word(bytes[i]) {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && in_word(bytes[i]) {
+                i += 1;
+            }
+            seen += 1;
+            // ASCII text: every byte offset is a char boundary.
+            let w = &text[start..i];
+            let w = if w.bytes().any(|b| b.is_ascii_uppercase()) {
+                lower.clear();
+                lower.push_str(w);
+                lower.make_ascii_lowercase();
+                lower.as_str()
+            } else {
+                w
+            };
+            tally(w, &mut en, &mut non);
+        }
+    } else {
+        for w in text
+            .split(|c: char| !(c.is_alphabetic() || c == '\''))
+            .filter(|w| !w.is_empty())
+            .take(LANGUAGE_WORDS)
+        {
+            let w = if w.chars().any(char::is_uppercase) {
+                lower.clear();
+                lower.extend(w.chars().flat_map(char::to_lowercase));
+                lower.as_str()
+            } else {
+                w
+            };
+            tally(w, &mut en, &mut non);
         }
     }
     let diacritic_share = counts.latin_diacritics as f32 / counts.latin.max(1) as f32;

@@ -267,7 +267,7 @@ impl TextProcessor {
             ja: self.inner.ja.new_worker(),
             #[cfg(feature = "ko")]
             ko: self.inner.ko.new_worker(),
-            en: EnglishSegmenter::new(),
+            en: EnglishSegmenter::with_stopwords(self.inner.stopwords.en().clone()),
             raw: Vec::new(),
             parts: Default::default(),
         }
@@ -450,10 +450,12 @@ impl TextWorker {
             })
             .collect();
         // The original is only needed to restore full-width characters for IPADIC.
-        let has_fullwidth = text
-            .as_bytes()
-            .windows(2)
-            .any(|w| w[0] == 0xEF && (w[1] == 0xBC || w[1] == 0xBD));
+        // (A memchr for the lead byte first: most texts have none.)
+        let has_fullwidth = text.as_bytes().contains(&0xEF)
+            && text
+                .as_bytes()
+                .windows(2)
+                .any(|w| w[0] == 0xEF && (w[1] == 0xBC || w[1] == 0xBD));
         let original = (check.repair.is_none() && has_fullwidth).then_some(text);
         // Consecutive sentences of one language are segmented in one call, as MeCab
         // would see the line: a sentence start is no reason to lose the left context.
@@ -489,9 +491,15 @@ impl TextWorker {
             while let Some(r) = raw.next_if(|r| r.norm.start < range.end) {
                 let span = normalized.to_original(r.norm.clone());
                 let surface_norm = &norm[r.norm.clone()];
+                // The English segmenter flags its cached words once: the same
+                // lookup, valid when the sentence is English.
+                let is_stop = match (slang, r.stop_en) {
+                    (Lang::En, Some(s)) => s,
+                    _ => stop.contains(slang, &r.lemma, surface_norm),
+                };
                 tokens.push(Token {
                     span: span.start + offset..span.end + offset,
-                    stop: !r.negator && stop.contains(slang, &r.lemma, surface_norm),
+                    stop: !r.negator && is_stop,
                     norm: r.norm,
                     lemma: r.lemma,
                     pos: r.pos,
@@ -528,7 +536,15 @@ impl TextWorker {
     ) {
         // Runs of another script go to that language's segmenter: "login" inside
         // Japanese is stemmed as English, "新宿" inside English is analysed as Japanese.
-        for (part, part_lang) in script_runs(&normalized.text[piece.clone()], piece.start, lang) {
+        // ASCII is Latin and neutral only: one run in the sentence language.
+        let text = &normalized.text[piece.clone()];
+        if text.is_ascii() {
+            if !text.is_empty() {
+                self.segment_part(normalized, original, piece, lang);
+            }
+            return;
+        }
+        for (part, part_lang) in script_runs(text, piece.start, lang) {
             self.segment_part(normalized, original, part, part_lang);
         }
     }

@@ -18,7 +18,7 @@ use super::mojibake::RepairMap;
 
 /// A run of normalized bytes produced from one cluster of the original text, or
 /// (`linear`) a run of characters copied unchanged, mapped byte for byte.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Unit {
     norm: u32,
     orig_start: u32,
@@ -262,9 +262,128 @@ impl Builder<'_> {
     }
 }
 
+/// Makes the last unit cover only the last normalized byte of an ASCII text
+/// (splitting a linear run): [`Builder::isolate_last_char`] for one-byte chars.
+fn isolate_last_ascii(text: &str, units: &mut [Unit]) -> Option<Unit> {
+    let text_len = text.len() as u32;
+    let last = units.last_mut()?;
+    if text_len == 0 || !last.linear {
+        return None;
+    }
+    if text_len - last.norm > 1 {
+        last.orig_end -= 1;
+        Some(Unit {
+            norm: text_len - 1,
+            orig_start: last.orig_end,
+            orig_end: last.orig_end + 1,
+            linear: false,
+        })
+    } else {
+        last.linear = false;
+        None
+    }
+}
+
+/// [`normalize`] of a pure-ASCII text without a repair map, byte by byte. It makes
+/// exactly the text and units the general path makes (same rules: CR LF → LF, tabs
+/// to spaces, controls dropped, lower case, space runs collapsed, repeats of a
+/// letter, `!` or `?` cut to two and of `~` to one), without decoding chars or
+/// building a string per char.
+fn normalize_ascii(src: &str) -> Normalized {
+    let bytes = src.as_bytes();
+    let mut text = String::with_capacity(bytes.len());
+    let mut units: Vec<Unit> = Vec::with_capacity(bytes.len() / 8 + 1);
+    let mut last_char: Option<u8> = None;
+    let mut run = 0usize;
+    // The general path's `extend_last`: isolate the last char, then let its unit
+    // reach to the end of the source byte `at`.
+    let extend_last = |text: &str, units: &mut Vec<Unit>, at: usize| {
+        if let Some(u) = isolate_last_ascii(text, units) {
+            units.push(u);
+        }
+        if let Some(last) = units.last_mut() {
+            last.orig_end = last.orig_end.max(at as u32 + 1);
+        }
+    };
+    for (i, &c) in bytes.iter().enumerate() {
+        let (n, identity) = match c {
+            b'\r' if bytes.get(i + 1) == Some(&b'\n') => continue,
+            b'\r' => (b'\n', false),
+            b'\t' => (b' ', false),
+            b'\n' => (b'\n', true),
+            0..=0x1F | 0x7F => continue,
+            b'A'..=b'Z' => (c.to_ascii_lowercase(), false),
+            _ => (c, true),
+        };
+        if n == b' ' {
+            // Whitespace collapse.
+            if matches!(text.as_bytes().last(), None | Some(b' ' | b'\n')) {
+                extend_last(&text, &mut units, i);
+                continue;
+            }
+        } else if n == b'\n' && text.ends_with(' ') {
+            // Trailing space before a newline: turn it into the newline.
+            if let Some(u) = isolate_last_ascii(&text, &mut units) {
+                units.push(u);
+            }
+            text.pop();
+            if let Some(last) = units.last_mut() {
+                last.norm = text.len() as u32;
+            }
+            text.push('\n');
+            extend_last(&text, &mut units, i);
+            last_char = Some(b'\n');
+            run = 1;
+            continue;
+        }
+        // Repeat collapse (ASCII letters, `!`, `?` and the prolonged `~`).
+        if last_char == Some(n) && (n.is_ascii_alphabetic() || matches!(n, b'!' | b'?' | b'~')) {
+            run += 1;
+            let limit = if n == b'~' { 1 } else { 2 };
+            if run > limit {
+                extend_last(&text, &mut units, i);
+                continue;
+            }
+        } else {
+            last_char = Some(n);
+            run = 1;
+        }
+        let at = i as u32;
+        match units.last_mut() {
+            Some(last) if identity && last.linear && last.orig_end == at => last.orig_end = at + 1,
+            _ => units.push(Unit {
+                norm: text.len() as u32,
+                orig_start: at,
+                orig_end: at + 1,
+                linear: identity,
+            }),
+        }
+        text.push(char::from(n));
+    }
+    // Trim a trailing space.
+    if text.ends_with(' ') {
+        if let Some(u) = isolate_last_ascii(&text, &mut units) {
+            units.push(u);
+        }
+        text.pop();
+        if units.last().is_some_and(|u| u.norm as usize >= text.len()) {
+            units.pop();
+        }
+    }
+    Normalized { text, units }
+}
+
 /// Normalizes `src`. When `map` is given, `src` is a repaired text and the map leads
 /// from its byte ranges to the original text's.
 pub(crate) fn normalize(src: &str, map: Option<&RepairMap>) -> Normalized {
+    if map.is_none() && src.is_ascii() {
+        return normalize_ascii(src);
+    }
+    normalize_chars(src, map)
+}
+
+/// The general path of [`normalize`], char by char.
+fn normalize_chars(src: &str, map: Option<&RepairMap>) -> Normalized {
     let mut b = Builder {
         out: Normalized {
             text: String::with_capacity(src.len()),
@@ -439,6 +558,33 @@ mod tests {
         }
         let p = n.text.find("orl").unwrap();
         assert_eq!(&src[n.to_original(p..p + 3)], "orl");
+    }
+
+    #[test]
+    fn ascii_path_matches_general_path() {
+        let pieces = [
+            "Hello", "WORLD", "sooooo", "!!!!!", "???", "~~~~", "---", "...", " ", "  ", "\t",
+            "\r\n", "\r", "\n", "\u{1}", "\u{7f}", ":)", "AaA", "x", "!", "~", " \n", "\t\n",
+            " \r", "\n ", "ab ",
+        ];
+        // Deterministic pseudo-random concatenations (xorshift).
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..5000 {
+            let mut s = String::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            for k in 0..(state % 12) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                s.push_str(pieces[((state >> 8) as usize + k as usize) % pieces.len()]);
+            }
+            let fast = normalize_ascii(&s);
+            let slow = normalize_chars(&s, None);
+            assert_eq!(fast.text, slow.text, "{s:?}");
+            assert_eq!(fast.units, slow.units, "{s:?}");
+        }
     }
 
     #[test]

@@ -14,6 +14,9 @@ pub(crate) struct RawToken {
     pub pos: Pos,
     pub tag: &'static str,
     pub negator: bool,
+    /// The English stopword flag, when the segmenter already knows it (cached per
+    /// word); valid only for a token of an English sentence.
+    pub stop_en: Option<bool>,
 }
 
 impl RawToken {
@@ -24,6 +27,7 @@ impl RawToken {
             pos,
             tag,
             negator: false,
+            stop_en: None,
         }
     }
 }

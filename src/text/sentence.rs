@@ -20,6 +20,16 @@ fn is_closer(c: char) -> bool {
     )
 }
 
+/// Whether `word` (before a `.`) is one of [`ABBREVIATIONS`], in any case.
+fn is_abbreviation(word: &str) -> bool {
+    if word.is_ascii() {
+        // No allocation for ASCII words: the list is ASCII lower case.
+        ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(word))
+    } else {
+        ABBREVIATIONS.contains(&word.to_lowercase().as_str())
+    }
+}
+
 /// URL / e-mail / domain-like spans that must not be split.
 fn protected_spans(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
@@ -87,8 +97,7 @@ pub(crate) fn split(text: &str, emoticons: &[Range<usize>]) -> Vec<Range<usize>>
                             p + text[p..].chars().next().map_or(1, |ch| ch.len_utf8())
                         });
                     let word = &text[word_start..i];
-                    let abbreviation =
-                        !ellipsis && ABBREVIATIONS.contains(&word.to_lowercase().as_str());
+                    let abbreviation = !ellipsis && is_abbreviation(word);
                     let single_letter = !ellipsis
                         && word.len() == 1
                         && word.bytes().all(|b| b.is_ascii_alphabetic());

@@ -28,6 +28,11 @@ impl Stopwords {
         }
     }
 
+    /// The English list.
+    pub(crate) fn en(&self) -> &HashSet<&'static str> {
+        &self.en
+    }
+
     pub(crate) fn contains(&self, lang: Lang, lemma: &str, surface: &str) -> bool {
         let set = match lang {
             Lang::Ja => &self.ja,
