@@ -125,8 +125,7 @@ fn encodes_in(c: char, enc: &'static Encoding) -> Option<Encoded> {
         len: 0,
     };
     let mut encoder = enc.new_encoder();
-    let (result, _, written) =
-        encoder.encode_from_utf8_without_replacement(s, &mut out.buf, true);
+    let (result, _, written) = encoder.encode_from_utf8_without_replacement(s, &mut out.buf, true);
     out.len = written;
     matches!(result, encoding_rs::EncoderResult::InputEmpty).then_some(out)
 }
