@@ -116,6 +116,9 @@ impl ContextOrder<'_> {
             .split_ascii_whitespace()
             .filter_map(|v| v.parse::<usize>().ok());
         for id in std::iter::once(0).chain(listed).chain(0..size) {
+            if next == u16::MAX {
+                break; // ids past this cannot be named (ko-dic has 3,822, IPADIC 1,316)
+            }
             if id < size && map[id] == u16::MAX {
                 map[id] = next;
                 next += 1;
@@ -138,18 +141,22 @@ impl SearchTables {
         let matrix = &dictionary.connection_cost_matrix;
         let (forward, backward) = (matrix.forward_size as usize, matrix.backward_size as usize);
         let costs = matrix.costs();
-        // More ids than a u16 can name cannot be renumbered: keep them as they are.
-        let fits = forward < u16::MAX as usize && backward < u16::MAX as usize;
-        let order = if fits { order } else { ContextOrder::default() };
+
         let left_map = order.map("left", backward);
         let right_map = order.map("right", forward);
         let mut renumbered = vec![0i16; forward * backward];
         if costs.len() >= forward * backward {
             for (l, &nl) in left_map.iter().enumerate() {
+                // Ids past what a u16 names stay unmapped: such words cannot connect.
+                if nl == u16::MAX {
+                    continue;
+                }
                 let row = &costs[l * forward..(l + 1) * forward];
                 let out = &mut renumbered[nl as usize * forward..(nl as usize + 1) * forward];
                 for (r, &nr) in right_map.iter().enumerate() {
-                    out[nr as usize] = row[r];
+                    if let Some(cell) = out.get_mut(nr as usize) {
+                        *cell = row[r];
+                    }
                 }
             }
         }
@@ -934,6 +941,18 @@ mod tests {
                 .collect();
             assert_eq!(words.join(" "), mecab, "{text}");
         }
+    }
+
+    /// Listed ids first (0 always first), bad and repeated ones skipped, the rest after
+    /// in their own order: every id gets exactly one new id.
+    #[test]
+    fn context_order_is_a_permutation() {
+        let order = ContextOrder {
+            text: "# comment\nleft: 3 x 1 3 99 2\nright:\n",
+        };
+        assert_eq!(order.map("left", 5), [0, 2, 3, 1, 4]); // old id -> new id
+        assert_eq!(order.map("right", 3), [0, 1, 2]);
+        assert_eq!(ContextOrder::default().map("left", 2), [0, 1]);
     }
 
     /// The penalty by left id equals lindera's per-word table for every ko-dic word.
