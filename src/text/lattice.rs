@@ -160,11 +160,7 @@ impl SearchTables {
                 }
             }
         }
-        let remap = |(id, cost, l, r): (u32, i16, u16, u16)| {
-            let l = left_map.get(l as usize).copied().unwrap_or(u16::MAX);
-            let r = right_map.get(r as usize).copied().unwrap_or(u16::MAX);
-            (id, cost, l, r)
-        };
+        let remap = |entry| renumber(&left_map, &right_map, entry);
         let defs = &dictionary.character_definition;
         let unknown = &dictionary.unknown_dictionary;
         let categories = defs
@@ -208,11 +204,22 @@ impl SearchTables {
 
     /// A dictionary entry with its context ids renumbered.
     #[inline]
-    fn renumber(&self, (id, cost, l, r): (u32, i16, u16, u16)) -> (u32, i16, u16, u16) {
-        let l = self.left_map.get(l as usize).copied().unwrap_or(u16::MAX);
-        let r = self.right_map.get(r as usize).copied().unwrap_or(u16::MAX);
-        (id, cost, l, r)
+    fn renumber(&self, entry: (u32, i16, u16, u16)) -> (u32, i16, u16, u16) {
+        renumber(&self.left_map, &self.right_map, entry)
     }
+}
+
+/// `(id, cost, left, right)` with its context ids renumbered (`u16::MAX`, which cannot
+/// connect, for ids outside the maps).
+#[inline]
+fn renumber(
+    left_map: &[u16],
+    right_map: &[u16],
+    (id, cost, l, r): (u32, i16, u16, u16),
+) -> (u32, i16, u16, u16) {
+    let l = left_map.get(l as usize).copied().unwrap_or(u16::MAX);
+    let r = right_map.get(r as usize).copied().unwrap_or(u16::MAX);
+    (id, cost, l, r)
 }
 
 /// ko-dic's left-space penalty (mecab-ko's `left-space-penalty-factor`): a cost added
@@ -421,8 +428,6 @@ impl Lattice {
             right_id: 0,
             lex: Lex::System,
         });
-        let costs = &tables.matrix[..];
-        let forward = tables.forward;
 
         // User dictionary matches, listed per start char (latest found first).
         self.user_head.clear();
@@ -434,10 +439,8 @@ impl Lattice {
                 let start_char = self.char_of_byte(m.start());
                 let end_char = self.char_of_byte(m.end()) as u32;
                 let (offset, count) = ud.dict.decode_val(m.value());
-                let from = offset as usize * 10;
-                let avail = vals.len().saturating_sub(from) / 10;
-                for i in 0..(count as usize).min(avail) {
-                    let e = &vals[from + i * 10..from + i * 10 + 10];
+                let entries = vals.get(offset as usize * 10..).unwrap_or(&[]);
+                for e in entries.chunks_exact(10).take(count as usize) {
                     let (id, cost, l, r) = tables.renumber(decode_entry(e));
                     let next = self.user_head[start_char];
                     self.user_head[start_char] = self.user_store.len() as u32;
@@ -481,7 +484,7 @@ impl Lattice {
                     let (end, id, cost, l, r, next) = self.user_store[at as usize];
                     let extra = penalty.map_or(0, |t| t.user(id));
                     let word = (id, cost, l, r);
-                    self.add_edge(costs, forward, (i, j), end as usize, word, Lex::User, extra);
+                    self.add_edge(tables, (i, j), end as usize, word, Lex::User, extra);
                     found = true;
                     at = next;
                 }
@@ -502,20 +505,12 @@ impl Lattice {
                 let (end, id, cost, l, r) = self.sys_matches[k];
                 let extra = penalty.map_or(0, |t| t.system(l));
                 let word = (id, cost, l, r);
-                self.add_edge(
-                    costs,
-                    forward,
-                    (i, j),
-                    end as usize,
-                    word,
-                    Lex::System,
-                    extra,
-                );
+                self.add_edge(tables, (i, j), end as usize, word, Lex::System, extra);
                 found = true;
             }
 
             if mecab {
-                self.mecab_unknown(costs, forward, tables, (i, j), found, penalty);
+                self.mecab_unknown(tables, (i, j), found, penalty);
             } else if unknown_end.is_none_or(|e| e <= i) {
                 let count = self.char_classes[i].1 as usize;
                 for ord in 0..count {
@@ -536,7 +531,7 @@ impl Lattice {
                     if len == 0 {
                         continue;
                     }
-                    self.add_unknown(costs, forward, cat, (i, i), len, penalty);
+                    self.add_unknown(tables, cat, (i, i), len, penalty);
                     if cat.length > 0 {
                         let ladder = match group_run {
                             Some(run) => run.min(cat.length),
@@ -544,7 +539,7 @@ impl Lattice {
                         };
                         for k in 1..=ladder {
                             if k != len {
-                                self.add_unknown(costs, forward, cat, (i, i), k, penalty);
+                                self.add_unknown(tables, cat, (i, i), k, penalty);
                             }
                         }
                     }
@@ -558,10 +553,10 @@ impl Lattice {
         let mut best = i32::MAX;
         let mut best_at = NONE;
         for (k, e) in last.iter().enumerate() {
-            if e.right_id as usize >= forward {
+            if e.right_id as usize >= tables.forward {
                 continue;
             }
-            let c = e.cost + costs[e.right_id as usize] as i32;
+            let c = e.cost + tables.matrix[e.right_id as usize] as i32;
             if c < best {
                 best = c;
                 best_at = k as u32;
@@ -606,8 +601,6 @@ impl Lattice {
     /// [`MAX_GROUPING`] chars follow the first) and the LENGTH ladder; at least one char.
     fn mecab_unknown(
         &mut self,
-        costs: &[i16],
-        forward: usize,
         tables: &SearchTables,
         (i, j): (usize, usize),
         found: bool,
@@ -627,7 +620,7 @@ impl Lattice {
                     k += 1;
                 }
                 if k - j - 1 <= MAX_GROUPING {
-                    self.add_unknown(costs, forward, cat, (i, j), k - j, penalty);
+                    self.add_unknown(tables, cat, (i, j), k - j, penalty);
                     added = true;
                 }
                 group_end = Some(k);
@@ -638,7 +631,7 @@ impl Lattice {
                 if k > n || Some(k) == group_end {
                     break;
                 }
-                self.add_unknown(costs, forward, cat, (i, j), len, penalty);
+                self.add_unknown(tables, cat, (i, j), len, penalty);
                 added = true;
                 if k >= n || !self.shares_class(j, k) {
                     break;
@@ -646,7 +639,7 @@ impl Lattice {
             }
         }
         if !added {
-            self.add_unknown(costs, forward, cat, (i, j), 1, penalty);
+            self.add_unknown(tables, cat, (i, j), 1, penalty);
         }
     }
 
@@ -672,8 +665,7 @@ impl Lattice {
 
     fn add_unknown(
         &mut self,
-        costs: &[i16],
-        forward: usize,
+        tables: &SearchTables,
         cat: &Category,
         (i, j): (usize, usize),
         len: usize,
@@ -682,7 +674,7 @@ impl Lattice {
         for &(id, cost, l, r) in &cat.unknown {
             let extra = penalty.map_or(0, |t| t.unknown(id));
             let word = (id, cost, l, r);
-            self.add_edge(costs, forward, (i, j), j + len, word, Lex::Unknown, extra);
+            self.add_edge(tables, (i, j), j + len, word, Lex::Unknown, extra);
         }
     }
 
@@ -717,11 +709,9 @@ impl Lattice {
     /// Adds a word from char `j` to `end` with its best left neighbour among the edges
     /// ending at `i` (`i < j` when whitespace between them is skipped).
     #[inline]
-    #[allow(clippy::too_many_arguments)]
     fn add_edge(
         &mut self,
-        costs: &[i16],
-        forward: usize,
+        tables: &SearchTables,
         (i, j): (usize, usize),
         end: usize,
         (id, word_cost, left_id, right_id): (u32, i16, u16, u16),
@@ -734,7 +724,8 @@ impl Lattice {
         let (best, best_at) = if memo.0 == self.stamp {
             (memo.1, memo.2)
         } else {
-            let row = &costs[left_id as usize * forward..(left_id as usize + 1) * forward];
+            let forward = tables.forward;
+            let row = &tables.matrix[left_id as usize * forward..(left_id as usize + 1) * forward];
             // Cheapest, then earliest: one comparison of (cost, index) packed in an i64,
             // which compiles to a conditional move (the outcome is data, no pattern a
             // branch predictor could learn).
