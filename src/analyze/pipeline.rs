@@ -39,9 +39,12 @@ impl Default for BatchLimits {
 /// Runs the analysis over `items`, calling `sink` for every item in input order and
 /// `after_batch` once per batch (for progress). Stops early when `sink` returns an error.
 ///
-/// Reading runs on its own thread, one batch ahead; analysis and `render` (the
+/// Three stages overlap, each at most one batch ahead of the next, so that no core
+/// waits on another: reading runs on its own thread; analysis and `render` (the
 /// serialisation of each analysed record, e.g. to a JSON line) run in parallel on the
-/// rayon pool; `sink` gets the records in input order with their rendered bytes.
+/// rayon pool; `sink` runs on the calling thread and gets the records in input order
+/// with their rendered bytes (and drops them there) while the pool analyses the next
+/// batch.
 pub fn run<I, E, R>(
     analyzer: &Analyzer,
     items: I,
@@ -59,7 +62,10 @@ where
         .map(|_| Mutex::new(analyzer.worker()))
         .collect();
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Result<Record, Reject>>>(1);
-    std::thread::scope(|scope| {
+    let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Vec<(Outcome, Vec<u8>)>>(1);
+    let render = &render;
+    let workers = &workers;
+    std::thread::scope(move |scope| {
         scope.spawn(move || {
             let mut items = items;
             loop {
@@ -77,35 +83,57 @@ where
                 }
             }
         });
-        for batch in rx.iter() {
-            let outcomes: Vec<(Outcome, Vec<u8>)> = batch
-                .into_par_iter()
-                .map(|item| match item {
-                    Ok(record) => {
-                        let slot =
-                            rayon::current_thread_index().map_or(threads, |i| i.min(threads));
-                        let analysis = {
-                            let mut worker = match workers[slot].lock() {
-                                Ok(w) => w,
-                                Err(poisoned) => poisoned.into_inner(),
-                            };
-                            worker.analyze(&record)
-                        };
-                        let bytes = render(&record, &analysis);
-                        (
-                            Outcome::Analysed(Box::new(record), Box::new(analysis)),
-                            bytes,
-                        )
-                    }
-                    Err(reject) => (Outcome::Rejected(reject), Vec::new()),
-                })
-                .collect();
+        scope.spawn(move || {
+            for batch in rx.iter() {
+                let outcomes = analyse_batch(batch, workers, threads, render);
+                // The receiver is gone when the sink failed: stop (and so stop reading).
+                if done_tx.send(outcomes).is_err() {
+                    break;
+                }
+            }
+        });
+        // Owned here, so that an early return drops it and the other stages stop.
+        let done_rx = done_rx;
+        for outcomes in done_rx.iter() {
             for (outcome, bytes) in outcomes {
-                // On an error the receiver is dropped and the reader thread stops.
+                // On an error the receivers are dropped and the other stages stop.
                 sink(outcome, bytes)?;
             }
             after_batch();
         }
         Ok(())
     })
+}
+
+/// Analyses and renders one batch on the rayon pool, in input order.
+fn analyse_batch<R>(
+    batch: Vec<Result<Record, Reject>>,
+    workers: &[Mutex<AnalyzerWorker>],
+    threads: usize,
+    render: &R,
+) -> Vec<(Outcome, Vec<u8>)>
+where
+    R: Fn(&Record, &Analysis) -> Vec<u8> + Sync,
+{
+    batch
+        .into_par_iter()
+        .map(|item| match item {
+            Ok(record) => {
+                let slot = rayon::current_thread_index().map_or(threads, |i| i.min(threads));
+                let analysis = {
+                    let mut worker = match workers[slot].lock() {
+                        Ok(w) => w,
+                        Err(poisoned) => poisoned.into_inner(),
+                    };
+                    worker.analyze(&record)
+                };
+                let bytes = render(&record, &analysis);
+                (
+                    Outcome::Analysed(Box::new(record), Box::new(analysis)),
+                    bytes,
+                )
+            }
+            Err(reject) => (Outcome::Rejected(reject), Vec::new()),
+        })
+        .collect()
 }

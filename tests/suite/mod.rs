@@ -5,6 +5,8 @@ mod common;
 mod cli_analyze;
 mod cli_tokenize;
 mod golden;
+mod pipeline;
+
 mod props;
 mod search;
 mod sentiment;
