@@ -447,7 +447,10 @@ impl SentimentModel {
                 let norm = t.norm(tok);
                 // The written form first: it is the more specific key (helpful vs help).
                 let keys: [&str; 2] = [norm, &tok.lemma];
-                for key in keys {
+                // Most lemmas are their written form: look such a key up once.
+                let distinct = if norm == &*tok.lemma { 1 } else { 2 };
+                for key in &keys[..distinct] {
+                    let key: &str = key;
                     for e in lex.starting_with(key) {
                         if e.pos.is_some_and(|p| p != tok.pos)
                             || (function_word && e.rest.is_empty())

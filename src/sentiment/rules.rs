@@ -108,11 +108,13 @@ pub fn is_concessive_opener(lang: Lang, lemma: &str) -> bool {
 pub fn is_conditional(lang: Lang, t: &Token, surface_norm: &str) -> bool {
     match lang {
         Lang::En => matches!(&*t.lemma, "if" | "unless" | "whether"),
-        Lang::Ja => {
-            (t.tag.contains("接続助詞") && matches!(surface_norm, "ば" | "たら" | "なら" | "と"))
-                || matches!(surface_norm, "たら" | "なら" | "だら" | "ならば")
-        }
-        Lang::Ko => t.tag.contains("EC") && (surface_norm.ends_with('면') || surface_norm == "면"),
+        // The surface first: it rules out almost every token without a tag search.
+        Lang::Ja => match surface_norm {
+            "たら" | "なら" | "だら" | "ならば" => true,
+            "ば" | "と" => t.tag.contains("接続助詞"),
+            _ => false,
+        },
+        Lang::Ko => surface_norm.ends_with('면') && t.tag.contains("EC"),
         Lang::Other => false,
     }
 }
