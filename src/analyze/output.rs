@@ -74,7 +74,11 @@ fn record_out<'a>(r: &'a Record, a: &'a Analysis) -> RecordOut<'a> {
 /// Writes one analysed record as a JSON line. Generic over the writer so that a
 /// `Vec<u8>` gets serde_json's many small writes inlined (through `dyn Write` they
 /// were 9% of `koe analyze`).
-pub fn write_jsonl<W: Write + ?Sized>(out: &mut W, r: &Record, a: &Analysis) -> std::io::Result<()> {
+pub fn write_jsonl<W: Write + ?Sized>(
+    out: &mut W,
+    r: &Record,
+    a: &Analysis,
+) -> std::io::Result<()> {
     serde_json::to_writer(&mut *out, &record_out(r, a))?;
     out.write_all(b"\n")
 }
@@ -136,7 +140,12 @@ impl CsvOut {
     }
 
     /// Writes one row.
-    pub fn write<W: Write + ?Sized>(&self, out: &mut W, r: &Record, a: &Analysis) -> std::io::Result<()> {
+    pub fn write<W: Write + ?Sized>(
+        &self,
+        out: &mut W,
+        r: &Record,
+        a: &Analysis,
+    ) -> std::io::Result<()> {
         let rating = r.rating.map(|x| x.value.to_string()).unwrap_or_default();
         let scale = r.rating.map(|x| x.scale.as_str()).unwrap_or("");
         let nps = r

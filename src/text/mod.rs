@@ -216,12 +216,25 @@ impl TextProcessorBuilder {
             }
         }
         let _ = (&ja_dicts, &ko_dicts);
+        // Side by side: laying out ko-dic's 29 MB connection matrix is most of start-up.
+        #[cfg(all(feature = "ja", feature = "ko"))]
+        let (ja, ko) = {
+            let (ja, ko) = rayon::join(
+                || JapaneseSegmenter::new(&ja_dicts),
+                || KoreanSegmenter::new(&ko_dicts),
+            );
+            (ja?, ko?)
+        };
+        #[cfg(all(feature = "ja", not(feature = "ko")))]
+        let ja = JapaneseSegmenter::new(&ja_dicts)?;
+        #[cfg(all(feature = "ko", not(feature = "ja")))]
+        let ko = KoreanSegmenter::new(&ko_dicts)?;
         Ok(TextProcessor {
             inner: Arc::new(Inner {
                 #[cfg(feature = "ja")]
-                ja: JapaneseSegmenter::new(&ja_dicts)?,
+                ja,
                 #[cfg(feature = "ko")]
-                ko: KoreanSegmenter::new(&ko_dicts)?,
+                ko,
                 stopwords: Stopwords::builtin(),
             }),
         })

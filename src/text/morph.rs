@@ -108,7 +108,17 @@ fn load_dictionaries(
     let user = if user_dicts.is_empty() {
         None
     } else {
-        // Validate each source on its own, so an error names the file.
+        // Validate each source on its own, so an error names the file (a single source
+        // is built once, under its own name).
+        if let [src] = user_dicts {
+            let user = DictionaryBuilder::new((*dictionary.metadata).clone())
+                .build_user_dict_from_reader(src.csv.as_bytes())
+                .map_err(|e| TextError::UserDictionary {
+                    path: PathBuf::from(&src.name),
+                    message: e.to_string(),
+                })?;
+            return Ok((dictionary, Some(user)));
+        }
         for src in user_dicts {
             DictionaryBuilder::new((*dictionary.metadata).clone())
                 .build_user_dict_from_reader(src.csv.as_bytes())

@@ -220,11 +220,8 @@ impl ThemeMatcher {
         // Identical patterns of one theme (the same lemmas written twice) are kept once.
         let mut seen = std::collections::HashSet::new();
         patterns.retain(|p| {
-            let sig: Vec<String> = p
-                .items
-                .iter()
-                .map(|i| format!("{:?}{:?}", i.key, i.pos))
-                .collect();
+            let sig: Vec<(Key, Option<Pos>)> =
+                p.items.iter().map(|i| (i.key.clone(), i.pos)).collect();
             seen.insert((p.theme, p.exclude, sig))
         });
         let mut by_lemma: FxHashMap<Arc<str>, Vec<u32>> = FxHashMap::default();
