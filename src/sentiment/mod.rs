@@ -681,7 +681,7 @@ impl SentimentModel {
         // Exclamation marks add emphasis in the direction of the sentence.
         let bangs = toks
             .iter()
-            .map(|x| t.norm(x).matches('!').count())
+            .map(|x| t.norm(x).bytes().filter(|&b| b == b'!').count())
             .sum::<usize>()
             .min(4);
         let extra = 0.29 * bangs as f32;

@@ -310,7 +310,10 @@ struct Edge {
 /// Per-thread search state, reused from sentence to sentence (no allocation once warm).
 pub(crate) struct Lattice {
     ends_at: Vec<Vec<Edge>>,
+    /// The sentence's chars (taken out of `self` while the dictionary is walked).
     chars: Vec<char>,
+    /// Their number.
+    n: usize,
     /// Byte offset of every char (plus the end).
     offsets: Vec<usize>,
     /// Per char: (offset into `classes`, count), and whether it is a space.
@@ -319,8 +322,7 @@ pub(crate) struct Lattice {
     /// User dictionary matches: per start char the head of a list in `user_store`.
     user_head: Vec<u32>,
     user_store: Vec<(u32, u32, i16, u16, u16, u32)>,
-    /// The system dictionary words at the current position: (end, id, cost, left, right).
-    sys_matches: Vec<(u32, u32, i16, u16, u16)>,
+
     /// The edges ending at the current position, one per right id: (right id, cost, index).
     left: Vec<(u16, i32, u32)>,
     /// Slot of a right id in `left`, valid when its stamp is the current one.
@@ -337,12 +339,13 @@ impl Lattice {
         Lattice {
             ends_at: Vec::new(),
             chars: Vec::new(),
+            n: 0,
             offsets: Vec::new(),
             char_classes: Vec::new(),
             classes: Vec::new(),
             user_head: Vec::new(),
             user_store: Vec::new(),
-            sys_matches: Vec::new(),
+
             left: Vec::new(),
             left_slot: vec![(0, 0); tables.forward.max(1)],
             memo: vec![(0, 0, 0); tables.backward.max(1)],
@@ -391,6 +394,7 @@ impl Lattice {
             self.offsets.push(at);
         }
         self.offsets.push(text.len());
+        self.n = self.chars.len();
     }
 
     #[inline]
@@ -412,7 +416,9 @@ impl Lattice {
             return 0;
         }
         self.prepare(dictionary, tables, text);
-        let n = self.chars.len();
+        let n = self.n;
+        // Walked while edges are added (which borrows `self` mutably); put back below.
+        let chars = std::mem::take(&mut self.chars);
         if self.ends_at.len() < n + 1 {
             self.ends_at.resize_with(n + 1, Vec::new);
         }
@@ -490,23 +496,19 @@ impl Lattice {
                 }
             }
 
-            self.sys_matches.clear();
+            // Each key's entries last to first, as lindera adds them (the order decides
+            // ties among words ending at the same char; words of different keys end at
+            // different chars, so the order of the keys does not matter).
             for (entries, len) in dictionary
                 .prefix_dictionary
-                .common_prefix_search(&self.chars[j..])
+                .common_prefix_search(&chars[j..])
             {
-                let end = (j + len) as u32;
-                for e in entries.chunks_exact(10) {
-                    let (id, cost, l, r) = tables.renumber(decode_entry(e));
-                    self.sys_matches.push((end, id, cost, l, r));
+                for e in entries.chunks_exact(10).rev() {
+                    let word = tables.renumber(decode_entry(e));
+                    let extra = penalty.map_or(0, |t| t.system(word.2));
+                    self.add_edge(tables, (i, j), j + len, word, Lex::System, extra);
+                    found = true;
                 }
-            }
-            for k in (0..self.sys_matches.len()).rev() {
-                let (end, id, cost, l, r) = self.sys_matches[k];
-                let extra = penalty.map_or(0, |t| t.system(l));
-                let word = (id, cost, l, r);
-                self.add_edge(tables, (i, j), end as usize, word, Lex::System, extra);
-                found = true;
             }
 
             if mecab {
@@ -547,6 +549,8 @@ impl Lattice {
                 }
             }
         }
+
+        self.chars = chars;
 
         // End of sentence: the best edge ending at n_end, connected to EOS (left id 0).
         let last = &self.ends_at[n_end];
@@ -606,7 +610,7 @@ impl Lattice {
         found: bool,
         penalty: Option<&SpacePenalty>,
     ) {
-        let n = self.chars.len();
+        let n = self.n;
         let Some(class) = self.class_at(j, 0) else {
             return;
         };
@@ -655,7 +659,7 @@ impl Lattice {
     /// Length of the run of chars from `i` whose class at ordinal `ord` is `class`,
     /// at most `cap`.
     fn run_len(&self, i: usize, ord: usize, class: u8, cap: usize) -> usize {
-        let n = self.chars.len();
+        let n = self.n;
         let mut run = 1;
         while run < cap && i + run < n && self.class_at(i + run, ord) == Some(class) {
             run += 1;
