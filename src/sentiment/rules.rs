@@ -128,12 +128,13 @@ pub fn conditional_precedes(lang: Lang) -> bool {
 pub fn is_question_end(lang: Lang, t: &Token, surface_norm: &str) -> bool {
     surface_norm.contains('?')
         || match lang {
-            Lang::Ja => t.tag.contains("終助詞") && matches!(surface_norm, "か" | "かな" | "の"),
+            // The surface first: it rules out almost every token without a tag search.
+            Lang::Ja => matches!(surface_norm, "か" | "かな" | "の") && t.tag.contains("終助詞"),
             Lang::Ko => {
-                t.tag.contains("EF")
-                    && (surface_norm.ends_with('까')
-                        || surface_norm.ends_with("나요")
-                        || surface_norm.ends_with("을까"))
+                (surface_norm.ends_with('까')
+                    || surface_norm.ends_with("나요")
+                    || surface_norm.ends_with("을까"))
+                    && t.tag.contains("EF")
             }
             _ => false,
         }

@@ -113,6 +113,17 @@ impl ScriptCounts {
                 self.latin += 1;
                 self.latin_diacritics += 1;
             }
+            // Punctuation and symbols common in CJK text, spared the Unicode table
+            // lookup: blocks without a letter (the unit test
+            // `symbol_blocks_hold_no_letters` checks every char).
+            0x2000..=0x206F
+            | 0x2190..=0x245F
+            | 0x2500..=0x2BFF
+            | 0x3000..=0x3004
+            | 0x3008..=0x3020
+            | 0xFF01..=0xFF20
+            | 0xFF3B..=0xFF40
+            | 0xFF5B..=0xFF65 => {}
             _ if c.is_alphabetic() => self.other_letters += 1,
             _ => {}
         }
@@ -277,6 +288,24 @@ pub(crate) fn detect_counts(text: &str, c: &ScriptCounts) -> Lang {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn symbol_blocks_hold_no_letters() {
+        for u in (0x2000..=0x206F)
+            .chain(0x2190..=0x245F)
+            .chain(0x2500..=0x2BFF)
+            .chain(0x3000..=0x3004)
+            .chain(0x3008..=0x3020)
+            .chain(0xFF01..=0xFF20)
+            .chain(0xFF3B..=0xFF40)
+            .chain(0xFF5B..=0xFF65)
+        {
+            let Some(c) = char::from_u32(u) else { continue };
+            let mut s = ScriptCounts::default();
+            s.add(c);
+            assert!(!c.is_alphabetic() && s.other_letters == 0, "U+{u:04X}");
+        }
+    }
 
     #[test]
     fn basics() {

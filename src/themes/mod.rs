@@ -485,7 +485,11 @@ fn breaks_clause(t: &TextAnalysis, tok: &Token) -> bool {
                     lemma,
                     "が" | "けど" | "けれど" | "けれども" | "のに" | "ものの"
                 )
-            } else if tok.tag.contains("EC") {
+            } else if tok.tag.starts_with(|c: char| c.is_ascii_uppercase())
+                && tok.tag.contains("EC")
+            {
+                // (ko-dic tags start with an upper-case letter: the first test spares
+                // the search in Japanese and English tags.)
                 let s = t.norm(tok);
                 s.ends_with("지만")
                     || s.ends_with("는데")
