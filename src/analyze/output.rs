@@ -32,7 +32,7 @@ struct RecordOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     date: Option<String>,
     segments: BTreeMap<&'a str, &'a str>,
-    text: String,
+    text: std::borrow::Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     repaired_text: Option<&'a str>,
     sentiment: &'a crate::sentiment::TextSentiment,
@@ -176,7 +176,7 @@ impl CsvOut {
                     .unwrap_or_default(),
             );
         }
-        fields.push(r.text());
+        fields.push(r.text().into_owned());
         let themes: Vec<String> = a
             .themes
             .iter()

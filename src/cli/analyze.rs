@@ -318,7 +318,9 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         args.quiet,
         rejects_path,
         |record, analysis| {
-            let mut buf = Vec::with_capacity(1024);
+            // A JSON line is about 8 times its text (tokens, spans, sentiment, themes).
+            let text_len: usize = record.texts.iter().map(|(_, t)| t.len()).sum();
+            let mut buf = Vec::with_capacity(1024 + 8 * text_len);
             let written = match &csv {
                 Some(c) => c.write(&mut buf, record, analysis),
                 None => write_jsonl(&mut buf, record, analysis),

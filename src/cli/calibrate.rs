@@ -88,9 +88,9 @@ pub fn learn(
             }
             let v = rating.normalized();
             if v > 0.6 {
-                texts.push((text, true));
+                texts.push((text.into_owned(), true));
             } else if v < 0.4 {
-                texts.push((text, false));
+                texts.push((text.into_owned(), false));
             }
         }
     }

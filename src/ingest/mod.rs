@@ -198,8 +198,15 @@ pub struct Record {
 }
 
 impl Record {
-    /// The record's text: its text fields joined by a line break.
-    pub fn text(&self) -> String {
+    /// The record's text: its text fields joined by a line break (borrowed when
+    /// there is only one, the common case).
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        let mut filled = self.texts.iter().filter(|(_, t)| !t.trim().is_empty());
+        match (filled.next(), filled.next()) {
+            (None, _) => return std::borrow::Cow::Borrowed(""),
+            (Some((_, t)), None) => return std::borrow::Cow::Borrowed(t),
+            _ => {}
+        }
         let mut out = String::new();
         for (_, t) in &self.texts {
             if t.trim().is_empty() {
@@ -210,7 +217,7 @@ impl Record {
             }
             out.push_str(t);
         }
-        out
+        std::borrow::Cow::Owned(out)
     }
 }
 
