@@ -61,11 +61,13 @@ pub fn analyzer_with_themes(
     lang: LangHint,
     discovery: bool,
 ) -> anyhow::Result<Analyzer> {
-    let processor = text.processor()?;
+    // The lexicons load while the dictionaries do (both are start-up).
+    let (processor, model) = rayon::join(|| text.processor(), || lexicon.model());
+    let processor = processor?;
     let matcher = themes.matcher(&processor)?;
     Ok(Analyzer::builder()
         .text(processor)
-        .sentiment(lexicon.model()?)
+        .sentiment(model?)
         .themes(matcher)
         .discovery(discovery)
         .lang(lang)

@@ -399,7 +399,13 @@ impl KoeWriter {
         doc.add_text(f.id, &record.id);
         let text = record.text();
         let tokens = tantivy_tokens(tokens);
-        doc.add_pre_tokenized_text(f.text, PreTokenizedString { text: text.into_owned(), tokens });
+        doc.add_pre_tokenized_text(
+            f.text,
+            PreTokenizedString {
+                text: text.into_owned(),
+                tokens,
+            },
+        );
         if !analysis.index_parts.is_empty() {
             let tokens = analysis
                 .index_parts
