@@ -181,7 +181,24 @@ impl ThemeMatcher {
             });
         }
         let default_gap = file.max_gap.unwrap_or(taxonomy::DEFAULT_MAX_GAP);
-        let mut worker = text.new_worker();
+        // Every term is analysed up front, in parallel (a worker per pool thread; the
+        // built-in taxonomy is a good part of start-up), and taken in order below.
+        let jobs: Vec<(Lang, &str)> = file
+            .themes
+            .iter()
+            .flat_map(|def| def.terms.iter().chain(def.exclude.iter()))
+            .map(|(lang, term)| (lang_of(lang), term))
+            .collect();
+        let mut compiled = {
+            use rayon::prelude::*;
+            jobs.par_iter()
+                .map_init(
+                    || text.new_worker(),
+                    |worker, &(lang, term)| compile_term(worker, lang, term),
+                )
+                .collect::<Vec<_>>()
+                .into_iter()
+        };
         let mut themes = Vec::with_capacity(file.themes.len());
         let mut patterns = Vec::new();
         for (ti, def) in file.themes.iter().enumerate() {
@@ -201,7 +218,8 @@ impl ThemeMatcher {
             });
             for (exclude, terms) in [(false, &def.terms), (true, &def.exclude)] {
                 for (lang, term) in terms.iter() {
-                    let items = compile_term(&mut worker, lang_of(lang), term).map_err(|m| {
+                    let items = compiled.next().unwrap_or_else(|| Err("not compiled".into()));
+                    let items = items.map_err(|m| {
                         ThemeError::Invalid {
                             source_name: source.to_string(),
                             message: format!("theme '{}', {lang} term \"{term}\": {m}", def.id),
