@@ -218,12 +218,12 @@ impl ThemeMatcher {
             });
             for (exclude, terms) in [(false, &def.terms), (true, &def.exclude)] {
                 for (lang, term) in terms.iter() {
-                    let items = compiled.next().unwrap_or_else(|| Err("not compiled".into()));
-                    let items = items.map_err(|m| {
-                        ThemeError::Invalid {
-                            source_name: source.to_string(),
-                            message: format!("theme '{}', {lang} term \"{term}\": {m}", def.id),
-                        }
+                    let items = compiled
+                        .next()
+                        .unwrap_or_else(|| Err("not compiled".into()));
+                    let items = items.map_err(|m| ThemeError::Invalid {
+                        source_name: source.to_string(),
+                        message: format!("theme '{}', {lang} term \"{term}\": {m}", def.id),
                     })?;
                     patterns.push(Pattern {
                         theme: ti as ThemeIdx,
