@@ -81,7 +81,7 @@ fn bench_pipeline(c: &mut Criterion) {
                 BatchLimits::default(),
                 |r, a| {
                     let mut buf = Vec::new();
-                    let _ = write_jsonl(&mut buf, r, a);
+                    write_jsonl(&mut buf, r, a);
                     buf
                 },
                 |o, bytes| -> std::io::Result<()> {

@@ -201,20 +201,21 @@ impl Record {
     /// The record's text: its text fields joined by a line break (borrowed when
     /// there is only one, the common case).
     pub fn text(&self) -> std::borrow::Cow<'_, str> {
-        let mut filled = self.texts.iter().filter(|(_, t)| !t.trim().is_empty());
-        match (filled.next(), filled.next()) {
-            (None, _) => return std::borrow::Cow::Borrowed(""),
-            (Some((_, t)), None) => return std::borrow::Cow::Borrowed(t),
-            _ => {}
+        let mut filled = self
+            .texts
+            .iter()
+            .map(|(_, t)| t.as_str())
+            .filter(|t| !t.trim().is_empty())
+            .peekable();
+        let Some(first) = filled.next() else {
+            return std::borrow::Cow::Borrowed("");
+        };
+        if filled.peek().is_none() {
+            return std::borrow::Cow::Borrowed(first);
         }
-        let mut out = String::new();
-        for (_, t) in &self.texts {
-            if t.trim().is_empty() {
-                continue;
-            }
-            if !out.is_empty() {
-                out.push('\n');
-            }
+        let mut out = String::from(first);
+        for t in filled {
+            out.push('\n');
             out.push_str(t);
         }
         std::borrow::Cow::Owned(out)

@@ -113,17 +113,7 @@ impl ScriptCounts {
                 self.latin += 1;
                 self.latin_diacritics += 1;
             }
-            // Punctuation and symbols common in CJK text, spared the Unicode table
-            // lookup: blocks without a letter (the unit test
-            // `symbol_blocks_hold_no_letters` checks every char).
-            0x2000..=0x206F
-            | 0x2190..=0x245F
-            | 0x2500..=0x2BFF
-            | 0x3000..=0x3004
-            | 0x3008..=0x3020
-            | 0xFF01..=0xFF20
-            | 0xFF3B..=0xFF40
-            | 0xFF5B..=0xFF65 => {}
+            _ if in_letterless_block(u) => {}
             _ if c.is_alphabetic() => self.other_letters += 1,
             _ => {}
         }
@@ -144,6 +134,24 @@ impl ScriptCounts {
     fn has_letters(&self) -> bool {
         self.kana + self.han + self.hangul + self.latin + self.other_letters > 0
     }
+}
+
+/// Punctuation and symbol blocks common in CJK text that hold no letter, spared the
+/// Unicode table lookup (the unit test `symbol_blocks_hold_no_letters` checks every
+/// char of them).
+#[inline]
+fn in_letterless_block(u: u32) -> bool {
+    matches!(
+        u,
+        0x2000..=0x206F
+            | 0x2190..=0x245F
+            | 0x2500..=0x2BFF
+            | 0x3000..=0x3004
+            | 0x3008..=0x3020
+            | 0xFF01..=0xFF20
+            | 0xFF3B..=0xFF40
+            | 0xFF5B..=0xFF65
+    )
 }
 
 /// Frequent English words (lower case): votes for English.
@@ -291,20 +299,14 @@ mod tests {
 
     #[test]
     fn symbol_blocks_hold_no_letters() {
-        for u in (0x2000..=0x206F)
-            .chain(0x2190..=0x245F)
-            .chain(0x2500..=0x2BFF)
-            .chain(0x3000..=0x3004)
-            .chain(0x3008..=0x3020)
-            .chain(0xFF01..=0xFF20)
-            .chain(0xFF3B..=0xFF40)
-            .chain(0xFF5B..=0xFF65)
-        {
-            let Some(c) = char::from_u32(u) else { continue };
-            let mut s = ScriptCounts::default();
-            s.add(c);
-            assert!(!c.is_alphabetic() && s.other_letters == 0, "U+{u:04X}");
+        let mut checked = 0;
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            if in_letterless_block(c as u32) {
+                assert!(!c.is_alphabetic(), "U+{:04X}", c as u32);
+                checked += 1;
+            }
         }
+        assert!(checked > 2000, "{checked}");
     }
 
     #[test]

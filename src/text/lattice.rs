@@ -310,10 +310,9 @@ struct Edge {
 /// Per-thread search state, reused from sentence to sentence (no allocation once warm).
 pub(crate) struct Lattice {
     ends_at: Vec<Vec<Edge>>,
-    /// The sentence's chars (taken out of `self` while the dictionary is walked).
+    /// The sentence's chars (taken out of `self` while the dictionary is walked, so
+    /// their number is read from `offsets`).
     chars: Vec<char>,
-    /// Their number.
-    n: usize,
     /// Byte offset of every char (plus the end).
     offsets: Vec<usize>,
     /// Per char: (offset into `classes`, count), and whether it is a space.
@@ -322,7 +321,6 @@ pub(crate) struct Lattice {
     /// User dictionary matches: per start char the head of a list in `user_store`.
     user_head: Vec<u32>,
     user_store: Vec<(u32, u32, i16, u16, u16, u32)>,
-
     /// The edges ending at the current position, one per right id: (right id, cost, index).
     left: Vec<(u16, i32, u32)>,
     /// Slot of a right id in `left`, valid when its stamp is the current one.
@@ -339,13 +337,11 @@ impl Lattice {
         Lattice {
             ends_at: Vec::new(),
             chars: Vec::new(),
-            n: 0,
             offsets: Vec::new(),
             char_classes: Vec::new(),
             classes: Vec::new(),
             user_head: Vec::new(),
             user_store: Vec::new(),
-
             left: Vec::new(),
             left_slot: vec![(0, 0); tables.forward.max(1)],
             memo: vec![(0, 0, 0); tables.backward.max(1)],
@@ -394,7 +390,12 @@ impl Lattice {
             self.offsets.push(at);
         }
         self.offsets.push(text.len());
-        self.n = self.chars.len();
+    }
+
+    /// Number of chars of the sentence being searched.
+    #[inline]
+    fn n(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
     }
 
     #[inline]
@@ -416,7 +417,7 @@ impl Lattice {
             return 0;
         }
         self.prepare(dictionary, tables, text);
-        let n = self.n;
+        let n = self.n();
         // Walked while edges are added (which borrows `self` mutably); put back below.
         let chars = std::mem::take(&mut self.chars);
         if self.ends_at.len() < n + 1 {
@@ -610,7 +611,7 @@ impl Lattice {
         found: bool,
         penalty: Option<&SpacePenalty>,
     ) {
-        let n = self.n;
+        let n = self.n();
         let Some(class) = self.class_at(j, 0) else {
             return;
         };
@@ -659,7 +660,7 @@ impl Lattice {
     /// Length of the run of chars from `i` whose class at ordinal `ord` is `class`,
     /// at most `cap`.
     fn run_len(&self, i: usize, ord: usize, class: u8, cap: usize) -> usize {
-        let n = self.n;
+        let n = self.n();
         let mut run = 1;
         while run < cap && i + run < n && self.class_at(i + run, ord) == Some(class) {
             run += 1;

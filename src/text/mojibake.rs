@@ -103,8 +103,8 @@ enum Class {
     Bad,
 }
 
-/// The bytes of one char in a legacy encoding (no allocation: this runs for every
-/// CJK char once at start-up).
+/// The bytes of one char in a legacy encoding (no allocation: the repair probes call
+/// it per char).
 struct Encoded {
     buf: [u8; 8],
     len: usize,

@@ -105,43 +105,30 @@ fn load_dictionaries(
                 message: e.to_string(),
             }
         })?;
-    let user = if user_dicts.is_empty() {
-        None
-    } else {
-        // Validate each source on its own, so an error names the file (a single source
-        // is built once, under its own name).
-        if let [src] = user_dicts {
-            let user = DictionaryBuilder::new((*dictionary.metadata).clone())
-                .build_user_dict_from_reader(src.csv.as_bytes())
-                .map_err(|e| TextError::UserDictionary {
-                    path: PathBuf::from(&src.name),
-                    message: e.to_string(),
-                })?;
-            return Ok((dictionary, Some(user)));
-        }
-        for src in user_dicts {
-            DictionaryBuilder::new((*dictionary.metadata).clone())
-                .build_user_dict_from_reader(src.csv.as_bytes())
-                .map_err(|e| TextError::UserDictionary {
-                    path: PathBuf::from(&src.name),
-                    message: e.to_string(),
-                })?;
-        }
-        let mut merged = String::new();
-        for src in user_dicts {
-            merged.push_str(&src.csv);
-            if !merged.ends_with('\n') {
-                merged.push('\n');
+    let build = |csv: &str, path: &str| {
+        DictionaryBuilder::new((*dictionary.metadata).clone())
+            .build_user_dict_from_reader(csv.as_bytes())
+            .map_err(|e| TextError::UserDictionary {
+                path: PathBuf::from(path),
+                message: e.to_string(),
+            })
+    };
+    let user = match user_dicts {
+        [] => None,
+        // One source is built once, under its own name.
+        [src] => Some(build(&src.csv, &src.name)?),
+        _ => {
+            // Validate each source on its own, so an error names the file.
+            let mut merged = String::new();
+            for src in user_dicts {
+                build(&src.csv, &src.name)?;
+                merged.push_str(&src.csv);
+                if !merged.ends_with('\n') {
+                    merged.push('\n');
+                }
             }
+            Some(build(&merged, "<merged user dictionaries>")?)
         }
-        Some(
-            DictionaryBuilder::new((*dictionary.metadata).clone())
-                .build_user_dict_from_reader(merged.as_bytes())
-                .map_err(|e| TextError::UserDictionary {
-                    path: PathBuf::from("<merged user dictionaries>"),
-                    message: e.to_string(),
-                })?,
-        )
     };
     Ok((dictionary, user))
 }

@@ -181,60 +181,59 @@ impl ThemeMatcher {
             });
         }
         let default_gap = file.max_gap.unwrap_or(taxonomy::DEFAULT_MAX_GAP);
-        // Every term is analysed up front, in parallel (a worker per pool thread; the
-        // built-in taxonomy is a good part of start-up), and taken in order below.
-        let jobs: Vec<(Lang, &str)> = file
+        let themes: Vec<ThemeInfo> = file
             .themes
             .iter()
-            .flat_map(|def| def.terms.iter().chain(def.exclude.iter()))
-            .map(|(lang, term)| (lang_of(lang), term))
+            .map(|def| ThemeInfo {
+                id: def.id.as_str().into(),
+                category: def.category.as_str().into(),
+                category_label: file
+                    .categories
+                    .iter()
+                    .find(|c| c.id == def.category)
+                    .map(|c| c.label.clone())
+                    .unwrap_or_default(),
+                label: def.label.clone(),
+                description: def.description.clone(),
+                discovered: def.discovered,
+            })
             .collect();
-        let mut compiled = {
+        // Every term is analysed in parallel (a worker per pool thread: the built-in
+        // taxonomy is a good part of start-up); the first bad term in file order is
+        // the error.
+        let jobs: Vec<_> = file
+            .themes
+            .iter()
+            .enumerate()
+            .flat_map(|(ti, def)| {
+                let terms = def.terms.iter().map(move |t| (ti, def, false, t));
+                terms.chain(def.exclude.iter().map(move |t| (ti, def, true, t)))
+            })
+            .collect();
+        let compiled: Vec<Result<Pattern, ThemeError>> = {
             use rayon::prelude::*;
             jobs.par_iter()
                 .map_init(
                     || text.new_worker(),
-                    |worker, &(lang, term)| compile_term(worker, lang, term),
+                    |worker, &(ti, def, exclude, (lang, term))| {
+                        let items = compile_term(worker, lang_of(lang), term).map_err(|m| {
+                            ThemeError::Invalid {
+                                source_name: source.to_string(),
+                                message: format!("theme '{}', {lang} term \"{term}\": {m}", def.id),
+                            }
+                        })?;
+                        Ok(Pattern {
+                            theme: ti as ThemeIdx,
+                            exclude,
+                            items,
+                            max_gap: def.max_gap.unwrap_or(default_gap),
+                            term: term.into(),
+                        })
+                    },
                 )
-                .collect::<Vec<_>>()
-                .into_iter()
+                .collect()
         };
-        let mut themes = Vec::with_capacity(file.themes.len());
-        let mut patterns = Vec::new();
-        for (ti, def) in file.themes.iter().enumerate() {
-            let category_label = file
-                .categories
-                .iter()
-                .find(|c| c.id == def.category)
-                .map(|c| c.label.clone())
-                .unwrap_or_default();
-            themes.push(ThemeInfo {
-                id: def.id.as_str().into(),
-                category: def.category.as_str().into(),
-                category_label,
-                label: def.label.clone(),
-                description: def.description.clone(),
-                discovered: def.discovered,
-            });
-            for (exclude, terms) in [(false, &def.terms), (true, &def.exclude)] {
-                for (lang, term) in terms.iter() {
-                    let items = compiled
-                        .next()
-                        .unwrap_or_else(|| Err("not compiled".into()));
-                    let items = items.map_err(|m| ThemeError::Invalid {
-                        source_name: source.to_string(),
-                        message: format!("theme '{}', {lang} term \"{term}\": {m}", def.id),
-                    })?;
-                    patterns.push(Pattern {
-                        theme: ti as ThemeIdx,
-                        exclude,
-                        items,
-                        max_gap: def.max_gap.unwrap_or(default_gap),
-                        term: term.into(),
-                    });
-                }
-            }
-        }
+        let mut patterns = compiled.into_iter().collect::<Result<Vec<_>, _>>()?;
         // Identical patterns of one theme (the same lemmas written twice) are kept once.
         let mut seen = std::collections::HashSet::new();
         patterns.retain(|p| {
