@@ -23,6 +23,7 @@
 use lindera::dictionary::{Dictionary, UserDictionary};
 use lindera::space_penalty::SpacePenaltyConfig;
 use lindera_dictionary::space_penalty::pos_detail_index;
+use rayon::prelude::*;
 
 /// Longest sentence handed to one lattice (lindera cuts at the same size).
 const MAX_SENTENCE_BYTES: usize = 32 * 1024;
@@ -145,21 +146,40 @@ impl SearchTables {
         let left_map = order.map("left", backward);
         let right_map = order.map("right", forward);
         let mut renumbered = vec![0i16; forward * backward];
-        if costs.len() >= forward * backward {
-            for (l, &nl) in left_map.iter().enumerate() {
-                // Ids past what a u16 names stay unmapped: such words cannot connect.
-                if nl == u16::MAX {
-                    continue;
-                }
-                let row = &costs[l * forward..(l + 1) * forward];
-                let out = &mut renumbered[nl as usize * forward..(nl as usize + 1) * forward];
-                for (r, &nr) in right_map.iter().enumerate() {
-                    if let Some(cell) = out.get_mut(nr as usize) {
-                        *cell = row[r];
+        if costs.len() >= forward * backward && forward > 0 {
+            // New id -> old id; ids past what a u16 names stay unmapped (their cells
+            // keep cost 0, but such words cannot connect: `renumber` gives them
+            // u16::MAX).
+            let inverse = |map: &[u16], size: usize| {
+                let mut inv = vec![usize::MAX; size];
+                for (old, &new) in map.iter().enumerate() {
+                    if let Some(slot) = inv.get_mut(new as usize) {
+                        *slot = old;
                     }
                 }
-            }
+                inv
+            };
+            let old_left = inverse(&left_map, backward);
+            let old_right = inverse(&right_map, forward);
+            // Row by row in parallel (ko-dic's table has 10 million cells; this is the
+            // longest step of start-up), each written in order from one source row.
+            renumbered
+                .par_chunks_mut(forward)
+                .zip(old_left.par_iter())
+                .for_each(|(out, &l)| {
+                    if l == usize::MAX {
+                        return;
+                    }
+                    let row = &costs[l * forward..(l + 1) * forward];
+
+                    for (cell, &r) in out.iter_mut().zip(&old_right) {
+                        if let Some(&c) = row.get(r) {
+                            *cell = c;
+                        }
+                    }
+                });
         }
+
         let remap = |entry| renumber(&left_map, &right_map, entry);
         let defs = &dictionary.character_definition;
         let unknown = &dictionary.unknown_dictionary;
