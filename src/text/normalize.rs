@@ -305,7 +305,58 @@ fn normalize_ascii(src: &str) -> Normalized {
             last.orig_end = last.orig_end.max(at as u32 + 1);
         }
     };
-    for (i, &c) in bytes.iter().enumerate() {
+    let mut pos = 0;
+    while pos < bytes.len() {
+        // Fast run: bytes that stay as they are and extend one linear unit (lower-case
+        // letters, digits, most punctuation, a single space), under the same repeat
+        // rule; everything else takes the byte-by-byte path below.
+        let run_start = pos;
+        let mut prev = text.as_bytes().last().copied();
+        while let Some(&c) = bytes.get(pos) {
+            let plain = match c {
+                b'a'..=b'z' | b'0'..=b'9' | b'!' | b'?' => true,
+                b' ' => !matches!(prev, None | Some(b' ' | b'\n')),
+                b'"'..=b'/' | b':'..=b'>' | b'@' | b'['..=b'`' | b'{'..=b'}' => true,
+                _ => false,
+            };
+            if !plain {
+                break;
+            }
+            if last_char == Some(c) && (c.is_ascii_alphabetic() || matches!(c, b'!' | b'?')) {
+                if run >= 2 {
+                    break; // a third repeat: cut below
+                }
+                run += 1;
+            } else {
+                last_char = Some(c);
+                run = 1;
+            }
+            prev = Some(c);
+            pos += 1;
+        }
+        if pos > run_start {
+            let (from, to) = (run_start as u32, pos as u32);
+            match units.last_mut() {
+                Some(last) if last.linear && last.orig_end == from => last.orig_end = to,
+                _ => units.push(Unit {
+                    norm: text.len() as u32,
+                    orig_start: from,
+                    orig_end: to,
+                    linear: true,
+                }),
+            }
+            // The run is ASCII, so it is a str on its own.
+            text.push_str(&src[run_start..pos]);
+        }
+        // One byte the byte-by-byte way (`i`, its index, shadows the position, which
+        // moves past it).
+        let Some(&c) = bytes.get(pos) else {
+            break;
+        };
+        let i = pos;
+        pos += 1;
+
+
         let (n, identity) = match c {
             b'\r' if bytes.get(i + 1) == Some(&b'\n') => continue,
             b'\r' => (b'\n', false),
@@ -565,7 +616,8 @@ mod tests {
         let pieces = [
             "Hello", "WORLD", "sooooo", "!!!!!", "???", "~~~~", "---", "...", " ", "  ", "\t",
             "\r\n", "\r", "\n", "\u{1}", "\u{7f}", ":)", "AaA", "x", "!", "~", " \n", "\t\n",
-            " \r", "\n ", "ab ",
+            " \r", "\n ", "ab ", "a", "aa", "ll", "oo!", "b!", "x y", "z?!", "e.g.", "don't",
+            "100%", "{[<@>]}", "so", "?", "~",
         ];
         // Deterministic pseudo-random concatenations (xorshift).
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
