@@ -200,6 +200,35 @@ impl Builder<'_> {
         }
     }
 
+    /// [`Self::emit`] of a char that stays as it is (no repair map, not whitespace):
+    /// the same repeat rule and units, without decoding or rechecking the char.
+    #[inline]
+    fn emit_unchanged(&mut self, at: usize, c: char) {
+        let len = c.len_utf8();
+        if self.last_char == Some(c) && collapsible(c) {
+            self.run += 1;
+            let limit = if is_prolonged(c) { 1 } else { 2 };
+            if self.run > limit {
+                self.extend_last(at..at + len);
+                return;
+            }
+        } else {
+            self.last_char = Some(c);
+            self.run = 1;
+        }
+        let (from, to) = (at as u32, (at + len) as u32);
+        match self.out.units.last_mut() {
+            Some(last) if last.linear && last.orig_end == from => last.orig_end = to,
+            _ => self.out.units.push(Unit {
+                norm: self.out.text.len() as u32,
+                orig_start: from,
+                orig_end: to,
+                linear: true,
+            }),
+        }
+        self.out.text.push(c);
+    }
+
     /// Emits the normalized form of one source cluster; `identity` when it is the
     /// source text unchanged.
     fn emit(&mut self, src: Range<usize>, normalized: &str, identity: bool) {
@@ -466,6 +495,17 @@ fn normalize_chars(src: &str, map: Option<&RepairMap>) -> Normalized {
             continue;
         }
         if is_dropped(c) {
+            continue;
+        }
+        // Kana, hangul, kanji and CJK punctuation with no mark after them (most chars
+        // of Japanese and Korean text) stay as they are.
+        if map.is_none()
+            && is_plain(c)
+            && !iter
+                .peek()
+                .is_some_and(|&(_, n)| is_combining(n) || n == '\u{200D}')
+        {
+            b.emit_unchanged(i, c);
             continue;
         }
         // Gather the cluster: base char + combining marks (+ ZWJ-joined emoji).
