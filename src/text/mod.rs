@@ -499,10 +499,12 @@ impl TextWorker {
         let mut sentences = Vec::with_capacity(ranges.len());
         let mut tokens = Vec::with_capacity(self.raw.len());
         let mut raw = self.raw.drain(..).peekable();
+        // Tokens and sentences come in text order: map each kind with its own cursor.
+        let (mut token_cursor, mut sentence_cursor) = (0, 0);
         for (range, slang) in ranges.into_iter().zip(langs) {
             let first_token = tokens.len();
             while let Some(r) = raw.next_if(|r| r.norm.start < range.end) {
-                let span = normalized.to_original(r.norm.clone());
+                let span = normalized.to_original_after(r.norm.clone(), &mut token_cursor);
                 let surface_norm = &norm[r.norm.clone()];
                 // The English segmenter flags its cached words once: the same
                 // lookup, valid when the sentence is English.
@@ -520,7 +522,7 @@ impl TextWorker {
                     negator: r.negator,
                 });
             }
-            let span = normalized.to_original(range.clone());
+            let span = normalized.to_original_after(range.clone(), &mut sentence_cursor);
             sentences.push(Sentence {
                 span: span.start + offset..span.end + offset,
                 norm: range,

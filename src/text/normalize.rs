@@ -38,15 +38,30 @@ impl Normalized {
     /// Maps a byte range of the normalized text to the byte range of the original text
     /// it was produced from. The result is on char boundaries of the original.
     pub fn to_original(&self, range: Range<usize>) -> Range<usize> {
+        self.to_original_after(range, &mut 0)
+    }
+
+    /// [`Self::to_original`] for ranges met in text order: `cursor` (start at 0) is
+    /// where the search for the next range begins, so that mapping every token of a
+    /// text walks its units once instead of searching them per token. Any order is
+    /// still correct, only slower.
+    pub(crate) fn to_original_after(
+        &self,
+        range: Range<usize>,
+        cursor: &mut usize,
+    ) -> Range<usize> {
         if self.units.is_empty() {
             return 0..0;
         }
-        let first = &self.units[self.unit_at(range.start)];
+        let first_at = self.unit_from(*cursor, range.start);
+        *cursor = first_at;
+        let first = &self.units[first_at];
         let last = &self.units[if range.end > range.start {
-            self.unit_at(range.end - 1)
+            self.unit_from(first_at, range.end - 1)
         } else {
-            self.unit_at(range.start)
+            first_at
         }];
+
         let start = if first.linear {
             first.orig_start as usize + range.start.saturating_sub(first.norm as usize)
         } else {
@@ -59,6 +74,27 @@ impl Normalized {
             last.orig_end as usize
         };
         start..end.max(start)
+    }
+
+    /// [`Self::unit_at`], searching forward from unit `from` when it starts at or
+    /// before `norm_offset` (a few steps, then a binary search of the rest).
+    #[inline]
+    fn unit_from(&self, from: usize, norm_offset: usize) -> usize {
+        let units = &self.units;
+        if !units
+            .get(from)
+            .is_some_and(|u| u.norm as usize <= norm_offset)
+        {
+            return self.unit_at(norm_offset);
+        }
+        let mut i = from;
+        for _ in 0..4 {
+            match units.get(i + 1) {
+                Some(u) if u.norm as usize <= norm_offset => i += 1,
+                _ => return i,
+            }
+        }
+        i + units[i + 1..].partition_point(|u| (u.norm as usize) <= norm_offset)
     }
 
     fn unit_at(&self, norm_offset: usize) -> usize {
@@ -385,7 +421,6 @@ fn normalize_ascii(src: &str) -> Normalized {
         let i = pos;
         pos += 1;
 
-
         let (n, identity) = match c {
             b'\r' if bytes.get(i + 1) == Some(&b'\n') => continue,
             b'\r' => (b'\n', false),
@@ -676,6 +711,28 @@ mod tests {
             let slow = normalize_chars(&s, None);
             assert_eq!(fast.text, slow.text, "{s:?}");
             assert_eq!(fast.units, slow.units, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn cursor_mapping_equals_search() {
+        let src = "ＡＢＣ ａｂｃ  ｄ!!!!  x\u{3000}ｶﾞ ﾊﾟﾝ… テスト ｗｗｗｗ end";
+        let n = normalize(src, None);
+        assert!(n.units.len() > 8, "{:?}", n.units);
+        let bounds: Vec<usize> = (0..=n.text.len())
+            .filter(|&i| n.text.is_char_boundary(i))
+            .collect();
+        let by_search = |at: usize| n.unit_at(at);
+        for &from in &bounds {
+            // In text order with one cursor, and from every cursor position.
+            let mut cursor = 0;
+            for &to in bounds.iter().filter(|&&t| t >= from) {
+                let a = n.to_original_after(from..to, &mut cursor);
+                assert_eq!(a, n.to_original(from..to), "{from}..{to}");
+            }
+            for start in 0..n.units.len() {
+                assert_eq!(n.unit_from(start, from), by_search(from), "{start} {from}");
+            }
         }
     }
 
