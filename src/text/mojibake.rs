@@ -306,6 +306,12 @@ fn may_be_damaged(text: &str) -> bool {
     let mut prev = None;
     for c in text.chars() {
         let u = c as u32;
+        // ASCII, kana and CJK punctuation are no sign on their own (but ヌ and む after
+        // katakana are), and change neither flag: the common chars take one test.
+        if (u < 0x80 || (0x3000..=0x30FF).contains(&u)) && c != 'ヌ' && c != 'む' {
+            prev = Some(c);
+            continue;
+        }
         if (0x80..=0xFF).contains(&u)
             || matches!(u, 0x152 | 0x153 | 0x160 | 0x161 | 0x178 | 0x17D | 0x17E | 0x192 | 0x2C6 | 0x2DC
                 | 0x2013 | 0x2014 | 0x2018..=0x201E | 0x2020..=0x2022 | 0x2026 | 0x2030 | 0x2039 | 0x203A | 0x20AC | 0x2122)

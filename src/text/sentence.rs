@@ -57,8 +57,118 @@ fn protected_spans(text: &str) -> Vec<Range<usize>> {
     out
 }
 
+/// The terminator that starts at byte `i` of `bytes`, if any: `\n`, `!`, `?`, `.`,
+/// `…`, `‼`, `⁉`, `。` or `｡` (the chars [`split`] reacts to), by their UTF-8 bytes.
+#[inline]
+fn terminator_at(bytes: &[u8], i: usize) -> Option<char> {
+    let tail = |a: u8, b: u8| bytes.get(i + 1) == Some(&a) && bytes.get(i + 2) == Some(&b);
+    match bytes[i] {
+        b'\n' => Some('\n'),
+        b'!' => Some('!'),
+        b'?' => Some('?'),
+        b'.' => Some('.'),
+        0xE2 if tail(0x80, 0xA6) => Some('…'),
+        0xE2 if tail(0x80, 0xBC) => Some('‼'),
+        0xE2 if tail(0x81, 0x89) => Some('⁉'),
+        0xE3 if tail(0x80, 0x82) => Some('。'),
+        0xEF if tail(0xBD, 0xA1) => Some('｡'),
+        _ => None,
+    }
+}
+
 /// Splits normalized `text` into trimmed, non-empty sentence ranges.
 pub(crate) fn split(text: &str, emoticons: &[Range<usize>]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let protected = protected_spans(text);
+    let inside = |pos: usize| {
+        emoticons.iter().any(|r| r.start <= pos && pos < r.end)
+            || protected.iter().any(|r| r.start <= pos && pos < r.end)
+    };
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    // Only terminators matter: scan the bytes for them and decode nothing else.
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let i = pos;
+        let Some(c) = terminator_at(bytes, i) else {
+            pos += 1;
+            continue;
+        };
+        pos += c.len_utf8();
+        let mut cut = None;
+        match c {
+            '\n' => {
+                push(text, &mut out, start..i);
+                start = i + 1;
+                continue;
+            }
+            '。' | '!' | '?' | '…' | '‼' | '⁉' | '｡' if !inside(i) => {
+                cut = Some(i + c.len_utf8());
+            }
+            '.' if !inside(i) => {
+                let prev = text[..i].chars().next_back();
+                let next = text[i + 1..].chars().next();
+                let digit_around = prev.is_some_and(|p| p.is_ascii_digit())
+                    && next.is_some_and(|n| n.is_ascii_digit());
+                let dots_follow = next == Some('.');
+                if digit_around {
+                    // 3.5, 1.2.3
+                } else if dots_follow {
+                    // part of an ellipsis; decided at its last dot
+                } else {
+                    let ellipsis = prev == Some('.');
+                    let word_start = text[..i]
+                        .rfind(|ch: char| !(ch.is_alphanumeric() || ch == '.'))
+                        .map_or(0, |p| {
+                            p + text[p..].chars().next().map_or(1, |ch| ch.len_utf8())
+                        });
+                    let word = &text[word_start..i];
+                    let abbreviation = !ellipsis && is_abbreviation(word);
+                    let single_letter = !ellipsis
+                        && word.len() == 1
+                        && word.bytes().all(|b| b.is_ascii_alphabetic());
+                    let ends = match next {
+                        None => true,
+                        Some(n) if n.is_whitespace() => !abbreviation && !single_letter,
+                        Some(n) if is_closer(n) => true,
+                        // Korean and Japanese often glue the next sentence on: "절정.이종원도"
+                        Some(n) => {
+                            !n.is_ascii() && !abbreviation && (n.is_alphabetic() || ellipsis)
+                        }
+                    };
+                    if ends {
+                        cut = Some(i + 1);
+                    }
+                }
+            }
+            _ => {}
+        }
+        if let Some(mut end) = cut {
+            // Absorb further terminators and closing brackets: "!?", "。」", "...)".
+            while let Some(n) = text[end..].chars().next() {
+                if matches!(n, '!' | '?' | '。' | '.' | '…' | '｡' | '~' | 'ー') || is_closer(n)
+                {
+                    if n == '.' && bytes.get(end + 1).is_some_and(|b| b.is_ascii_digit()) {
+                        break;
+                    }
+                    end += n.len_utf8();
+                } else {
+                    break;
+                }
+            }
+            pos = end;
+            // A sentence that is only punctuation joins the previous one (e.g. "!!" alone).
+            push(text, &mut out, start..end);
+            start = end;
+        }
+    }
+    push(text, &mut out, start..text.len());
+    out
+}
+
+/// The char-by-char [`split`], kept as the reference the byte scan is tested against.
+#[cfg(test)]
+fn split_by_chars(text: &str, emoticons: &[Range<usize>]) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let protected = protected_spans(text);
     let inside = |pos: usize| {
@@ -167,6 +277,61 @@ mod tests {
     fn sents(t: &str) -> Vec<&str> {
         let emo = super::super::emoticon::find(t);
         split(t, &emo).into_iter().map(|r| &t[r]).collect()
+    }
+
+    #[test]
+    fn byte_scan_equals_char_scan() {
+        let pieces = [
+            "対応が遅い",
+            "。",
+            "!",
+            "?",
+            "…",
+            "‼",
+            "⁉",
+            "｡",
+            ".",
+            "..",
+            "3.5",
+            "Mr.",
+            "e.g.",
+            " ",
+            "\n",
+            "」",
+            ")",
+            "'",
+            "~",
+            "ー",
+            "절정",
+            "이종원",
+            "www.ex.com",
+            "https://a.b/c?d=1",
+            "a@b.co",
+            ":)",
+            "(^^)",
+            "x",
+            "U.S.",
+            "good",
+            "é",
+            "👍",
+            "\t",
+            "、",
+        ];
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..20_000 {
+            let mut s = String::new();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            for k in 0..(state % 14) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                s.push_str(pieces[((state >> 8) as usize + k as usize) % pieces.len()]);
+            }
+            let emo = super::super::emoticon::find(&s);
+            assert_eq!(split(&s, &emo), split_by_chars(&s, &emo), "{s:?}");
+        }
     }
 
     #[test]
