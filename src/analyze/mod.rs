@@ -355,7 +355,9 @@ fn is_word(s: &str) -> bool {
 }
 
 fn join(t: &TextAnalysis, toks: &[crate::text::Token]) -> String {
-    let mut out = String::new();
+    // Words plus a space between each: one allocation.
+    let len = toks.iter().map(|tok| tok.norm.len() + 1).sum::<usize>();
+    let mut out = String::with_capacity(len);
     let mut last_end = None;
     for tok in toks {
         let norm = t.norm(tok);

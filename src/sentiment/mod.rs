@@ -327,28 +327,24 @@ impl SentimentModel {
 
     /// Scores a text analysed by the text core.
     pub fn score(&self, text: &str, t: &TextAnalysis) -> TextSentiment {
-        let mut sentence_hits: Vec<Vec<Hit>> = Vec::with_capacity(t.sentences.len());
-        let mut sentence_extra: Vec<f32> = Vec::with_capacity(t.sentences.len());
-        let mut opens_with_contrast: Vec<bool> = Vec::with_capacity(t.sentences.len());
-        for s in &t.sentences {
-            let (hits, extra, opener) = self.score_sentence(text, t, s.tokens.clone(), s.lang);
-            sentence_hits.push(hits);
-            sentence_extra.push(extra);
-            opens_with_contrast.push(opener);
-        }
+        // Per sentence: its hits, exclamation boost, and whether it opens with contrast.
+        let mut scored: Vec<(Vec<Hit>, f32, bool)> = t
+            .sentences
+            .iter()
+            .map(|s| self.score_sentence(text, t, s.tokens.clone(), s.lang))
+            .collect();
         // A sentence opening with "But ..." / "でも" / "하지만" weakens what came before.
-        for i in 0..sentence_hits.len() {
-            if opens_with_contrast[i] {
-                for (j, hits) in sentence_hits.iter_mut().enumerate().take(i) {
+        for i in 0..scored.len() {
+            if scored[i].2 {
+                for (hits, _, _) in scored.iter_mut().take(i) {
                     for h in hits.iter_mut() {
                         if !h.rules.contains(&"contrast-weak") {
                             h.value *= 0.5;
                             h.rules.push("contrast-weak");
                         }
                     }
-                    let _ = j;
                 }
-                for h in sentence_hits[i].iter_mut() {
+                for h in scored[i].0.iter_mut() {
                     if !h.rules.contains(&"contrast-strong") {
                         h.value *= 1.5;
                         h.rules.push("contrast-strong");
@@ -356,13 +352,15 @@ impl SentimentModel {
                 }
             }
         }
-        let n = sentence_hits.len();
+        let n = scored.len();
         let mut sentences = Vec::with_capacity(n);
         let mut evidence = Vec::new();
         let mut hit_tokens = Vec::new();
         let mut all_values = Vec::new();
-        for (i, (hits, extra)) in sentence_hits.into_iter().zip(sentence_extra).enumerate() {
-            let mut values: Vec<f32> = hits.iter().map(|h| h.value).collect();
+        let mut values: Vec<f32> = Vec::new();
+        for (i, (hits, extra, _)) in scored.into_iter().enumerate() {
+            values.clear();
+            values.extend(hits.iter().map(|h| h.value));
             let raw: f32 = values.iter().sum();
             if raw != 0.0 && extra != 0.0 {
                 values.push(extra * raw.signum());
@@ -413,12 +411,19 @@ impl SentimentModel {
         let base = range.start;
         // Clause boundaries: punctuation and contrast markers.
         // Per-token flags, computed once.
-        let contrast: Vec<bool> = toks.iter().map(|x| rules::is_contrast(lang, x)).collect();
-        let intensity: Vec<Option<f32>> = toks
+        // (contrast marker, intensity) per token, in one buffer.
+        let flags: Vec<(bool, Option<f32>)> = toks
             .iter()
-            .map(|x| rules::intensity(lang, &x.lemma))
+            .map(|x| {
+                (
+                    rules::is_contrast(lang, x),
+                    rules::intensity(lang, &x.lemma),
+                )
+            })
             .collect();
-        let is_boundary = |i: usize| toks[i].pos == Pos::Punct || contrast[i];
+        let contrast = |i: usize| flags[i].0;
+        let intensity = |i: usize| flags[i].1;
+        let is_boundary = |i: usize| toks[i].pos == Pos::Punct || contrast(i);
         let content: Vec<usize> = (0..toks.len())
             .filter(|&i| toks[i].pos != Pos::Punct)
             .collect();
@@ -428,7 +433,7 @@ impl SentimentModel {
             let i = content[k];
             let tok = &toks[i];
             // Function words only start multi-word entries ("no problem"), never score alone.
-            let function_word = tok.negator || intensity[i].is_some() || contrast[i];
+            let function_word = tok.negator || intensity(i).is_some() || contrast(i);
             // Korean noun + 하다/되다: the predicate (불친절하다) carries the score when the
             // lexicon has it; do not count the noun (불친절) as well.
             if lang == Lang::Ko
@@ -474,7 +479,7 @@ impl SentimentModel {
                                     break;
                                 }
                                 let skippable =
-                                    (tj.pos == Pos::Part && !tj.negator) || intensity[ti].is_some();
+                                    (tj.pos == Pos::Part && !tj.negator) || intensity(ti).is_some();
                                 skipped += 1;
                                 if !skippable || skipped > 2 {
                                     ok = false;
@@ -524,7 +529,7 @@ impl SentimentModel {
                 if is_boundary(j) {
                     break;
                 }
-                if let Some(m) = intensity[j] {
+                if let Some(m) = intensity(j) {
                     value *= m;
                     rules_applied.push(if m >= 1.0 { "intensified" } else { "downtoned" });
                     break;
@@ -609,11 +614,10 @@ impl SentimentModel {
             k += extra + 1;
         }
         // Contrast inside the sentence: before the last marker weak, after strong.
-        let markers: Vec<usize> = (0..toks.len()).filter(|&i| contrast[i]).collect();
-        let opener = markers
-            .first()
-            .is_some_and(|&m| toks[..m].iter().all(|x| x.pos == Pos::Punct));
-        if let Some(&m) = markers.last() {
+        let first_marker = (0..toks.len()).find(|&i| contrast(i));
+        let last_marker = (0..toks.len()).rfind(|&i| contrast(i));
+        let opener = first_marker.is_some_and(|m| toks[..m].iter().all(|x| x.pos == Pos::Punct));
+        if let Some(m) = last_marker {
             let concessive = rules::is_concessive_opener(lang, &toks[m].lemma)
                 && toks[..m].iter().all(|x| x.pos == Pos::Punct);
             if concessive {
@@ -630,7 +634,7 @@ impl SentimentModel {
                         h.rules.push("contrast-strong");
                     }
                 }
-            } else if !opener || markers.len() > 1 {
+            } else if !opener || first_marker != last_marker {
                 for h in hits.iter_mut() {
                     if h.first - base < m {
                         h.value *= 0.5;
