@@ -300,9 +300,16 @@ impl ThemeMatcher {
                 } else {
                     &[]
                 };
-                for &pi in by_lemma.iter().chain(by_neg) {
+                // Patterns found by the token's lemma have that lemma as first key.
+                let keyed = by_lemma.iter().map(|&pi| (pi, true));
+                for (pi, key_known) in keyed.chain(by_neg.iter().map(|&pi| (pi, false))) {
                     let p = &inner.patterns[pi as usize];
-                    if let Some(end) = match_at(p, toks, i) {
+                    let matched = if key_known {
+                        match_keyed(p, toks, i)
+                    } else {
+                        match_at(p, toks, i)
+                    };
+                    if let Some(end) = matched {
                         let range = s.tokens.start + i..s.tokens.start + end + 1;
                         if p.exclude {
                             excluded.push((p.theme, si));
@@ -419,6 +426,22 @@ fn match_at(p: &Pattern, toks: &[Token], i: usize) -> Option<usize> {
     if !first.matches(toks.get(i)?) {
         return None;
     }
+    match_rest(p, toks, i)
+}
+
+/// [`match_at`] for a pattern whose first key is known to be token `i`'s lemma (it
+/// was looked up by it): only the first item's part of speech is left to test.
+fn match_keyed(p: &Pattern, toks: &[Token], i: usize) -> Option<usize> {
+    let first = p.items.first()?;
+    let tok = toks.get(i)?;
+    if !first.pos.is_none_or(|q| q == tok.pos) {
+        return None;
+    }
+    match_rest(p, toks, i)
+}
+
+/// The items after the first, each within the gap after the one before.
+fn match_rest(p: &Pattern, toks: &[Token], i: usize) -> Option<usize> {
     let mut at = i;
     for item in &p.items[1..] {
         let limit = (at + 1 + p.max_gap).min(toks.len() - 1);
