@@ -81,9 +81,9 @@ impl Normalized {
     #[inline]
     fn unit_from(&self, from: usize, norm_offset: usize) -> usize {
         let units = &self.units;
-        if !units
+        if units
             .get(from)
-            .is_some_and(|u| u.norm as usize <= norm_offset)
+            .is_none_or(|u| u.norm as usize > norm_offset)
         {
             return self.unit_at(norm_offset);
         }

@@ -434,7 +434,7 @@ fn match_at(p: &Pattern, toks: &[Token], i: usize) -> Option<usize> {
 fn match_keyed(p: &Pattern, toks: &[Token], i: usize) -> Option<usize> {
     let first = p.items.first()?;
     let tok = toks.get(i)?;
-    if !first.pos.is_none_or(|q| q == tok.pos) {
+    if first.pos.is_some_and(|q| q != tok.pos) {
         return None;
     }
     match_rest(p, toks, i)
