@@ -57,6 +57,18 @@ fn protected_spans(text: &str) -> Vec<Range<usize>> {
     out
 }
 
+/// The first bytes of the terminators [`terminator_at`] knows.
+const CAN_START_TERMINATOR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut k = 0;
+    let firsts = [b'\n', b'!', b'?', b'.', 0xE2, 0xE3, 0xEF];
+    while k < firsts.len() {
+        t[firsts[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
 /// The terminator that starts at byte `i` of `bytes`, if any: `\n`, `!`, `?`, `.`,
 /// `…`, `‼`, `⁉`, `。` or `｡` (the chars [`split`] reacts to), by their UTF-8 bytes.
 #[inline]
@@ -89,6 +101,13 @@ pub(crate) fn split(text: &str, emoticons: &[Range<usize>]) -> Vec<Range<usize>>
     // Only terminators matter: scan the bytes for them and decode nothing else.
     let mut pos = 0;
     while pos < bytes.len() {
+        // Skip bytes that cannot start a terminator, a table test each.
+        while pos < bytes.len() && !CAN_START_TERMINATOR[bytes[pos] as usize] {
+            pos += 1;
+        }
+        if pos >= bytes.len() {
+            break;
+        }
         let i = pos;
         let Some(c) = terminator_at(bytes, i) else {
             pos += 1;
