@@ -61,7 +61,6 @@ impl Normalized {
         } else {
             first_at
         }];
-
         let start = if first.linear {
             first.orig_start as usize + range.start.saturating_sub(first.norm as usize)
         } else {
