@@ -240,28 +240,34 @@ impl Builder<'_> {
     #[inline]
     fn emit_unchanged(&mut self, at: usize, c: char) {
         let len = c.len_utf8();
+        if self.cut_repeat(c) {
+            self.extend_last(at..at + len);
+            return;
+        }
+        let norm = self.out.text.len() as u32;
+        add_unit(
+            &mut self.out.units,
+            norm,
+            (at as u32, (at + len) as u32),
+            true,
+        );
+        self.out.text.push(c);
+    }
+
+    /// The repeat rule for char `c`: whether it is a repeat past the limit (two, one
+    /// for prolonged sound marks), which the caller folds into the last unit; else it
+    /// is counted.
+    #[inline]
+    fn cut_repeat(&mut self, c: char) -> bool {
         if self.last_char == Some(c) && collapsible(c) {
             self.run += 1;
             let limit = if is_prolonged(c) { 1 } else { 2 };
-            if self.run > limit {
-                self.extend_last(at..at + len);
-                return;
-            }
+            self.run > limit
         } else {
             self.last_char = Some(c);
             self.run = 1;
+            false
         }
-        let (from, to) = (at as u32, (at + len) as u32);
-        match self.out.units.last_mut() {
-            Some(last) if last.linear && last.orig_end == from => last.orig_end = to,
-            _ => self.out.units.push(Unit {
-                norm: self.out.text.len() as u32,
-                orig_start: from,
-                orig_end: to,
-                linear: true,
-            }),
-        }
-        self.out.text.push(c);
     }
 
     /// Emits the normalized form of one source cluster; `identity` when it is the
@@ -293,36 +299,49 @@ impl Builder<'_> {
                 return;
             }
             // Repeat collapse.
-            if self.last_char == Some(c) && collapsible(c) {
-                self.run += 1;
-                let limit = if is_prolonged(c) { 1 } else { 2 };
-                if self.run > limit {
-                    self.extend_last(src);
-                    return;
-                }
-            } else {
-                self.last_char = Some(c);
-                self.run = 1;
+            if self.cut_repeat(c) {
+                self.extend_last(src);
+                return;
             }
         } else {
             self.last_char = normalized.chars().last();
             self.run = 1;
         }
-        let (orig_start, orig_end) = self.orig(src);
+        let orig = self.orig(src);
         let identity = identity && self.map.is_none();
         let norm = self.out.text.len() as u32;
-        match self.out.units.last_mut() {
-            Some(last) if identity && last.linear && last.orig_end == orig_start => {
-                last.orig_end = orig_end
-            }
-            _ => self.out.units.push(Unit {
-                norm,
-                orig_start,
-                orig_end,
-                linear: identity,
-            }),
-        }
+        add_unit(&mut self.out.units, norm, orig, identity);
         self.out.text.push_str(normalized);
+    }
+}
+
+/// Records that normalized bytes from `norm` come from the original range `orig`:
+/// a `linear` (unchanged) range right after the last linear unit extends it,
+/// anything else starts a unit.
+#[inline]
+fn add_unit(units: &mut Vec<Unit>, norm: u32, (orig_start, orig_end): (u32, u32), linear: bool) {
+    match units.last_mut() {
+        Some(last) if linear && last.linear && last.orig_end == orig_start => {
+            last.orig_end = orig_end
+        }
+        _ => units.push(Unit {
+            norm,
+            orig_start,
+            orig_end,
+            linear,
+        }),
+    }
+}
+
+/// The repeat limit of an ASCII byte whose runs collapse (letters, `!` and `?` keep
+/// two, the prolonged `~` one); `None` for bytes whose runs stay.
+#[inline]
+fn ascii_repeat_limit(b: u8) -> Option<usize> {
+    match b {
+        b'~' => Some(1),
+        b'!' | b'?' => Some(2),
+        _ if b.is_ascii_alphabetic() => Some(2),
+        _ => None,
     }
 }
 
@@ -386,9 +405,11 @@ fn normalize_ascii(src: &str) -> Normalized {
             if !plain {
                 break;
             }
-            if last_char == Some(c) && (c.is_ascii_alphabetic() || matches!(c, b'!' | b'?')) {
-                if run >= 2 {
-                    break; // a third repeat: cut below
+            if last_char == Some(c)
+                && let Some(limit) = ascii_repeat_limit(c)
+            {
+                if run >= limit {
+                    break; // a repeat past the limit: cut below
                 }
                 run += 1;
             } else {
@@ -399,16 +420,8 @@ fn normalize_ascii(src: &str) -> Normalized {
             pos += 1;
         }
         if pos > run_start {
-            let (from, to) = (run_start as u32, pos as u32);
-            match units.last_mut() {
-                Some(last) if last.linear && last.orig_end == from => last.orig_end = to,
-                _ => units.push(Unit {
-                    norm: text.len() as u32,
-                    orig_start: from,
-                    orig_end: to,
-                    linear: true,
-                }),
-            }
+            let orig = (run_start as u32, pos as u32);
+            add_unit(&mut units, text.len() as u32, orig, true);
             // The run is ASCII, so it is a str on its own.
             text.push_str(&src[run_start..pos]);
         }
@@ -451,9 +464,10 @@ fn normalize_ascii(src: &str) -> Normalized {
             continue;
         }
         // Repeat collapse (ASCII letters, `!`, `?` and the prolonged `~`).
-        if last_char == Some(n) && (n.is_ascii_alphabetic() || matches!(n, b'!' | b'?' | b'~')) {
+        if last_char == Some(n)
+            && let Some(limit) = ascii_repeat_limit(n)
+        {
             run += 1;
-            let limit = if n == b'~' { 1 } else { 2 };
             if run > limit {
                 extend_last(&text, &mut units, i);
                 continue;
@@ -463,15 +477,7 @@ fn normalize_ascii(src: &str) -> Normalized {
             run = 1;
         }
         let at = i as u32;
-        match units.last_mut() {
-            Some(last) if identity && last.linear && last.orig_end == at => last.orig_end = at + 1,
-            _ => units.push(Unit {
-                norm: text.len() as u32,
-                orig_start: at,
-                orig_end: at + 1,
-                linear: identity,
-            }),
-        }
+        add_unit(&mut units, text.len() as u32, (at, at + 1), identity);
         text.push(char::from(n));
     }
     // Trim a trailing space.
@@ -693,19 +699,7 @@ mod tests {
             " \r", "\n ", "ab ", "a", "aa", "ll", "oo!", "b!", "x y", "z?!", "e.g.", "don't",
             "100%", "{[<@>]}", "so", "?", "~",
         ];
-        // Deterministic pseudo-random concatenations (xorshift).
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        for _ in 0..5000 {
-            let mut s = String::new();
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            for k in 0..(state % 12) {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                s.push_str(pieces[((state >> 8) as usize + k as usize) % pieces.len()]);
-            }
+        for s in super::super::generated_texts(&pieces, 5000, 12, 0x2545_f491_4f6c_dd1d) {
             let fast = normalize_ascii(&s);
             let slow = normalize_chars(&s, None);
             assert_eq!(fast.text, slow.text, "{s:?}");
