@@ -88,6 +88,64 @@ fn terminator_at(bytes: &[u8], i: usize) -> Option<char> {
     }
 }
 
+/// Where a sentence ends when char `c` at byte `i` (not `\n`, not inside a protected
+/// span) ends it: right after a terminator, or after a `.` that is no decimal point,
+/// part of a longer ellipsis, abbreviation or initial. `None` when it does not.
+fn cut_after(text: &str, i: usize, c: char) -> Option<usize> {
+    match c {
+        '。' | '!' | '?' | '…' | '‼' | '⁉' | '｡' => Some(i + c.len_utf8()),
+        '.' => {
+            let prev = text[..i].chars().next_back();
+            let next = text[i + 1..].chars().next();
+            let digit_around = prev.is_some_and(|p| p.is_ascii_digit())
+                && next.is_some_and(|n| n.is_ascii_digit());
+            // 3.5, 1.2.3; or part of an ellipsis, decided at its last dot
+            if digit_around || next == Some('.') {
+                return None;
+            }
+            let ellipsis = prev == Some('.');
+            let word_start = text[..i]
+                .rfind(|ch: char| !(ch.is_alphanumeric() || ch == '.'))
+                .map_or(0, |p| {
+                    p + text[p..].chars().next().map_or(1, |ch| ch.len_utf8())
+                });
+            let word = &text[word_start..i];
+            let abbreviation = !ellipsis && is_abbreviation(word);
+            let single_letter =
+                !ellipsis && word.len() == 1 && word.bytes().all(|b| b.is_ascii_alphabetic());
+            let ends = match next {
+                None => true,
+                Some(n) if n.is_whitespace() => !abbreviation && !single_letter,
+                Some(n) if is_closer(n) => true,
+                // Korean and Japanese often glue the next sentence on: "절정.이종원도"
+                Some(n) => !n.is_ascii() && !abbreviation && (n.is_alphabetic() || ellipsis),
+            };
+            ends.then_some(i + 1)
+        }
+        _ => None,
+    }
+}
+
+/// The end of a sentence cut at `end`, past further terminators and closing brackets:
+/// "!?", "。」", "...)" (but not the dot of a number that follows).
+fn absorb_closers(text: &str, mut end: usize) -> usize {
+    while let Some(n) = text[end..].chars().next() {
+        if !(matches!(n, '!' | '?' | '。' | '.' | '…' | '｡' | '~' | 'ー') || is_closer(n)) {
+            break;
+        }
+        if n == '.'
+            && text
+                .as_bytes()
+                .get(end + 1)
+                .is_some_and(|b| b.is_ascii_digit())
+        {
+            break;
+        }
+        end += n.len_utf8();
+    }
+    end
+}
+
 /// Splits normalized `text` into trimmed, non-empty sentence ranges.
 pub(crate) fn split(text: &str, emoticons: &[Range<usize>]) -> Vec<Range<usize>> {
     let mut out = Vec::new();
@@ -114,67 +172,15 @@ pub(crate) fn split(text: &str, emoticons: &[Range<usize>]) -> Vec<Range<usize>>
             continue;
         };
         pos += c.len_utf8();
-        let mut cut = None;
-        match c {
-            '\n' => {
-                push(text, &mut out, start..i);
-                start = i + 1;
-                continue;
-            }
-            '。' | '!' | '?' | '…' | '‼' | '⁉' | '｡' if !inside(i) => {
-                cut = Some(i + c.len_utf8());
-            }
-            '.' if !inside(i) => {
-                let prev = text[..i].chars().next_back();
-                let next = text[i + 1..].chars().next();
-                let digit_around = prev.is_some_and(|p| p.is_ascii_digit())
-                    && next.is_some_and(|n| n.is_ascii_digit());
-                let dots_follow = next == Some('.');
-                if digit_around {
-                    // 3.5, 1.2.3
-                } else if dots_follow {
-                    // part of an ellipsis; decided at its last dot
-                } else {
-                    let ellipsis = prev == Some('.');
-                    let word_start = text[..i]
-                        .rfind(|ch: char| !(ch.is_alphanumeric() || ch == '.'))
-                        .map_or(0, |p| {
-                            p + text[p..].chars().next().map_or(1, |ch| ch.len_utf8())
-                        });
-                    let word = &text[word_start..i];
-                    let abbreviation = !ellipsis && is_abbreviation(word);
-                    let single_letter = !ellipsis
-                        && word.len() == 1
-                        && word.bytes().all(|b| b.is_ascii_alphabetic());
-                    let ends = match next {
-                        None => true,
-                        Some(n) if n.is_whitespace() => !abbreviation && !single_letter,
-                        Some(n) if is_closer(n) => true,
-                        // Korean and Japanese often glue the next sentence on: "절정.이종원도"
-                        Some(n) => {
-                            !n.is_ascii() && !abbreviation && (n.is_alphabetic() || ellipsis)
-                        }
-                    };
-                    if ends {
-                        cut = Some(i + 1);
-                    }
-                }
-            }
-            _ => {}
+        if c == '\n' {
+            push(text, &mut out, start..i);
+            start = i + 1;
+            continue;
         }
-        if let Some(mut end) = cut {
-            // Absorb further terminators and closing brackets: "!?", "。」", "...)".
-            while let Some(n) = text[end..].chars().next() {
-                if matches!(n, '!' | '?' | '。' | '.' | '…' | '｡' | '~' | 'ー') || is_closer(n)
-                {
-                    if n == '.' && bytes.get(end + 1).is_some_and(|b| b.is_ascii_digit()) {
-                        break;
-                    }
-                    end += n.len_utf8();
-                } else {
-                    break;
-                }
-            }
+        if !inside(i)
+            && let Some(cut) = cut_after(text, i, c)
+        {
+            let end = absorb_closers(text, cut);
             pos = end;
             // A sentence that is only punctuation joins the previous one (e.g. "!!" alone).
             push(text, &mut out, start..end);
@@ -185,7 +191,8 @@ pub(crate) fn split(text: &str, emoticons: &[Range<usize>]) -> Vec<Range<usize>>
     out
 }
 
-/// The char-by-char [`split`], kept as the reference the byte scan is tested against.
+/// [`split`] visiting every char instead of scanning bytes for terminators: the
+/// reference the byte scan is tested against.
 #[cfg(test)]
 fn split_by_chars(text: &str, emoticons: &[Range<usize>]) -> Vec<Range<usize>> {
     let mut out = Vec::new();
@@ -194,73 +201,19 @@ fn split_by_chars(text: &str, emoticons: &[Range<usize>]) -> Vec<Range<usize>> {
         emoticons.iter().any(|r| r.start <= pos && pos < r.end)
             || protected.iter().any(|r| r.start <= pos && pos < r.end)
     };
-    let bytes = text.as_bytes();
     let mut start = 0;
     let mut iter = text.char_indices().peekable();
     while let Some((i, c)) = iter.next() {
-        let mut cut = None;
-        match c {
-            '\n' => {
-                push(text, &mut out, start..i);
-                start = i + 1;
-                continue;
-            }
-            '。' | '!' | '?' | '…' | '‼' | '⁉' | '｡' if !inside(i) => {
-                cut = Some(i + c.len_utf8());
-            }
-            '.' if !inside(i) => {
-                let prev = text[..i].chars().next_back();
-                let next = text[i + 1..].chars().next();
-                let digit_around = prev.is_some_and(|p| p.is_ascii_digit())
-                    && next.is_some_and(|n| n.is_ascii_digit());
-                let dots_follow = next == Some('.');
-                if digit_around {
-                    // 3.5, 1.2.3
-                } else if dots_follow {
-                    // part of an ellipsis; decided at its last dot
-                } else {
-                    let ellipsis = prev == Some('.');
-                    let word_start = text[..i]
-                        .rfind(|ch: char| !(ch.is_alphanumeric() || ch == '.'))
-                        .map_or(0, |p| {
-                            p + text[p..].chars().next().map_or(1, |ch| ch.len_utf8())
-                        });
-                    let word = &text[word_start..i];
-                    let abbreviation = !ellipsis && is_abbreviation(word);
-                    let single_letter = !ellipsis
-                        && word.len() == 1
-                        && word.bytes().all(|b| b.is_ascii_alphabetic());
-                    let ends = match next {
-                        None => true,
-                        Some(n) if n.is_whitespace() => !abbreviation && !single_letter,
-                        Some(n) if is_closer(n) => true,
-                        // Korean and Japanese often glue the next sentence on: "절정.이종원도"
-                        Some(n) => {
-                            !n.is_ascii() && !abbreviation && (n.is_alphabetic() || ellipsis)
-                        }
-                    };
-                    if ends {
-                        cut = Some(i + 1);
-                    }
-                }
-            }
-            _ => {}
+        if c == '\n' {
+            push(text, &mut out, start..i);
+            start = i + 1;
+            continue;
         }
-        if let Some(mut end) = cut {
-            // Absorb further terminators and closing brackets: "!?", "。」", "...)".
-            while let Some(&(j, n)) = iter.peek() {
-                if matches!(n, '!' | '?' | '。' | '.' | '…' | '｡' | '~' | 'ー') || is_closer(n)
-                {
-                    if n == '.' && bytes.get(j + 1).is_some_and(|b| b.is_ascii_digit()) {
-                        break;
-                    }
-                    end = j + n.len_utf8();
-                    iter.next();
-                } else {
-                    break;
-                }
-            }
-            // A sentence that is only punctuation joins the previous one (e.g. "!!" alone).
+        if !inside(i)
+            && let Some(cut) = cut_after(text, i, c)
+        {
+            let end = absorb_closers(text, cut);
+            while iter.next_if(|&(j, _)| j < end).is_some() {}
             push(text, &mut out, start..end);
             start = end;
         }
@@ -336,18 +289,7 @@ mod tests {
             "\t",
             "、",
         ];
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        for _ in 0..20_000 {
-            let mut s = String::new();
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            for k in 0..(state % 14) {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                s.push_str(pieces[((state >> 8) as usize + k as usize) % pieces.len()]);
-            }
+        for s in super::super::generated_texts(&pieces, 20_000, 14, 0x9e37_79b9_7f4a_7c15) {
             let emo = super::super::emoticon::find(&s);
             assert_eq!(split(&s, &emo), split_by_chars(&s, &emo), "{s:?}");
         }
