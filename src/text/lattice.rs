@@ -770,10 +770,10 @@ impl Lattice {
         if best_at == NONE {
             return;
         }
-        let cost = best
-            .saturating_add(extra)
-            .saturating_add(word_cost as i32)
-            .min(PATH_COST_CLAMP);
+        // In i64, where the sum cannot overflow, then clamped (one step instead of two
+        // saturating additions).
+        let cost = (best as i64 + extra as i64 + word_cost as i64)
+            .clamp(i32::MIN as i64, PATH_COST_CLAMP as i64) as i32;
         self.ends_at[end].push(Edge {
             cost,
             prev: best_at,

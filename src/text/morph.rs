@@ -21,7 +21,9 @@ use super::token::Pos;
 pub(crate) struct WordInfo {
     pub pos: Pos,
     pub tag: &'static str,
-    /// Dictionary form, or `None` when it equals the surface.
+    /// Dictionary form. `None` when it is the surface: then the token's lemma is a
+    /// copy of its surface. (Cached infos of dictionary words hold that copy here, so
+    /// tokens share it.)
     pub lemma: Option<Arc<str>>,
     /// Whether the details say this is a known (dictionary or user) word.
     pub known: bool,
@@ -166,7 +168,12 @@ pub(crate) struct MorphWorker {
     morphology: Arc<Morphology>,
     lattice: Lattice,
     words: Vec<PathWord>,
-    cache: HashMap<u64, WordInfo>,
+    /// Word-info cache: (lexicon, word id) -> index into `infos`. The map's slots stay
+    /// small (16 bytes), so more of it fits in the processor's caches than a map
+    /// holding the infos themselves; the infos of frequent words, found first, sit
+    /// together at the front of `infos`.
+    cache: HashMap<u64, u32>,
+    infos: Vec<WordInfo>,
     describe: fn(&[&str]) -> WordInfo,
     is_part: fn(&str, &str) -> bool,
 }
@@ -184,6 +191,7 @@ impl MorphWorker {
             lattice: Lattice::new(&morphology.tables),
             words: Vec::new(),
             cache: HashMap::default(),
+            infos: Vec::new(),
             describe,
             is_part,
         }
@@ -218,21 +226,31 @@ impl MorphWorker {
         base: usize,
         mut emit: impl FnMut(std::ops::Range<usize>, &WordInfo, &str),
     ) {
-        if self.cache.len() > 500_000 {
+        if self.infos.len() > 500_000 {
             self.cache.clear();
+            self.infos.clear();
         }
         self.search(text);
         let m = &*self.morphology;
         for word in &self.words {
             let key = cache_key(word.lex, word.id);
-            let info = match self.cache.get(&key) {
-                Some(info) => info,
+            let surface = &text[word.start..word.end];
+            let at = match self.cache.get(&key) {
+                Some(&at) => at as usize,
                 None => {
-                    let info = (self.describe)(&details(m, word.lex, word.id));
-                    self.cache.entry(key).or_insert(info)
+                    let mut info = (self.describe)(&details(m, word.lex, word.id));
+                    // A dictionary word's surface is its key, the same wherever it is
+                    // found: keep one shared copy as the lemma rather than a new one per
+                    // token. (An unknown word's surface varies.)
+                    if info.lemma.is_none() && word.lex != Lex::Unknown {
+                        info.lemma = Some(Arc::from(surface));
+                    }
+                    self.infos.push(info);
+                    self.cache.insert(key, (self.infos.len() - 1) as u32);
+                    self.infos.len() - 1
                 }
             };
-            let surface = &text[word.start..word.end];
+            let info = &self.infos[at];
             let range = base + word.start..base + word.end;
             if word.lex == Lex::Unknown || !info.known {
                 if let Some(pos) = classify_unknown(surface) {
