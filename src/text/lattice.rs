@@ -88,6 +88,66 @@ pub(crate) struct SearchTables {
     /// Dictionary context id -> renumbered id (`u16::MAX` for ids outside the matrix).
     left_map: Vec<u16>,
     right_map: Vec<u16>,
+    /// The character classes of the BMP's chars.
+    classes: ClassTable,
+}
+
+/// The character classes of every char of the Basic Multilingual Plane, as a
+/// [`Lattice`] lays them out: each distinct class list once in `pool`, its (offset in
+/// the pool, count, is whitespace) in `sets`, and per char the index of its set (`bmp`,
+/// 2 bytes a char: a 128 KB table). Read instead of lindera's lookup, which returns a
+/// list to copy for every char.
+struct ClassTable {
+    pool: Vec<u8>,
+    sets: Vec<(u32, u8, bool)>,
+    bmp: Vec<u16>,
+}
+
+impl ClassTable {
+    /// The class lists of the BMP chars in `defs`, interned.
+    fn new(
+        defs: &lindera_dictionary::dictionary::character_definition::CharacterDefinition,
+        space_class: Option<u8>,
+    ) -> Self {
+        let mut pool: Vec<u8> = Vec::new();
+        let mut sets: Vec<(u32, u8, bool)> = Vec::new();
+        let mut bmp = Vec::with_capacity(0x1_0000);
+        let mut last: Option<(
+            &[lindera_dictionary::dictionary::character_definition::CategoryId],
+            u16,
+        )> = None;
+        for cp in 0..0x1_0000u32 {
+            // Surrogates are no chars (and never in a str): any set will do.
+            let Some(c) = char::from_u32(cp) else {
+                bmp.push(0);
+                continue;
+            };
+            let classes = defs.lookup_categories(c);
+            let id = match last {
+                // Neighbouring chars mostly share their classes.
+                Some((l, id)) if l == classes => id,
+                _ => {
+                    let found = sets.iter().position(|&(off, count, _)| {
+                        let set = &pool[off as usize..off as usize + count as usize];
+                        set.len() == classes.len()
+                            && set.iter().zip(classes).all(|(&a, b)| a == b.0 as u8)
+                    });
+                    let id = found.unwrap_or_else(|| {
+                        let off = pool.len() as u32;
+                        pool.extend(classes.iter().map(|k| k.0 as u8));
+                        let is_space =
+                            space_class.is_some_and(|s| classes.iter().any(|k| k.0 as u8 == s));
+                        sets.push((off, classes.len() as u8, is_space));
+                        sets.len() - 1
+                    });
+                    u16::try_from(id).unwrap_or(u16::MAX)
+                }
+            };
+            last = Some((classes, id));
+            bmp.push(id);
+        }
+        ClassTable { pool, sets, bmp }
+    }
 }
 
 /// The order in which context ids are laid out in the connection matrix: most used
@@ -207,6 +267,7 @@ impl SearchTables {
             .collect();
 
         let space_class = defs.category_id_by_name("SPACE").map(|c| c.0 as u8);
+        let classes = ClassTable::new(defs, space_class);
         let space_penalty =
             penalty.and_then(|config| SpacePenalty::new(config, dictionary, user, &left_map));
         SearchTables {
@@ -219,6 +280,7 @@ impl SearchTables {
             matrix: renumbered,
             left_map,
             right_map,
+            classes,
         }
     }
 
@@ -397,15 +459,22 @@ impl Lattice {
         self.offsets.clear();
         self.char_classes.clear();
         self.classes.clear();
+        // The BMP's class lists first, then those of any other chars of the sentence.
+        self.classes.extend_from_slice(&tables.classes.pool);
         for (at, c) in text.char_indices() {
-            let start = self.classes.len();
-            // O(1) for the BMP: lindera keeps a flat table.
-            let classes = dictionary.character_definition.lookup_categories(c);
-            self.classes.extend(classes.iter().map(|k| k.0 as u8));
-            let classes = &self.classes[start..];
-            let is_space = tables.space_class.is_some_and(|s| classes.contains(&s));
-            self.char_classes
-                .push((start as u32, classes.len() as u8, is_space));
+            let set = tables.classes.bmp.get(c as usize);
+            let entry = match set.and_then(|&s| tables.classes.sets.get(s as usize)) {
+                Some(&entry) => entry,
+                None => {
+                    let start = self.classes.len();
+                    let classes = dictionary.character_definition.lookup_categories(c);
+                    self.classes.extend(classes.iter().map(|k| k.0 as u8));
+                    let classes = &self.classes[start..];
+                    let is_space = tables.space_class.is_some_and(|s| classes.contains(&s));
+                    (start as u32, classes.len() as u8, is_space)
+                }
+            };
+            self.char_classes.push(entry);
             self.chars.push(c);
             self.offsets.push(at);
         }
@@ -969,6 +1038,57 @@ mod tests {
         assert_eq!(order.map("left", 5), [0, 2, 3, 1, 4]); // old id -> new id
         assert_eq!(order.map("right", 3), [0, 1, 2]);
         assert_eq!(ContextOrder::default().map("left", 2), [0, 1]);
+    }
+
+    /// The interned class lists of the BMP are lindera's, for every char of both
+    /// dictionaries; a sentence's chars get them (and others lindera's own).
+    #[test]
+    fn class_table_is_linderas() {
+        let names = [
+            #[cfg(feature = "ja")]
+            "ipadic",
+            #[cfg(feature = "ko")]
+            "ko-dic",
+        ];
+        for name in names {
+            let m = load_morphology(name, &[], Mode::MeCab).expect("dictionary");
+            let tables = m.tables();
+            let defs = &m.dictionary().character_definition;
+            let expected = |c: char| {
+                let classes: Vec<u8> = defs
+                    .lookup_categories(c)
+                    .iter()
+                    .map(|k| k.0 as u8)
+                    .collect();
+                let space = tables.space_class.is_some_and(|s| classes.contains(&s));
+                (classes, space)
+            };
+            assert!(tables.classes.sets.len() > 3, "{name}");
+            for c in (0..0x1_0000u32).filter_map(char::from_u32) {
+                let (off, count, space) =
+                    tables.classes.sets[tables.classes.bmp[c as usize] as usize];
+                let got = tables.classes.pool[off as usize..off as usize + count as usize].to_vec();
+                assert_eq!((got, space), expected(c), "{name} {c:?}");
+            }
+            let text = "a 漢字\u{3000}カナ😀𠮷";
+            let mut lattice = Lattice::new(tables);
+            lattice.prepare(m.dictionary(), tables, text);
+            for (i, c) in text.chars().enumerate() {
+                let (classes, space) = expected(c);
+                let got: Vec<u8> = (0..classes.len())
+                    .filter_map(|o| lattice.class_at(i, o))
+                    .collect();
+                assert_eq!(
+                    (got, lattice.char_classes[i].2),
+                    (classes, space),
+                    "{name} {c:?}"
+                );
+                assert_eq!(
+                    lattice.class_at(i, lattice.char_classes[i].1 as usize),
+                    None
+                );
+            }
+        }
     }
 
     /// The penalty by left id equals lindera's per-word table for every ko-dic word.

@@ -23,12 +23,26 @@ fn is_closer(c: char) -> bool {
 /// Whether `word` (before a `.`) is one of [`ABBREVIATIONS`], in any case.
 fn is_abbreviation(word: &str) -> bool {
     if word.is_ascii() {
-        // No allocation for ASCII words: the list is ASCII lower case.
+        // The list is ASCII lower case.
         ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(word))
     } else {
-        ABBREVIATIONS.contains(&word.to_lowercase().as_str())
+        // Only a word whose lower case is ASCII can be on the list (e.g. with the
+        // Kelvin sign K); lower-cased on the stack, not in a new string.
+        let mut lower = [0u8; LONGEST_ABBREVIATION];
+        let mut len = 0;
+        for c in word.chars().flat_map(char::to_lowercase) {
+            if !c.is_ascii() || len == lower.len() {
+                return false;
+            }
+            lower[len] = c as u8;
+            len += 1;
+        }
+        ABBREVIATIONS.iter().any(|a| a.as_bytes() == &lower[..len])
     }
 }
+
+/// Bytes (= chars) of the longest of [`ABBREVIATIONS`].
+const LONGEST_ABBREVIATION: usize = 6;
 
 /// URL / e-mail / domain-like spans that must not be split.
 fn protected_spans(text: &str) -> Vec<Range<usize>> {
@@ -104,15 +118,28 @@ fn cut_after(text: &str, i: usize, c: char) -> Option<usize> {
                 return None;
             }
             let ellipsis = prev == Some('.');
-            let word_start = text[..i]
-                .rfind(|ch: char| !(ch.is_alphanumeric() || ch == '.'))
-                .map_or(0, |p| {
-                    p + text[p..].chars().next().map_or(1, |ch| ch.len_utf8())
-                });
+            // The word before the dot (letters, digits, dots). Only whether it is an
+            // abbreviation or a single letter matters, so the scan back stops once it
+            // is longer than any abbreviation (Japanese and Korean runs without spaces
+            // can be a whole sentence long).
+            let mut word_start = i;
+            let mut long = false;
+            for (chars, (p, ch)) in text[..i].char_indices().rev().enumerate() {
+                if !(ch.is_alphanumeric() || ch == '.') {
+                    break;
+                }
+                if chars == LONGEST_ABBREVIATION {
+                    long = true;
+                    break;
+                }
+                word_start = p;
+            }
             let word = &text[word_start..i];
-            let abbreviation = !ellipsis && is_abbreviation(word);
-            let single_letter =
-                !ellipsis && word.len() == 1 && word.bytes().all(|b| b.is_ascii_alphabetic());
+            let abbreviation = !ellipsis && !long && is_abbreviation(word);
+            let single_letter = !ellipsis
+                && !long
+                && word.len() == 1
+                && word.bytes().all(|b| b.is_ascii_alphabetic());
             let ends = match next {
                 None => true,
                 Some(n) if n.is_whitespace() => !abbreviation && !single_letter,
@@ -293,6 +320,23 @@ mod tests {
             let emo = super::super::emoticon::find(&s);
             assert_eq!(split(&s, &emo), split_by_chars(&s, &emo), "{s:?}");
         }
+    }
+
+    #[test]
+    fn abbreviations_up_to_the_longest() {
+        let longest = ABBREVIATIONS.iter().map(|a| a.chars().count()).max();
+        assert_eq!(longest, Some(LONGEST_ABBREVIATION));
+        // Six letters: an abbreviation; seven: a word that ends its sentence.
+        assert_eq!(sents("Approx. five"), vec!["Approx. five"]);
+        assert_eq!(sents("Xapprox. Five"), vec!["Xapprox.", "Five"]);
+
+        assert!(is_abbreviation("MRS") && is_abbreviation("e.G"));
+        assert!(!is_abbreviation("ＭＲ") && !is_abbreviation("\u{212A}") && !is_abbreviation("mé"));
+        // A long run of letters before the dot, as Japanese writes without spaces.
+        assert_eq!(
+            sents("これは本当に良い商品です.次も買います"),
+            vec!["これは本当に良い商品です.", "次も買います"]
+        );
     }
 
     #[test]
