@@ -23,7 +23,7 @@ use serde::Serialize;
 
 pub use lexicon::{Lexicon, LexiconError};
 
-use crate::text::{Lang, Pos, TextAnalysis, Token};
+use crate::text::{Lang, Pos, TextAnalysis, Token, contains_bytes, same_bytes};
 
 /// koe's Japanese lexicon, embedded at build time.
 pub const BUILTIN_JA: &str = include_str!("../../dictionaries/sentiment/ja.tsv");
@@ -475,7 +475,10 @@ impl SentimentModel {
                                     break;
                                 };
                                 let tj = &toks[ti];
-                                if *tj.lemma == **want || t.norm(tj) == &**want {
+                                let want = want.as_bytes();
+                                if same_bytes(tj.lemma.as_bytes(), want)
+                                    || same_bytes(t.norm_bytes(tj), want)
+                                {
                                     break;
                                 }
                                 let skippable =
@@ -565,7 +568,7 @@ impl SentimentModel {
                 } else if p.pos.is_content()
                     && p.pos != Pos::Aux
                     // わけ, こと, の (非自立 nouns and verbs) sit between double negations.
-                    && !(lang == Lang::Ja && p.tag.contains("非自立"))
+                    && !(lang == Lang::Ja && contains_bytes(p.tag.as_bytes(), "非自立".as_bytes()))
                 {
                     // The negator must follow closely (良く|ない, 좋|지|않다).
                     if lang != Lang::Ko || !p.tag.starts_with('V') {

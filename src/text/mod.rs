@@ -136,10 +136,40 @@ pub struct TextAnalysis {
     pub tokens: Vec<Token>,
 }
 
+/// Byte equality that turns most unequal pairs away on their length and last byte
+/// before comparing the bytes (a call into `memcmp`): lexicon and taxonomy words are
+/// compared with many tokens, mostly unequal, often of the same length (a kana or
+/// hangul syllable is 3 bytes).
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.last() == b.last() && a == b
+}
+
+/// Whether `needle` occurs in `hay`: for short strings such as part-of-speech tags,
+/// where a plain scan is cheaper than setting up `str::contains`'s searcher.
+#[inline]
+pub(crate) fn contains_bytes(hay: &[u8], needle: &[u8]) -> bool {
+    let n = needle.len();
+    let (Some(&first), Some(&last)) = (needle.first(), needle.last()) else {
+        return true;
+    };
+    // The first and last bytes before the whole window (a call into `memcmp`).
+    hay.windows(n)
+        .any(|w| w[0] == first && w[n - 1] == last && w == needle)
+}
+
 impl TextAnalysis {
     /// The token's normalized form.
     pub fn norm<'a>(&'a self, token: &Token) -> &'a str {
         self.normalized.get(token.norm.clone()).unwrap_or("")
+    }
+
+    /// The token's normalized form as bytes (no char-boundary checks).
+    pub(crate) fn norm_bytes<'a>(&'a self, token: &Token) -> &'a [u8] {
+        self.normalized
+            .as_bytes()
+            .get(token.norm.clone())
+            .unwrap_or(&[])
     }
 
     /// The tokens of a sentence.
@@ -788,4 +818,27 @@ pub(crate) fn generated_texts(
             s
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{contains_bytes, same_bytes};
+
+    /// The quick byte helpers agree with `==` and `str::contains` on every pair of
+    /// short strings over a few letters (equal lengths, shared first or last bytes).
+    #[test]
+    fn byte_helpers_match_std() {
+        let alphabet = ["", "a", "b", "非", "自", "立", "ab", "非自立", "名詞,非自立", ","];
+        let words: Vec<String> = alphabet
+            .iter()
+            .flat_map(|a| alphabet.iter().map(move |b| format!("{a}{b}")))
+            .collect();
+        for a in &words {
+            for b in &words {
+                assert_eq!(same_bytes(a.as_bytes(), b.as_bytes()), a == b, "{a:?} {b:?}");
+                let found = contains_bytes(a.as_bytes(), b.as_bytes());
+                assert_eq!(found, a.contains(b.as_str()), "{a:?} {b:?}");
+            }
+        }
+    }
 }

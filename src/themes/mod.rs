@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::sentiment::{Sentiment, TextSentiment};
 use crate::text::fxhash::FxHashMap;
-use crate::text::{Lang, LangHint, Pos, TextAnalysis, TextProcessor, Token};
+use crate::text::{Lang, LangHint, Pos, TextAnalysis, TextProcessor, Token, same_bytes};
 pub use taxonomy::{Labels, TaxonomyFile, ThemeDef, ThemeInfo};
 
 /// Errors loading a taxonomy or a goals file.
@@ -72,7 +72,7 @@ struct Item {
 impl Item {
     fn matches(&self, t: &Token) -> bool {
         let key_ok = match &self.key {
-            Key::Lemma(l) => *t.lemma == **l,
+            Key::Lemma(l) => same_bytes(t.lemma.as_bytes(), l.as_bytes()),
             Key::Negator => t.negator,
         };
         key_ok && self.pos.is_none_or(|p| p == t.pos)
