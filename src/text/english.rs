@@ -12,6 +12,7 @@ use std::sync::Arc;
 use rust_stemmers::{Algorithm, Stemmer};
 use unicode_segmentation::UnicodeSegmentation;
 
+use super::Lang;
 use super::normalize::is_emoji;
 use super::segment::RawToken;
 use super::token::Pos;
@@ -352,7 +353,7 @@ impl EnglishSegmenter {
     }
 
     /// A segmenter that also flags English stopwords (`set`: the English stopword
-    /// list) in its word cache, for [`RawToken::stop_en`].
+    /// list) in its word cache, for [`RawToken::stop`].
     pub(crate) fn with_stopwords(set: FxHashSet<&'static str>) -> Self {
         EnglishSegmenter {
             en_stop: Some(set),
@@ -604,7 +605,7 @@ impl EnglishSegmenter {
         let tag = if stem { "en:word" } else { "other:word" };
         let mut t = RawToken::new(start..start + word.len(), e.lemma, e.pos, tag);
         t.negator = e.negator;
-        t.stop_en = e.stop;
+        t.stop = e.stop.map(|s| (Lang::En, s));
         out.push(t);
     }
 }

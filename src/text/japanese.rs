@@ -6,7 +6,9 @@
 
 use std::sync::Arc;
 
-use super::TextError;
+use super::fxhash::FxHashSet;
+use super::{Lang, TextError};
+
 use super::lattice::Mode as SearchMode;
 use super::morph::{MorphWorker, Morphology, WordInfo, load_morphology, raw};
 use super::segment::{RawToken, UserDictSource};
@@ -26,10 +28,10 @@ impl JapaneseSegmenter {
         })
     }
 
-    /// A per-thread worker.
-    pub(crate) fn new_worker(&self) -> JapaneseWorker {
+    /// A per-thread worker flagging the words of `stopwords`.
+    pub(crate) fn new_worker(&self, stopwords: FxHashSet<&'static str>) -> JapaneseWorker {
         JapaneseWorker {
-            inner: MorphWorker::new(&self.morphology, describe, is_part),
+            inner: MorphWorker::new(&self.morphology, describe, is_part, (Lang::Ja, stopwords)),
         }
     }
 }
@@ -56,7 +58,7 @@ impl JapaneseWorker {
 
     pub(crate) fn segment(&mut self, text: &str, base: usize, out: &mut Vec<RawToken>) {
         self.inner.segment(text, base, |range, info, surface| {
-            let mut t = raw(range, info, surface);
+            let mut t = raw(range, info, surface, Lang::Ja);
             t.negator = matches!(t.pos, Pos::Aux | Pos::Adj) && NEGATOR_LEMMAS.contains(&&*t.lemma)
                 || (t.pos == Pos::Noun && (&*t.lemma == "なし" || &*t.lemma == "無し"));
             out.push(t);
@@ -124,5 +126,6 @@ fn describe(d: &[&str]) -> WordInfo {
         tag: intern_tag(&tag),
         lemma,
         known: d.len() > 6 && base != "*",
+        stop: None,
     }
 }

@@ -8,7 +8,9 @@
 
 use std::sync::Arc;
 
-use super::TextError;
+use super::fxhash::FxHashSet;
+use super::{Lang, TextError};
+
 use super::lattice::Mode as SearchMode;
 use super::morph::{MorphWorker, Morphology, WordInfo, load_morphology, raw};
 use super::segment::{RawToken, UserDictSource};
@@ -28,10 +30,10 @@ impl KoreanSegmenter {
         })
     }
 
-    /// A per-thread worker.
-    pub(crate) fn new_worker(&self) -> KoreanWorker {
+    /// A per-thread worker flagging the words of `stopwords`.
+    pub(crate) fn new_worker(&self, stopwords: FxHashSet<&'static str>) -> KoreanWorker {
         KoreanWorker {
-            inner: MorphWorker::new(&self.morphology, describe, is_part),
+            inner: MorphWorker::new(&self.morphology, describe, is_part, (Lang::Ko, stopwords)),
         }
     }
 }
@@ -50,7 +52,7 @@ impl KoreanWorker {
     pub(crate) fn segment(&mut self, text: &str, base: usize, out: &mut Vec<RawToken>) {
         let first = out.len();
         self.inner.segment(text, base, |range, info, surface| {
-            let mut t = raw(range, info, surface);
+            let mut t = raw(range, info, surface, Lang::Ko);
             t.negator = match &*t.lemma {
                 "않다" | "없다" | "아니다" => true,
                 "말다" => t.pos == Pos::Aux,
@@ -71,6 +73,7 @@ impl KoreanWorker {
             if suffix && stem_like && prev.norm.end == cur.norm.start {
                 let noun = &text[prev.norm.start - base..prev.norm.end - base];
                 cur.lemma = Arc::from(format!("{noun}{}", cur.lemma).as_str());
+                cur.stop = None; // a new lemma: the text core looks it up
             }
         }
     }
@@ -130,5 +133,6 @@ fn describe(d: &[&str]) -> WordInfo {
         tag: intern_tag(if tag.is_empty() { "UNK" } else { tag }),
         lemma,
         known,
+        stop: None,
     }
 }

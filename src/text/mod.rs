@@ -307,10 +307,16 @@ impl TextProcessor {
         TextWorker {
             inner: self.inner.clone(),
             #[cfg(feature = "ja")]
-            ja: self.inner.ja.new_worker(),
+            ja: self
+                .inner
+                .ja
+                .new_worker(self.inner.stopwords.set(Lang::Ja).clone()),
             #[cfg(feature = "ko")]
-            ko: self.inner.ko.new_worker(),
-            en: EnglishSegmenter::with_stopwords(self.inner.stopwords.en().clone()),
+            ko: self
+                .inner
+                .ko
+                .new_worker(self.inner.stopwords.set(Lang::Ko).clone()),
+            en: EnglishSegmenter::with_stopwords(self.inner.stopwords.set(Lang::En).clone()),
             raw: Vec::new(),
             parts: Default::default(),
         }
@@ -536,10 +542,10 @@ impl TextWorker {
             while let Some(r) = raw.next_if(|r| r.norm.start < range.end) {
                 let span = normalized.to_original_after(r.norm.clone(), &mut token_cursor);
                 let surface_norm = &norm[r.norm.clone()];
-                // The English segmenter flags its cached words once: the same
-                // lookup, valid when the sentence is English.
-                let is_stop = match (slang, r.stop_en) {
-                    (Lang::En, Some(s)) => s,
+                // The segmenters flag their cached words once: the same lookup,
+                // valid when the sentence is of the segmenter's language.
+                let is_stop = match r.stop {
+                    Some((lang, s)) if lang == slang => s,
                     _ => stop.contains(slang, &r.lemma, surface_norm),
                 };
                 tokens.push(Token {
@@ -828,14 +834,29 @@ mod tests {
     /// short strings over a few letters (equal lengths, shared first or last bytes).
     #[test]
     fn byte_helpers_match_std() {
-        let alphabet = ["", "a", "b", "非", "自", "立", "ab", "非自立", "名詞,非自立", ","];
+        let alphabet = [
+            "",
+            "a",
+            "b",
+            "非",
+            "自",
+            "立",
+            "ab",
+            "非自立",
+            "名詞,非自立",
+            ",",
+        ];
         let words: Vec<String> = alphabet
             .iter()
             .flat_map(|a| alphabet.iter().map(move |b| format!("{a}{b}")))
             .collect();
         for a in &words {
             for b in &words {
-                assert_eq!(same_bytes(a.as_bytes(), b.as_bytes()), a == b, "{a:?} {b:?}");
+                assert_eq!(
+                    same_bytes(a.as_bytes(), b.as_bytes()),
+                    a == b,
+                    "{a:?} {b:?}"
+                );
                 let found = contains_bytes(a.as_bytes(), b.as_bytes());
                 assert_eq!(found, a.contains(b.as_str()), "{a:?} {b:?}");
             }

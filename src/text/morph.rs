@@ -3,7 +3,7 @@
 //! reuse lindera's lattice, and a per-worker cache of word information keyed by
 //! dictionary word id, so dictionary details are parsed once per distinct word.
 
-use super::fxhash::FxHashMap as HashMap;
+use super::fxhash::{FxHashMap as HashMap, FxHashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -11,7 +11,9 @@ use lindera::dictionary::{Dictionary, DictionaryBuilder};
 use lindera::mode::Mode;
 use lindera::segmenter::Segmenter;
 
-use super::TextError;
+use super::stopwords::in_list;
+use super::{Lang, TextError};
+
 use super::lattice::{ContextOrder, Lattice, Lex, Mode as SearchMode, PathWord, SearchTables};
 use super::segment::{RawToken, UserDictSource, classify_unknown};
 use super::token::Pos;
@@ -27,6 +29,9 @@ pub(crate) struct WordInfo {
     pub lemma: Option<Arc<str>>,
     /// Whether the details say this is a known (dictionary or user) word.
     pub known: bool,
+    /// Whether the word is on the worker's stopword list (by lemma or surface), for a
+    /// dictionary word; `None` when not known (an unknown word's surface varies).
+    pub stop: Option<bool>,
 }
 
 /// A loaded dictionary pair (system + merged user dictionaries) and the tables koe's
@@ -176,6 +181,8 @@ pub(crate) struct MorphWorker {
     infos: Vec<WordInfo>,
     describe: fn(&[&str]) -> WordInfo,
     is_part: fn(&str, &str) -> bool,
+    /// The stopword list of the dictionary's language, and that language.
+    stopwords: (Lang, FxHashSet<&'static str>),
 }
 
 impl MorphWorker {
@@ -185,6 +192,7 @@ impl MorphWorker {
         morphology: &Arc<Morphology>,
         describe: fn(&[&str]) -> WordInfo,
         is_part: fn(&str, &str) -> bool,
+        stopwords: (Lang, FxHashSet<&'static str>),
     ) -> Self {
         MorphWorker {
             morphology: morphology.clone(),
@@ -194,6 +202,7 @@ impl MorphWorker {
             infos: Vec::new(),
             describe,
             is_part,
+            stopwords,
         }
     }
 
@@ -242,8 +251,13 @@ impl MorphWorker {
                     // A dictionary word's surface is its key, the same wherever it is
                     // found: keep one shared copy as the lemma rather than a new one per
                     // token. (An unknown word's surface varies.)
-                    if info.lemma.is_none() && word.lex != Lex::Unknown {
-                        info.lemma = Some(Arc::from(surface));
+                    if word.lex != Lex::Unknown {
+                        if info.lemma.is_none() {
+                            info.lemma = Some(Arc::from(surface));
+                        }
+                        // Likewise its stopword flag (the text core's test, once).
+                        let lemma = info.lemma.as_deref().unwrap_or(surface);
+                        info.stop = Some(in_list(&self.stopwords.1, lemma, surface));
                     }
                     self.infos.push(info);
                     self.cache.insert(key, (self.infos.len() - 1) as u32);
@@ -259,6 +273,7 @@ impl MorphWorker {
                         tag: info.tag,
                         lemma: None,
                         known: false,
+                        stop: None,
                     };
                     emit(range, &fixed, surface);
                     continue;
@@ -288,13 +303,21 @@ impl MorphWorker {
     }
 }
 
-/// Converts a segmented token into a raw token; lemma defaults to the surface.
-pub(crate) fn raw(range: std::ops::Range<usize>, info: &WordInfo, surface: &str) -> RawToken {
+/// Converts a segmented token of language `lang` into a raw token; lemma defaults to
+/// the surface.
+pub(crate) fn raw(
+    range: std::ops::Range<usize>,
+    info: &WordInfo,
+    surface: &str,
+    lang: Lang,
+) -> RawToken {
     let lemma = match &info.lemma {
         Some(l) => l.clone(),
         None => Arc::from(surface),
     };
-    RawToken::new(range, lemma, info.pos, info.tag)
+    let mut t = RawToken::new(range, lemma, info.pos, info.tag);
+    t.stop = info.stop.map(|s| (lang, s));
+    t
 }
 
 /// Dictionary words of at least two characters inside `word` whose first two detail

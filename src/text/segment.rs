@@ -4,6 +4,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use super::Lang;
 use super::token::Pos;
 
 /// A token with offsets into the normalized text, before mapping to the original.
@@ -14,9 +15,9 @@ pub(crate) struct RawToken {
     pub pos: Pos,
     pub tag: &'static str,
     pub negator: bool,
-    /// The English stopword flag, when the segmenter already knows it (cached per
-    /// word); valid only for a token of an English sentence.
-    pub stop_en: Option<bool>,
+    /// The stopword flag, when the segmenter already knows it (cached per word), and
+    /// the language whose list it is from: valid only for a sentence of that language.
+    pub stop: Option<(Lang, bool)>,
 }
 
 impl RawToken {
@@ -27,7 +28,7 @@ impl RawToken {
             pos,
             tag,
             negator: false,
-            stop_en: None,
+            stop: None,
         }
     }
 }

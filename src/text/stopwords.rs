@@ -28,18 +28,23 @@ impl Stopwords {
         }
     }
 
-    /// The English list.
-    pub(crate) fn en(&self) -> &HashSet<&'static str> {
-        &self.en
-    }
-
-    pub(crate) fn contains(&self, lang: Lang, lemma: &str, surface: &str) -> bool {
-        let set = match lang {
+    /// The list of `lang` (empty for other languages).
+    pub(crate) fn set(&self, lang: Lang) -> &HashSet<&'static str> {
+        static NONE: std::sync::OnceLock<HashSet<&'static str>> = std::sync::OnceLock::new();
+        match lang {
             Lang::Ja => &self.ja,
             Lang::Ko => &self.ko,
             Lang::En => &self.en,
-            Lang::Other => return false,
-        };
-        set.contains(lemma) || set.contains(surface)
+            Lang::Other => NONE.get_or_init(HashSet::default),
+        }
     }
+
+    pub(crate) fn contains(&self, lang: Lang, lemma: &str, surface: &str) -> bool {
+        lang != Lang::Other && in_list(self.set(lang), lemma, surface)
+    }
+}
+
+/// Whether a word with `lemma` and normalized `surface` is on `list`.
+pub(crate) fn in_list(list: &HashSet<&'static str>, lemma: &str, surface: &str) -> bool {
+    list.contains(lemma) || list.contains(surface)
 }
