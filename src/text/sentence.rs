@@ -173,14 +173,20 @@ fn absorb_closers(text: &str, mut end: usize) -> usize {
     end
 }
 
+/// Whether a byte position of `text` lies in one of its `emoticons` or in a URL or
+/// e-mail span: no sentence ends there.
+fn shielded<'a>(text: &str, emoticons: &'a [Range<usize>]) -> impl Fn(usize) -> bool + 'a {
+    let protected = protected_spans(text);
+    move |pos| {
+        emoticons.iter().any(|r| r.start <= pos && pos < r.end)
+            || protected.iter().any(|r| r.start <= pos && pos < r.end)
+    }
+}
+
 /// Splits normalized `text` into trimmed, non-empty sentence ranges.
 pub(crate) fn split(text: &str, emoticons: &[Range<usize>]) -> Vec<Range<usize>> {
     let mut out = Vec::new();
-    let protected = protected_spans(text);
-    let inside = |pos: usize| {
-        emoticons.iter().any(|r| r.start <= pos && pos < r.end)
-            || protected.iter().any(|r| r.start <= pos && pos < r.end)
-    };
+    let inside = shielded(text, emoticons);
     let bytes = text.as_bytes();
     let mut start = 0;
     // Only terminators matter: scan the bytes for them and decode nothing else.
@@ -199,23 +205,38 @@ pub(crate) fn split(text: &str, emoticons: &[Range<usize>]) -> Vec<Range<usize>>
             continue;
         };
         pos += c.len_utf8();
-        if c == '\n' {
-            push(text, &mut out, start..i);
-            start = i + 1;
-            continue;
-        }
-        if !inside(i)
-            && let Some(cut) = cut_after(text, i, c)
-        {
-            let end = absorb_closers(text, cut);
+        if let Some(end) = take_terminator(text, &mut out, &mut start, (i, c), &inside) {
             pos = end;
-            // A sentence that is only punctuation joins the previous one (e.g. "!!" alone).
-            push(text, &mut out, start..end);
-            start = end;
         }
     }
     push(text, &mut out, start..text.len());
     out
+}
+
+/// What [`split`] (and its test reference) does at terminator `c` at byte `i`: a line
+/// break ends the sentence before it; another terminator, outside the spans `inside`
+/// protects, ends it where [`cut_after`] says, with the closers after it. Returns where
+/// the scan resumes after such a cut.
+fn take_terminator(
+    text: &str,
+    out: &mut Vec<Range<usize>>,
+    start: &mut usize,
+    (i, c): (usize, char),
+    inside: impl Fn(usize) -> bool,
+) -> Option<usize> {
+    if c == '\n' {
+        push(text, out, *start..i);
+        *start = i + 1;
+        return None;
+    }
+    if inside(i) {
+        return None;
+    }
+    let end = absorb_closers(text, cut_after(text, i, c)?);
+    // A sentence that is only punctuation joins the previous one (e.g. "!!" alone).
+    push(text, out, *start..end);
+    *start = end;
+    Some(end)
 }
 
 /// [`split`] visiting every char instead of scanning bytes for terminators: the
@@ -223,26 +244,12 @@ pub(crate) fn split(text: &str, emoticons: &[Range<usize>]) -> Vec<Range<usize>>
 #[cfg(test)]
 fn split_by_chars(text: &str, emoticons: &[Range<usize>]) -> Vec<Range<usize>> {
     let mut out = Vec::new();
-    let protected = protected_spans(text);
-    let inside = |pos: usize| {
-        emoticons.iter().any(|r| r.start <= pos && pos < r.end)
-            || protected.iter().any(|r| r.start <= pos && pos < r.end)
-    };
+    let inside = shielded(text, emoticons);
     let mut start = 0;
     let mut iter = text.char_indices().peekable();
     while let Some((i, c)) = iter.next() {
-        if c == '\n' {
-            push(text, &mut out, start..i);
-            start = i + 1;
-            continue;
-        }
-        if !inside(i)
-            && let Some(cut) = cut_after(text, i, c)
-        {
-            let end = absorb_closers(text, cut);
+        if let Some(end) = take_terminator(text, &mut out, &mut start, (i, c), &inside) {
             while iter.next_if(|&(j, _)| j < end).is_some() {}
-            push(text, &mut out, start..end);
-            start = end;
         }
     }
     push(text, &mut out, start..text.len());
