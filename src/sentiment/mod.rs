@@ -687,11 +687,7 @@ impl SentimentModel {
         // Exclamation marks add emphasis in the direction of the sentence.
         let bangs = toks
             .iter()
-            .map(|x| {
-                // Bytes, not the str: no char-boundary checks.
-                let norm = t.normalized.as_bytes().get(x.norm.clone()).unwrap_or(&[]);
-                norm.iter().filter(|&&b| b == b'!').count()
-            })
+            .map(|x| t.norm_bytes(x).iter().filter(|&&b| b == b'!').count())
             .sum::<usize>()
             .min(4);
         let extra = 0.29 * bangs as f32;

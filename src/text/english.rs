@@ -15,6 +15,7 @@ use unicode_segmentation::UnicodeSegmentation;
 use super::Lang;
 use super::normalize::is_emoji;
 use super::segment::RawToken;
+use super::stopwords::in_list;
 use super::token::Pos;
 
 const PRONOUNS: &[&str] = &[
@@ -407,7 +408,7 @@ impl EnglishSegmenter {
             english_pos(word)
         };
         let stop = match &self.en_stop {
-            Some(set) if stem => Some(set.contains(&*lemma) || set.contains(word)),
+            Some(set) if stem => Some(in_list(set, &lemma, word)),
             _ => None,
         };
         let entry = WordEntry {

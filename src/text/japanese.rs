@@ -10,7 +10,7 @@ use super::fxhash::FxHashSet;
 use super::{Lang, TextError};
 
 use super::lattice::Mode as SearchMode;
-use super::morph::{MorphWorker, Morphology, WordInfo, load_morphology, raw};
+use super::morph::{MorphWorker, Morphology, WordInfo, load_morphology};
 use super::segment::{RawToken, UserDictSource};
 use super::token::{Pos, intern_tag};
 
@@ -57,8 +57,7 @@ impl JapaneseWorker {
     }
 
     pub(crate) fn segment(&mut self, text: &str, base: usize, out: &mut Vec<RawToken>) {
-        self.inner.segment(text, base, |range, info, surface| {
-            let mut t = raw(range, info, surface, Lang::Ja);
+        self.inner.segment(text, base, |mut t| {
             t.negator = matches!(t.pos, Pos::Aux | Pos::Adj) && NEGATOR_LEMMAS.contains(&&*t.lemma)
                 || (t.pos == Pos::Noun && (&*t.lemma == "なし" || &*t.lemma == "無し"));
             out.push(t);

@@ -12,7 +12,7 @@ use super::fxhash::FxHashSet;
 use super::{Lang, TextError};
 
 use super::lattice::Mode as SearchMode;
-use super::morph::{MorphWorker, Morphology, WordInfo, load_morphology, raw};
+use super::morph::{MorphWorker, Morphology, WordInfo, load_morphology};
 use super::segment::{RawToken, UserDictSource};
 use super::token::{Pos, intern_tag};
 
@@ -51,8 +51,7 @@ impl KoreanWorker {
 
     pub(crate) fn segment(&mut self, text: &str, base: usize, out: &mut Vec<RawToken>) {
         let first = out.len();
-        self.inner.segment(text, base, |range, info, surface| {
-            let mut t = raw(range, info, surface, Lang::Ko);
+        self.inner.segment(text, base, |mut t| {
             t.negator = match &*t.lemma {
                 "않다" | "없다" | "아니다" => true,
                 "말다" => t.pos == Pos::Aux,

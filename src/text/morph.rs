@@ -181,8 +181,9 @@ pub(crate) struct MorphWorker {
     infos: Vec<WordInfo>,
     describe: fn(&[&str]) -> WordInfo,
     is_part: fn(&str, &str) -> bool,
-    /// The stopword list of the dictionary's language, and that language.
-    stopwords: (Lang, FxHashSet<&'static str>),
+    /// The dictionary's language, and its stopword list.
+    lang: Lang,
+    stopwords: FxHashSet<&'static str>,
 }
 
 impl MorphWorker {
@@ -192,7 +193,7 @@ impl MorphWorker {
         morphology: &Arc<Morphology>,
         describe: fn(&[&str]) -> WordInfo,
         is_part: fn(&str, &str) -> bool,
-        stopwords: (Lang, FxHashSet<&'static str>),
+        (lang, stopwords): (Lang, FxHashSet<&'static str>),
     ) -> Self {
         MorphWorker {
             morphology: morphology.clone(),
@@ -202,6 +203,7 @@ impl MorphWorker {
             infos: Vec::new(),
             describe,
             is_part,
+            lang,
             stopwords,
         }
     }
@@ -228,13 +230,8 @@ impl MorphWorker {
     }
 
     /// Segments `text` (normalized; `base` is its offset in the document) and calls
-    /// `emit` with (document range, word info, surface) for every token.
-    pub(crate) fn segment(
-        &mut self,
-        text: &str,
-        base: usize,
-        mut emit: impl FnMut(std::ops::Range<usize>, &WordInfo, &str),
-    ) {
+    /// `emit` with every token (offsets in the document).
+    pub(crate) fn segment(&mut self, text: &str, base: usize, mut emit: impl FnMut(RawToken)) {
         if self.infos.len() > 500_000 {
             self.cache.clear();
             self.infos.clear();
@@ -257,7 +254,7 @@ impl MorphWorker {
                         }
                         // Likewise its stopword flag (the text core's test, once).
                         let lemma = info.lemma.as_deref().unwrap_or(surface);
-                        info.stop = Some(in_list(&self.stopwords.1, lemma, surface));
+                        info.stop = Some(in_list(&self.stopwords, lemma, surface));
                     }
                     self.infos.push(info);
                     self.cache.insert(key, (self.infos.len() - 1) as u32);
@@ -268,27 +265,16 @@ impl MorphWorker {
             let range = base + word.start..base + word.end;
             if word.lex == Lex::Unknown || !info.known {
                 if let Some(pos) = classify_unknown(surface) {
-                    let fixed = WordInfo {
-                        pos,
-                        tag: info.tag,
-                        lemma: None,
-                        known: false,
-                        stop: None,
-                    };
-                    emit(range, &fixed, surface);
+                    emit(RawToken::new(range, Arc::from(surface), pos, info.tag));
                     continue;
                 }
             }
+            let mut t = raw(range, info, surface, self.lang);
             if info.pos == Pos::Sym && surface.chars().all(super::segment::is_punct_char) {
                 // IPADIC files ！ and ？ under 記号,一般.
-                let fixed = WordInfo {
-                    pos: Pos::Punct,
-                    ..info.clone()
-                };
-                emit(range, &fixed, surface);
-                continue;
+                t.pos = Pos::Punct;
             }
-            emit(range, info, surface);
+            emit(t);
         }
     }
 }
@@ -305,12 +291,7 @@ impl MorphWorker {
 
 /// Converts a segmented token of language `lang` into a raw token; lemma defaults to
 /// the surface.
-pub(crate) fn raw(
-    range: std::ops::Range<usize>,
-    info: &WordInfo,
-    surface: &str,
-    lang: Lang,
-) -> RawToken {
+fn raw(range: std::ops::Range<usize>, info: &WordInfo, surface: &str, lang: Lang) -> RawToken {
     let lemma = match &info.lemma {
         Some(l) => l.clone(),
         None => Arc::from(surface),
