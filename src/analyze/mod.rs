@@ -350,8 +350,8 @@ pub fn keyphrases(t: &TextAnalysis, max: usize) -> Vec<String> {
 }
 
 fn is_word(s: &str) -> bool {
-    s.chars().any(char::is_alphabetic) && !s.chars().all(|c| c.is_ascii_alphabetic())
-        || s.chars().filter(|c| c.is_alphabetic()).count() >= 2
+    s.chars().any(crate::text::is_alphabetic) && !s.chars().all(|c| c.is_ascii_alphabetic())
+        || s.chars().filter(|&c| crate::text::is_alphabetic(c)).count() >= 2
 }
 
 fn join(t: &TextAnalysis, toks: &[crate::text::Token]) -> String {

@@ -587,7 +587,7 @@ impl SentimentModel {
             let stretched = (first..=last).any(|x| {
                 let surface = &text[toks[x].span.clone()];
                 surface.chars().count() >= t.norm(&toks[x]).chars().count() + 2
-                    && surface.chars().any(char::is_alphabetic)
+                    && surface.chars().any(crate::text::is_alphabetic)
             });
             if stretched {
                 value *= 1.2;

@@ -96,7 +96,16 @@ impl ScriptCounts {
         }
         let mut s = ScriptCounts::default();
         for c in text.chars() {
-            s.add(c);
+            let u = c as u32;
+            // Most chars of CJK text sit in blocks of one kind: one table read.
+            let kind = BLOCK_KINDS.get((u >> 6) as usize).copied().unwrap_or(MIXED);
+            match kind {
+                NO_LETTER => {}
+                KANA if u != 0x3040 => s.kana += 1,
+                HAN => s.han += 1,
+                HANGUL => s.hangul += 1,
+                _ => s.add(c),
+            }
         }
         s
     }
@@ -136,11 +145,56 @@ impl ScriptCounts {
     }
 }
 
+/// Kinds of 64-char blocks of the BMP, for [`ScriptCounts::of`]: every char of the
+/// block counts the same way in [`ScriptCounts::add`] (`MIXED`: look at each char).
+/// The hiragana block's first char, U+3040, is unassigned and no letter: the table
+/// calls the block kana and `of` excepts that one char.
+const NO_LETTER: u8 = 0;
+const KANA: u8 = 1;
+const HAN: u8 = 2;
+const HANGUL: u8 = 3;
+const MIXED: u8 = 4;
+
+/// How [`ScriptCounts::add`] counts `u` when it can tell without Unicode tables.
+const fn kind_of(u: u32) -> u8 {
+    match u {
+        0x3040 => KANA, // unassigned: excepted in `of`
+        0x3041..=0x309F | 0x30A0..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9D => KANA,
+        0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0x3005 => HAN,
+        0xAC00..=0xD7A3 | 0x1100..=0x11FF | 0x3131..=0x318E => HANGUL,
+        0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F => MIXED,
+        0..=0x7F => NO_LETTER,
+        _ if in_letterless_block(u) => NO_LETTER,
+        _ => MIXED,
+    }
+}
+
+static BLOCK_KINDS: [u8; 1024] = {
+    let mut table = [MIXED; 1024];
+    let mut block = 0;
+    while block < 1024 {
+        let first = kind_of(block as u32 * 64);
+        let mut same = true;
+        let mut i = 1;
+        while i < 64 {
+            if kind_of(block as u32 * 64 + i) != first {
+                same = false;
+            }
+            i += 1;
+        }
+        if same {
+            table[block] = first;
+        }
+        block += 1;
+    }
+    table
+};
+
 /// Punctuation and symbol blocks common in CJK text that hold no letter, spared the
 /// Unicode table lookup (the unit test `symbol_blocks_hold_no_letters` checks every
 /// char of them).
 #[inline]
-fn in_letterless_block(u: u32) -> bool {
+const fn in_letterless_block(u: u32) -> bool {
     matches!(
         u,
         0x2000..=0x206F
@@ -307,6 +361,23 @@ mod tests {
             }
         }
         assert!(checked > 2000, "{checked}");
+    }
+
+    #[test]
+    fn block_table_counts_as_add() {
+        for c in (0..=0xFFFF).filter_map(char::from_u32) {
+            let mut one = ScriptCounts::default();
+            one.add(c);
+            let fast = ScriptCounts::of(&format!("{c}\u{3042}"));
+            let mut slow = one;
+            slow.add('\u{3042}');
+            assert_eq!(
+                format!("{fast:?}"),
+                format!("{slow:?}"),
+                "U+{:04X}",
+                c as u32
+            );
+        }
     }
 
     #[test]

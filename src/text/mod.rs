@@ -145,6 +145,29 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.last() == b.last() && a == b
 }
 
+/// [`char::is_alphabetic`], answered without Unicode tables for ASCII, kana, the
+/// common kanji and hangul syllables (std looks non-ASCII chars up in a table).
+#[inline]
+pub(crate) fn is_alphabetic(c: char) -> bool {
+    match c as u32 {
+        0x41..=0x5A | 0x61..=0x7A => true,
+        0..=0x7F => false,
+        0x3041..=0x3096 | 0x30A1..=0x30FA | 0x30FC..=0x30FF | 0x4E00..=0x9FFF => true,
+        0xAC00..=0xD7A3 => true,
+        _ => c.is_alphabetic(),
+    }
+}
+
+/// [`char::is_alphanumeric`] with the fast paths of [`is_alphabetic`].
+#[inline]
+pub(crate) fn is_alphanumeric(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        is_alphabetic(c) || c.is_numeric()
+    }
+}
+
 /// Whether `needle` occurs in `hay`: for short strings such as part-of-speech tags,
 /// where a plain scan is cheaper than setting up `str::contains`'s searcher.
 #[inline]
@@ -828,10 +851,23 @@ pub(crate) fn generated_texts(
 
 #[cfg(test)]
 mod tests {
-    use super::{contains_bytes, same_bytes};
+    use super::{contains_bytes, is_alphabetic, is_alphanumeric, same_bytes};
 
     /// The quick byte helpers agree with `==` and `str::contains` on every pair of
     /// short strings over a few letters (equal lengths, shared first or last bytes).
+    #[test]
+    fn letter_tests_match_std() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(is_alphabetic(c), c.is_alphabetic(), "U+{:04X}", c as u32);
+            assert_eq!(
+                is_alphanumeric(c),
+                c.is_alphanumeric(),
+                "U+{:04X}",
+                c as u32
+            );
+        }
+    }
+
     #[test]
     fn byte_helpers_match_std() {
         let alphabet = [

@@ -154,7 +154,7 @@ fn is_plain(c: char) -> bool {
 /// Characters whose long runs collapse: letters (ｗｗｗｗ, ㅋㅋㅋㅋ, soooo), ! ? and
 /// prolonged sound marks. Digits, dots, ellipses and the middle dot (・・・) stay.
 fn collapsible(c: char) -> bool {
-    (c.is_alphabetic() && !c.is_ascii_digit())
+    (super::is_alphabetic(c) && !c.is_ascii_digit())
         || matches!(
             c,
             '!' | '?' | 'ー' | '〜' | '~' | '♪' | '☆' | '★' | '♡' | '❤'

@@ -45,7 +45,7 @@ pub(crate) fn classify_unknown(surface: &str) -> Option<Pos> {
         && surface.chars().any(|c| c.is_ascii_digit())
     {
         Some(Pos::Num)
-    } else if surface.chars().all(|c| !c.is_alphanumeric()) {
+    } else if !surface.chars().any(super::is_alphanumeric) {
         if surface.chars().all(is_punct_char) {
             Some(Pos::Punct)
         } else {

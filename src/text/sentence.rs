@@ -266,7 +266,7 @@ fn push(text: &str, out: &mut Vec<Range<usize>>, range: Range<usize>) {
     let a = range.start + trimmed_start;
     let b = a + trimmed.len();
     // Glue punctuation-only fragments to the previous sentence.
-    if trimmed.chars().all(|c| !c.is_alphanumeric())
+    if !trimmed.chars().any(super::is_alphanumeric)
         && let Some(last) = out.last_mut()
         && text[last.end..a].trim().is_empty()
     {

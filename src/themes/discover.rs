@@ -48,7 +48,7 @@ fn content_noun(t: &Token) -> bool {
     t.pos == Pos::Noun
         && !t.stop
         && !t.negator
-        && t.lemma.chars().any(char::is_alphabetic)
+        && t.lemma.chars().any(crate::text::is_alphabetic)
         && t.lemma.chars().count() + usize::from(t.lemma.is_ascii()) >= 2
 }
 
