@@ -297,54 +297,69 @@ fn classify(c: char) -> Class {
 }
 
 /// Cheap scan: could this text be mojibake at all? Latin-1 / Windows-1252 letters,
-/// C1 controls, private use, CJK extension A, half-width katakana, U+FFFD, swap
-/// artifacts in katakana words, or hanja mixed into hangul (Shift_JIS read as EUC-KR).
+/// C1 controls, private use, CJK extension A, half-width katakana, U+FFFD, kanji in
+/// neither JIS X 0208 nor KS X 1001, swap artifacts in katakana words, two rare
+/// hangul, or hanja mixed into hangul (Shift_JIS read as EUC-KR).
+///
+/// Branch-free per char (bit tables and flags), whatever the script: text that
+/// alternates kana, kanji, hangul and ASCII takes no data-dependent branch, and
+/// every sign is sticky, so the answer is the same as stopping at the first one.
 fn may_be_damaged(text: &str) -> bool {
+    let t = scan_tables();
+    let mut sign = false;
     let mut hangul = false;
     let mut han = false;
-    let mut rare_hangul = 0;
-    let mut prev = None;
+    let mut rare_hangul = 0u32;
+    // Whether the previous char was katakana other than ヌ (a swap artifact's left).
+    let mut after_katakana = false;
     for c in text.chars() {
         let u = c as u32;
-        // ASCII, kana and CJK punctuation are no sign on their own (but ヌ and む after
-        // katakana are), and change neither flag: the common chars take one test.
-        if (u < 0x80 || (0x3000..=0x30FF).contains(&u)) && c != 'ヌ' && c != 'む' {
-            prev = Some(c);
-            continue;
-        }
-        if (0x80..=0xFF).contains(&u)
-            || matches!(u, 0x152 | 0x153 | 0x160 | 0x161 | 0x178 | 0x17D | 0x17E | 0x192 | 0x2C6 | 0x2DC
-                | 0x2013 | 0x2014 | 0x2018..=0x201E | 0x2020..=0x2022 | 0x2026 | 0x2030 | 0x2039 | 0x203A | 0x20AC | 0x2122)
-            || (0xE000..=0xF8FF).contains(&u)
-            || (0x3400..=0x4DBF).contains(&u)
-            || (0xFF61..=0xFF9F).contains(&u)
-            || u == 0xFFFD
-            || katakana_artifact(prev, c)
-        {
-            return true;
-        }
-        if (0xAC00..=0xD7A3).contains(&u) {
-            hangul = true;
-            if is_rare_hangul(c) {
-                rare_hangul += 1;
-                if rare_hangul >= 2 {
-                    return true;
-                }
-            }
-        }
-        if (0x4E00..=0x9FFF).contains(&u) {
-            han = true;
-            // A kanji in neither JIS X 0208 nor KS X 1001.
-            if !bit(&common_sets().kanji_known, u - 0x4E00) {
-                return true;
-            }
-        }
-        if hangul && han {
-            return true;
-        }
-        prev = Some(c);
+        let i = (u & 0xFFFF) as usize;
+        let in_bmp = u < 0x10000;
+        let flagged = |set: &[u64]| in_bmp & (set[i >> 6] >> (i & 63) & 1 == 1);
+        sign |= flagged(&t.sign);
+        sign |= after_katakana & ((c == 'ヌ') | (c == 'む'));
+        let is_hangul = (0xAC00..=0xD7A3).contains(&u);
+        hangul |= is_hangul;
+        rare_hangul += u32::from(flagged(&t.rare_hangul));
+        han |= (0x4E00..=0x9FFF).contains(&u);
+        after_katakana = is_katakana(c) & (c != 'ヌ');
     }
-    false
+    sign | (rare_hangul >= 2) | (hangul & han)
+}
+
+/// Per BMP char, one bit each: a sign of damage by itself, a hangul syllable
+/// outside KS X 1001.
+struct ScanTables {
+    sign: Vec<u64>,
+    rare_hangul: Vec<u64>,
+}
+
+fn scan_tables() -> &'static ScanTables {
+    static TABLES: std::sync::OnceLock<ScanTables> = std::sync::OnceLock::new();
+    TABLES.get_or_init(|| {
+        let sets = common_sets();
+        let mut sign = vec![0u64; 1024];
+        let mut rare_hangul = vec![0u64; 1024];
+        for u in 0x80u32..0x10000 {
+            let is_sign = (0x80..=0xFF).contains(&u)
+                || matches!(u, 0x152 | 0x153 | 0x160 | 0x161 | 0x178 | 0x17D | 0x17E | 0x192 | 0x2C6 | 0x2DC
+                    | 0x2013 | 0x2014 | 0x2018..=0x201E | 0x2020..=0x2022 | 0x2026 | 0x2030 | 0x2039 | 0x203A | 0x20AC | 0x2122)
+                || (0xE000..=0xF8FF).contains(&u)
+                || (0x3400..=0x4DBF).contains(&u)
+                || (0xFF61..=0xFF9F).contains(&u)
+                || u == 0xFFFD
+                || ((0x4E00..=0x9FFF).contains(&u) && !bit(&sets.kanji_known, u - 0x4E00));
+            let i = u as usize;
+            if is_sign {
+                sign[i >> 6] |= 1 << (i & 63);
+            }
+            if char::from_u32(u).is_some_and(is_rare_hangul) {
+                rare_hangul[i >> 6] |= 1 << (i & 63);
+            }
+        }
+        ScanTables { sign, rare_hangul }
+    })
 }
 
 #[derive(Default, Debug, Clone, Copy)]
@@ -948,6 +963,84 @@ mod tests {
     fn as_cp1252(s: &str) -> String {
         let (t, _, _) = encoding_rs::WINDOWS_1252.decode(s.as_bytes());
         t.into_owned()
+    }
+
+    /// [`may_be_damaged`] test by test, as it was written first: the reference the
+    /// table-driven scan is tested against. Could this text be mojibake at all? Latin-1 / Windows-1252 letters,
+    /// C1 controls, private use, CJK extension A, half-width katakana, U+FFFD, swap
+    /// artifacts in katakana words, or hanja mixed into hangul (Shift_JIS read as EUC-KR).
+    fn may_be_damaged_by_tests(text: &str) -> bool {
+        let mut hangul = false;
+        let mut han = false;
+        let mut rare_hangul = 0;
+        let mut prev = None;
+        for c in text.chars() {
+            let u = c as u32;
+            // ASCII, kana and CJK punctuation are no sign on their own (but ヌ and む after
+            // katakana are), and change neither flag: the common chars take one test.
+            if (u < 0x80 || (0x3000..=0x30FF).contains(&u)) && c != 'ヌ' && c != 'む' {
+                prev = Some(c);
+                continue;
+            }
+            if (0x80..=0xFF).contains(&u)
+                || matches!(u, 0x152 | 0x153 | 0x160 | 0x161 | 0x178 | 0x17D | 0x17E | 0x192 | 0x2C6 | 0x2DC
+                    | 0x2013 | 0x2014 | 0x2018..=0x201E | 0x2020..=0x2022 | 0x2026 | 0x2030 | 0x2039 | 0x203A | 0x20AC | 0x2122)
+                || (0xE000..=0xF8FF).contains(&u)
+                || (0x3400..=0x4DBF).contains(&u)
+                || (0xFF61..=0xFF9F).contains(&u)
+                || u == 0xFFFD
+                || katakana_artifact(prev, c)
+            {
+                return true;
+            }
+            if (0xAC00..=0xD7A3).contains(&u) {
+                hangul = true;
+                if is_rare_hangul(c) {
+                    rare_hangul += 1;
+                    if rare_hangul >= 2 {
+                        return true;
+                    }
+                }
+            }
+            if (0x4E00..=0x9FFF).contains(&u) {
+                han = true;
+                // A kanji in neither JIS X 0208 nor KS X 1001.
+                if !bit(&common_sets().kanji_known, u - 0x4E00) {
+                    return true;
+                }
+            }
+            if hangul && han {
+                return true;
+            }
+            prev = Some(c);
+        }
+        false
+    }
+
+    /// The table-driven scan answers as the test-by-test one: every BMP char after
+    /// a few neighbours (katakana, ヌ, hangul, a kanji, ASCII), pairs of rare hangul,
+    /// hangul with hanja, and corpus-like lines.
+    #[test]
+    fn damage_scan_equals_tests() {
+        let lefts = ["", "a", "サ", "ヌ", "バ", "한", "漢", "\u{1F600}", "뷁"];
+        for c in (0..=0xFFFF)
+            .filter_map(char::from_u32)
+            .chain(['\u{1F600}', '𠮷'])
+        {
+            for left in lefts {
+                for text in [
+                    format!("{left}{c}"),
+                    format!("{c}{left}"),
+                    format!("{left}{c}{c}"),
+                ] {
+                    assert_eq!(
+                        may_be_damaged(&text),
+                        may_be_damaged_by_tests(&text),
+                        "{text:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -144,9 +144,33 @@ fn keep_as_is(c: char) -> bool {
     )
 }
 
-/// Fast check for characters that NFKC leaves alone and that need no case folding.
+/// Fast check for characters that NFKC leaves alone and that need no case folding:
+/// one bit per BMP char (an 8 KB table), so that text mixing kana, kanji and hangul
+/// does not take a different branch per script.
+#[inline]
 fn is_plain(c: char) -> bool {
-    matches!(c as u32,
+    let u = c as u32 as usize;
+    PLAIN_BITS
+        .get(u >> 3)
+        .is_some_and(|byte| byte >> (u & 7) & 1 == 1)
+}
+
+/// [`is_plain`]'s table (every char it names is in the BMP).
+static PLAIN_BITS: [u8; 8192] = {
+    let mut bits = [0u8; 8192];
+    let mut u = 0;
+    while u < 0x10000 {
+        if plain_by_range(u as u32) {
+            bits[u >> 3] |= 1 << (u & 7);
+        }
+        u += 1;
+    }
+    bits
+};
+
+/// The chars of [`is_plain`], by range.
+const fn plain_by_range(u: u32) -> bool {
+    matches!(u,
         0x3041..=0x3096 | 0x309D..=0x309F | 0x30A1..=0x30FF | 0x4E00..=0x9FFF
         | 0xAC00..=0xD7A3 | 0x3131..=0x318E | 0x3001..=0x3003 | 0x3005..=0x3007 | 0x300C..=0x300F)
 }
@@ -631,6 +655,13 @@ pub(crate) fn is_emoji(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_table_is_the_ranges() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(is_plain(c), plain_by_range(c as u32), "U+{:04X}", c as u32);
+        }
+    }
 
     fn norm(s: &str) -> String {
         normalize(s, None).text
