@@ -118,20 +118,63 @@ impl Normalized {
     }
 }
 
-fn is_combining(c: char) -> bool {
-    matches!(c as u32,
+/// Combining marks (and variation selectors, skin tones, tags) that join the char
+/// before them.
+const fn combining_by_range(u: u32) -> bool {
+    matches!(u,
         0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F
         | 0x3099 | 0x309A | 0xFF9E | 0xFF9F | 0xFE00..=0xFE0F | 0x1F3FB..=0x1F3FF | 0xE0100..=0xE01EF)
 }
 
 /// Characters removed outright: C0/C1 controls (except tab/newline), zero-width and
 /// bidi marks, soft hyphen, BOM.
-fn is_dropped(c: char) -> bool {
-    let u = c as u32;
-    (u < 0x20 && c != '\n' && c != '\t' && c != '\r')
+const fn dropped_by_range(u: u32) -> bool {
+    (u < 0x20 && u != 0x0A && u != 0x09 && u != 0x0D)
         || u == 0x7F
-        || (0x80..=0x9F).contains(&u)
+        || (u >= 0x80 && u <= 0x9F)
         || matches!(u, 0x00AD | 0x200B | 0x200C | 0x200E | 0x200F | 0x2060 | 0xFEFF | 0x202A..=0x202E | 0x2066..=0x2069)
+}
+
+/// One bit per BMP char, set where `$test` holds.
+macro_rules! bmp_bits {
+    ($test:ident) => {{
+        let mut bits = [0u8; 8192];
+        let mut u = 0;
+        while u < 0x10000 {
+            if $test(u as u32) {
+                bits[u >> 3] |= 1 << (u & 7);
+            }
+            u += 1;
+        }
+        bits
+    }};
+}
+
+/// Whether `c`'s bit is set in a [`bmp_bits`] table (false outside the BMP).
+#[inline]
+fn in_bmp_bits(bits: &[u8; 8192], c: char) -> bool {
+    let u = c as u32 as usize;
+    bits.get(u >> 3)
+        .is_some_and(|byte| byte >> (u & 7) & 1 == 1)
+}
+
+static COMBINING_BITS: [u8; 8192] = bmp_bits!(combining_by_range);
+static DROPPED_BITS: [u8; 8192] = bmp_bits!(dropped_by_range);
+
+/// [`combining_by_range`]: a table read in the BMP, where nearly every char is.
+#[inline]
+fn is_combining(c: char) -> bool {
+    if (c as u32) < 0x10000 {
+        in_bmp_bits(&COMBINING_BITS, c)
+    } else {
+        combining_by_range(c as u32)
+    }
+}
+
+/// [`dropped_by_range`] (all of whose chars are in the BMP), as a table read.
+#[inline]
+fn is_dropped(c: char) -> bool {
+    in_bmp_bits(&DROPPED_BITS, c)
 }
 
 /// Characters whose NFKC image we do not want: compatibility jamo (ㅋ, ㅠ) would turn
@@ -149,24 +192,11 @@ fn keep_as_is(c: char) -> bool {
 /// does not take a different branch per script.
 #[inline]
 fn is_plain(c: char) -> bool {
-    let u = c as u32 as usize;
-    PLAIN_BITS
-        .get(u >> 3)
-        .is_some_and(|byte| byte >> (u & 7) & 1 == 1)
+    in_bmp_bits(&PLAIN_BITS, c)
 }
 
 /// [`is_plain`]'s table (every char it names is in the BMP).
-static PLAIN_BITS: [u8; 8192] = {
-    let mut bits = [0u8; 8192];
-    let mut u = 0;
-    while u < 0x10000 {
-        if plain_by_range(u as u32) {
-            bits[u >> 3] |= 1 << (u & 7);
-        }
-        u += 1;
-    }
-    bits
-};
+static PLAIN_BITS: [u8; 8192] = bmp_bits!(plain_by_range);
 
 /// The chars of [`is_plain`], by range.
 const fn plain_by_range(u: u32) -> bool {
@@ -657,9 +687,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn plain_table_is_the_ranges() {
+    fn bit_tables_are_the_ranges() {
         for c in (0..=0x10FFFF).filter_map(char::from_u32) {
-            assert_eq!(is_plain(c), plain_by_range(c as u32), "U+{:04X}", c as u32);
+            let u = c as u32;
+            assert_eq!(is_plain(c), plain_by_range(u), "U+{u:04X}");
+            assert_eq!(is_combining(c), combining_by_range(u), "U+{u:04X}");
+            assert_eq!(is_dropped(c), dropped_by_range(u), "U+{u:04X}");
         }
     }
 
