@@ -140,6 +140,21 @@ impl ScriptCounts {
         families.iter().filter(|n| **n > 0).count() > 1 || self.latin_diacritics > 0
     }
 
+    /// The language every letter of the text belongs to when they are all of one
+    /// CJK script family: kana and kanji only (Japanese), or hangul only (Korean).
+    pub(crate) fn cjk_only(&self) -> Option<Lang> {
+        let cjk = self.kana + self.han;
+        if self.latin + self.other_letters > 0 {
+            None
+        } else if cjk > 0 && self.hangul == 0 {
+            Some(Lang::Ja)
+        } else if self.hangul > 0 && cjk == 0 {
+            Some(Lang::Ko)
+        } else {
+            None
+        }
+    }
+
     fn has_letters(&self) -> bool {
         self.kana + self.han + self.hangul + self.latin + self.other_letters > 0
     }

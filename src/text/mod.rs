@@ -502,6 +502,8 @@ impl TextWorker {
         };
         // Sentences need their own detection only when scripts are mixed.
         let mixed = counts.is_mixed();
+        // A sentence of the language of the text's only script family is one run.
+        let cjk_only = counts.cjk_only();
         let ranges = sentence::split(norm, &emoticons);
         let langs: Vec<Lang> = ranges
             .iter()
@@ -549,7 +551,7 @@ impl TextWorker {
                         "emoticon",
                     ));
                 } else {
-                    self.segment_piece(&normalized, original, piece, langs[i]);
+                    self.segment_piece(&normalized, original, piece, langs[i], cjk_only);
                 }
             }
             i = j + 1;
@@ -607,12 +609,15 @@ impl TextWorker {
         original: Option<&str>,
         piece: Range<usize>,
         lang: Lang,
+        cjk_only: Option<Lang>,
     ) {
         // Runs of another script go to that language's segmenter: "login" inside
         // Japanese is stemmed as English, "新宿" inside English is analysed as Japanese.
         // ASCII is Latin and neutral only: one run in the sentence language.
+        // A text whose letters are all kana and kanji (or all hangul) has no other
+        // script to split off when the sentence is Japanese (Korean).
         let text = &normalized.text[piece.clone()];
-        if text.is_ascii() {
+        if text.is_ascii() || cjk_only == Some(lang) {
             if !text.is_empty() {
                 self.segment_part(normalized, original, piece, lang);
             }

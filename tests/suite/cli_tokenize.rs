@@ -110,3 +110,32 @@ fn invalid_utf8_is_replaced_with_a_warning() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not valid UTF-8"));
 }
+
+/// A reader that stops early (`koe tokenize ... | head -1`) is no error: koe stops
+/// quietly with exit code 0, for JSON lines as for wakati.
+#[test]
+fn closed_stdout_stops_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("many.txt");
+    std::fs::write(&input, "対応が遅いけど、スタッフは親切でした。\n".repeat(20_000)).unwrap();
+    for format in ["json", "wakati"] {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("koe"))
+            .args(["tokenize", "--format", format])
+            .arg(&input)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        let stdout = child.stdout.take().unwrap();
+        BufReader::new(stdout).read_line(&mut first).unwrap();
+        assert!(!first.is_empty());
+        // The read end is closed here (dropped with the reader).
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{format}: {:?} {stderr}", out.status);
+        assert!(stderr.is_empty(), "{format}: {stderr}");
+    }
+}
