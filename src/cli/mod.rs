@@ -101,7 +101,7 @@ pub fn main() -> ExitCode {
 }
 
 pub(crate) fn is_broken_pipe(e: &anyhow::Error) -> bool {
-        // serde_json wraps the io error without exposing it as a source.
+    // serde_json wraps the io error without exposing it as a source.
     e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)

@@ -119,7 +119,11 @@ fn closed_stdout_stops_quietly() {
     use std::process::{Command, Stdio};
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("many.txt");
-    std::fs::write(&input, "対応が遅いけど、スタッフは親切でした。\n".repeat(20_000)).unwrap();
+    std::fs::write(
+        &input,
+        "対応が遅いけど、スタッフは親切でした。\n".repeat(20_000),
+    )
+    .unwrap();
     for format in ["json", "wakati"] {
         let mut child = Command::new(assert_cmd::cargo::cargo_bin("koe"))
             .args(["tokenize", "--format", format])
