@@ -145,6 +145,18 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.last() == b.last() && a == b
 }
 
+/// One bit per char of the Basic Multilingual Plane (8 KB): a per-char class that
+/// text alternating scripts reads without taking a branch per script.
+pub(crate) type BmpBits = [u8; 8192];
+
+/// Whether `c`'s bit is set in `bits` (false outside the BMP).
+#[inline]
+pub(crate) fn in_bmp_bits(bits: &BmpBits, c: char) -> bool {
+    let u = c as u32 as usize;
+    bits.get(u >> 3)
+        .is_some_and(|byte| byte >> (u & 7) & 1 == 1)
+}
+
 /// [`char::is_alphabetic`], answered without Unicode tables for ASCII, kana, the
 /// common kanji and hangul syllables (std looks non-ASCII chars up in a table).
 #[inline]

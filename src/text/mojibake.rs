@@ -23,6 +23,8 @@ use std::ops::Range;
 use encoding_rs::{EUC_JP, EUC_KR, Encoding, SHIFT_JIS, UTF_8};
 use serde::{Deserialize, Serialize};
 
+use super::{BmpBits, in_bmp_bits};
+
 /// The outcome of the mojibake check for one text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
@@ -314,48 +316,50 @@ fn may_be_damaged(text: &str) -> bool {
     let mut after_katakana = false;
     for c in text.chars() {
         let u = c as u32;
-        let i = (u & 0xFFFF) as usize;
-        let in_bmp = u < 0x10000;
-        let flagged = |set: &[u64]| in_bmp & (set[i >> 6] >> (i & 63) & 1 == 1);
-        sign |= flagged(&t.sign);
+        sign |= in_bmp_bits(&t.sign, c);
         sign |= after_katakana & ((c == 'ヌ') | (c == 'む'));
-        let is_hangul = (0xAC00..=0xD7A3).contains(&u);
-        hangul |= is_hangul;
-        rare_hangul += u32::from(flagged(&t.rare_hangul));
+        hangul |= (0xAC00..=0xD7A3).contains(&u);
+        rare_hangul += u32::from(in_bmp_bits(&t.rare_hangul, c));
         han |= (0x4E00..=0x9FFF).contains(&u);
         after_katakana = is_katakana(c) & (c != 'ヌ');
     }
     sign | (rare_hangul >= 2) | (hangul & han)
 }
 
-/// Per BMP char, one bit each: a sign of damage by itself, a hangul syllable
-/// outside KS X 1001.
+/// A char that is a sign of damage by itself: Latin-1 / Windows-1252 letters and C1
+/// controls, private use, CJK extension A, half-width katakana, U+FFFD.
+fn damage_sign(u: u32) -> bool {
+    (0x80..=0xFF).contains(&u)
+        || matches!(u, 0x152 | 0x153 | 0x160 | 0x161 | 0x178 | 0x17D | 0x17E | 0x192 | 0x2C6 | 0x2DC
+            | 0x2013 | 0x2014 | 0x2018..=0x201E | 0x2020..=0x2022 | 0x2026 | 0x2030 | 0x2039 | 0x203A | 0x20AC | 0x2122)
+        || (0xE000..=0xF8FF).contains(&u)
+        || (0x3400..=0x4DBF).contains(&u)
+        || (0xFF61..=0xFF9F).contains(&u)
+        || u == 0xFFFD
+}
+
+/// Per BMP char, one bit each: a sign of damage by itself ([`damage_sign`], or a kanji
+/// in neither JIS X 0208 nor KS X 1001), a hangul syllable outside KS X 1001.
 struct ScanTables {
-    sign: Vec<u64>,
-    rare_hangul: Vec<u64>,
+    sign: BmpBits,
+    rare_hangul: BmpBits,
 }
 
 fn scan_tables() -> &'static ScanTables {
     static TABLES: std::sync::OnceLock<ScanTables> = std::sync::OnceLock::new();
     TABLES.get_or_init(|| {
         let sets = common_sets();
-        let mut sign = vec![0u64; 1024];
-        let mut rare_hangul = vec![0u64; 1024];
+        let mut sign: BmpBits = [0; 8192];
+        let mut rare_hangul: BmpBits = [0; 8192];
         for u in 0x80u32..0x10000 {
-            let is_sign = (0x80..=0xFF).contains(&u)
-                || matches!(u, 0x152 | 0x153 | 0x160 | 0x161 | 0x178 | 0x17D | 0x17E | 0x192 | 0x2C6 | 0x2DC
-                    | 0x2013 | 0x2014 | 0x2018..=0x201E | 0x2020..=0x2022 | 0x2026 | 0x2030 | 0x2039 | 0x203A | 0x20AC | 0x2122)
-                || (0xE000..=0xF8FF).contains(&u)
-                || (0x3400..=0x4DBF).contains(&u)
-                || (0xFF61..=0xFF9F).contains(&u)
-                || u == 0xFFFD
+            let is_sign = damage_sign(u)
                 || ((0x4E00..=0x9FFF).contains(&u) && !bit(&sets.kanji_known, u - 0x4E00));
             let i = u as usize;
             if is_sign {
-                sign[i >> 6] |= 1 << (i & 63);
+                sign[i >> 3] |= 1 << (i & 7);
             }
             if char::from_u32(u).is_some_and(is_rare_hangul) {
-                rare_hangul[i >> 6] |= 1 << (i & 63);
+                rare_hangul[i >> 3] |= 1 << (i & 7);
             }
         }
         ScanTables { sign, rare_hangul }
@@ -965,10 +969,8 @@ mod tests {
         t.into_owned()
     }
 
-    /// [`may_be_damaged`] test by test, as it was written first: the reference the
-    /// table-driven scan is tested against. Could this text be mojibake at all? Latin-1 / Windows-1252 letters,
-    /// C1 controls, private use, CJK extension A, half-width katakana, U+FFFD, swap
-    /// artifacts in katakana words, or hanja mixed into hangul (Shift_JIS read as EUC-KR).
+    /// [`may_be_damaged`] test by test, stopping at the first sign, as it was written
+    /// first: the reference the table-driven scan is tested against.
     fn may_be_damaged_by_tests(text: &str) -> bool {
         let mut hangul = false;
         let mut han = false;
@@ -982,15 +984,7 @@ mod tests {
                 prev = Some(c);
                 continue;
             }
-            if (0x80..=0xFF).contains(&u)
-                || matches!(u, 0x152 | 0x153 | 0x160 | 0x161 | 0x178 | 0x17D | 0x17E | 0x192 | 0x2C6 | 0x2DC
-                    | 0x2013 | 0x2014 | 0x2018..=0x201E | 0x2020..=0x2022 | 0x2026 | 0x2030 | 0x2039 | 0x203A | 0x20AC | 0x2122)
-                || (0xE000..=0xF8FF).contains(&u)
-                || (0x3400..=0x4DBF).contains(&u)
-                || (0xFF61..=0xFF9F).contains(&u)
-                || u == 0xFFFD
-                || katakana_artifact(prev, c)
-            {
+            if damage_sign(u) || katakana_artifact(prev, c) {
                 return true;
             }
             if (0xAC00..=0xD7A3).contains(&u) {

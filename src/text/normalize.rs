@@ -15,6 +15,7 @@ use std::ops::Range;
 use unicode_normalization::UnicodeNormalization;
 
 use super::mojibake::RepairMap;
+use super::{BmpBits, in_bmp_bits};
 
 /// A run of normalized bytes produced from one cluster of the original text, or
 /// (`linear`) a run of characters copied unchanged, mapped byte for byte.
@@ -135,10 +136,11 @@ const fn dropped_by_range(u: u32) -> bool {
         || matches!(u, 0x00AD | 0x200B | 0x200C | 0x200E | 0x200F | 0x2060 | 0xFEFF | 0x202A..=0x202E | 0x2066..=0x2069)
 }
 
-/// One bit per BMP char, set where `$test` holds.
+/// A [`BmpBits`] table with the bits of the chars where `$test` holds, built at
+/// compile time.
 macro_rules! bmp_bits {
     ($test:ident) => {{
-        let mut bits = [0u8; 8192];
+        let mut bits: BmpBits = [0u8; 8192];
         let mut u = 0;
         while u < 0x10000 {
             if $test(u as u32) {
@@ -150,16 +152,8 @@ macro_rules! bmp_bits {
     }};
 }
 
-/// Whether `c`'s bit is set in a [`bmp_bits`] table (false outside the BMP).
-#[inline]
-fn in_bmp_bits(bits: &[u8; 8192], c: char) -> bool {
-    let u = c as u32 as usize;
-    bits.get(u >> 3)
-        .is_some_and(|byte| byte >> (u & 7) & 1 == 1)
-}
-
-static COMBINING_BITS: [u8; 8192] = bmp_bits!(combining_by_range);
-static DROPPED_BITS: [u8; 8192] = bmp_bits!(dropped_by_range);
+static COMBINING_BITS: BmpBits = bmp_bits!(combining_by_range);
+static DROPPED_BITS: BmpBits = bmp_bits!(dropped_by_range);
 
 /// [`combining_by_range`]: a table read in the BMP, where nearly every char is.
 #[inline]
@@ -196,7 +190,7 @@ fn is_plain(c: char) -> bool {
 }
 
 /// [`is_plain`]'s table (every char it names is in the BMP).
-static PLAIN_BITS: [u8; 8192] = bmp_bits!(plain_by_range);
+static PLAIN_BITS: BmpBits = bmp_bits!(plain_by_range);
 
 /// The chars of [`is_plain`], by range.
 const fn plain_by_range(u: u32) -> bool {
