@@ -98,33 +98,32 @@ impl ScriptCounts {
         for c in text.chars() {
             let u = c as u32;
             // Most chars of CJK text sit in blocks of one kind: one table read.
-            let kind = BLOCK_KINDS.get((u >> 6) as usize).copied().unwrap_or(MIXED);
-            match kind {
-                NO_LETTER => {}
-                KANA if u != 0x3040 => s.kana += 1,
-                HAN => s.han += 1,
-                HANGUL => s.hangul += 1,
-                _ => s.add(c),
-            }
+            let kind = match BLOCK_KINDS.get((u >> 6) as usize) {
+                Some(&kind) if kind != MIXED => kind,
+                _ => kind_of(u),
+            };
+            s.count(kind, c);
         }
         s
     }
 
-    fn add(&mut self, c: char) {
+    /// Counts `c`, of [`kind_of`] `kind` (or its block's kind).
+    fn count(&mut self, kind: u8, c: char) {
         let u = c as u32;
-        match u {
-            0x41..=0x5A | 0x61..=0x7A => self.latin += 1,
-            0..=0x7F => {}
-            0x3041..=0x309F | 0x30A0..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9D => self.kana += 1,
-            0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0x3005 => self.han += 1,
-            0xAC00..=0xD7A3 | 0x1100..=0x11FF | 0x3131..=0x318E => self.hangul += 1,
-            0xC0..=0x24F => {
-                self.latin += 1;
-                self.latin_diacritics += 1;
-            }
-            _ if in_letterless_block(u) => {}
-            _ if c.is_alphabetic() => self.other_letters += 1,
-            _ => {}
+        match kind {
+            NO_LETTER => {}
+            KANA if u != 0x3040 => self.kana += 1,
+            HAN => self.han += 1,
+            HANGUL => self.hangul += 1,
+            _ => match u {
+                0x41..=0x5A | 0x61..=0x7A => self.latin += 1,
+                0xC0..=0x24F => {
+                    self.latin += 1;
+                    self.latin_diacritics += 1;
+                }
+                _ if c.is_alphabetic() => self.other_letters += 1,
+                _ => {}
+            },
         }
     }
 
@@ -160,17 +159,17 @@ impl ScriptCounts {
     }
 }
 
-/// Kinds of 64-char blocks of the BMP, for [`ScriptCounts::of`]: every char of the
-/// block counts the same way in [`ScriptCounts::add`] (`MIXED`: look at each char).
-/// The hiragana block's first char, U+3040, is unassigned and no letter: the table
-/// calls the block kana and `of` excepts that one char.
+/// What a char counts as in [`ScriptCounts`]; `MIXED`: Latin, another alphabet or no
+/// letter, which [`ScriptCounts::count`] tells char by char. The hiragana block's
+/// first char, U+3040, is unassigned and no letter: [`kind_of`] calls it kana so that
+/// the whole block is, and `count` excepts that one char.
 const NO_LETTER: u8 = 0;
 const KANA: u8 = 1;
 const HAN: u8 = 2;
 const HANGUL: u8 = 3;
 const MIXED: u8 = 4;
 
-/// How [`ScriptCounts::add`] counts `u` when it can tell without Unicode tables.
+/// The kind of `u`, without Unicode tables.
 const fn kind_of(u: u32) -> u8 {
     match u {
         0x3040 => KANA, // unassigned: excepted in `of`
@@ -184,6 +183,8 @@ const fn kind_of(u: u32) -> u8 {
     }
 }
 
+/// The kind of each 64-char block of the BMP whose chars are all of one kind
+/// (`MIXED` for the others).
 static BLOCK_KINDS: [u8; 1024] = {
     let mut table = [MIXED; 1024];
     let mut block = 0;
@@ -379,13 +380,12 @@ mod tests {
     }
 
     #[test]
-    fn block_table_counts_as_add() {
+    fn block_table_counts_as_kind_of() {
         for c in (0..=0xFFFF).filter_map(char::from_u32) {
-            let mut one = ScriptCounts::default();
-            one.add(c);
             let fast = ScriptCounts::of(&format!("{c}\u{3042}"));
-            let mut slow = one;
-            slow.add('\u{3042}');
+            let mut slow = ScriptCounts::default();
+            slow.count(kind_of(c as u32), c);
+            slow.count(KANA, '\u{3042}');
             assert_eq!(
                 format!("{fast:?}"),
                 format!("{slow:?}"),
