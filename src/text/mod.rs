@@ -870,8 +870,7 @@ pub(crate) fn generated_texts(
 mod tests {
     use super::{contains_bytes, is_alphabetic, is_alphanumeric, same_bytes};
 
-    /// The quick byte helpers agree with `==` and `str::contains` on every pair of
-    /// short strings over a few letters (equal lengths, shared first or last bytes).
+        /// The fast letter tests answer as std on every char.
     #[test]
     fn letter_tests_match_std() {
         for c in (0..=0x10FFFF).filter_map(char::from_u32) {
@@ -885,6 +884,8 @@ mod tests {
         }
     }
 
+        /// The quick byte helpers agree with `==` and `str::contains` on every pair of
+    /// short strings over a few letters (equal lengths, shared first or last bytes).
     #[test]
     fn byte_helpers_match_std() {
         let alphabet = [
