@@ -414,7 +414,12 @@ impl SentimentModel {
         // (contrast marker, intensity) per token, in one buffer.
         let flags: Vec<(bool, Option<f32>)> = toks
             .iter()
-            .map(|x| rules::contrast_and_intensity(lang, x))
+            .map(|x| {
+                (
+                    rules::is_contrast(lang, x),
+                    rules::intensity(lang, &x.lemma),
+                )
+            })
             .collect();
         let contrast = |i: usize| flags[i].0;
         let intensity = |i: usize| flags[i].1;

@@ -4,279 +4,96 @@
 
 use crate::text::{Lang, Pos, Token};
 
-use std::sync::OnceLock;
-
-use crate::text::fxhash::FxHashMap;
-
-/// Intensifiers and downtoners per language, with their multiplier.
-const INTENSIFIERS: &[(Lang, f32, &[&str])] = &[
-    (
-        Lang::En,
-        1.3,
-        &[
-            "very",
-            "realli",
-            "really",
-            "so",
-            "too",
-            "total",
-            "totally",
-            "complet",
-            "completely",
-            "high",
-            "highly",
-        ],
-    ),
-    (
-        Lang::En,
-        1.5,
-        &[
-            "extrem",
-            "extremely",
-            "incred",
-            "incredibly",
-            "absolut",
-            "absolutely",
-            "utter",
-            "utterly",
-            "insan",
-            "super",
-            "truli",
-            "truly",
-            "ridicul",
-            "ridiculously",
-            "most",
-        ],
-    ),
-    (
-        Lang::En,
-        1.1,
-        &["quit", "quite", "pretti", "pretty", "fair", "fairly"],
-    ),
-    (
-        Lang::En,
-        0.6,
-        &[
-            "slight", "slightly", "somewhat", "bit", "littl", "little", "kinda", "sorta", "mild",
-            "mildly", "partial", "partly",
-        ],
-    ),
-    (
-        Lang::Ja,
-        1.35,
-        &[
-            "とても",
-            "すごい",
-            "すごく",
-            "本当に",
-            "本当",
-            "かなり",
-            "大変",
-            "とっても",
-            "マジ",
-            "まじ",
-            "めっちゃ",
-            "すっごく",
-            "ほんと",
-            "ほんとう",
-        ],
-    ),
-    (
-        Lang::Ja,
-        1.5,
-        &[
-            "非常",
-            "非常に",
-            "めちゃくちゃ",
-            "超",
-            "極めて",
-            "全く",
-            "まったく",
-            "全然",
-            "断然",
-            "圧倒的",
-            "最も",
-            "ものすごく",
-            "ものすごい",
-        ],
-    ),
-    (
-        Lang::Ja,
-        0.6,
-        &[
-            "少し",
-            "ちょっと",
-            "やや",
-            "若干",
-            "多少",
-            "少々",
-            "わりと",
-            "割と",
-            "比較的",
-            "あまり",
-            "あんまり",
-            "まあまあ",
-        ],
-    ),
-    (
-        Lang::Ko,
-        1.35,
-        &[
-            "너무",
-            "정말",
-            "진짜",
-            "아주",
-            "매우",
-            "되게",
-            "참",
-            "넘",
-            "진심",
-            "정말로",
-            "많이",
-        ],
-    ),
-    (
-        Lang::Ko,
-        1.5,
-        &[
-            "완전",
-            "엄청",
-            "굉장히",
-            "제일",
-            "가장",
-            "최고로",
-            "대박",
-            "무척",
-            "몹시",
-            "전혀",
-        ],
-    ),
-    (
-        Lang::Ko,
-        0.6,
-        &[
-            "좀",
-            "조금",
-            "약간",
-            "다소",
-            "그럭저럭",
-            "별로",
-            "살짝",
-            "그다지",
-        ],
-    ),
-];
-
-/// Contrast marker lemmas per language (Japanese ones also need a fitting part of
-/// speech, see [`contrast_given`]).
-const CONTRASTS: &[(Lang, &[&str])] = &[
-    (
-        Lang::En,
-        &[
-            "but",
-            "howev",
-            "however",
-            "yet",
-            "nevertheless",
-            "nonetheless",
-            "though",
-            "although",
-            "whereas",
-        ],
-    ),
-    (
-        Lang::Ja,
-        &[
-            "けど",
-            "けれど",
-            "けれども",
-            "しかし",
-            "のに",
-            "ところが",
-            "ただ",
-            "だけど",
-            "だが",
-            "ですが",
-            "でも",
-        ],
-    ),
-    (
-        Lang::Ko,
-        &[
-            "지만",
-            "는데",
-            "ㄴ데",
-            "은데",
-            "그런데",
-            "하지만",
-            "그러나",
-            "근데",
-            "그렇지만",
-            "반면",
-        ],
-    ),
-];
-
-/// What a lemma is to the rules: its multiplier, and whether it is a contrast word.
-#[derive(Debug, Clone, Copy, Default)]
-struct FunctionWord {
-    intensity: Option<f32>,
-    contrast: bool,
-}
-
-/// The function words of a language by lemma: one hash lookup per token instead of
-/// a string compare per listed word of the same length.
-fn function_word(lang: Lang, lemma: &str) -> FunctionWord {
-    static MAPS: OnceLock<[FxHashMap<&'static str, FunctionWord>; 3]> = OnceLock::new();
-    let maps = MAPS.get_or_init(|| {
-        let mut maps: [FxHashMap<&'static str, FunctionWord>; 3] = Default::default();
-        let slot = |lang: Lang| match lang {
-            Lang::En => 0,
-            Lang::Ja => 1,
-            _ => 2,
-        };
-        for &(lang, value, words) in INTENSIFIERS {
-            for w in words {
-                // The first listing of a word wins (as the first match arm did).
-                let e = maps[slot(lang)].entry(*w).or_default();
-                e.intensity.get_or_insert(value);
+/// Multiplier of an intensifier or downtoner lemma.
+pub fn intensity(lang: Lang, lemma: &str) -> Option<f32> {
+    let v = match lang {
+        Lang::En => match lemma {
+            "very" | "realli" | "really" | "so" | "too" | "total" | "totally" | "complet"
+            | "completely" | "high" | "highly" => 1.3,
+            "extrem" | "extremely" | "incred" | "incredibly" | "absolut" | "absolutely"
+            | "utter" | "utterly" | "insan" | "super" | "truli" | "truly" | "ridicul"
+            | "ridiculously" | "most" => 1.5,
+            "quit" | "quite" | "pretti" | "pretty" | "fair" | "fairly" => 1.1,
+            "slight" | "slightly" | "somewhat" | "bit" | "littl" | "little" | "kinda" | "sorta"
+            | "mild" | "mildly" | "partial" | "partly" => 0.6,
+            _ => return None,
+        },
+        Lang::Ja => match lemma {
+            "とても" | "すごい" | "すごく" | "本当に" | "本当" | "かなり" | "大変" | "とっても"
+            | "マジ" | "まじ" | "めっちゃ" | "すっごく" | "ほんと" | "ほんとう" => {
+                1.35
             }
-        }
-        for &(lang, words) in CONTRASTS {
-            for w in words {
-                maps[slot(lang)].entry(*w).or_default().contrast = true;
+            "非常" | "非常に" | "めちゃくちゃ" | "超" | "極めて" | "全く" | "まったく" | "全然"
+            | "断然" | "圧倒的" | "最も" | "ものすごく" | "ものすごい" => 1.5,
+            "少し" | "ちょっと" | "やや" | "若干" | "多少" | "少々" | "わりと" | "割と"
+            | "比較的" | "あまり" | "あんまり" | "まあまあ" => 0.6,
+            _ => return None,
+        },
+        Lang::Ko => match lemma {
+            "너무" | "정말" | "진짜" | "아주" | "매우" | "되게" | "참" | "넘" | "진심"
+            | "정말로" | "많이" => 1.35,
+            "완전" | "엄청" | "굉장히" | "제일" | "가장" | "최고로" | "대박" | "무척" | "몹시"
+            | "전혀" => 1.5,
+            "좀" | "조금" | "약간" | "다소" | "그럭저럭" | "별로" | "살짝" | "그다지" => {
+                0.6
             }
-        }
-        maps
-    });
-    let map = match lang {
-        Lang::En => &maps[0],
-        Lang::Ja => &maps[1],
-        Lang::Ko => &maps[2],
-        Lang::Other => return FunctionWord::default(),
+            _ => return None,
+        },
+        Lang::Other => return None,
     };
-    map.get(lemma).copied().unwrap_or_default()
+    Some(v)
 }
 
-/// Contrast flag and multiplier of a token, from one lookup of its lemma.
-pub fn contrast_and_intensity(lang: Lang, t: &Token) -> (bool, Option<f32>) {
-    let w = function_word(lang, &t.lemma);
-    (contrast_given(lang, t, w.contrast), w.intensity)
-}
-
-/// Whether a token is a contrast marker (but, however; けど, しかし; -지만, 하지만), once
-/// its lemma's listing is known: Japanese ones also need a fitting part of speech.
-fn contrast_given(lang: Lang, t: &Token, listed: bool) -> bool {
+/// Whether the token is a contrast marker (but, however; けど, しかし; -지만, 하지만).
+pub fn is_contrast(lang: Lang, t: &Token) -> bool {
+    let l = &*t.lemma;
     match lang {
+        Lang::En => matches!(
+            l,
+            "but"
+                | "howev"
+                | "however"
+                | "yet"
+                | "nevertheless"
+                | "nonetheless"
+                | "though"
+                | "although"
+                | "whereas"
+        ),
         Lang::Ja => {
-            listed
-                && (t.pos == Pos::Part
-                    || t.pos == Pos::Adv
-                    || t.pos == Pos::X
-                    || t.tag.starts_with("接続"))
-                || (&*t.lemma == "が" && t.tag.contains("接続助詞"))
+            matches!(
+                l,
+                "けど"
+                    | "けれど"
+                    | "けれども"
+                    | "しかし"
+                    | "のに"
+                    | "ところが"
+                    | "ただ"
+                    | "だけど"
+                    | "だが"
+                    | "ですが"
+                    | "でも"
+            ) && (t.pos == Pos::Part
+                || t.pos == Pos::Adv
+                || t.pos == Pos::X
+                || t.tag.starts_with("接続"))
+                || (l == "が" && t.tag.contains("接続助詞"))
         }
-        _ => listed,
+        Lang::Ko => matches!(
+            l,
+            "지만"
+                | "는데"
+                | "ㄴ데"
+                | "은데"
+                | "그런데"
+                | "하지만"
+                | "그러나"
+                | "근데"
+                | "그렇지만"
+                | "반면"
+        ),
+        Lang::Other => false,
     }
 }
 
