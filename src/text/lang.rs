@@ -115,15 +115,12 @@ impl ScriptCounts {
             KANA if u != 0x3040 => self.kana += 1,
             HAN => self.han += 1,
             HANGUL => self.hangul += 1,
-            _ => match u {
-                0x41..=0x5A | 0x61..=0x7A => self.latin += 1,
-                0xC0..=0x24F => {
-                    self.latin += 1;
-                    self.latin_diacritics += 1;
-                }
-                _ if c.is_alphabetic() => self.other_letters += 1,
-                _ => {}
-            },
+            _ if is_latin(u) => {
+                self.latin += 1;
+                self.latin_diacritics += u32::from(u >= 0xC0);
+            }
+            _ if c.is_alphabetic() => self.other_letters += 1,
+            _ => {}
         }
     }
 
@@ -172,14 +169,41 @@ const MIXED: u8 = 4;
 /// The kind of `u`, without Unicode tables.
 const fn kind_of(u: u32) -> u8 {
     match u {
-        0x3040 => KANA, // unassigned: excepted in `of`
+        0x3040 => KANA, // unassigned: excepted by `count`
         0x3041..=0x309F | 0x30A0..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9D => KANA,
         0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0x3005 => HAN,
         0xAC00..=0xD7A3 | 0x1100..=0x11FF | 0x3131..=0x318E => HANGUL,
-        0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F => MIXED,
+        _ if is_latin(u) => MIXED,
         0..=0x7F => NO_LETTER,
         _ if in_letterless_block(u) => NO_LETTER,
         _ => MIXED,
+    }
+}
+
+/// Latin letters: ASCII and Latin-1 Supplement to Latin Extended-B (diacritics).
+const fn is_latin(u: u32) -> bool {
+    matches!(u, 0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F)
+}
+
+/// The script family of a char, by the same classes as [`ScriptCounts`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Script {
+    Latin,
+    Kana,
+    Han,
+    Hangul,
+    Neutral,
+}
+
+/// The [`Script`] of `c`.
+pub(crate) fn script_of(c: char) -> Script {
+    let u = c as u32;
+    match kind_of(u) {
+        KANA if u != 0x3040 => Script::Kana,
+        HAN => Script::Han,
+        HANGUL => Script::Hangul,
+        _ if is_latin(u) => Script::Latin,
+        _ => Script::Neutral,
     }
 }
 

@@ -54,6 +54,7 @@ pub use mojibake::MojibakeStatus;
 pub use normalize::Normalized;
 pub use token::{Pos, Token};
 
+use lang::{Script, script_of};
 use segment::{RawToken, UserDictSource};
 use stopwords::Stopwords;
 
@@ -749,25 +750,6 @@ fn fullwidth_view(
     changed.then_some((view, map))
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Script {
-    Latin,
-    Kana,
-    Han,
-    Hangul,
-    Neutral,
-}
-
-fn script_of(c: char) -> Script {
-    match c as u32 {
-        0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F => Script::Latin,
-        0x3041..=0x309F | 0x30A0..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9D => Script::Kana,
-        0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0x3005 => Script::Han,
-        0xAC00..=0xD7A3 | 0x1100..=0x11FF | 0x3131..=0x318E => Script::Hangul,
-        _ => Script::Neutral,
-    }
-}
-
 /// Splits a sentence of language `lang` into runs to be segmented as one language
 /// each. Offsets are shifted by `base`. Latin words need two letters to leave a
 /// Japanese or Korean sentence (so "3G" or "A社" stay); digits, spaces and
@@ -870,7 +852,7 @@ pub(crate) fn generated_texts(
 mod tests {
     use super::{contains_bytes, is_alphabetic, is_alphanumeric, same_bytes};
 
-        /// The fast letter tests answer as std on every char.
+    /// The fast letter tests answer as std on every char.
     #[test]
     fn letter_tests_match_std() {
         for c in (0..=0x10FFFF).filter_map(char::from_u32) {
@@ -884,7 +866,7 @@ mod tests {
         }
     }
 
-        /// The quick byte helpers agree with `==` and `str::contains` on every pair of
+    /// The quick byte helpers agree with `==` and `str::contains` on every pair of
     /// short strings over a few letters (equal lengths, shared first or last bytes).
     #[test]
     fn byte_helpers_match_std() {
