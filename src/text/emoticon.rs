@@ -46,15 +46,53 @@ const fn may_start(b: u8) -> bool {
 }
 
 /// [`may_start`] as a table: the scan tests one byte with one load.
-static STARTS: [bool; 256] = {
-    let mut table = [false; 256];
+static SCAN: [u8; 256] = {
+    let mut table = [0u8; 256];
     let mut b = 0;
     while b < 256 {
-        table[b] = may_start(b as u8);
+        let byte = b as u8;
+        if may_start(byte) {
+            table[b] |= START;
+        }
+        if byte.is_ascii_alphabetic() {
+            table[b] |= LETTER;
+        }
+        if byte.is_ascii_alphanumeric() {
+            table[b] |= ALNUM;
+        }
         b += 1;
     }
     table
 };
+/// Bits of [`SCAN`]: the byte may start an emoticon, is an ASCII letter, is ASCII
+/// alphanumeric.
+const START: u8 = 1;
+const LETTER: u8 = 2;
+const ALNUM: u8 = 4;
+
+/// The first position from `i` where an emoticon may start: a byte of [`may_start`],
+/// except a letter right after an ASCII letter or digit (`t`, `o` and `x` inside
+/// English words, which [`find`] would reject there at once).
+#[inline]
+fn next_start(bytes: &[u8], mut i: usize) -> Option<usize> {
+    let mut prev = if i > 0 {
+        SCAN[usize::from(bytes[i - 1])]
+    } else {
+        0
+    };
+    while i < bytes.len() {
+        let k = SCAN[usize::from(bytes[i])];
+        // A letter inside a word is no start: its START bit is masked out when the
+        // byte before is alphanumeric (ALNUM is bit 2, LETTER bit 1).
+        let inside_word = k & ((prev & ALNUM) >> 1);
+        if (k & START != 0) & (inside_word == 0) {
+            return Some(i);
+        }
+        prev = k;
+        i += 1;
+    }
+    None
+}
 
 /// Characters typical inside a kaomoji's brackets.
 fn kaomoji_char(c: char) -> bool {
@@ -199,8 +237,8 @@ pub(crate) fn find(text: &str) -> Vec<Range<usize>> {
     let mut i = 0;
     while i < bytes.len() {
         // Every emoticon starts with one of a few ASCII bytes: jump to the next one.
-        match bytes[i..].iter().position(|&b| STARTS[usize::from(b)]) {
-            Some(k) => i += k,
+        match next_start(bytes, i) {
+            Some(k) => i = k,
             None => break,
         }
         // Kaomoji in brackets: "(" + 2..=16 kaomoji chars with at least one eye + ")".
@@ -319,6 +357,21 @@ mod tests {
         grouped.sort_unstable();
         all.sort_unstable();
         assert_eq!(grouped, all);
+    }
+
+    /// The scan stops exactly where a start byte is not a letter inside a word.
+    #[test]
+    fn next_start_skips_letters_inside_words() {
+        let text = "Not too bad :) xd, photo(^^) t_t 3x o_o é-t <3 ;) tax (x) 日本o";
+        let bytes = text.as_bytes();
+        for from in 0..=bytes.len() {
+            let expected = (from..bytes.len()).find(|&j| {
+                let b = bytes[j];
+                may_start(b)
+                    && !(b.is_ascii_alphabetic() && j > 0 && bytes[j - 1].is_ascii_alphanumeric())
+            });
+            assert_eq!(next_start(bytes, from), expected, "from {from}");
+        }
     }
 
     #[test]

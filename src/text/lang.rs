@@ -8,11 +8,8 @@
 //! characters without kana is treated as Chinese (`other`). Works on one word.
 
 use std::fmt;
-use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
-
-use super::fxhash::FxHashMap;
 
 /// A language koe analyses.
 #[derive(
@@ -265,29 +262,89 @@ const NON_EN_WORDS: &[&str] = &[
     "zu", "auf", "pero", "mais", "avec", "sur", "aber", "não", "uma", "com", "em",
 ];
 
-/// The vote of each word of [`EN_WORDS`] (`true`) and [`NON_EN_WORDS`] (`false`),
-/// built once: one hash lookup per word instead of a chain of string compares.
-/// An English word wins a (hypothetical) tie, as the English test comes first.
-fn word_votes() -> &'static FxHashMap<&'static str, bool> {
-    static VOTES: OnceLock<FxHashMap<&'static str, bool>> = OnceLock::new();
-    VOTES.get_or_init(|| {
-        let mut m = FxHashMap::default();
-        for w in NON_EN_WORDS {
-            m.insert(*w, false);
+/// Slots of [`VOTES`] (a power of two, over twice the number of words).
+const VOTE_SLOTS: usize = 256;
+
+/// The vote of each word of [`EN_WORDS`] (+1) and [`NON_EN_WORDS`] (-1): an open
+/// addressing table keyed by the word's bytes packed into a u64 ([`pack`]), built at
+/// compile time. One multiply and a compare or two per word, where a hash map hashed
+/// the string and compared it in memory. An English word wins a (hypothetical) tie,
+/// as the English test came first.
+struct VoteTable {
+    keys: [u64; VOTE_SLOTS],
+    votes: [i8; VOTE_SLOTS],
+}
+
+/// Up to 8 bytes as one u64, little endian, zero padded (no vote word is longer;
+/// the unit test `vote_words_fit_the_table` checks).
+const fn pack(w: &[u8]) -> u64 {
+    let mut key = 0u64;
+    let mut i = 0;
+    while i < w.len() && i < 8 {
+        key |= (w[i] as u64) << (8 * i);
+        i += 1;
+    }
+    key
+}
+
+/// The first slot to probe for `key`.
+#[inline]
+const fn vote_slot(key: u64) -> usize {
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % VOTE_SLOTS
+}
+
+static VOTES: VoteTable = {
+    let mut table = VoteTable {
+        keys: [0; VOTE_SLOTS],
+        votes: [0; VOTE_SLOTS],
+    };
+    let lists: [(&[&str], i8); 2] = [(NON_EN_WORDS, -1), (EN_WORDS, 1)];
+    let mut l = 0;
+    while l < lists.len() {
+        let (words, vote) = lists[l];
+        let mut w = 0;
+        while w < words.len() {
+            let key = pack(words[w].as_bytes());
+            let mut s = vote_slot(key);
+            while table.keys[s] != 0 && table.keys[s] != key {
+                s = (s + 1) % VOTE_SLOTS;
+            }
+            table.keys[s] = key;
+            table.votes[s] = vote;
+            w += 1;
         }
-        for w in EN_WORDS {
-            m.insert(*w, true);
+        l += 1;
+    }
+    table
+};
+
+/// The vote of the word packed as `key` (0 for words not listed). Words over 8 bytes
+/// must not be asked: their packing drops bytes.
+#[inline]
+fn vote(key: u64) -> i8 {
+    let mut s = vote_slot(key);
+    loop {
+        let k = VOTES.keys[s];
+        if k == key {
+            return VOTES.votes[s];
         }
-        m
-    })
+        if k == 0 {
+            return 0;
+        }
+        s = (s + 1) % VOTE_SLOTS;
+    }
 }
 
 /// Counts `w` (lower case) as an English or a non-English function word.
-fn tally(w: &str, en: &mut u32, non: &mut u32) {
-    match word_votes().get(w) {
-        Some(true) => *en += 1,
-        Some(false) => *non += 1,
-        None => {}
+#[inline]
+fn tally(w: &[u8], en: &mut u32, non: &mut u32) {
+    if w.is_empty() || w.len() > 8 {
+        return;
+    }
+    match vote(pack(w)) {
+        1 => *en += 1,
+        -1 => *non += 1,
+        _ => {}
     }
 }
 
@@ -314,17 +371,17 @@ fn latin_language(text: &str, counts: &ScriptCounts) -> Lang {
                 i += 1;
             }
             seen += 1;
-            // ASCII text: every byte offset is a char boundary.
-            let w = &text[start..i];
-            let w = if w.bytes().any(|b| b.is_ascii_uppercase()) {
-                lower.clear();
-                lower.push_str(w);
-                lower.make_ascii_lowercase();
-                lower.as_str()
-            } else {
-                w
-            };
-            tally(w, &mut en, &mut non);
+            let w = &bytes[start..i];
+            if w.len() <= 8 {
+                // Lower case by setting bit 5 of every byte: A-Z become a-z, and a-z
+                // and `'` have it set already (the padding stays zero).
+                let key = pack(w) | (0x2020_2020_2020_2020 & (u64::MAX >> (64 - 8 * w.len())));
+                match vote(key) {
+                    1 => en += 1,
+                    -1 => non += 1,
+                    _ => {}
+                }
+            }
         }
     } else {
         for w in text
@@ -339,7 +396,7 @@ fn latin_language(text: &str, counts: &ScriptCounts) -> Lang {
             } else {
                 w
             };
-            tally(w, &mut en, &mut non);
+            tally(w.as_bytes(), &mut en, &mut non);
         }
     }
     let diacritic_share = counts.latin_diacritics as f32 / counts.latin.max(1) as f32;
@@ -390,6 +447,36 @@ pub(crate) fn detect_counts(text: &str, c: &ScriptCounts) -> Lang {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every vote word fits a key and gets its list's vote back; other words, their
+    /// prefixes and extensions get none.
+    #[test]
+    fn vote_words_fit_the_table() {
+        let listed = |w: &str| -> i8 {
+            if EN_WORDS.contains(&w) {
+                1
+            } else if NON_EN_WORDS.contains(&w) {
+                -1
+            } else {
+                0
+            }
+        };
+        let mut probes: Vec<String> = Vec::new();
+        for w in EN_WORDS.iter().chain(NON_EN_WORDS) {
+            assert!(!w.is_empty() && w.len() <= 8, "{w}");
+            assert_eq!(vote(pack(w.as_bytes())), listed(w), "{w}");
+            probes.push(format!("{w}s"));
+            probes.push(format!("x{w}"));
+            probes.push(w[..w.len() - 1].to_string());
+        }
+        probes.extend(["", "thee", "an", "ok", "service's", "abcdefgh"].map(String::from));
+        for w in &probes {
+            let (mut en, mut non) = (0, 0);
+            tally(w.as_bytes(), &mut en, &mut non);
+            let expected = if w.len() <= 8 { listed(w) } else { 0 };
+            assert_eq!(en as i8 - non as i8, expected, "{w:?}");
+        }
+    }
 
     #[test]
     fn symbol_blocks_hold_no_letters() {
