@@ -285,11 +285,65 @@ struct WordEntry {
 /// Bound of the per-worker caches (words, symbols): cleared when exceeded.
 const CACHE_LIMIT: usize = 200_000;
 
+/// A per-worker cache by word. Words of at most 15 bytes (nearly all) are keyed
+/// inline by one u128 (their bytes, zero padded, and the length in the last byte): a
+/// lookup hashes two machine words and compares one key, without following a pointer
+/// to the key's bytes and comparing them there. Longer words are keyed by their
+/// string.
+struct WordCache<V> {
+    short: HashMap<u128, V>,
+    long: HashMap<Box<str>, V>,
+}
+
+impl<V> Default for WordCache<V> {
+    fn default() -> Self {
+        WordCache {
+            short: HashMap::default(),
+            long: HashMap::default(),
+        }
+    }
+}
+
+impl<V> WordCache<V> {
+    /// The inline key of `w`, if it has at most 15 bytes.
+    #[inline]
+    fn key(w: &str) -> Option<u128> {
+        let b = w.as_bytes();
+        if b.len() > 15 {
+            return None;
+        }
+        let mut k = [0u8; 16];
+        k[..b.len()].copy_from_slice(b);
+        k[15] = b.len() as u8;
+        Some(u128::from_le_bytes(k))
+    }
+
+    #[inline]
+    fn get(&self, w: &str) -> Option<&V> {
+        match Self::key(w) {
+            Some(k) => self.short.get(&k),
+            None => self.long.get(w),
+        }
+    }
+
+    /// Inserts `w`, first clearing the cache when it holds more than [`CACHE_LIMIT`].
+    fn insert(&mut self, w: &str, v: V) {
+        if self.short.len() + self.long.len() > CACHE_LIMIT {
+            self.short.clear();
+            self.long.clear();
+        }
+        match Self::key(w) {
+            Some(k) => self.short.insert(k, v),
+            None => self.long.insert(Box::from(w), v),
+        };
+    }
+}
+
 /// Per-thread English segmenter.
 pub struct EnglishSegmenter {
     stemmer: Stemmer,
     /// Cached entries, for stemmed (English) and plain (other languages) words.
-    words: [HashMap<Box<str>, WordEntry>; 2],
+    words: [WordCache<WordEntry>; 2],
     irregular: HashMap<&'static str, &'static str>,
     closed: HashMap<&'static str, Pos>,
     negators: FxHashSet<&'static str>,
@@ -297,7 +351,7 @@ pub struct EnglishSegmenter {
     en_stop: Option<FxHashSet<&'static str>>,
     /// Shared lemmas of non-word pieces (punctuation, numbers, symbols), so a
     /// token does not allocate its own.
-    symbols: HashMap<Box<str>, Arc<str>>,
+    symbols: WordCache<Arc<str>>,
     /// The lemma of every negator token (`n't`, `nt`).
     not: Arc<str>,
 }
@@ -343,12 +397,12 @@ impl EnglishSegmenter {
         }
         EnglishSegmenter {
             stemmer: Stemmer::create(Algorithm::English),
-            words: [HashMap::default(), HashMap::default()],
+            words: [WordCache::default(), WordCache::default()],
             irregular: IRREGULAR.iter().copied().collect(),
             closed,
             negators: NEGATORS.iter().copied().collect(),
             en_stop: None,
-            symbols: HashMap::default(),
+            symbols: WordCache::default(),
             not: Arc::from("not"),
         }
     }
@@ -367,11 +421,8 @@ impl EnglishSegmenter {
         if let Some(a) = self.symbols.get(piece) {
             return a.clone();
         }
-        if self.symbols.len() > CACHE_LIMIT {
-            self.symbols.clear();
-        }
         let a: Arc<str> = Arc::from(piece);
-        self.symbols.insert(Box::from(piece), a.clone());
+        self.symbols.insert(piece, a.clone());
         a
     }
 
@@ -380,9 +431,6 @@ impl EnglishSegmenter {
         let slot = usize::from(stem);
         if let Some(e) = self.words[slot].get(word) {
             return e.clone();
-        }
-        if self.words[slot].len() > CACHE_LIMIT {
-            self.words[slot].clear();
         }
         let closed = self.closed.get(word).copied();
         let lemma: Arc<str> = if let Some(l) = self.irregular.get(word) {
@@ -417,7 +465,7 @@ impl EnglishSegmenter {
             negator: stem && self.negators.contains(word),
             stop,
         };
-        self.words[slot].insert(Box::from(word), entry.clone());
+        self.words[slot].insert(word, entry.clone());
         entry
     }
 
@@ -683,6 +731,33 @@ impl<'a> Iterator for AsciiWordBounds<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Inline and string keys find exactly their own word: lengths 0 to 40, a NUL
+    /// byte (the inline padding), and the clearing bound.
+    #[test]
+    fn word_cache_keys() {
+        let mut cache = WordCache::default();
+        let words: Vec<String> = (0..=40)
+            .map(|n| "w".repeat(n))
+            .chain(["a\0".to_string(), "a\0\0".to_string(), "é".to_string()])
+            .collect();
+        for (i, w) in words.iter().enumerate() {
+            cache.insert(w, i);
+        }
+        for (i, w) in words.iter().enumerate() {
+            assert_eq!(cache.get(w), Some(&i), "{w:?}");
+        }
+        assert_eq!(cache.get("x"), None);
+        assert_eq!(cache.get(&"w".repeat(41)), None);
+        for i in 0..=CACHE_LIMIT + 1 {
+            cache.insert(&i.to_string(), i);
+        }
+        assert!(cache.short.len() + cache.long.len() <= CACHE_LIMIT + 1);
+        assert_eq!(
+            cache.get(&(CACHE_LIMIT + 1).to_string()),
+            Some(&(CACHE_LIMIT + 1))
+        );
+    }
 
     #[test]
     fn glued_words_are_split_but_abbreviations_stay() {

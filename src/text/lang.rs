@@ -262,8 +262,9 @@ const NON_EN_WORDS: &[&str] = &[
     "zu", "auf", "pero", "mais", "avec", "sur", "aber", "não", "uma", "com", "em",
 ];
 
-/// Slots of [`VOTES`] (a power of two, over twice the number of words).
-const VOTE_SLOTS: usize = 256;
+/// Slots of [`VOTES`] (a power of two, about five times the number of words, so that
+/// a probe nearly always ends at its first slot).
+const VOTE_SLOTS: usize = 512;
 
 /// The vote of each word of [`EN_WORDS`] (+1) and [`NON_EN_WORDS`] (-1): an open
 /// addressing table keyed by the word's bytes packed into a u64 ([`pack`]), built at
@@ -290,7 +291,7 @@ const fn pack(w: &[u8]) -> u64 {
 /// The first slot to probe for `key`.
 #[inline]
 const fn vote_slot(key: u64) -> usize {
-    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % VOTE_SLOTS
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 55) as usize % VOTE_SLOTS
 }
 
 static VOTES: VoteTable = {
@@ -325,11 +326,10 @@ fn vote(key: u64) -> i8 {
     let mut s = vote_slot(key);
     loop {
         let k = VOTES.keys[s];
-        if k == key {
+        // An empty slot (key 0, which no word packs to) has vote 0: one test for
+        // both ends of the probe.
+        if k == key || k == 0 {
             return VOTES.votes[s];
-        }
-        if k == 0 {
-            return 0;
         }
         s = (s + 1) % VOTE_SLOTS;
     }
@@ -348,6 +348,79 @@ fn tally(w: &[u8], en: &mut u32, non: &mut u32) {
     }
 }
 
+/// Bytes of words for the English test of ASCII text: letters and `'`.
+static IN_WORD: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        if (b as u8).is_ascii_alphabetic() || b == b'\'' as usize {
+            table[b] = 1;
+        }
+        b += 1;
+    }
+    table
+};
+
+/// The vote of the ASCII word `bytes[start..end]`, lower-cased (0 for words over 8
+/// bytes: none is listed).
+#[inline]
+fn word_vote(bytes: &[u8], start: usize, end: usize) -> i8 {
+    let len = end - start;
+    if len == 0 || len > 8 {
+        return 0;
+    }
+    // The word's 8 bytes in one read where the text has them, masked to its length.
+    let raw = match bytes[start..].first_chunk::<8>() {
+        Some(b) => u64::from_le_bytes(*b),
+        None => pack(&bytes[start..end]),
+    };
+    // Lower case by setting bit 5 of every byte: A-Z become a-z, and a-z and `'`
+    // have it set already.
+    vote((raw | 0x2020_2020_2020_2020) & (u64::MAX >> (64 - 8 * len)))
+}
+
+/// The English and non-English votes among the first [`LANGUAGE_WORDS`] words (runs
+/// of letters and `'`) of ASCII `bytes`. Words are found 64 bytes at a time: a bit
+/// mask of the word bytes, whose edges (word starts and ends, which alternate) are
+/// walked by trailing zeros, so the loops branch once per word edge in a fixed
+/// pattern instead of on every byte's class.
+fn ascii_votes(bytes: &[u8]) -> (u32, u32) {
+    let (mut en, mut non, mut seen) = (0u32, 0u32, 0usize);
+    let mut in_word = false;
+    let mut start = 0;
+    for (n, block) in bytes.chunks(64).enumerate() {
+        let mut mask = 0u64;
+        for (k, &b) in block.iter().enumerate() {
+            mask |= u64::from(IN_WORD[usize::from(b)]) << k;
+        }
+        // Bit k: byte k is a word byte and the one before is not, or the reverse.
+        let mut edges =
+            (mask ^ (mask << 1 | u64::from(in_word))) & (u64::MAX >> (64 - block.len()));
+        while edges != 0 {
+            let at = n * 64 + edges.trailing_zeros() as usize;
+            edges &= edges - 1;
+            if in_word {
+                let v = word_vote(bytes, start, at);
+                en += u32::from(v == 1);
+                non += u32::from(v == -1);
+                seen += 1;
+                if seen == LANGUAGE_WORDS {
+                    return (en, non);
+                }
+            } else {
+                start = at;
+            }
+            in_word = !in_word;
+        }
+    }
+    if in_word {
+        let v = word_vote(bytes, start, bytes.len());
+        en += u32::from(v == 1);
+        non += u32::from(v == -1);
+    }
+    (en, non)
+}
+
 /// How many words (runs of letters and `'`) the English test reads at most.
 const LANGUAGE_WORDS: usize = 200;
 
@@ -357,32 +430,7 @@ fn latin_language(text: &str, counts: &ScriptCounts) -> Lang {
     let mut lower = String::new();
     if text.is_ascii() {
         // The same words as the general path below, found over bytes.
-        let bytes = text.as_bytes();
-        let in_word = |b: u8| b.is_ascii_alphabetic() || b == b'\'';
-        let mut i = 0;
-        let mut seen = 0;
-        while i < bytes.len() && seen < LANGUAGE_WORDS {
-            if !in_word(bytes[i]) {
-                i += 1;
-                continue;
-            }
-            let start = i;
-            while i < bytes.len() && in_word(bytes[i]) {
-                i += 1;
-            }
-            seen += 1;
-            let w = &bytes[start..i];
-            if w.len() <= 8 {
-                // Lower case by setting bit 5 of every byte: A-Z become a-z, and a-z
-                // and `'` have it set already (the padding stays zero).
-                let key = pack(w) | (0x2020_2020_2020_2020 & (u64::MAX >> (64 - 8 * w.len())));
-                match vote(key) {
-                    1 => en += 1,
-                    -1 => non += 1,
-                    _ => {}
-                }
-            }
-        }
+        (en, non) = ascii_votes(text.as_bytes());
     } else {
         for w in text
             .split(|c: char| !(c.is_alphabetic() || c == '\''))
@@ -447,6 +495,59 @@ pub(crate) fn detect_counts(text: &str, c: &ScriptCounts) -> Lang {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The 64-byte block scan votes as a plain split of the text into words would,
+    /// over texts of listed and other words in mixed case, with words across block
+    /// edges, past the word limit, and at the very end.
+    #[test]
+    fn ascii_votes_match_a_plain_split() {
+        let plain = |text: &str| {
+            let (mut en, mut non) = (0, 0);
+            for w in text
+                .split(|c: char| !(c.is_ascii_alphabetic() || c == '\''))
+                .filter(|w| !w.is_empty())
+                .take(LANGUAGE_WORDS)
+            {
+                tally(w.to_ascii_lowercase().as_bytes(), &mut en, &mut non);
+            }
+            (en, non)
+        };
+        let vocabulary: Vec<&str> = EN_WORDS
+            .iter()
+            .chain(NON_EN_WORDS)
+            .copied()
+            .filter(|w| w.is_ascii())
+            .chain([
+                "service's",
+                "it'S",
+                "THE",
+                "Product",
+                "x",
+                "''",
+                "abcdefghij",
+            ])
+            .collect();
+        let separators = [" ", ", ", "  ", "!", "\n", "-", "3", "_", ". "];
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..400 {
+            let words = next(260);
+            let mut text = String::new();
+            for _ in 0..words {
+                text.push_str(vocabulary[next(vocabulary.len())]);
+                text.push_str(separators[next(separators.len())]);
+            }
+            for cut in [text.len(), text.len().saturating_sub(1), text.len() / 2] {
+                let t = &text[..cut];
+                assert_eq!(ascii_votes(t.as_bytes()), plain(t), "{t:?}");
+            }
+        }
+    }
 
     /// Every vote word fits a key and gets its list's vote back; other words, their
     /// prefixes and extensions get none.
