@@ -403,6 +403,11 @@ pub(crate) struct Lattice {
     /// User dictionary matches: per start char the head of a list in `user_store`.
     user_head: Vec<u32>,
     user_store: Vec<(u32, u32, i16, u16, u16, u32)>,
+    /// System dictionary matches, found for every start char before the search: per
+    /// char the index of its first match in `matches` (plus the end), and per match
+    /// its entries (first index in the dictionary's values, count) and length in chars.
+    match_head: Vec<u32>,
+    matches: Vec<(u32, u32, u32)>,
     /// The edges ending at the current position, one per right id: (right id, cost, index).
     left: Vec<(u16, i32, u32)>,
     /// Slot of a right id in `left`, valid when its stamp is the current one.
@@ -424,6 +429,8 @@ impl Lattice {
             classes: Vec::new(),
             user_head: Vec::new(),
             user_store: Vec::new(),
+            match_head: Vec::new(),
+            matches: Vec::new(),
             left: Vec::new(),
             left_slot: vec![(0, 0); tables.forward.max(1)],
             memo: vec![(0, 0, 0); tables.backward.max(1)],
@@ -556,6 +563,29 @@ impl Lattice {
         } else {
             n
         };
+        // The dictionary walks first, one after the other for every char a word can
+        // start at: walks of neighbouring chars do not wait on each other's memory
+        // reads, as they did between the search steps of each position.
+        let vals: &[u8] = &dictionary.prefix_dictionary.vals_data;
+        self.match_head.clear();
+        self.matches.clear();
+        for j in 0..n {
+            self.match_head.push(self.matches.len() as u32);
+            if mecab && self.char_classes[j].2 {
+                continue; // in MeCab mode no word starts at whitespace
+            }
+            for (entries, len) in dictionary
+                .prefix_dictionary
+                .common_prefix_search(&chars[j..])
+            {
+                // The entries are a slice of the values: kept as their place there.
+                let first = (entries.as_ptr() as usize).wrapping_sub(vals.as_ptr() as usize) / 10;
+                self.matches
+                    .push((first as u32, (entries.len() / 10) as u32, len as u32));
+            }
+        }
+        self.match_head.push(self.matches.len() as u32);
+
         let mut unknown_end: Option<usize> = None;
         for i in 0..n_end {
             if self.ends_at[i].is_empty() {
@@ -589,14 +619,15 @@ impl Lattice {
             // Each key's entries last to first, as lindera adds them (the order decides
             // ties among words ending at the same char; words of different keys end at
             // different chars, so the order of the keys does not matter).
-            for (entries, len) in dictionary
-                .prefix_dictionary
-                .common_prefix_search(&chars[j..])
-            {
+            let (from, to) = (self.match_head[j] as usize, self.match_head[j + 1] as usize);
+            for m in from..to {
+                let (first, count, len) = self.matches[m];
+                let (first, count) = (first as usize * 10, count as usize * 10);
+                let entries = vals.get(first..first + count).unwrap_or(&[]);
                 for e in entries.chunks_exact(10).rev() {
                     let word = tables.renumber(decode_entry(e));
                     let extra = penalty.map_or(0, |t| t.system(word.2));
-                    self.add_edge(tables, (i, j), j + len, word, Lex::System, extra);
+                    self.add_edge(tables, (i, j), j + len as usize, word, Lex::System, extra);
                     found = true;
                 }
             }
