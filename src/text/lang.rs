@@ -338,14 +338,16 @@ fn vote(key: u64) -> i8 {
 /// Counts `w` (lower case) as an English or a non-English function word.
 #[inline]
 fn tally(w: &[u8], en: &mut u32, non: &mut u32) {
-    if w.is_empty() || w.len() > 8 {
-        return;
+    if !w.is_empty() && w.len() <= 8 {
+        count_vote(vote(pack(w)), en, non);
     }
-    match vote(pack(w)) {
-        1 => *en += 1,
-        -1 => *non += 1,
-        _ => {}
-    }
+}
+
+/// Adds vote `v` (+1, -1 or 0) to the English or the non-English count.
+#[inline]
+fn count_vote(v: i8, en: &mut u32, non: &mut u32) {
+    *en += u32::from(v == 1);
+    *non += u32::from(v == -1);
 }
 
 /// Bytes of words for the English test of ASCII text: letters and `'`.
@@ -400,9 +402,7 @@ fn ascii_votes(bytes: &[u8]) -> (u32, u32) {
             let at = n * 64 + edges.trailing_zeros() as usize;
             edges &= edges - 1;
             if in_word {
-                let v = word_vote(bytes, start, at);
-                en += u32::from(v == 1);
-                non += u32::from(v == -1);
+                count_vote(word_vote(bytes, start, at), &mut en, &mut non);
                 seen += 1;
                 if seen == LANGUAGE_WORDS {
                     return (en, non);
@@ -414,9 +414,7 @@ fn ascii_votes(bytes: &[u8]) -> (u32, u32) {
         }
     }
     if in_word {
-        let v = word_vote(bytes, start, bytes.len());
-        en += u32::from(v == 1);
-        non += u32::from(v == -1);
+        count_vote(word_vote(bytes, start, bytes.len()), &mut en, &mut non);
     }
     (en, non)
 }

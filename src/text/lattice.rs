@@ -578,7 +578,9 @@ impl Lattice {
                 .prefix_dictionary
                 .common_prefix_search(&chars[j..])
             {
-                // The entries are a slice of the values: kept as their place there.
+                // The entries are a slice of the values: kept as their place there (were
+                // lindera to hand out other slices, words would go missing and the
+                // parity tests against lindera's own search would fail).
                 let first = (entries.as_ptr() as usize).wrapping_sub(vals.as_ptr() as usize) / 10;
                 self.matches
                     .push((first as u32, (entries.len() / 10) as u32, len as u32));
