@@ -589,10 +589,22 @@ impl Lattice {
         self.match_head.push(self.matches.len() as u32);
 
         let mut unknown_end: Option<usize> = None;
+        // The next match whose entries are to be prefetched.
+        let mut ahead = 0usize;
         for i in 0..n_end {
+            // Ask for the entries of the words a few chars ahead now, so that they are
+            // in cache when the search gets there (each is a read at a random place
+            // in the values, which would otherwise stall the search).
+            let upto = self.match_head[(i + PREFETCH_CHARS).min(n)] as usize;
+            while ahead < upto {
+                let (first, count, _) = self.matches[ahead];
+                prefetch_range(vals, first as usize * 10, count as usize * 10);
+                ahead += 1;
+            }
             if self.ends_at[i].is_empty() {
                 continue;
             }
+
             let mut j = i;
             if mecab {
                 while j < n && self.char_classes[j].2 {
@@ -890,6 +902,34 @@ impl Lattice {
     fn char_of_byte(&self, byte: usize) -> usize {
         self.offsets.partition_point(|&o| o < byte)
     }
+}
+
+/// How many chars ahead of the search the entries of dictionary words are prefetched.
+const PREFETCH_CHARS: usize = 3;
+
+/// Hints the CPU to load `len` bytes of `data` from `at` into cache (its first and
+/// last cache lines; a no-op where there is no prefetch instruction).
+#[inline(always)]
+fn prefetch_range(data: &[u8], at: usize, len: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let hint = |byte: Option<&u8>| {
+            if let Some(byte) = byte {
+                // SAFETY: a prefetch is only a hint: it reads nothing the program
+                // sees and cannot fault. `_mm_prefetch` needs SSE, which every
+                // x86_64 CPU has (it is in the target's baseline).
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(byte).cast()) }
+            }
+        };
+        hint(data.get(at));
+        let last = at + len.saturating_sub(1);
+        if last / 64 != at / 64 {
+            hint(data.get(last));
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (data, at, len);
 }
 
 /// A serialized word entry: id (u32), cost (i16), left id, right id (u16), little endian.
