@@ -13,6 +13,12 @@
 //! Run: `cargo bench --bench pipeline [-- FILTER]`.
 
 use std::io::Cursor;
+
+/// The allocator the `koe` binary uses (see src/main.rs), so that the figures are
+/// those of the shipped tool rather than of glibc's malloc.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;

@@ -305,17 +305,44 @@ impl<V> Default for WordCache<V> {
 }
 
 impl<V> WordCache<V> {
-    /// The inline key of `w`, if it has at most 15 bytes.
+    /// The inline key of `w`, if it has at most 15 bytes: its bytes in order (little
+    /// endian), zero-padded, and its length in the last byte.
+    ///
+    /// Read as two loads that may overlap rather than copied into a zeroed array:
+    /// the array's byte-wise stores, read back as one u128, stalled each lookup on
+    /// store forwarding.
     #[inline]
     fn key(w: &str) -> Option<u128> {
         let b = w.as_bytes();
-        if b.len() > 15 {
-            return None;
-        }
-        let mut k = [0u8; 16];
-        k[..b.len()].copy_from_slice(b);
-        k[15] = b.len() as u8;
-        Some(u128::from_le_bytes(k))
+        let n = b.len();
+        // Little-endian words of `b` from `at` (callers keep them inside `b`).
+        let u32_at = |at: usize| {
+            b[at..at + 4]
+                .first_chunk()
+                .map_or(0, |c| u32::from_le_bytes(*c))
+        };
+        let u64_at = |at: usize| {
+            b[at..at + 8]
+                .first_chunk()
+                .map_or(0, |c| u64::from_le_bytes(*c))
+        };
+        let bytes: u128 = match n {
+            0 => 0,
+            // First, middle and last byte (some of them the same byte).
+            1..=3 => {
+                u128::from(b[0])
+                    | u128::from(b[n / 2]) << (8 * (n / 2))
+                    | u128::from(b[n - 1]) << (8 * (n - 1))
+            }
+            // The first four and the last four bytes, overlapping: the bytes they share
+            // are equal, so OR-ing them keeps them.
+            4..=8 => u128::from(u32_at(0)) | u128::from(u32_at(n - 4)) << (8 * (n - 4)),
+            // The first eight bytes, then the last eight shifted right past the ones
+            // already read.
+            9..=15 => u128::from(u64_at(0)) | u128::from(u64_at(n - 8) >> (8 * (16 - n))) << 64,
+            _ => return None,
+        };
+        Some(bytes | (n as u128) << 120)
     }
 
     #[inline]
@@ -736,6 +763,17 @@ mod tests {
     /// byte (the inline padding), and the clearing bound.
     #[test]
     fn word_cache_keys() {
+        // The inline key is the bytes, zero-padded, with the length in the last byte.
+        let all = "abcdefghijklmnop";
+        for n in 0..=16 {
+            let w = &all[..n];
+            let mut k = [0u8; 16];
+            k[..n.min(15)].copy_from_slice(&w.as_bytes()[..n.min(15)]);
+            k[15] = n as u8;
+            let expected = (n <= 15).then(|| u128::from_le_bytes(k));
+            assert_eq!(WordCache::<()>::key(w), expected, "{w:?}");
+        }
+
         let mut cache = WordCache::default();
         let words: Vec<String> = (0..=40)
             .map(|n| "w".repeat(n))

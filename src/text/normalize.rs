@@ -393,6 +393,59 @@ fn ascii_repeat_limit(b: u8) -> Option<usize> {
     }
 }
 
+/// The fast run's test of [`normalize_ascii`] on eight bytes at once (`w`, little
+/// endian), after `prev` (the last byte of the normalized text) and the repeat state
+/// (`last_char`, `run`): when every byte would pass it one by one, the repeat state
+/// after the block; `None` when some byte would not, or might not (three equal bytes
+/// in a row, of any kind: the per-byte test decides those).
+#[inline]
+fn plain_block(
+    w: u64,
+    prev: Option<u8>,
+    last_char: Option<u8>,
+    run: usize,
+) -> Option<(Option<u8>, usize)> {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = 0x8080_8080_8080_8080;
+    if w & H != 0 {
+        return None; // not ASCII
+    }
+    // High bit of each byte set where the byte is >= n (bytes are < 0x80 here, so
+    // no sum carries into the next byte).
+    let at_least = |n: u8| w.wrapping_add(u64::from(0x80 - n) * L) & H;
+    // High bit set where the byte of `x` is zero (exact, for any byte values).
+    let zero = |x: u64| !(((x & !H).wrapping_add(!H)) | x) & H;
+    let upper = at_least(b'A') & !at_least(b'[');
+    // The fast run's bytes other than the space: `!` to `}` except `A`..=`Z`.
+    let plain = at_least(b'!') & !at_least(b'~') & !upper;
+    let space = zero(w ^ (u64::from(b' ') * L));
+    if plain | space != H {
+        return None;
+    }
+    // A space passes after a byte that is no space or newline: none after another
+    // space of the block, and the first one only after such a `prev`.
+    if space & (space << 8) != 0 || (space & 0x80 != 0 && matches!(prev, None | Some(b' ' | b'\n')))
+    {
+        return None;
+    }
+    // Bytes equal to the one before (the first compared with `last_char`; 0xFF
+    // stands for none, as no byte here is 0xFF).
+    let before = (w << 8) | u64::from(last_char.unwrap_or(0xFF));
+    let equal = zero(w ^ before);
+    // The third of three equal bytes, counting the run the block continues.
+    let carried = if run >= 2 { 0x80 } else { 0 };
+    if equal & ((equal << 8) | carried) != 0 {
+        return None;
+    }
+    let last = (w >> 56) as u8;
+    let run = if equal >> 63 != 0 && ascii_repeat_limit(last).is_some() {
+        2
+    } else {
+        1
+    };
+    Some((Some(last), run))
+}
+
 /// Makes the last unit cover only the last normalized byte of an ASCII text
 /// (splitting a linear run): [`Builder::isolate_last_char`] for one-byte chars.
 fn isolate_last_ascii(text: &str, units: &mut [Unit]) -> Option<Unit> {
@@ -444,6 +497,16 @@ fn normalize_ascii(src: &str) -> Normalized {
         let run_start = pos;
         let mut prev = text.as_bytes().last().copied();
         while let Some(&c) = bytes.get(pos) {
+            // Eight bytes at once while a whole block passes the test below.
+            if let Some(block) = bytes[pos..].first_chunk::<8>()
+                && let Some(after) = plain_block(u64::from_le_bytes(*block), prev, last_char, run)
+            {
+                (last_char, run) = after;
+                prev = Some(block[7]);
+                pos += 8;
+                continue;
+            }
+
             let plain = match c {
                 b'a'..=b'z' | b'0'..=b'9' | b'!' | b'?' => true,
                 b' ' => !matches!(prev, None | Some(b' ' | b'\n')),
@@ -752,10 +815,54 @@ mod tests {
     #[test]
     fn ascii_path_matches_general_path() {
         let pieces = [
-            "Hello", "WORLD", "sooooo", "!!!!!", "???", "~~~~", "---", "...", " ", "  ", "\t",
-            "\r\n", "\r", "\n", "\u{1}", "\u{7f}", ":)", "AaA", "x", "!", "~", " \n", "\t\n",
-            " \r", "\n ", "ab ", "a", "aa", "ll", "oo!", "b!", "x y", "z?!", "e.g.", "don't",
-            "100%", "{[<@>]}", "so", "?", "~",
+            "Hello",
+            "WORLD",
+            "sooooo",
+            "!!!!!",
+            "???",
+            "~~~~",
+            "---",
+            "...",
+            " ",
+            "  ",
+            "\t",
+            "\r\n",
+            "\r",
+            "\n",
+            "\u{1}",
+            "\u{7f}",
+            ":)",
+            "AaA",
+            "x",
+            "!",
+            "~",
+            " \n",
+            "\t\n",
+            " \r",
+            "\n ",
+            "ab ",
+            "a",
+            "aa",
+            "ll",
+            "oo!",
+            "b!",
+            "x y",
+            "z?!",
+            "e.g.",
+            "don't",
+            "100%",
+            "{[<@>]}",
+            "so",
+            "?",
+            "~",
+            // Runs of eight and more bytes, for the block test.
+            "great service",
+            "the box arrived late",
+            "1000000 ",
+            "abb",
+            "aab",
+            "zz ",
+            "ok,so",
         ];
         for s in super::super::generated_texts(&pieces, 5000, 12, 0x2545_f491_4f6c_dd1d) {
             let fast = normalize_ascii(&s);
