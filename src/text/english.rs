@@ -377,8 +377,8 @@ pub struct EnglishSegmenter {
     /// The English stopwords, to flag cached words once instead of per token.
     en_stop: Option<FxHashSet<&'static str>>,
     /// Shared lemmas of non-word pieces (punctuation, numbers, symbols), so a
-    /// token does not allocate its own.
-    symbols: WordCache<Arc<str>>,
+    /// token does not allocate its own, with their stopword flags (as `en_stop`).
+    symbols: WordCache<(Arc<str>, Option<bool>)>,
     /// The lemma of every negator token (`n't`, `nt`).
     not: Arc<str>,
 }
@@ -443,14 +443,21 @@ impl EnglishSegmenter {
         }
     }
 
-    /// `piece` as a shared lemma (cached per worker).
-    fn shared(&mut self, piece: &str) -> Arc<str> {
-        if let Some(a) = self.symbols.get(piece) {
-            return a.clone();
-        }
-        let a: Arc<str> = Arc::from(piece);
-        self.symbols.insert(piece, a.clone());
-        a
+    /// The token of a non-word `piece` at `span`: its lemma is the piece itself,
+    /// shared and flagged as a stopword or not once per worker (as words are).
+    fn symbol(&mut self, span: Range<usize>, piece: &str, pos: Pos, tag: &'static str) -> RawToken {
+        let (lemma, stop) = match self.symbols.get(piece) {
+            Some(cached) => cached.clone(),
+            None => {
+                let stop = self.en_stop.as_ref().map(|set| in_list(set, piece, piece));
+                let cached = (Arc::<str>::from(piece), stop);
+                self.symbols.insert(piece, cached.clone());
+                cached
+            }
+        };
+        let mut t = RawToken::new(span, lemma, pos, tag);
+        t.stop = stop.map(|s| (Lang::En, s));
+        t
     }
 
     /// Lemma, POS and negation of a word (cached per worker).
@@ -534,8 +541,8 @@ impl EnglishSegmenter {
                 && r.end > start
             {
                 if r.start >= start {
-                    let lemma = self.shared(&text[r.start - base..r.end - base]);
-                    out.push(RawToken::new((*r).clone(), lemma, Pos::Sym, "en:emoticon"));
+                    let piece = &text[r.start - base..r.end - base];
+                    out.push(self.symbol((*r).clone(), piece, Pos::Sym, "en:emoticon"));
                 }
                 continue;
             }
@@ -549,11 +556,9 @@ impl EnglishSegmenter {
             if piece.chars().any(|c| c.is_alphabetic()) {
                 self.joined_words(piece, start, stem, out);
             } else if first.is_numeric() {
-                let lemma = self.shared(piece);
-                out.push(RawToken::new(start..end, lemma, Pos::Num, "en:num"));
+                out.push(self.symbol(start..end, piece, Pos::Num, "en:num"));
             } else if is_emoji(first) {
-                let lemma = self.shared(piece);
-                out.push(RawToken::new(start..end, lemma, Pos::Sym, "en:emoji"));
+                out.push(self.symbol(start..end, piece, Pos::Sym, "en:emoji"));
             } else if first.is_ascii_punctuation()
                 && !matches!(
                     first,
@@ -574,11 +579,9 @@ impl EnglishSegmenter {
                 )
                 || matches!(first, '、' | '。' | '「' | '」' | '・')
             {
-                let lemma = self.shared(piece);
-                out.push(RawToken::new(start..end, lemma, Pos::Punct, "en:punct"));
+                out.push(self.symbol(start..end, piece, Pos::Punct, "en:punct"));
             } else {
-                let lemma = self.shared(piece);
-                out.push(RawToken::new(start..end, lemma, Pos::Sym, "en:sym"));
+                out.push(self.symbol(start..end, piece, Pos::Sym, "en:sym"));
             }
         }
     }
@@ -604,10 +607,9 @@ impl EnglishSegmenter {
             let keep = sep == b'.' && single(part) && parts.get(i + 1).is_some_and(|n| single(n));
             if !keep {
                 self.glued_part(&piece[word_start..sep_at], start + word_start, stem, out);
-                let lemma = self.shared(&piece[sep_at..sep_at + 1]);
-                out.push(RawToken::new(
+                out.push(self.symbol(
                     start + sep_at..start + sep_at + 1,
-                    lemma,
+                    &piece[sep_at..sep_at + 1],
                     if sep == b'_' { Pos::Sym } else { Pos::Punct },
                     if sep == b'_' { "en:sym" } else { "en:punct" },
                 ));
@@ -622,13 +624,7 @@ impl EnglishSegmenter {
         if w.chars().any(char::is_alphabetic) {
             self.word(w, start, stem, out);
         } else if !w.is_empty() {
-            let lemma = self.shared(w);
-            out.push(RawToken::new(
-                start..start + w.len(),
-                lemma,
-                Pos::Num,
-                "en:num",
-            ));
+            out.push(self.symbol(start..start + w.len(), w, Pos::Num, "en:num"));
         }
     }
 
@@ -795,6 +791,33 @@ mod tests {
             cache.get(&(CACHE_LIMIT + 1).to_string()),
             Some(&(CACHE_LIMIT + 1))
         );
+    }
+
+    /// Cached stopword flags, of words and of symbols alike, are the list's answer
+    /// for the token's lemma and surface (twice over: first sight and cache).
+    #[test]
+    fn cached_stop_flags_match_the_list() {
+        let list: FxHashSet<&'static str> = ["the", "be", "-", "1", ":)", "...", "_"]
+            .into_iter()
+            .collect();
+        let mut seg = EnglishSegmenter::with_stopwords(list.clone());
+        let text = "The 1 - box was :) late... 2 all_in_one :( e.g - the";
+        let emoticons: Vec<Range<usize>> = [":)", ":("]
+            .iter()
+            .filter_map(|e| text.find(e).map(|at| at..at + e.len()))
+            .collect();
+        for _ in 0..2 {
+            let mut out = Vec::new();
+            seg.segment(text, 0, &emoticons, true, &mut out);
+            let mut flagged = 0;
+            for t in &out {
+                let surface = &text[t.norm.clone()];
+                let expected = in_list(&list, &t.lemma, surface);
+                assert_eq!(t.stop, Some((Lang::En, expected)), "{surface:?}");
+                flagged += usize::from(expected);
+            }
+            assert_eq!(flagged, 8, "{out:?}");
+        }
     }
 
     #[test]
