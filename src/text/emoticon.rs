@@ -73,7 +73,9 @@ const ALNUM: u8 = 4;
 
 /// The first position from `i` where an emoticon may start: a byte of [`may_start`],
 /// except a letter right after an ASCII letter or digit (`t`, `o` and `x` inside
-/// English words, which [`find`] would reject there at once).
+/// English words, which [`find`] would reject there at once) and a letter not
+/// followed by the second byte of one of its emoticons ("the", "to", "of": `find`
+/// would reject those too).
 #[inline]
 fn next_start(bytes: &[u8], mut i: usize) -> Option<usize> {
     let mut prev = if i > 0 {
@@ -86,13 +88,23 @@ fn next_start(bytes: &[u8], mut i: usize) -> Option<usize> {
         // A letter inside a word is no start: its START bit is masked out when the
         // byte before is alphanumeric (ALNUM is bit 2, LETTER bit 1).
         let inside_word = k & ((prev & ALNUM) >> 1);
-        if (k & START != 0) & (inside_word == 0) {
+        if (k & START != 0) & (inside_word == 0) && (k & LETTER == 0 || second_fits(bytes, i)) {
             return Some(i);
         }
         prev = k;
         i += 1;
     }
     None
+}
+
+/// Whether the byte after `i` is the second byte of an emoticon starting with the
+/// byte at `i`.
+#[inline]
+fn second_fits(bytes: &[u8], i: usize) -> bool {
+    let second = bytes.get(i + 1);
+    western_from(bytes[i])
+        .iter()
+        .any(|e| e.as_bytes().get(1) == second)
 }
 
 /// Characters typical inside a kaomoji's brackets.
@@ -357,16 +369,22 @@ mod tests {
         assert_eq!(grouped, all);
     }
 
-    /// The scan stops exactly where a start byte is not a letter inside a word.
+    /// The scan stops exactly where a start byte is not a letter inside a word, nor a
+    /// letter whose next byte no emoticon of it has second.
     #[test]
     fn next_start_skips_letters_inside_words() {
-        let text = "Not too bad :) xd, photo(^^) t_t 3x o_o é-t <3 ;) tax (x) 日本o";
+        let text =
+            "Not too bad :) xd, photo(^^) t_t 3x o_o é-t <3 ;) tax (x) 日本o the to orz t.t x";
         let bytes = text.as_bytes();
+        let seconds =
+            |b: u8| -> Vec<u8> { western_from(b).iter().map(|e| e.as_bytes()[1]).collect() };
         for from in 0..=bytes.len() {
             let expected = (from..bytes.len()).find(|&j| {
                 let b = bytes[j];
                 may_start(b)
                     && !(b.is_ascii_alphabetic() && j > 0 && bytes[j - 1].is_ascii_alphanumeric())
+                    && (!b.is_ascii_alphabetic()
+                        || bytes.get(j + 1).is_some_and(|n| seconds(b).contains(n)))
             });
             assert_eq!(next_start(bytes, from), expected, "from {from}");
         }
