@@ -13,12 +13,6 @@
 //! Run: `cargo bench --bench pipeline [-- FILTER]`.
 
 use std::io::Cursor;
-
-/// The allocator the `koe` binary uses (see src/main.rs), so that the figures are
-/// those of the shipped tool rather than of glibc's malloc.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -30,6 +24,11 @@ use koe::analyze::output::write_jsonl;
 use koe::analyze::pipeline::{self, BatchLimits, Outcome};
 use koe::index::{KoeIndex, SearchOptions, Sort};
 use koe::ingest::{IngestOptions, Reader, Record};
+
+/// The allocator the `koe` binary uses (see src/main.rs), so that the figures are
+/// those of the shipped tool rather than of glibc's malloc.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const SAMPLE_BYTES: usize = 4 * 1024 * 1024;
 

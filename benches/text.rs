@@ -7,13 +7,13 @@
 
 use std::path::PathBuf;
 
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use koe::text::{Lang, LangHint, TextProcessor};
+
 /// The allocator the `koe` binary uses (see src/main.rs), so that the figures are
 /// those of the shipped tool rather than of glibc's malloc.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use koe::text::{Lang, LangHint, TextProcessor};
 
 const SAMPLE_BYTES: usize = 2 * 1024 * 1024;
 

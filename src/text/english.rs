@@ -315,17 +315,9 @@ impl<V> WordCache<V> {
     fn key(w: &str) -> Option<u128> {
         let b = w.as_bytes();
         let n = b.len();
-        // Little-endian words of `b` from `at` (callers keep them inside `b`).
-        let u32_at = |at: usize| {
-            b[at..at + 4]
-                .first_chunk()
-                .map_or(0, |c| u32::from_le_bytes(*c))
-        };
-        let u64_at = |at: usize| {
-            b[at..at + 8]
-                .first_chunk()
-                .map_or(0, |c| u64::from_le_bytes(*c))
-        };
+        // Little-endian words of `b` from `at` (the arms below keep them inside `b`).
+        let u32_at = |at: usize| b[at..].first_chunk().map_or(0, |c| u32::from_le_bytes(*c));
+        let u64_at = |at: usize| b[at..].first_chunk().map_or(0, |c| u64::from_le_bytes(*c));
         let bytes: u128 = match n {
             0 => 0,
             // First, middle and last byte (some of them the same byte).

@@ -425,11 +425,11 @@ const LANGUAGE_WORDS: usize = 200;
 fn latin_language(text: &str, counts: &ScriptCounts) -> Lang {
     let mut en = 0u32;
     let mut non = 0u32;
-    let mut lower = String::new();
     if text.is_ascii() {
         // The same words as the general path below, found over bytes.
         (en, non) = ascii_votes(text.as_bytes());
     } else {
+        let mut lower = String::new();
         for w in text
             .split(|c: char| !(c.is_alphabetic() || c == '\''))
             .filter(|w| !w.is_empty())

@@ -604,7 +604,6 @@ impl Lattice {
             if self.ends_at[i].is_empty() {
                 continue;
             }
-
             let mut j = i;
             if mecab {
                 while j < n && self.char_classes[j].2 {

@@ -393,7 +393,20 @@ fn ascii_repeat_limit(b: u8) -> Option<usize> {
     }
 }
 
-/// The fast run's test of [`normalize_ascii`] on eight bytes at once (`w`, little
+/// Whether byte `c`, after `prev` (the last byte of the normalized text), stays as
+/// it is in [`normalize_ascii`]'s fast run (repeats aside): lower-case letters,
+/// digits, most punctuation, and a space after a byte that is no space or newline.
+#[inline]
+fn ascii_plain(c: u8, prev: Option<u8>) -> bool {
+    match c {
+        b'a'..=b'z' | b'0'..=b'9' | b'!' | b'?' => true,
+        b' ' => !matches!(prev, None | Some(b' ' | b'\n')),
+        b'"'..=b'/' | b':'..=b'>' | b'@' | b'['..=b'`' | b'{'..=b'}' => true,
+        _ => false,
+    }
+}
+
+/// [`ascii_plain`] and the repeat rule of [`normalize_ascii`]'s fast run on eight bytes at once (`w`, little
 /// endian), after `prev` (the last byte of the normalized text) and the repeat state
 /// (`last_char`, `run`): when every byte would pass it one by one, the repeat state
 /// after the block; `None` when some byte would not, or might not (three equal bytes
@@ -507,13 +520,7 @@ fn normalize_ascii(src: &str) -> Normalized {
                 continue;
             }
 
-            let plain = match c {
-                b'a'..=b'z' | b'0'..=b'9' | b'!' | b'?' => true,
-                b' ' => !matches!(prev, None | Some(b' ' | b'\n')),
-                b'"'..=b'/' | b':'..=b'>' | b'@' | b'['..=b'`' | b'{'..=b'}' => true,
-                _ => false,
-            };
-            if !plain {
+            if !ascii_plain(c, prev) {
                 break;
             }
             if last_char == Some(c)
@@ -810,6 +817,34 @@ mod tests {
         }
         let p = n.text.find("orl").unwrap();
         assert_eq!(&src[n.to_original(p..p + 3)], "orl");
+    }
+
+    /// The eight-byte test passes a byte exactly where the byte-by-byte test does,
+    /// for every byte value at every place in a block, after every kind of `prev`.
+    #[test]
+    fn plain_block_classes_match_ascii_plain() {
+        // Filler that passes and repeats nothing: "ab" alternating, no space.
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                for prev in [None, Some(b' '), Some(b'\n'), Some(b'q')] {
+                    let mut block = *b"abababab";
+                    block[at] = b;
+                    // Neighbours equal to `b` would make a repeat: move them off it.
+                    for k in [at.wrapping_sub(1), at + 1] {
+                        if block.get(k) == Some(&b) {
+                            block[k] = b'c';
+                        }
+                    }
+                    let before = if at == 0 { prev } else { Some(block[at - 1]) };
+                    let got = plain_block(u64::from_le_bytes(block), prev, prev, 1).is_some();
+                    assert_eq!(
+                        got,
+                        ascii_plain(b, before),
+                        "byte {b:#x} at {at} after {prev:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
