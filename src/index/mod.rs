@@ -369,7 +369,7 @@ impl KoeIndex {
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexToken {
     /// Lemma.
-    pub lemma: Arc<str>,
+    pub lemma: crate::text::Lemma,
     /// Byte offset in the original text.
     pub start: usize,
     /// Byte end.

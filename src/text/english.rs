@@ -7,7 +7,6 @@
 
 use super::fxhash::{FxHashMap as HashMap, FxHashSet};
 use std::ops::Range;
-use std::sync::Arc;
 
 use rust_stemmers::{Algorithm, Stemmer};
 use unicode_segmentation::UnicodeSegmentation;
@@ -16,7 +15,7 @@ use super::Lang;
 use super::normalize::is_emoji;
 use super::segment::RawToken;
 use super::stopwords::in_list;
-use super::token::Pos;
+use super::token::{Lemma, Pos};
 
 const PRONOUNS: &[&str] = &[
     "i",
@@ -274,7 +273,7 @@ const BARE_NT: &[&str] = &[
 /// What the segmenter remembers about a word it has seen.
 #[derive(Clone)]
 struct WordEntry {
-    lemma: Arc<str>,
+    lemma: Lemma,
     pos: Pos,
     negator: bool,
     /// Whether the word is an English stopword (by lemma or surface), when the
@@ -368,11 +367,11 @@ pub struct EnglishSegmenter {
     negators: FxHashSet<&'static str>,
     /// The English stopwords, to flag cached words once instead of per token.
     en_stop: Option<FxHashSet<&'static str>>,
-    /// Shared lemmas of non-word pieces (punctuation, numbers, symbols), so a
-    /// token does not allocate its own, with their stopword flags (as `en_stop`).
-    symbols: WordCache<(Arc<str>, Option<bool>)>,
+    /// Lemmas of non-word pieces (punctuation, numbers, symbols), made once rather
+    /// than per token, with their stopword flags (as `en_stop`).
+    symbols: WordCache<(Lemma, Option<bool>)>,
     /// The lemma of every negator token (`n't`, `nt`).
-    not: Arc<str>,
+    not: Lemma,
 }
 
 /// Word pieces of a text: the ASCII fast path or Unicode word bounds.
@@ -422,7 +421,7 @@ impl EnglishSegmenter {
             negators: NEGATORS.iter().copied().collect(),
             en_stop: None,
             symbols: WordCache::default(),
-            not: Arc::from("not"),
+            not: Lemma::new("not"),
         }
     }
 
@@ -442,7 +441,7 @@ impl EnglishSegmenter {
             Some(cached) => cached.clone(),
             None => {
                 let stop = self.en_stop.as_ref().map(|set| in_list(set, piece, piece));
-                let cached = (Arc::<str>::from(piece), stop);
+                let cached = (Lemma::new(piece), stop);
                 self.symbols.insert(piece, cached.clone());
                 cached
             }
@@ -459,16 +458,16 @@ impl EnglishSegmenter {
             return e.clone();
         }
         let closed = self.closed.get(word).copied();
-        let lemma: Arc<str> = if let Some(l) = self.irregular.get(word) {
-            Arc::from(*l)
+        let lemma = if let Some(l) = self.irregular.get(word) {
+            Lemma::new(l)
         } else if stem
             && closed.is_none()
             && word.len() > 2
             && word.bytes().all(|b| b.is_ascii_lowercase())
         {
-            Arc::from(self.stemmer.stem(word).as_ref())
+            Lemma::new(self.stemmer.stem(word).as_ref())
         } else {
-            Arc::from(word)
+            Lemma::new(word)
         };
         let pos = if !stem {
             Pos::X
@@ -496,12 +495,12 @@ impl EnglishSegmenter {
     }
 
     /// Lemma, POS and negator flag of one English word (lower case).
-    pub(crate) fn describe_word(&mut self, word: &str) -> (Arc<str>, Pos, bool) {
+    pub(crate) fn describe_word(&mut self, word: &str) -> (Lemma, Pos, bool) {
         let e = self.entry(word, true);
         (e.lemma, e.pos, e.negator)
     }
 
-    fn lemma(&mut self, word: &str, stem: bool) -> Arc<str> {
+    fn lemma(&mut self, word: &str, stem: bool) -> Lemma {
         self.entry(word, stem).lemma
     }
 

@@ -12,7 +12,7 @@ use super::{Lang, TextError};
 use super::lattice::Mode as SearchMode;
 use super::morph::{MorphWorker, Morphology, WordInfo, load_morphology};
 use super::segment::{RawToken, UserDictSource};
-use super::token::{Pos, intern_tag};
+use super::token::{Lemma, Pos, intern_tag};
 
 /// The shared Japanese segmenter (dictionary loaded once; cheap to clone).
 #[derive(Clone)]
@@ -118,7 +118,7 @@ fn describe(d: &[&str]) -> WordInfo {
     let lemma = if base == "*" || base.is_empty() {
         None
     } else {
-        Some(Arc::from(base))
+        Some(Lemma::new(base))
     };
     WordInfo {
         pos,

@@ -14,7 +14,7 @@ use super::{Lang, TextError};
 use super::lattice::Mode as SearchMode;
 use super::morph::{MorphWorker, Morphology, WordInfo, load_morphology};
 use super::segment::{RawToken, UserDictSource};
-use super::token::{Pos, intern_tag};
+use super::token::{Lemma, Pos, intern_tag};
 
 /// The shared Korean segmenter (dictionary loaded once; cheap to clone).
 #[derive(Clone)]
@@ -71,7 +71,7 @@ impl KoreanWorker {
                 || prev.tag.starts_with("NNP");
             if suffix && stem_like && prev.norm.end == cur.norm.start {
                 let noun = &text[prev.norm.start - base..prev.norm.end - base];
-                cur.lemma = Arc::from(format!("{noun}{}", cur.lemma).as_str());
+                cur.lemma = Lemma::from(format!("{noun}{}", cur.lemma));
                 cur.stop = None; // a new lemma: the text core looks it up
             }
         }
@@ -121,7 +121,7 @@ fn describe(d: &[&str]) -> WordInfo {
         if stem == "*" || stem.is_empty() {
             None
         } else {
-            Some(Arc::from(format!("{stem}다").as_str()))
+            Some(Lemma::from(format!("{stem}다")))
         }
     } else {
         None

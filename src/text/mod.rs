@@ -52,7 +52,7 @@ pub use korean::KoreanSegmenter;
 pub use lang::Lang;
 pub use mojibake::MojibakeStatus;
 pub use normalize::Normalized;
-pub use token::{Pos, Token};
+pub use token::{Lemma, Pos, Token};
 
 use lang::{Script, script_of};
 use segment::{RawToken, UserDictSource};
@@ -484,7 +484,7 @@ impl TextWorker {
                     }
                 };
                 for p in found.iter() {
-                    if *p != t.lemma && !out.contains(p) {
+                    if **p != *t.lemma && !out.contains(p) {
                         out.push(p.clone());
                     }
                 }
@@ -559,7 +559,7 @@ impl TextWorker {
                 if is_emoticon {
                     self.raw.push(RawToken::new(
                         piece.clone(),
-                        Arc::from(&norm[piece]),
+                        Lemma::new(&norm[piece]),
                         Pos::Sym,
                         "emoticon",
                     ));
@@ -663,7 +663,7 @@ impl TextWorker {
                         t.norm = map[t.norm.start]..map[t.norm.end];
                         if t.lemma.chars().any(is_fullwidth_alnum) {
                             let folded: String = t.lemma.chars().map(fold_fullwidth).collect();
-                            t.lemma = Arc::from(folded.as_str());
+                            t.lemma = Lemma::from(folded);
                         }
                     }
                 }

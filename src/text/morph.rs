@@ -16,7 +16,7 @@ use super::{Lang, TextError};
 
 use super::lattice::{ContextOrder, Lattice, Lex, Mode as SearchMode, PathWord, SearchTables};
 use super::segment::{RawToken, UserDictSource, classify_unknown};
-use super::token::Pos;
+use super::token::{Lemma, Pos};
 
 /// What a segmenter needs to know about a dictionary word.
 #[derive(Debug, Clone)]
@@ -26,7 +26,7 @@ pub(crate) struct WordInfo {
     /// Dictionary form. `None` when it is the surface: then the token's lemma is a
     /// copy of its surface. (Cached infos of dictionary words hold that copy here, so
     /// tokens share it.)
-    pub lemma: Option<Arc<str>>,
+    pub lemma: Option<Lemma>,
     /// Whether the details say this is a known (dictionary or user) word.
     pub known: bool,
     /// Whether the word is on the worker's stopword list (by lemma or surface), for a
@@ -246,11 +246,11 @@ impl MorphWorker {
                 None => {
                     let mut info = (self.describe)(&details(m, word.lex, word.id));
                     // A dictionary word's surface is its key, the same wherever it is
-                    // found: keep one shared copy as the lemma rather than a new one per
-                    // token. (An unknown word's surface varies.)
+                    // found: keep it as the lemma once rather than make one per token.
+                    // (An unknown word's surface varies.)
                     if word.lex != Lex::Unknown {
                         if info.lemma.is_none() {
-                            info.lemma = Some(Arc::from(surface));
+                            info.lemma = Some(Lemma::new(surface));
                         }
                         // Likewise its stopword flag (the text core's test, once).
                         let lemma = info.lemma.as_deref().unwrap_or(surface);
@@ -265,7 +265,7 @@ impl MorphWorker {
             let range = base + word.start..base + word.end;
             if word.lex == Lex::Unknown || !info.known {
                 if let Some(pos) = classify_unknown(surface) {
-                    emit(RawToken::new(range, Arc::from(surface), pos, info.tag));
+                    emit(RawToken::new(range, Lemma::new(surface), pos, info.tag));
                     continue;
                 }
             }
@@ -294,7 +294,7 @@ impl MorphWorker {
 fn raw(range: std::ops::Range<usize>, info: &WordInfo, surface: &str, lang: Lang) -> RawToken {
     let lemma = match &info.lemma {
         Some(l) => l.clone(),
-        None => Arc::from(surface),
+        None => Lemma::new(surface),
     };
     let mut t = RawToken::new(range, lemma, info.pos, info.tag);
     t.stop = info.stop.map(|s| (lang, s));

@@ -2,16 +2,15 @@
 //! mapped back to the original text, and the dispatch by language.
 
 use std::ops::Range;
-use std::sync::Arc;
 
 use super::Lang;
-use super::token::Pos;
+use super::token::{Lemma, Pos};
 
 /// A token with offsets into the normalized text, before mapping to the original.
 #[derive(Debug, Clone)]
 pub(crate) struct RawToken {
     pub norm: Range<usize>,
-    pub lemma: Arc<str>,
+    pub lemma: Lemma,
     pub pos: Pos,
     pub tag: &'static str,
     pub negator: bool,
@@ -21,7 +20,7 @@ pub(crate) struct RawToken {
 }
 
 impl RawToken {
-    pub(crate) fn new(norm: Range<usize>, lemma: Arc<str>, pos: Pos, tag: &'static str) -> Self {
+    pub(crate) fn new(norm: Range<usize>, lemma: Lemma, pos: Pos, tag: &'static str) -> Self {
         RawToken {
             norm,
             lemma,

@@ -86,6 +86,168 @@ impl std::str::FromStr for Pos {
     }
 }
 
+/// Longest lemma kept inline in a [`Lemma`], in bytes.
+const INLINE_LEMMA: usize = 22;
+
+/// A token's lemma: a string that is cheap to clone and reads as a `&str`.
+///
+/// Every token carries its own, and segmenters hand out the same lemma of a word
+/// again and again: a lemma of at most 22 bytes (nearly every English word, seven
+/// kana, kanji or hangul) is kept inline and cloned by copying 24 bytes; a longer
+/// one shares a single allocation. (An `Arc<str>` clone and drop instead touches a
+/// shared counter with an atomic instruction per token.) Compares, orders and
+/// hashes as the string it holds.
+#[derive(Clone)]
+pub struct Lemma(LemmaRepr);
+
+#[derive(Clone)]
+enum LemmaRepr {
+    /// Invariant: `bytes[..len]` is a copy of a whole `str` (valid UTF-8).
+    Inline {
+        len: u8,
+        bytes: [u8; INLINE_LEMMA],
+    },
+    Shared(Arc<str>),
+}
+
+impl Lemma {
+    /// The lemma `s`.
+    #[inline]
+    pub fn new(s: &str) -> Self {
+        if s.len() <= INLINE_LEMMA {
+            let mut bytes = [0u8; INLINE_LEMMA];
+            bytes[..s.len()].copy_from_slice(s.as_bytes());
+            Lemma(LemmaRepr::Inline {
+                len: s.len() as u8,
+                bytes,
+            })
+        } else {
+            Lemma(LemmaRepr::Shared(Arc::from(s)))
+        }
+    }
+
+    /// The lemma as a string slice.
+    #[inline]
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            LemmaRepr::Inline { len, bytes } => {
+                let b = bytes.get(..usize::from(*len)).unwrap_or_default();
+                // SAFETY: `bytes[..len]` was copied from a `&str` in `Lemma::new` (the
+                // only place an inline lemma is made, and the fields are private),
+                // so it is valid UTF-8.
+                unsafe { std::str::from_utf8_unchecked(b) }
+            }
+            LemmaRepr::Shared(s) => s,
+        }
+    }
+}
+
+impl std::ops::Deref for Lemma {
+    type Target = str;
+    #[inline]
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Lemma {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for Lemma {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Default for Lemma {
+    fn default() -> Self {
+        Lemma::new("")
+    }
+}
+
+impl From<&str> for Lemma {
+    fn from(s: &str) -> Self {
+        Lemma::new(s)
+    }
+}
+
+impl From<String> for Lemma {
+    fn from(s: String) -> Self {
+        Lemma::new(&s)
+    }
+}
+
+impl From<Arc<str>> for Lemma {
+    fn from(s: Arc<str>) -> Self {
+        if s.len() <= INLINE_LEMMA {
+            Lemma::new(&s)
+        } else {
+            Lemma(LemmaRepr::Shared(s))
+        }
+    }
+}
+
+impl PartialEq for Lemma {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Lemma {}
+
+impl PartialEq<str> for Lemma {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Lemma {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialOrd for Lemma {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Lemma {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for Lemma {
+    /// As the `str` (so maps keyed by lemmas can be asked with a `&str`).
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl fmt::Debug for Lemma {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Lemma {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Lemma {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// One token of analysed text.
 ///
 /// Spans are byte ranges: `span` into the ORIGINAL input text (always on char
@@ -99,7 +261,7 @@ pub struct Token {
     pub norm: Range<usize>,
     /// Dictionary form: ja base form (遅く→遅い), ko dictionary form (느려서→느리다),
     /// en lower-cased stem (refunds→refund).
-    pub lemma: Arc<str>,
+    pub lemma: Lemma,
     /// Coarse part of speech.
     pub pos: Pos,
     /// The raw tag of the analyser (IPADIC `名詞,一般`, ko-dic `VA+EC`, `en:word`).
@@ -134,4 +296,58 @@ pub(crate) fn intern_tag(tag: &str) -> &'static str {
     let leaked: &'static str = Box::leak(tag.to_owned().into_boxed_str());
     guard.insert(leaked);
     leaked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// A lemma reads, compares, orders and hashes as its string, inline (up to 22
+    /// bytes) or shared (longer), at the boundary and with multi-byte chars; it is no
+    /// bigger than 24 bytes.
+    #[test]
+    fn lemma_is_its_string() {
+        assert!(std::mem::size_of::<Lemma>() <= 24);
+        let texts = [
+            "",
+            "a",
+            "refund",
+            "느리다",
+            "遅い",
+            "abcdefghijklmnopqrstuv",  // 22 bytes: inline
+            "abcdefghijklmnopqrstuvw", // 23 bytes: shared
+            "サブスクリプション",      // 27 bytes
+            "해지하다해지하다",        // 24 bytes
+            "😀",
+        ];
+        let mut map: HashMap<Lemma, usize> = HashMap::new();
+        for (i, t) in texts.iter().enumerate() {
+            let l = Lemma::new(t);
+            assert_eq!(&*l, *t);
+            assert_eq!(l.as_str(), *t);
+            assert_eq!(l.to_string(), *t);
+            assert_eq!(format!("{l:?}"), format!("{t:?}"));
+            assert_eq!(l, Lemma::from(t.to_string()));
+            assert_eq!(l, Lemma::from(Arc::<str>::from(*t)));
+            assert_eq!(l.clone(), l);
+            assert!(l == *t);
+            let inline = matches!(l.0, LemmaRepr::Inline { .. });
+            assert_eq!(inline, t.len() <= INLINE_LEMMA, "{t}");
+            map.insert(l, i);
+        }
+        for (i, t) in texts.iter().enumerate() {
+            // Looked up by `&str`: the hash is the string's.
+            assert_eq!(map.get(*t), Some(&i));
+        }
+        let mut sorted: Vec<Lemma> = texts.iter().map(|t| Lemma::new(t)).collect();
+        sorted.sort();
+        let mut want: Vec<&str> = texts.to_vec();
+        want.sort();
+        assert!(sorted.iter().map(|l| l.as_str()).eq(want));
+        assert_eq!(
+            serde_json::to_string(&Lemma::new("遅い")).ok().as_deref(),
+            Some("\"遅い\"")
+        );
+    }
 }

@@ -15,7 +15,6 @@
 //!    clustered by their head word into themes with a readable label and quotes.
 
 use crate::text::fxhash::FxHashMap as HashMap;
-use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -23,7 +22,7 @@ use super::ThemeHit;
 use super::metrics::window;
 use super::taxonomy::{CategoryDef, Labels, TaxonomyFile, Terms, ThemeDef};
 use crate::sentiment::Label;
-use crate::text::{Lang, Pos, TextAnalysis, Token};
+use crate::text::{Lang, Lemma, Pos, TextAnalysis, Token};
 
 /// A phrase found in one record.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,7 +30,7 @@ pub struct Candidate {
     /// Lemmas, space-separated (a negation is the lemma `NOT`).
     pub key: String,
     /// The first lemma that is a noun (the head the clustering groups by), else the first lemma.
-    pub head: Arc<str>,
+    pub head: Lemma,
     /// The language of its sentence.
     pub lang: Lang,
     /// Byte range in the original text.
@@ -215,7 +214,7 @@ struct PhraseStat {
     negative: u64,
     positive: u64,
     covered: u64,
-    head: Arc<str>,
+    head: Lemma,
     lang: Option<Lang>,
     /// Wordings seen (at most 8), with counts.
     surfaces: Vec<(String, u32)>,
@@ -226,7 +225,7 @@ struct PhraseStat {
 #[derive(Debug)]
 pub struct Discovery {
     phrases: HashMap<String, PhraseStat>,
-    heads: HashMap<Arc<str>, u64>,
+    heads: HashMap<Lemma, u64>,
     records: u64,
     negative: u64,
     /// Phrases seen fewer times than this were pruned at some point.
@@ -284,7 +283,7 @@ impl Discovery {
         if label == Label::Neg {
             self.negative += 1;
         }
-        let mut heads_seen: Vec<&Arc<str>> = Vec::new();
+        let mut heads_seen: Vec<&Lemma> = Vec::new();
         for c in cands {
             if !heads_seen.contains(&&c.head) {
                 heads_seen.push(&c.head);
@@ -367,7 +366,7 @@ impl Discovery {
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
         let mut themes: Vec<DiscoveredTheme> = Vec::new();
-        let mut heads: Vec<Arc<str>> = Vec::new();
+        let mut heads: Vec<Lemma> = Vec::new();
         for (score, key, st) in scored {
             if let Some(pos) = heads.iter().position(|h| *h == st.head) {
                 let t = &mut themes[pos];

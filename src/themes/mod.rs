@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::sentiment::{Sentiment, TextSentiment};
 use crate::text::fxhash::FxHashMap;
-use crate::text::{Lang, LangHint, Pos, TextAnalysis, TextProcessor, Token, same_bytes};
+use crate::text::{Lang, LangHint, Lemma, Pos, TextAnalysis, TextProcessor, Token, same_bytes};
 pub use taxonomy::{Labels, TaxonomyFile, ThemeDef, ThemeInfo};
 
 /// Errors loading a taxonomy or a goals file.
@@ -59,7 +59,7 @@ pub type ThemeIdx = u16;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
-    Lemma(Arc<str>),
+    Lemma(Lemma),
     Negator,
 }
 
@@ -130,7 +130,7 @@ struct MatcherInner {
     residual: Vec<bool>,
     patterns: Vec<Pattern>,
     /// Patterns by the lemma of their first item.
-    by_lemma: FxHashMap<Arc<str>, Vec<u32>>,
+    by_lemma: FxHashMap<Lemma, Vec<u32>>,
     /// Patterns whose first item is a negator.
     by_negator: Vec<u32>,
     file: TaxonomyFile,
@@ -241,7 +241,7 @@ impl ThemeMatcher {
                 p.items.iter().map(|i| (i.key.clone(), i.pos)).collect();
             seen.insert((p.theme, p.exclude, sig))
         });
-        let mut by_lemma: FxHashMap<Arc<str>, Vec<u32>> = FxHashMap::default();
+        let mut by_lemma: FxHashMap<Lemma, Vec<u32>> = FxHashMap::default();
         let mut by_negator = Vec::new();
         for (pi, p) in patterns.iter().enumerate() {
             match &p.items[0].key {
