@@ -82,8 +82,12 @@ pub(crate) struct SearchTables {
     /// Number of right (forward) and left (backward) context ids.
     forward: usize,
     backward: usize,
+    /// Cells per row of `matrix`: `forward` rounded up to a power of two, so that a
+    /// row reads as a fixed-size array (see [`best_left`]).
+    stride: usize,
     /// The connection costs with the context ids renumbered by [`ContextOrder`]: row
-    /// = left id of the word on the right, column = right id of the word on the left.
+    /// = left id of the word on the right, column = right id of the word on the left
+    /// (`stride` cells a row, the last `stride - forward` unused).
     matrix: Vec<i16>,
     /// Dictionary context id -> renumbered id (`u16::MAX` for ids outside the matrix).
     left_map: Vec<u16>,
@@ -205,7 +209,8 @@ impl SearchTables {
 
         let left_map = order.map("left", backward);
         let right_map = order.map("right", forward);
-        let mut renumbered = vec![0i16; forward * backward];
+        let stride = forward.max(1).next_power_of_two();
+        let mut renumbered = vec![0i16; stride * backward];
         if costs.len() >= forward * backward && forward > 0 {
             // New id -> old id; ids past what a u16 names stay unmapped (their cells
             // keep cost 0, but such words cannot connect: `renumber` gives them
@@ -224,7 +229,7 @@ impl SearchTables {
             // Row by row in parallel (ko-dic's table has 10 million cells; this is the
             // longest step of start-up), each written in order from one source row.
             renumbered
-                .par_chunks_mut(forward)
+                .par_chunks_mut(stride)
                 .zip(old_left.par_iter())
                 .for_each(|(out, &l)| {
                     if l == usize::MAX {
@@ -277,6 +282,7 @@ impl SearchTables {
             mode,
             forward,
             backward,
+            stride,
             matrix: renumbered,
             left_map,
             right_map,
@@ -408,8 +414,10 @@ pub(crate) struct Lattice {
     /// its entries (first index in the dictionary's values, count) and length in chars.
     match_head: Vec<u32>,
     matches: Vec<(u32, u32, u32)>,
-    /// The edges ending at the current position, one per right id: (right id, cost, index).
-    left: Vec<(u16, i32, u32)>,
+    /// The edges ending at the current position, one per right id: (right id, cost
+    /// and index packed as `cost << 32 | index`, so that the smaller value is the
+    /// cheaper edge, the earlier on ties).
+    left: Vec<(u16, i64)>,
     /// Slot of a right id in `left`, valid when its stamp is the current one.
     left_slot: Vec<(u32, u32)>,
     /// Best left neighbour per left id at the current position: (stamp, cost, index).
@@ -831,22 +839,21 @@ impl Lattice {
             let Some(slot) = self.left_slot.get_mut(e.right_id as usize) else {
                 continue;
             };
+            let packed = i64::from(e.cost) << 32 | k as i64;
             if slot.0 == stamp {
                 let entry = &mut self.left[slot.1 as usize];
-                if e.cost < entry.1 {
-                    entry.1 = e.cost;
-                    entry.2 = k as u32;
-                }
+                entry.1 = entry.1.min(packed);
             } else {
                 *slot = (stamp, self.left.len() as u32);
-                self.left.push((e.right_id, e.cost, k as u32));
+                self.left.push((e.right_id, packed));
             }
         }
     }
 
     /// Adds a word from char `j` to `end` with its best left neighbour among the edges
-    /// ending at `i` (`i < j` when whitespace between them is skipped).
-    #[inline]
+    /// ending at `i` (`i < j` when whitespace between them is skipped). Inlined into
+    /// the search loop, where it runs for every candidate word.
+    #[inline(always)]
     fn add_edge(
         &mut self,
         tables: &SearchTables,
@@ -862,16 +869,13 @@ impl Lattice {
         let (best, best_at) = if memo.0 == self.stamp {
             (memo.1, memo.2)
         } else {
-            let forward = tables.forward;
-            let row = &tables.matrix[left_id as usize * forward..(left_id as usize + 1) * forward];
-            // Cheapest, then earliest: one comparison of (cost, index) packed in an i64,
-            // which compiles to a conditional move (the outcome is data, no pattern a
-            // branch predictor could learn).
-            let mut best = i64::MAX;
-            for &(r, c, k) in &self.left {
-                let total = c as i64 + row[r as usize] as i64;
-                best = best.min(total << 32 | k as i64);
-            }
+            let row = left_id as usize * tables.stride;
+            let best = match tables.stride {
+                // IPADIC (1,316 right ids) and ko-dic (3,822).
+                2048 => best_left::<2048>(&tables.matrix, row, &self.left),
+                4096 => best_left::<4096>(&tables.matrix, row, &self.left),
+                _ => best_left_any(&tables.matrix, row, tables.stride, &self.left),
+            };
             let (best, best_at) = if best == i64::MAX {
                 (i32::MAX, NONE)
             } else {
@@ -901,6 +905,43 @@ impl Lattice {
     fn char_of_byte(&self, byte: usize) -> usize {
         self.offsets.partition_point(|&o| o < byte)
     }
+}
+
+/// The cheapest (then earliest) of the edges `left` (right id, packed cost and index)
+/// followed by a word whose matrix row starts at `row`, as `cost << 32 | index`
+/// (`i64::MAX` when `left` is empty or the row is outside the matrix).
+///
+/// Adding the connection cost to the packed value's upper half gives the packed sum,
+/// and one `min` over those picks the cheapest and, on ties, the earliest: a
+/// conditional move, as the outcome is data with no pattern a branch predictor could
+/// learn. The row is read as an array of `STRIDE` cells, the matrix's power-of-two
+/// row length, so the cell reads need no bounds checks (right ids are below it).
+#[inline]
+fn best_left<const STRIDE: usize>(matrix: &[i16], row: usize, left: &[(u16, i64)]) -> i64 {
+    let Some(row) = matrix.get(row..).and_then(|r| r.first_chunk::<STRIDE>()) else {
+        return i64::MAX;
+    };
+    let mut best = i64::MAX;
+    for &(r, packed) in left {
+        let cell = i64::from(row[usize::from(r) & (STRIDE - 1)]);
+        best = best.min(packed.wrapping_add(cell << 32));
+    }
+    best
+}
+
+/// [`best_left`] for a matrix of any row length.
+#[cold]
+fn best_left_any(matrix: &[i16], row: usize, stride: usize, left: &[(u16, i64)]) -> i64 {
+    let Some(row) = matrix.get(row..row + stride) else {
+        return i64::MAX;
+    };
+    let mut best = i64::MAX;
+    for &(r, packed) in left {
+        if let Some(&cell) = row.get(usize::from(r)) {
+            best = best.min(packed.wrapping_add(i64::from(cell) << 32));
+        }
+    }
+    best
 }
 
 /// How many chars ahead of the search the entries of dictionary words are prefetched.
