@@ -1141,6 +1141,50 @@ mod tests {
         }
     }
 
+    /// The fixed-stride scan and its any-stride fallback (which the two embedded
+    /// dictionaries never reach) both give the cheapest `cost + cell`, the earliest
+    /// index on ties, packed as `total << 32 | index`, as a plain loop computes it;
+    /// and `i64::MAX` for no edges or a row past the matrix.
+    #[test]
+    fn best_left_is_the_cheapest_then_earliest() {
+        const STRIDE: usize = 16;
+        let rows = 3;
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        for _ in 0..500 {
+            // Few distinct values, so that ties are common; negative costs too.
+            let matrix: Vec<i16> = (0..STRIDE * rows).map(|_| next(7) as i16 - 3).collect();
+            let left: Vec<(u16, i32, u32)> = (0..next(6))
+                .map(|k| (next(12) as u16, next(9) as i32 - 4, k as u32 * 3))
+                .collect();
+            let packed: Vec<(u16, i64)> = left
+                .iter()
+                .map(|&(r, c, k)| (r, i64::from(c) << 32 | i64::from(k)))
+                .collect();
+            for row in 0..rows {
+                let mut want: Option<(i64, u32)> = None;
+                for &(r, c, k) in &left {
+                    let total = i64::from(c) + i64::from(matrix[row * STRIDE + r as usize]);
+                    if want.is_none_or(|(t, _)| total < t) {
+                        want = Some((total, k));
+                    }
+                }
+                let want = want.map_or(i64::MAX, |(t, k)| t << 32 | i64::from(k));
+                let at = row * STRIDE;
+                assert_eq!(best_left::<STRIDE>(&matrix, at, &packed), want);
+                assert_eq!(best_left_any(&matrix, at, STRIDE, &packed), want);
+            }
+            let past = rows * STRIDE;
+            assert_eq!(best_left::<STRIDE>(&matrix, past, &packed), i64::MAX);
+            assert_eq!(best_left_any(&matrix, past, STRIDE, &packed), i64::MAX);
+        }
+    }
+
     /// Listed ids first (0 always first), bad and repeated ones skipped, the rest after
     /// in their own order: every id gets exactly one new id.
     #[test]
