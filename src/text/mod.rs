@@ -572,39 +572,73 @@ impl TextWorker {
         let stop = &self.inner.stopwords;
         let mut sentences = Vec::with_capacity(ranges.len());
         let mut tokens = Vec::with_capacity(self.raw.len());
-        let mut raw = self.raw.drain(..).peekable();
         // Tokens and sentences come in text order: map each kind with its own cursor.
+        // A sentence is closed when the first token past its end arrives (a plain
+        // loop over the drain: a peekable one kept the peeked token in memory and
+        // stalled on re-reading its unaligned copy).
         let (mut token_cursor, mut sentence_cursor) = (0, 0);
-        for (range, slang) in ranges.into_iter().zip(langs) {
-            let first_token = tokens.len();
-            while let Some(r) = raw.next_if(|r| r.norm.start < range.end) {
-                let span = normalized.to_original_after(r.norm.clone(), &mut token_cursor);
-                let surface_norm = &norm[r.norm.clone()];
-                // The segmenters flag their cached words once: the same lookup,
-                // valid when the sentence is of the segmenter's language.
-                let is_stop = match r.stop {
-                    Some((lang, s)) if lang == slang => s,
-                    _ => stop.contains(slang, &r.lemma, surface_norm),
-                };
-                tokens.push(Token {
-                    span: span.start + offset..span.end + offset,
-                    stop: !r.negator && is_stop,
-                    norm: r.norm,
-                    lemma: r.lemma,
-                    pos: r.pos,
-                    tag: r.tag,
-                    negator: r.negator,
-                });
-            }
-            let span = normalized.to_original_after(range.clone(), &mut sentence_cursor);
+        let mut sentence_ranges = ranges.into_iter().zip(langs);
+        let mut current = sentence_ranges.next();
+        let mut first_token = 0;
+        let close = |sentences: &mut Vec<Sentence>,
+                     (range, slang): (Range<usize>, Lang),
+                     tokens: Range<usize>,
+                     cursor: &mut usize| {
+            let span = normalized.to_original_after(range.clone(), cursor);
             sentences.push(Sentence {
                 span: span.start + offset..span.end + offset,
                 norm: range,
                 lang: slang,
-                tokens: first_token..tokens.len(),
+                tokens,
+            });
+        };
+        for r in self.raw.drain(..) {
+            let slang = loop {
+                match current {
+                    Some((ref range, slang)) if r.norm.start < range.end => break Some(slang),
+                    Some(done) => {
+                        close(
+                            &mut sentences,
+                            done,
+                            first_token..tokens.len(),
+                            &mut sentence_cursor,
+                        );
+                        first_token = tokens.len();
+                        current = sentence_ranges.next();
+                    }
+                    None => break None,
+                }
+            };
+            // Past the last sentence (no segmenter emits such a token): dropped.
+            let Some(slang) = slang else { break };
+            let span = normalized.to_original_after(r.norm.clone(), &mut token_cursor);
+            let surface_norm = &norm[r.norm.clone()];
+            // The segmenters flag their cached words once: the same lookup,
+            // valid when the sentence is of the segmenter's language.
+            let is_stop = match r.stop {
+                Some((lang, s)) if lang == slang => s,
+                _ => stop.contains(slang, &r.lemma, surface_norm),
+            };
+            tokens.push(Token {
+                span: span.start + offset..span.end + offset,
+                stop: !r.negator && is_stop,
+                norm: r.norm,
+                lemma: r.lemma,
+                pos: r.pos,
+                tag: r.tag,
+                negator: r.negator,
             });
         }
-        drop(raw);
+        while let Some(done) = current {
+            close(
+                &mut sentences,
+                done,
+                first_token..tokens.len(),
+                &mut sentence_cursor,
+            );
+            first_token = tokens.len();
+            current = sentence_ranges.next();
+        }
         TextAnalysis {
             lang: text_lang,
             mojibake: check.status,
