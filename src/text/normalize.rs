@@ -394,12 +394,12 @@ fn ascii_repeat_limit(b: u8) -> Option<usize> {
 }
 
 /// Whether byte `c`, after `prev` (the last byte of the normalized text), stays as
-/// it is in [`normalize_ascii`]'s fast run (repeats aside): lower-case letters,
+/// it is in [`normalize_ascii`]'s fast run (lower-cased, repeats aside): letters,
 /// digits, most punctuation, and a space after a byte that is no space or newline.
 #[inline]
 fn ascii_plain(c: u8, prev: Option<u8>) -> bool {
     match c {
-        b'a'..=b'z' | b'0'..=b'9' | b'!' | b'?' => true,
+        b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'!' | b'?' => true,
         b' ' => !matches!(prev, None | Some(b' ' | b'\n')),
         b'"'..=b'/' | b':'..=b'>' | b'@' | b'['..=b'`' | b'{'..=b'}' => true,
         _ => false,
@@ -408,9 +408,10 @@ fn ascii_plain(c: u8, prev: Option<u8>) -> bool {
 
 /// [`ascii_plain`] and the repeat rule of [`normalize_ascii`]'s fast run on eight bytes at once (`w`, little
 /// endian), after `prev` (the last byte of the normalized text) and the repeat state
-/// (`last_char`, `run`): when every byte would pass it one by one, the repeat state
-/// after the block; `None` when some byte would not, or might not (three equal bytes
-/// in a row, of any kind: the per-byte test decides those).
+/// (`last_char`, `run`, of lower-cased bytes): when every byte would pass it one by
+/// one, the repeat state after the block; `None` when some byte would not, or might
+/// not (three bytes in a row equal once lower-cased, of any kind: the per-byte test
+/// decides those).
 #[inline]
 fn plain_block(
     w: u64,
@@ -428,9 +429,8 @@ fn plain_block(
     let at_least = |n: u8| w.wrapping_add(u64::from(0x80 - n) * L) & H;
     // High bit set where the byte of `x` is zero (exact, for any byte values).
     let zero = |x: u64| !(((x & !H).wrapping_add(!H)) | x) & H;
-    let upper = at_least(b'A') & !at_least(b'[');
-    // The fast run's bytes other than the space: `!` to `}` except `A`..=`Z`.
-    let plain = at_least(b'!') & !at_least(b'~') & !upper;
+    // The fast run's bytes other than the space: `!` to `}`.
+    let plain = at_least(b'!') & !at_least(b'~');
     let space = zero(w ^ (u64::from(b' ') * L));
     if plain | space != H {
         return None;
@@ -441,6 +441,10 @@ fn plain_block(
     {
         return None;
     }
+    // The block lower-cased: 0x20 added to each of `A`..=`Z` (the high bit of the
+    // mask, moved down two places).
+    let upper = at_least(b'A') & !at_least(b'[');
+    let w = w | (upper >> 2);
     // Bytes equal to the one before (the first compared with `last_char`; 0xFF
     // stands for none, as no byte here is 0xFF).
     let before = (w << 8) | u64::from(last_char.unwrap_or(0xFF));
@@ -504,9 +508,9 @@ fn normalize_ascii(src: &str) -> Normalized {
     };
     let mut pos = 0;
     while pos < bytes.len() {
-        // Fast run: bytes that stay as they are and extend one linear unit (lower-case
-        // letters, digits, most punctuation, a single space), under the same repeat
-        // rule; everything else takes the byte-by-byte path below.
+        // Fast run: bytes that stay in place and extend one linear unit (letters,
+        // lower-cased, digits, most punctuation, a single space), under the same
+        // repeat rule; everything else takes the byte-by-byte path below.
         let run_start = pos;
         let mut prev = text.as_bytes().last().copied();
         while let Some(&c) = bytes.get(pos) {
@@ -515,7 +519,7 @@ fn normalize_ascii(src: &str) -> Normalized {
                 && let Some(after) = plain_block(u64::from_le_bytes(*block), prev, last_char, run)
             {
                 (last_char, run) = after;
-                prev = Some(block[7]);
+                prev = Some(block[7].to_ascii_lowercase());
                 pos += 8;
                 continue;
             }
@@ -523,6 +527,7 @@ fn normalize_ascii(src: &str) -> Normalized {
             if !ascii_plain(c, prev) {
                 break;
             }
+            let c = c.to_ascii_lowercase();
             if last_char == Some(c)
                 && let Some(limit) = ascii_repeat_limit(c)
             {
@@ -539,9 +544,11 @@ fn normalize_ascii(src: &str) -> Normalized {
         }
         if pos > run_start {
             let orig = (run_start as u32, pos as u32);
-            add_unit(&mut units, text.len() as u32, orig, true);
+            let at = text.len();
+            add_unit(&mut units, at as u32, orig, true);
             // The run is ASCII, so it is a str on its own.
             text.push_str(&src[run_start..pos]);
+            text[at..].make_ascii_lowercase();
         }
         // One byte the byte-by-byte way (`i`, its index, shadows the position, which
         // moves past it).
@@ -557,7 +564,7 @@ fn normalize_ascii(src: &str) -> Normalized {
             b'\t' => (b' ', false),
             b'\n' => (b'\n', true),
             0..=0x1F | 0x7F => continue,
-            b'A'..=b'Z' => (c.to_ascii_lowercase(), false),
+            b'A'..=b'Z' => (c.to_ascii_lowercase(), true),
             _ => (c, true),
         };
         if n == b' ' {
@@ -647,8 +654,10 @@ fn normalize_chars(src: &str, map: Option<&RepairMap>) -> Normalized {
             } else if c == '\t' {
                 b.emit(i..end, " ", false);
             } else {
+                // Lower-casing ASCII keeps every byte in its place: a linear unit
+                // either way.
                 let lc = c.to_ascii_lowercase();
-                b.emit(i..end, lc.encode_utf8(&mut buf), lc == c);
+                b.emit(i..end, lc.encode_utf8(&mut buf), true);
             }
             continue;
         }
@@ -829,9 +838,11 @@ mod tests {
                 for prev in [None, Some(b' '), Some(b'\n'), Some(b'q')] {
                     let mut block = *b"abababab";
                     block[at] = b;
-                    // Neighbours equal to `b` would make a repeat: move them off it.
+                    // Neighbours equal to `b` (lower-cased) would make a repeat: move
+                    // them off it.
                     for k in [at.wrapping_sub(1), at + 1] {
-                        if block.get(k) == Some(&b) {
+                        if block.get(k).map(u8::to_ascii_lowercase) == Some(b.to_ascii_lowercase())
+                        {
                             block[k] = b'c';
                         }
                     }
