@@ -699,6 +699,24 @@ fn english_pos(w: &str) -> Pos {
 /// UAX #29 word boundaries for ASCII text, the common case, without the general
 /// Unicode machinery: letters and digits join (with `_`), and `'` `.` `:` join two
 /// letters, `.` `,` two digits; whitespace runs and every other byte stand alone.
+/// How many of the eight ASCII bytes of `w` (little endian: first byte lowest) are
+/// word bytes (`[0-9A-Za-z_]`) before the first that is not.
+#[inline]
+fn word_bytes(w: u64) -> usize {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = 0x8080_8080_8080_8080;
+    // High bit of each byte of `x` set where the byte is >= n (bytes below 0x80).
+    let at_least = |x: u64, n: u8| x.wrapping_add(u64::from(0x80 - n) * L) & H;
+    let digit = at_least(w, b'0') & !at_least(w, b':');
+    // With 0x20 set, exactly the letters land on `a`..=`z`.
+    let folded = w | 0x2020_2020_2020_2020;
+    let letter = at_least(folded, b'a') & !at_least(folded, b'{');
+    let x = w ^ (u64::from(b'_') * L);
+    let underscore = !(((x & !H).wrapping_add(!H)) | x) & H;
+    let other = !(digit | letter | underscore) & H;
+    (other.trailing_zeros() / 8) as usize
+}
+
 struct AsciiWordBounds<'a> {
     text: &'a str,
     pos: usize,
@@ -717,9 +735,18 @@ impl<'a> Iterator for AsciiWordBounds<'a> {
         let mut end = start + 1;
         if word(b[start]) {
             while end < b.len() {
-                if word(b[end]) {
+                // Eight bytes at a time: how many of them continue the word.
+                if let Some(block) = b[end..].first_chunk::<8>() {
+                    let n = word_bytes(u64::from_le_bytes(*block));
+                    end += n;
+                    if n == 8 {
+                        continue;
+                    }
+                } else if word(b[end]) {
                     end += 1;
-                } else if end + 1 < b.len()
+                    continue;
+                }
+                if end + 1 < b.len()
                     && ((matches!(b[end], b'\'' | b'.' | b':')
                         && b[end - 1].is_ascii_alphabetic()
                         && b[end + 1].is_ascii_alphabetic())
@@ -834,6 +861,29 @@ mod tests {
     #[test]
     fn bare_nt_forms_end_in_nt() {
         assert!(BARE_NT.iter().all(|w| w.ends_with("nt")));
+    }
+
+    /// The eight-byte count stops exactly where a byte-by-byte scan for
+    /// `[0-9A-Za-z_]` stops, for every ASCII byte at every place in a block.
+    #[test]
+    fn word_bytes_counts_like_a_scan() {
+        for b in 0..0x80u8 {
+            for at in 0..8 {
+                for filler in [b'a', b'Z', b'_', b'5'] {
+                    let mut block = [filler; 8];
+                    block[at] = b;
+                    let scan = block
+                        .iter()
+                        .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                        .count();
+                    assert_eq!(
+                        word_bytes(u64::from_le_bytes(block)),
+                        scan,
+                        "{b:#x} at {at}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
