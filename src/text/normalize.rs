@@ -51,10 +51,17 @@ impl Normalized {
         range: Range<usize>,
         cursor: &mut usize,
     ) -> Range<usize> {
-        if self.units.is_empty() {
-            return 0..0;
-        }
-        let first_at = self.unit_from(*cursor, range.start);
+        let first_at = match self.units.as_slice() {
+            [] => return 0..0,
+            // One linear run (an English line mostly is): plain arithmetic.
+            [u] if u.linear => {
+                let start = u.orig_start as usize + range.start.saturating_sub(u.norm as usize);
+                let end = (u.orig_start as usize + range.end.saturating_sub(u.norm as usize))
+                    .min(u.orig_end as usize);
+                return start..end.max(start);
+            }
+            _ => self.unit_from(*cursor, range.start),
+        };
         *cursor = first_at;
         let first = &self.units[first_at];
         let last = &self.units[if range.end > range.start {
@@ -923,6 +930,17 @@ mod tests {
         let src = "ＡＢＣ ａｂｃ  ｄ!!!!  x\u{3000}ｶﾞ ﾊﾟﾝ… テスト ｗｗｗｗ end";
         let n = normalize(src, None);
         assert!(n.units.len() > 8, "{:?}", n.units);
+        // Texts of one linear run map by arithmetic, to where their bytes came from.
+        for (text, lead) in [("The App Works, Mostly.", 0), ("  lead Text", 2)] {
+            let one = normalize(text, None);
+            assert_eq!(one.units.len(), 1, "{:?}", one.units);
+            for from in 0..=one.text.len() {
+                for to in from..=one.text.len() {
+                    let want = from + lead..to + lead;
+                    assert_eq!(one.to_original(from..to), want, "{text:?} {from}..{to}");
+                }
+            }
+        }
         let bounds: Vec<usize> = (0..=n.text.len())
             .filter(|&i| n.text.is_char_boundary(i))
             .collect();
