@@ -392,8 +392,15 @@ fn ascii_votes(bytes: &[u8]) -> (u32, u32) {
     let mut start = 0;
     for (n, block) in bytes.chunks(64).enumerate() {
         let mut mask = 0u64;
-        for (k, &b) in block.iter().enumerate() {
-            mask |= u64::from(IN_WORD[usize::from(b)]) << k;
+        if let Some(words) = block.as_chunks::<8>().0.get(..8) {
+            // A whole block: eight bits at a time.
+            for (k, w) in words.iter().enumerate() {
+                mask |= word_bits(u64::from_le_bytes(*w)) << (8 * k);
+            }
+        } else {
+            for (k, &b) in block.iter().enumerate() {
+                mask |= u64::from(IN_WORD[usize::from(b)]) << k;
+            }
         }
         // Bit k: byte k is a word byte and the one before is not, or the reverse.
         let mut edges =
@@ -417,6 +424,23 @@ fn ascii_votes(bytes: &[u8]) -> (u32, u32) {
         count_vote(word_vote(bytes, start, bytes.len()), &mut en, &mut non);
     }
     (en, non)
+}
+
+/// Bit k set where byte k of the eight ASCII bytes `w` (little endian) is a letter or
+/// `'` ([`IN_WORD`]), by word arithmetic instead of eight table reads.
+#[inline]
+fn word_bits(w: u64) -> u64 {
+    const L: u64 = 0x0101_0101_0101_0101;
+    const H: u64 = 0x8080_8080_8080_8080;
+    // High bit of each byte of `x` set where the byte is >= n (bytes below 0x80).
+    let at_least = |x: u64, n: u8| x.wrapping_add(u64::from(0x80 - n) * L) & H;
+    // With 0x20 set, exactly the letters land on `a`..=`z`.
+    let folded = w | 0x2020_2020_2020_2020;
+    let letter = at_least(folded, b'a') & !at_least(folded, b'{');
+    let x = w ^ (u64::from(b'\'') * L);
+    let apostrophe = !(((x & !H).wrapping_add(!H)) | x) & H;
+    // The high bits gathered into the low byte, byte k's to bit k.
+    (letter | apostrophe).wrapping_mul(0x0002_0408_1020_4081) >> 56
 }
 
 /// How many words (runs of letters and `'`) the English test reads at most.
@@ -543,6 +567,23 @@ mod tests {
             for cut in [text.len(), text.len().saturating_sub(1), text.len() / 2] {
                 let t = &text[..cut];
                 assert_eq!(ascii_votes(t.as_bytes()), plain(t), "{t:?}");
+            }
+        }
+    }
+
+    /// The eight-byte mask is the table's, for every ASCII byte at every place.
+    #[test]
+    fn word_bits_are_the_table() {
+        for b in 0..0x80u8 {
+            for at in 0..8 {
+                for filler in [b'a', b' ', b'\'', b'Z'] {
+                    let mut block = [filler; 8];
+                    block[at] = b;
+                    let want = block.iter().enumerate().fold(0u64, |m, (k, &c)| {
+                        m | u64::from(IN_WORD[usize::from(c)]) << k
+                    });
+                    assert_eq!(word_bits(u64::from_le_bytes(block)), want, "{b:#x} at {at}");
+                }
             }
         }
     }
