@@ -572,6 +572,23 @@ mod tests {
         }
     }
 
+    /// ASCII text counts its letters as Latin, and nothing else, at every length (the
+    /// eight-byte blocks and the padded tail) and for every ASCII byte.
+    #[test]
+    fn ascii_counts_are_its_letters() {
+        let all: String = (0..0x80u8).map(char::from).collect();
+        let text = all.repeat(3);
+        for start in 0..16 {
+            for end in (start..text.len()).step_by(7).chain([text.len()]) {
+                let t = &text[start..end];
+                let c = ScriptCounts::of(t);
+                let letters = t.bytes().filter(u8::is_ascii_alphabetic).count() as u32;
+                assert_eq!(c.latin, letters, "{start}..{end}");
+                assert_eq!((c.kana, c.han, c.hangul, c.other_letters), (0, 0, 0, 0));
+            }
+        }
+    }
+
     /// The eight-byte mask is the table's, for every ASCII byte at every place.
     #[test]
     fn word_bits_are_the_table() {
