@@ -394,13 +394,17 @@ fn ascii_votes(bytes: &[u8]) -> (u32, u32) {
     for (n, block) in bytes.chunks(64).enumerate() {
         // Eight bits at a time; the last few bytes zero-padded (a zero byte is no
         // word byte).
-        let (words, rest) = block.as_chunks::<8>();
+        let words = block.chunks_exact(8);
+        let rest = words.remainder();
         let mut mask = 0u64;
-        for (k, w) in words.iter().enumerate() {
-            mask |= word_bits(u64::from_le_bytes(*w)) << (8 * k);
+        let mut k = 0;
+        for w in words {
+            let w = w.first_chunk::<8>().map_or(0, |c| u64::from_le_bytes(*c));
+            mask |= word_bits(w) << (8 * k);
+            k += 1;
         }
         if !rest.is_empty() {
-            mask |= word_bits(pack(rest)) << (8 * words.len());
+            mask |= word_bits(pack(rest)) << (8 * k);
         }
         // Bit k: byte k is a word byte and the one before is not, or the reverse.
         let mut edges =
