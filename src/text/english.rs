@@ -15,6 +15,7 @@ use super::Lang;
 use super::normalize::is_emoji;
 use super::segment::RawToken;
 use super::stopwords::in_list;
+use super::swar;
 use super::token::{Lemma, Pos};
 
 const PRONOUNS: &[&str] = &[
@@ -696,27 +697,17 @@ fn english_pos(w: &str) -> Pos {
     }
 }
 
-/// UAX #29 word boundaries for ASCII text, the common case, without the general
-/// Unicode machinery: letters and digits join (with `_`), and `'` `.` `:` join two
-/// letters, `.` `,` two digits; whitespace runs and every other byte stand alone.
 /// How many of the eight ASCII bytes of `w` (little endian: first byte lowest) are
 /// word bytes (`[0-9A-Za-z_]`) before the first that is not.
 #[inline]
 fn word_bytes(w: u64) -> usize {
-    const L: u64 = 0x0101_0101_0101_0101;
-    const H: u64 = 0x8080_8080_8080_8080;
-    // High bit of each byte of `x` set where the byte is >= n (bytes below 0x80).
-    let at_least = |x: u64, n: u8| x.wrapping_add(u64::from(0x80 - n) * L) & H;
-    let digit = at_least(w, b'0') & !at_least(w, b':');
-    // With 0x20 set, exactly the letters land on `a`..=`z`.
-    let folded = w | 0x2020_2020_2020_2020;
-    let letter = at_least(folded, b'a') & !at_least(folded, b'{');
-    let x = w ^ (u64::from(b'_') * L);
-    let underscore = !(((x & !H).wrapping_add(!H)) | x) & H;
-    let other = !(digit | letter | underscore) & H;
-    (other.trailing_zeros() / 8) as usize
+    let word = swar::digits(w) | swar::letters(w) | swar::equal(w, b'_');
+    (!word & swar::HIGH).trailing_zeros() as usize / 8
 }
 
+/// UAX #29 word boundaries for ASCII text, the common case, without the general
+/// Unicode machinery: letters and digits join (with `_`), and `'` `.` `:` join two
+/// letters, `.` `,` two digits; whitespace runs and every other byte stand alone.
 struct AsciiWordBounds<'a> {
     text: &'a str,
     pos: usize,

@@ -11,6 +11,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::swar;
+
 /// A language koe analyses.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
@@ -435,17 +437,9 @@ fn ascii_votes(bytes: &[u8]) -> (u32, u32) {
 /// table reads.
 #[inline]
 fn word_bits(w: u64) -> u64 {
-    const L: u64 = 0x0101_0101_0101_0101;
-    const H: u64 = 0x8080_8080_8080_8080;
-    // High bit of each byte of `x` set where the byte is >= n (bytes below 0x80).
-    let at_least = |x: u64, n: u8| x.wrapping_add(u64::from(0x80 - n) * L) & H;
-    // With 0x20 set, exactly the letters land on `a`..=`z`.
-    let folded = w | 0x2020_2020_2020_2020;
-    let letter = at_least(folded, b'a') & !at_least(folded, b'{');
-    let x = w ^ (u64::from(b'\'') * L);
-    let apostrophe = !(((x & !H).wrapping_add(!H)) | x) & H;
+    let word = swar::letters(w) | swar::equal(w, b'\'');
     // The high bits gathered into the low byte, byte k's to bit k.
-    (letter | apostrophe).wrapping_mul(0x0002_0408_1020_4081) >> 56
+    word.wrapping_mul(0x0002_0408_1020_4081) >> 56
 }
 
 /// How many words (runs of letters and `'`) the English test reads at most.

@@ -36,6 +36,7 @@ pub mod normalize;
 mod segment;
 mod sentence;
 mod stopwords;
+mod swar;
 pub mod token;
 
 use std::ops::Range;

@@ -15,6 +15,7 @@ use std::ops::Range;
 use unicode_normalization::UnicodeNormalization;
 
 use super::mojibake::RepairMap;
+use super::swar;
 use super::{BmpBits, in_bmp_bits};
 
 /// A run of normalized bytes produced from one cluster of the original text, or
@@ -25,6 +26,31 @@ struct Unit {
     orig_start: u32,
     orig_end: u32,
     linear: bool,
+}
+
+impl Unit {
+    /// Where in the original a range that starts at normalized offset `offset` (in
+    /// this unit) begins: the same byte of a linear run, else the unit's start.
+    #[inline]
+    fn orig_start_of(&self, offset: usize) -> usize {
+        if self.linear {
+            self.orig_start as usize + offset.saturating_sub(self.norm as usize)
+        } else {
+            self.orig_start as usize
+        }
+    }
+
+    /// Where in the original a range that ends at normalized offset `offset` (in this
+    /// unit) ends: the same byte of a linear run, else the unit's end.
+    #[inline]
+    fn orig_end_of(&self, offset: usize) -> usize {
+        if self.linear {
+            (self.orig_start as usize + offset.saturating_sub(self.norm as usize))
+                .min(self.orig_end as usize)
+        } else {
+            self.orig_end as usize
+        }
+    }
 }
 
 /// Normalized text plus its offset map to the original.
@@ -51,36 +77,23 @@ impl Normalized {
         range: Range<usize>,
         cursor: &mut usize,
     ) -> Range<usize> {
-        let first_at = match self.units.as_slice() {
+        let (first, last) = match self.units.as_slice() {
             [] => return 0..0,
-            // One linear run (an English line mostly is): plain arithmetic.
-            [u] if u.linear => {
-                let start = u.orig_start as usize + range.start.saturating_sub(u.norm as usize);
-                let end = (u.orig_start as usize + range.end.saturating_sub(u.norm as usize))
-                    .min(u.orig_end as usize);
-                return start..end.max(start);
+            // One unit (an English line mostly is one linear run): no search.
+            [u] => (u, u),
+            units => {
+                let first_at = self.unit_from(*cursor, range.start);
+                *cursor = first_at;
+                let last_at = if range.end > range.start {
+                    self.unit_from(first_at, range.end - 1)
+                } else {
+                    first_at
+                };
+                (&units[first_at], &units[last_at])
             }
-            _ => self.unit_from(*cursor, range.start),
         };
-        *cursor = first_at;
-        let first = &self.units[first_at];
-        let last = &self.units[if range.end > range.start {
-            self.unit_from(first_at, range.end - 1)
-        } else {
-            first_at
-        }];
-        let start = if first.linear {
-            first.orig_start as usize + range.start.saturating_sub(first.norm as usize)
-        } else {
-            first.orig_start as usize
-        };
-        let end = if last.linear {
-            (last.orig_start as usize + range.end.saturating_sub(last.norm as usize))
-                .min(last.orig_end as usize)
-        } else {
-            last.orig_end as usize
-        };
-        start..end.max(start)
+        let start = first.orig_start_of(range.start);
+        start..last.orig_end_of(range.end).max(start)
     }
 
     /// [`Self::unit_at`], searching forward from unit `from` when it starts at or
@@ -116,13 +129,9 @@ impl Normalized {
         if offset >= self.text.len() {
             return self.units.last().map_or(0, |u| u.orig_end as usize);
         }
-        self.units.get(self.unit_at(offset)).map_or(0, |u| {
-            if u.linear {
-                u.orig_start as usize + offset.saturating_sub(u.norm as usize)
-            } else {
-                u.orig_start as usize
-            }
-        })
+        self.units
+            .get(self.unit_at(offset))
+            .map_or(0, |u| u.orig_start_of(offset))
     }
 }
 
@@ -426,20 +435,13 @@ fn plain_block(
     last_char: Option<u8>,
     run: usize,
 ) -> Option<(Option<u8>, usize)> {
-    const L: u64 = 0x0101_0101_0101_0101;
-    const H: u64 = 0x8080_8080_8080_8080;
-    if w & H != 0 {
+    if w & swar::HIGH != 0 {
         return None; // not ASCII
     }
-    // High bit of each byte set where the byte is >= n (bytes are < 0x80 here, so
-    // no sum carries into the next byte).
-    let at_least = |n: u8| w.wrapping_add(u64::from(0x80 - n) * L) & H;
-    // High bit set where the byte of `x` is zero (exact, for any byte values).
-    let zero = |x: u64| !(((x & !H).wrapping_add(!H)) | x) & H;
     // The fast run's bytes other than the space: `!` to `}`.
-    let plain = at_least(b'!') & !at_least(b'~');
-    let space = zero(w ^ (u64::from(b' ') * L));
-    if plain | space != H {
+    let plain = swar::at_least(w, b'!') & !swar::at_least(w, b'~');
+    let space = swar::equal(w, b' ');
+    if plain | space != swar::HIGH {
         return None;
     }
     // A space passes after a byte that is no space or newline: none after another
@@ -450,12 +452,12 @@ fn plain_block(
     }
     // The block lower-cased: 0x20 added to each of `A`..=`Z` (the high bit of the
     // mask, moved down two places).
-    let upper = at_least(b'A') & !at_least(b'[');
+    let upper = swar::at_least(w, b'A') & !swar::at_least(w, b'[');
     let w = w | (upper >> 2);
     // Bytes equal to the one before (the first compared with `last_char`; 0xFF
     // stands for none, as no byte here is 0xFF).
     let before = (w << 8) | u64::from(last_char.unwrap_or(0xFF));
-    let equal = zero(w ^ before);
+    let equal = swar::zero(w ^ before);
     // The third of three equal bytes, counting the run the block continues.
     let carried = if run >= 2 { 0x80 } else { 0 };
     if equal & ((equal << 8) | carried) != 0 {
