@@ -6,6 +6,7 @@
 //! keyphrases and sentiment with its evidence; themes join it as they land. The JSON shape is
 //! versioned: [`SCHEMA`].
 
+pub mod discover;
 pub mod output;
 pub mod pipeline;
 
@@ -19,7 +20,7 @@ use crate::sentiment::{LexiconError, SentimentModel, TextSentiment};
 use crate::text::{
     Lang, LangHint, MojibakeStatus, Pos, TextAnalysis, TextError, TextProcessor, TextWorker,
 };
-use crate::themes::discover::{self, Candidate};
+use crate::themes::discover::Candidate;
 use crate::themes::{ThemeError, ThemeHit, ThemeMatcher};
 
 /// Errors building an [`Analyzer`].
@@ -216,6 +217,34 @@ impl Analyzer {
         }
     }
 
+    /// This analyzer with another compiled taxonomy (e.g. with discovered themes).
+    pub fn with_themes(&self, themes: ThemeMatcher) -> Analyzer {
+        Analyzer {
+            inner: Arc::new(Inner {
+                text: self.inner.text.clone(),
+                sentiment: self.inner.sentiment.clone(),
+                themes,
+                discovery: self.inner.discovery,
+                index_tokens: self.inner.index_tokens,
+                lang: self.inner.lang,
+            }),
+        }
+    }
+
+    /// This analyzer, collecting discovery candidates or not.
+    pub fn with_discovery(&self, on: bool) -> Analyzer {
+        Analyzer {
+            inner: Arc::new(Inner {
+                text: self.inner.text.clone(),
+                sentiment: self.inner.sentiment.clone(),
+                themes: self.inner.themes.clone(),
+                discovery: on,
+                index_tokens: self.inner.index_tokens,
+                lang: self.inner.lang,
+            }),
+        }
+    }
+
     /// This analyzer, also keeping the tokens the search index needs.
     pub fn with_index_tokens(&self) -> Analyzer {
         Analyzer {
@@ -261,7 +290,7 @@ impl AnalyzerWorker {
         let sentiment = self.sentiment.score(&text, &t);
         let themes = self.themes.find(&t, &sentiment);
         let candidates = if self.discovery {
-            discover::candidates(&t, &themes)
+            crate::themes::discover::candidates(&t, &sentiment, &themes)
         } else {
             Vec::new()
         };

@@ -59,6 +59,14 @@ pub struct InputArgs {
     /// Language: auto (per text and sentence), ja, ko, en.
     #[arg(long, default_value = "auto")]
     pub lang: LangHint,
+    /// Theme discovery reads at most this many records (the first ones) before the
+    /// analysis assigns the themes it found to every record.
+    #[arg(long, value_name = "N", default_value_t = koe::analyze::discover::DEFAULT_SAMPLE)]
+    pub discover_sample: usize,
+    /// A copy of stdin to read instead of stdin (set by [`InputArgs::spool_stdin`] for
+    /// commands that read their input twice).
+    #[arg(skip)]
+    pub stdin_spool: Option<PathBuf>,
 }
 
 impl InputArgs {
@@ -91,6 +99,39 @@ impl InputArgs {
             max_field_bytes: self.max_field_bytes,
             ..IngestOptions::default()
         })
+    }
+
+    /// Copies stdin (when it is an input) to a temporary file that later readers of
+    /// these args read instead, so the input can be read twice (theme discovery, then
+    /// analysis). The file is removed when the returned guard drops.
+    pub fn spool_stdin(&mut self) -> anyhow::Result<Option<tempfile::TempPath>> {
+        if self.stdin_spool.is_some() || !self.paths().iter().any(|p| p.as_os_str() == "-") {
+            return Ok(None);
+        }
+        let mut tmp = tempfile::Builder::new()
+            .prefix("koe-stdin-")
+            .tempfile()
+            .context("cannot create a temporary file to hold stdin")?;
+        std::io::copy(&mut std::io::stdin().lock(), &mut tmp)
+            .context("cannot copy stdin to a temporary file")?;
+        let path = tmp.into_temp_path();
+        self.stdin_spool = Some(path.to_path_buf());
+        Ok(Some(path))
+    }
+
+    /// Opens one input (`-` is stdin, or its spooled copy).
+    pub fn open(&self, path: &Path, opts: &IngestOptions) -> Result<Reader, koe::ingest::IngestError> {
+        match &self.stdin_spool {
+            Some(spool) if path.as_os_str() == "-" => {
+                let file = std::fs::File::open(spool).map_err(|e| koe::ingest::IngestError::Open {
+                    path: spool.clone(),
+                    source: e,
+                })?;
+                let size = file.metadata().ok().map(|m| m.len());
+                Reader::open(std::sync::Arc::from("stdin"), Box::new(file), size, opts)
+            }
+            _ => Reader::open_path(path, opts),
+        }
     }
 
     /// Inputs, `-` when none were given.
@@ -130,6 +171,11 @@ pub struct AnalyzeArgs {
     /// Where `--calibrate` writes the learned overlay (default `<output>.overlay.tsv`).
     #[arg(long, value_name = "FILE")]
     pub overlay: Option<PathBuf>,
+    /// Also discover up to N recurring themes nobody listed and assign them to every
+    /// record like taxonomy themes (the input is read twice; stdin is spooled to a
+    /// temporary file). 0: off.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub discover: usize,
     /// No progress bar and no summary on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -213,7 +259,7 @@ pub fn open_readers(
     let opts = input.ingest_options()?;
     let mut readers = Vec::new();
     for path in input.paths() {
-        match Reader::open_path(&path, &opts) {
+        match input.open(&path, &opts) {
             Ok(r) => readers.push(r),
             // A wrong column name is a usage error: stop before doing any work.
             Err(
@@ -257,8 +303,12 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
             .ok();
     }
     let started = Instant::now();
-    let mut failed = Vec::new();
-    let readers = open_readers(&args.input, args.quiet, &mut failed)?;
+    let mut args = args;
+    let _spool = if args.discover > 0 {
+        args.input.spool_stdin()?
+    } else {
+        None
+    };
     let analyzer = super::sentiment::analyzer_with_themes(
         &args.text,
         &args.lexicon,
@@ -286,6 +336,10 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
     } else {
         analyzer
     };
+    let (analyzer, _) =
+        super::themes::discover_pass(&args.input, &analyzer, args.discover, args.quiet)?;
+    let mut failed = Vec::new();
+    let readers = open_readers(&args.input, args.quiet, &mut failed)?;
 
     let sink: Box<dyn Write> = match &args.output {
         Some(p) => Box::new(

@@ -24,6 +24,11 @@ pub struct IndexArgs {
     /// same command completes the index without duplicates).
     #[arg(long, default_value_t = 20_000)]
     pub commit_every: u64,
+    /// Also discover up to N recurring themes nobody listed and index them on every
+    /// record (`theme:discovered.…`); they are kept in the index directory
+    /// (`koe-discovered.toml`) for `koe serve`. 0: off.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub discover: usize,
     /// Rejects file (default `<index>/../<name>.rejects.jsonl`).
     #[arg(long)]
     pub rejects: Option<PathBuf>,
@@ -38,9 +43,16 @@ pub struct IndexArgs {
     pub text: TextOptions,
 }
 
+/// The discovered themes of an index, in its directory (read by `koe serve`).
+pub const DISCOVERED_FILE: &str = "koe-discovered.toml";
+
 pub fn run_index(args: IndexArgs) -> anyhow::Result<Outcome> {
-    let mut failed = Vec::new();
-    let readers = open_readers(&args.input, args.quiet, &mut failed)?;
+    let mut args = args;
+    let _spool = if args.discover > 0 {
+        args.input.spool_stdin()?
+    } else {
+        None
+    };
     let analyzer = super::sentiment::analyzer_with_themes(
         &args.text,
         &args.lexicon,
@@ -49,7 +61,17 @@ pub fn run_index(args: IndexArgs) -> anyhow::Result<Outcome> {
         false,
     )?
     .with_index_tokens();
+    let (analyzer, discovered) =
+        super::themes::discover_pass(&args.input, &analyzer, args.discover, args.quiet)?;
+    let mut failed = Vec::new();
+    let readers = open_readers(&args.input, args.quiet, &mut failed)?;
     let index = KoeIndex::create_or_open(&args.index, analyzer.text(), args.rebuild)?;
+    if !discovered.is_empty() {
+        let path = args.index.join(DISCOVERED_FILE);
+        let toml = koe::themes::discover::to_taxonomy(&discovered).to_toml();
+        std::fs::write(&path, toml)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    }
     let mut writer = index.writer()?;
     let rejects = args.rejects.clone().unwrap_or_else(|| {
         let name = args

@@ -45,10 +45,16 @@ pub struct ServeArgs {
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
+    // Themes `koe index --discover` found are part of the index's taxonomy.
+    let mut themes = args.themes.clone();
+    let discovered = args.index.join(super::index::DISCOVERED_FILE);
+    if discovered.is_file() {
+        themes.taxonomy.push(discovered);
+    }
     let analyzer = super::sentiment::analyzer_with_themes(
         &args.text,
         &args.lexicon,
-        &args.themes,
+        &themes,
         LangHint::Auto,
         false,
     )?;

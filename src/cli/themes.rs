@@ -125,15 +125,23 @@ pub fn collect(
     rejects: PathBuf,
     quiet: bool,
 ) -> anyhow::Result<Option<Collected>> {
-    let mut failed = Vec::new();
-    let readers = open_readers(input, quiet, &mut failed)?;
+    let mut input = input.clone();
+    let _spool = if discover > 0 {
+        input.spool_stdin()?
+    } else {
+        None
+    };
+    let input = &input;
     let analyzer =
-        super::sentiment::analyzer_with_themes(text, lexicon, themes, input.lang, discover > 0)?;
+        super::sentiment::analyzer_with_themes(text, lexicon, themes, input.lang, false)?;
     let goals = match goals {
         Some(p) => koe::report::goals::read(p, analyzer.themes().taxonomy())?,
         None => Vec::new(),
     };
-    let mut collector = Collector::new(analyzer.themes(), config, discover > 0);
+    let (analyzer, discovered) = discover_pass(input, &analyzer, discover, quiet)?;
+    let mut failed = Vec::new();
+    let readers = open_readers(input, quiet, &mut failed)?;
+    let mut collector = Collector::new(analyzer.themes(), config);
     let streamed = stream(
         &analyzer,
         readers,
@@ -158,8 +166,73 @@ pub fn collect(
             .collect(),
         ..meta
     };
-    let report = collector.finish(meta, &goals, discover);
+    let report = collector.finish(meta, &goals, discovered);
     Ok(Some(Collected { report, summary }))
+}
+
+/// Pass one of theme discovery: up to `max` themes from the first
+/// `--discover-sample` records of `input` (read once more by pass two; stdin must be
+/// spooled first), compiled into the returned analyzer's taxonomy so pass two assigns
+/// them to every record. `max` 0 returns the analyzer unchanged.
+pub fn discover_pass(
+    input: &InputArgs,
+    analyzer: &koe::analyze::Analyzer,
+    max: usize,
+    quiet: bool,
+) -> anyhow::Result<(koe::analyze::Analyzer, Vec<koe::themes::discover::DiscoveredTheme>)> {
+    if max == 0 {
+        return Ok((analyzer.clone(), Vec::new()));
+    }
+    let sample = input.discover_sample;
+    let opts = input.ingest_options()?;
+    let mut readers = Vec::new();
+    for path in input.paths() {
+        // An input that cannot be opened is reported by pass two.
+        if let Ok(r) = input.open(&path, &opts) {
+            readers.push(r);
+        }
+    }
+    let pb = if quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let pb = indicatif::ProgressBar::with_draw_target(
+            None,
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] discovering themes: {pos} records",
+        ) {
+            pb.set_style(style);
+        }
+        pb
+    };
+    let records = readers
+        .into_iter()
+        .flat_map(|r| r.filter_map(Result::ok))
+        .take(sample);
+    let found = koe::analyze::discover::discover(analyzer, records, max, |n| {
+        pb.set_position(n);
+    });
+    pb.finish_and_clear();
+    if !quiet {
+        eprintln!(
+            "koe: discovery: {} themes from {} ({})",
+            found.len(),
+            if sample == usize::MAX {
+                "all records".to_string()
+            } else {
+                format!("the first {sample} records at most")
+            },
+            found
+                .iter()
+                .take(8)
+                .map(|t| t.label.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let analyzer = koe::analyze::discover::with_discovered(analyzer, &found)?;
+    Ok((analyzer, found))
 }
 
 /// Writes `text` to `output` or stdout.
@@ -195,8 +268,9 @@ fn text_table(r: &Report) -> String {
         } else {
             ""
         };
+        let kind = if t.discovered { ", discovered" } else { "" };
         rows.push([
-            format!("{} ({}){flag}", r.label(t), t.id),
+            format!("{} ({}{kind}){flag}", r.label(t), t.id),
             t.records.to_string(),
             format!("{:.1}%", t.share * 100.0),
             format!("{}/{}/{}", t.negative, t.neutral, t.positive),
@@ -205,17 +279,6 @@ fn text_table(r: &Report) -> String {
                 .map(|x| format!("{x:+.1}"))
                 .unwrap_or_else(|| "–".into()),
             koe::report::sparkline(&trend),
-        ]);
-    }
-    for d in &r.discovered {
-        rows.push([
-            format!("{} (discovered, {})", d.label, d.lang),
-            d.records.to_string(),
-            format!("{:.1}%", d.share * 100.0),
-            format!("{:.0}% neg", d.negative_share * 100.0),
-            format!("{:+.2}", d.net_sentiment),
-            "–".into(),
-            String::new(),
         ]);
     }
     let width = |s: &str| {
@@ -257,8 +320,8 @@ fn text_table(r: &Report) -> String {
         out,
         "\n{} records; {} taxonomy themes found, {} discovered; NPS {}; CSAT {}; complaints {}",
         t.records,
-        r.summary.themes.len(),
-        r.discovered.len(),
+        r.summary.themes.iter().filter(|t| !t.discovered).count(),
+        r.summary.themes.iter().filter(|t| t.discovered).count(),
         t.nps
             .map(|x| format!("{x:.1}"))
             .unwrap_or_else(|| "–".into()),

@@ -1,4 +1,4 @@
-//! The report's theme table as CSV: one row per theme (taxonomy, then discovered),
+//! The report's theme table as CSV: one row per theme (kind `theme` or `discovered`),
 //! plus one row per theme and period for the trend.
 
 use super::Report;
@@ -28,7 +28,7 @@ pub fn render(r: &Report) -> String {
     for t in &r.summary.themes {
         let e = t.emerging.as_ref();
         row(vec![
-            "theme".into(),
+            if t.discovered { "discovered" } else { "theme" }.into(),
             t.id.clone(),
             t.category.clone(),
             r.label(t).to_string(),
@@ -46,28 +46,6 @@ pub fn render(r: &Report) -> String {
             opt(t.impact),
             e.map(|e| e.emerging.to_string()).unwrap_or_default(),
             opt(e.map(|e| e.z)),
-        ]);
-    }
-    for d in &r.discovered {
-        row(vec![
-            "discovered".into(),
-            d.id.clone(),
-            "discovered".into(),
-            d.label.clone(),
-            String::new(),
-            d.records.to_string(),
-            d.records.to_string(),
-            d.share.to_string(),
-            String::new(),
-            String::new(),
-            String::new(),
-            d.net_sentiment.to_string(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
         ]);
     }
     for t in &r.summary.themes {

@@ -368,28 +368,20 @@ pub fn render(r: &Report) -> String {
     }
 
     if !r.discovered.is_empty() {
-        o.push_str("<h2>Discovered themes <span class=\"badge disc\">not in the taxonomy</span></h2><table><thead><tr><th>Theme</th><th>Lang</th><th class=\"n\">Records</th><th class=\"n\">Share</th><th class=\"n\">Negative</th><th>Phrases</th><th>Quotes</th></tr></thead><tbody>");
+        o.push_str("<h2>Discovered themes <span class=\"badge disc\">not in the taxonomy</span></h2><p class=\"meta\">What people give opinions about that no taxonomy theme lists; counted on the records like any theme (marked in the theme table).</p><table><thead><tr><th>Theme</th><th>Lang</th><th class=\"n\">Records</th><th class=\"n\">Negative</th><th>Members</th><th>Positive opinions</th><th>Negative opinions</th></tr></thead><tbody>");
         for d in &r.discovered {
-            let phrases: Vec<String> = d
-                .phrases
-                .iter()
-                .map(|(p, n)| format!("{} ({n})", esc(p)))
-                .collect();
-            let quotes: Vec<String> = d
-                .quotes
-                .iter()
-                .map(|(id, q)| format!("“{}” <span class=\"meta\">{}</span>", esc(q), esc(id)))
-                .collect();
+            let (members, pos, neg) = Report::discovered_parts(d);
+            let row = r.row_of(&d.id);
             let _ = write!(
                 o,
-                "<tr><td><b>{}</b></td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td><b>{}</b></td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&d.label),
                 esc(&d.lang),
-                d.records,
-                pct(Some(d.share)),
-                pct(Some(d.negative_share)),
-                phrases.join(", "),
-                quotes.join("<br>")
+                row.map(|t| t.records).unwrap_or(0),
+                row.map(|t| t.negative).unwrap_or(0),
+                esc(&members.join(", ")),
+                esc(&pos.join(", ")),
+                esc(&neg.join(", "))
             );
         }
         o.push_str("</tbody></table>");

@@ -236,40 +236,30 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(o, "## Discovered themes (not in the taxonomy)\n");
         let _ = writeln!(
             o,
-            "| Theme | Lang | Records | Share | Negative | Phrases |\n|---|---|---:|---:|---:|---|"
+            "What people give opinions about that no taxonomy theme lists; they are counted on the records like any theme (marked *discovered* in the theme table).\n"
+        );
+        let _ = writeln!(
+            o,
+            "| Theme | Lang | Records | Negative | Members | Positive opinions | Negative opinions |\n|---|---|---:|---:|---|---|---|"
         );
         for d in &r.discovered {
-            let phrases: Vec<String> = d
-                .phrases
-                .iter()
-                .map(|(p, n)| format!("{} ({n})", cell(p)))
-                .collect();
+            let (members, pos, neg) = Report::discovered_parts(d);
+            let row = r.row_of(&d.id);
             let _ = writeln!(
                 o,
-                "| {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} |",
                 cell(&d.label),
                 d.lang,
-                d.records,
-                pct(Some(d.share)),
-                pct(Some(d.negative_share)),
-                phrases.join(", ")
+                row.map(|t| t.records).unwrap_or(0),
+                row.map(|t| t.negative.to_string()).unwrap_or_default(),
+                cell(&members.join(", ")),
+                cell(&pos.join(", ")),
+                cell(&neg.join(", "))
             );
-        }
-        o.push('\n');
-        for d in r.discovered.iter().take(5) {
-            let _ = writeln!(o, "**{}**\n", cell(&d.label));
-            for (id, q) in &d.quotes {
-                let _ = writeln!(
-                    o,
-                    "> {}  \n> — `{}`\n",
-                    escape(q).replace('\n', " "),
-                    id.replace('`', "'")
-                );
-            }
         }
         let _ = writeln!(
             o,
-            "Adopt them with `koe themes --emit-toml FILE` and `--taxonomy FILE`.\n"
+            "\nAdopt them with `koe themes --emit-toml FILE` and `--taxonomy FILE`.\n"
         );
     }
 

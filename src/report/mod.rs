@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::analyze::Analysis;
 use crate::ingest::Record;
 use crate::themes::ThemeMatcher;
-use crate::themes::discover::{DiscoveredTheme, Discovery};
+use crate::themes::discover::DiscoveredTheme;
 use crate::themes::metrics::{Facts, Metrics, MetricsConfig, Summary};
 pub use goals::{Goal, GoalRow};
 
@@ -35,7 +35,8 @@ pub struct Report {
     /// Metrics.
     #[serde(flatten)]
     pub summary: Summary,
-    /// Themes found in the data that the taxonomy does not list.
+    /// Themes found in the data that the taxonomy does not list: their members and
+    /// opinions (their metrics are rows of the theme table, marked `discovered`).
     pub discovered: Vec<DiscoveredTheme>,
     /// Goals against the data.
     pub goals: Vec<GoalRow>,
@@ -62,6 +63,28 @@ impl Report {
             .take(n)
     }
 
+    /// The theme-table row of a discovered theme.
+    pub fn row_of(&self, id: &str) -> Option<&crate::themes::metrics::ThemeRow> {
+        self.summary.themes.iter().find(|t| t.id == id)
+    }
+
+    /// A discovered theme's members as `label (records)`, and its opinions as
+    /// `word count` lists (positive, negative).
+    pub fn discovered_parts(d: &DiscoveredTheme) -> (Vec<String>, Vec<String>, Vec<String>) {
+        let members = d
+            .members
+            .iter()
+            .take(8)
+            .map(|m| format!("{} ({})", m.label, m.records))
+            .collect();
+        let list = |v: &[(String, u64)]| v.iter().take(5).map(|(w, n)| format!("{w} {n}")).collect();
+        (
+            members,
+            list(&d.opinions.positive),
+            list(&d.opinions.negative),
+        )
+    }
+
     /// A theme's label in the report's language.
     pub fn label<'a>(&'a self, row: &'a crate::themes::metrics::ThemeRow) -> &'a str {
         row.label.get(&self.label_lang, &row.id)
@@ -72,18 +95,16 @@ impl Report {
 #[derive(Debug)]
 pub struct Collector {
     metrics: Metrics,
-    discovery: Option<Discovery>,
     segment: Option<String>,
 }
 
 impl Collector {
-    /// A collector over `themes`; `discovery` also collects unlisted phrases (the
-    /// analyzer must then be built with discovery on).
-    pub fn new(themes: &ThemeMatcher, config: MetricsConfig, discovery: bool) -> Collector {
+    /// A collector over `themes` (the taxonomy and any discovered themes compiled in,
+    /// see [`crate::analyze::discover`]).
+    pub fn new(themes: &ThemeMatcher, config: MetricsConfig) -> Collector {
         let segment = config.segment.clone();
         Collector {
             metrics: Metrics::new(themes.themes().to_vec(), config),
-            discovery: discovery.then(Discovery::default),
             segment,
         }
     }
@@ -105,24 +126,16 @@ impl Collector {
             id: &record.id,
             text: &text,
         });
-        if let Some(d) = self.discovery.as_mut() {
-            d.add(
-                &record.id,
-                &text,
-                analysis.sentiment.overall.label,
-                &analysis.candidates,
-            );
-        }
     }
 
-    /// The report.
-    pub fn finish(self, meta: ReportMeta, goals: &[Goal], discover: usize) -> Report {
+    /// The report; `discovered` are the themes discovery found (pass one).
+    pub fn finish(
+        self,
+        meta: ReportMeta,
+        goals: &[Goal],
+        discovered: Vec<DiscoveredTheme>,
+    ) -> Report {
         let summary = self.metrics.finish();
-        let discovered = self
-            .discovery
-            .as_ref()
-            .map(|d| d.finish(discover))
-            .unwrap_or_default();
         let goals = goals::evaluate(goals, &summary);
         Report {
             schema: SCHEMA.to_string(),

@@ -1,190 +1,348 @@
-//! Discovery of recurring themes nobody listed.
+//! Discovery of recurring themes nobody listed: the things people give opinions about.
 //!
-//! 1. Candidates, per record and in parallel ([`candidates`]): phrases cut by part-of-speech
-//!    patterns, the same for every language because every language has the same coarse
-//!    POS: noun compounds (解約 手続き, 고객 센터, customer service), adjective + noun
-//!    (遅い 配送, 느린 배송, slow delivery), noun + particle + predicate with its negation
-//!    (電話が繋がらない, 배송이 늦다, app keeps crashing) and, for English, negated verbs
-//!    (can't log in). A candidate is keyed by its lemmas, so inflections count together.
-//! 2. Counting while streaming ([`Discovery`]): records per phrase, how many of them are
-//!    negative, and how many already carry a taxonomy theme at that place. The table is
-//!    pruned lossy-counting style, so memory stays bounded on any input size.
-//! 3. Scoring at the end: support × cohesion (how often the words occur together rather
-//!    than apart) × distinctiveness (how much more the phrase lives in complaints than the
-//!    data at large); phrases the taxonomy already covers are left out; the rest are
-//!    clustered by their head word into themes with a readable label and quotes.
+//! 1. **Aspect candidates**, per record and in parallel ([`candidates`]): nouns and noun
+//!    compounds (IPADIC / ko-dic nouns; English words the tagger calls nouns that are
+//!    not opinion words), kept whole (露天風呂, battery life, 배송 상태) with their parts.
+//!    A candidate is an opinion *target* when an opinion word of the sentiment lexicon
+//!    attaches to it within its clause: the noun before the predicate in Japanese and
+//!    Korean (部屋が広い, 배송이 느려요), the noun after a prenominal opinion word
+//!    (great pasta, 広い部屋) or, in English, the subject before it (the waiter was rude,
+//!    battery life is short). Its opinion word and polarity are kept, and the content
+//!    words around it are its context.
+//! 2. **Counting while streaming** ([`Discovery`]): records per candidate, how often it
+//!    is an opinion target, its opinion words split by polarity, its wordings, its
+//!    context words and how often the taxonomy already covers it. The table is pruned
+//!    lossy-counting style (at most `cap` candidates, context lists capped per
+//!    candidate), so memory stays bounded on any input size.
+//! 3. **Themes at the end** ([`Discovery::finish`]): candidates that are opinion targets
+//!    (not numbers, pronouns, hedges, or names nobody gives opinions about) are ranked by
+//!    how often people give opinions about them; they are grouped by evidence from the
+//!    data itself: a compound joins the theme of one of its parts (battery life → battery,
+//!    露天風呂 → 風呂), and candidates whose contexts and opinion words are alike (PPMI
+//!    vectors, cosine similarity, computed on this corpus; no downloaded model) join the
+//!    closest theme. A theme's label is its most representative member as people write
+//!    it; its members are its sub-themes; its opinions are listed by polarity.
+//!
+//! Discovered themes are then compiled into taxonomy themes ([`to_taxonomy`]) and
+//! assigned to records by the same matcher as the taxonomy, so the report, the records
+//! and an adopted `--emit-toml` file count exactly the same records.
+
+use std::collections::HashMap as StdHashMap;
 
 use crate::text::fxhash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::ThemeHit;
-use super::metrics::window;
 use super::taxonomy::{CategoryDef, Labels, TaxonomyFile, Terms, ThemeDef};
-use crate::sentiment::Label;
-use crate::text::{Lang, Lemma, Pos, TextAnalysis, Token};
+use crate::sentiment::TextSentiment;
+use crate::text::{Lang, LangHint, Lemma, Pos, TextAnalysis, TextProcessor, Token};
 
-/// A phrase found in one record.
+/// An aspect mention found in one record.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
-    /// Lemmas, space-separated (a negation is the lemma `NOT`).
+    /// Lemmas of the compound, space-separated (the grouping key).
     pub key: String,
-    /// The first lemma that is a noun (the head the clustering groups by), else the first lemma.
-    pub head: Lemma,
+    /// Its lemmas.
+    pub parts: Vec<Lemma>,
+    /// The words as written (normalized; English lower-cased).
+    pub surface: String,
     /// The language of its sentence.
     pub lang: Lang,
     /// Byte range in the original text.
     pub start: usize,
     /// Byte end in the original text.
     pub end: usize,
+    /// The opinion word that attaches to it and its polarity (+1 / −1), if any.
+    pub opinion: Option<(String, i8)>,
+    /// Content lemmas around it (its distributional context).
+    pub context: Vec<Lemma>,
+    /// A proper noun (a name).
+    pub proper: bool,
     /// Whether a taxonomy theme was found at the same place.
     pub covered: bool,
 }
 
-const NOT: &str = "NOT";
-
-fn content_noun(t: &Token) -> bool {
-    t.pos == Pos::Noun
-        && !t.stop
-        && !t.negator
-        && t.lemma.chars().any(crate::text::is_alphabetic)
-        && t.lemma.chars().count() + usize::from(t.lemma.is_ascii()) >= 2
+/// How a token takes part in a noun compound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NounRole {
+    /// Not part of a compound.
+    No,
+    /// Can start, continue and end one.
+    Noun,
+    /// Only continues one (Japanese 接尾, Korean XSN: 使用感, 커버력).
+    Suffix,
+    /// Only starts one (接頭詞, XPN: 新商品, 대만족).
+    Prefix,
 }
 
-fn predicate(t: &Token) -> bool {
-    matches!(t.pos, Pos::Verb | Pos::Adj) && !t.negator && !t.tag.starts_with("XS")
+fn alphabetic(s: &str) -> bool {
+    s.chars().any(crate::text::is_alphabetic)
 }
 
-fn function(t: &Token) -> bool {
-    matches!(t.pos, Pos::Part | Pos::Aux) || t.tag.starts_with("XS")
-}
-
-/// Phrase candidates of an analysed text; `themes` marks the ones a taxonomy theme covers.
-pub fn candidates(t: &TextAnalysis, themes: &[ThemeHit]) -> Vec<Candidate> {
-    let mut out: Vec<Candidate> = Vec::new();
-    let mut negated_verbs: Vec<Candidate> = Vec::new();
-    for s in &t.sentences {
-        let toks = t.tokens.get(s.tokens.clone()).unwrap_or(&[]);
-        let mut push = |idx: &[usize], negated: bool| {
-            let mut lemmas: Vec<&str> = idx.iter().map(|&i| &*toks[i].lemma).collect();
-            if negated {
-                lemmas.push(NOT);
+fn noun_role(t: &Token, lang: Lang, opinion: bool) -> NounRole {
+    if t.negator || opinion {
+        return NounRole::No;
+    }
+    let tag = t.tag;
+    match lang {
+        Lang::Ja => {
+            if tag.starts_with("接頭詞,名詞接続") {
+                return NounRole::Prefix;
             }
-            let head = idx
-                .iter()
-                .find(|&&i| toks[i].pos == Pos::Noun)
-                .or(idx.first())
-                .map(|&i| toks[i].lemma.clone())
-                .unwrap_or_else(|| "".into());
-            let (Some(&a), Some(&b)) = (idx.iter().min(), idx.iter().max()) else {
-                return;
-            };
-            let start = toks[a].span.start;
-            let mut end = toks[b].span.end;
-            if negated {
-                // Extend over the negation so the quote shows it.
-                if let Some(n) = toks[b + 1..].iter().take(4).find(|x| x.negator) {
-                    end = end.max(n.span.end);
-                }
+            if t.pos != Pos::Noun {
+                return NounRole::No;
             }
-            out.push(Candidate {
-                key: lemmas.join(" "),
-                head,
-                lang: s.lang,
-                start,
-                end,
-                covered: false,
-            });
-        };
-        let n = toks.len();
-        let mut i = 0;
-        while i < n {
-            // Noun compounds: maximal runs of 2–4 content nouns.
-            if content_noun(&toks[i]) {
-                let mut j = i;
-                while j + 1 < n && content_noun(&toks[j + 1]) && j + 1 - i < 4 {
-                    j += 1;
-                }
-                if j > i {
-                    push(&(i..=j).collect::<Vec<_>>(), false);
-                }
-                // Noun + particles + predicate (+ negation).
-                let noun = j;
-                let mut k = noun + 1;
-                let mut negated = false;
-                while k < n && k <= noun + 3 && (function(&toks[k]) || toks[k].negator) {
-                    negated |= toks[k].negator;
-                    k += 1;
-                }
-                // A verbal noun with its light verb is a predicate too (反映されない,
-                // 반영이 안 되다 → 반영 되다).
-                let light = |x: usize| {
-                    toks.get(x).is_some_and(|t| {
-                        t.tag.starts_with("XS")
-                            || matches!(&*t.lemma, "する" | "できる" | "される" | "되다" | "하다")
-                    })
-                };
-                if k < n && k <= noun + 3 && content_noun(&toks[k]) && light(k + 1) {
-                    negated |= toks[k + 1..].iter().take(4).any(|x| x.negator);
-                    let mut idx: Vec<usize> = (i..=noun).collect();
-                    idx.push(k);
-                    push(&idx, negated);
-                } else if k < n && k <= noun + 3 && predicate(&toks[k]) {
-                    negated |= toks[k + 1..].iter().take(4).any(|x| x.negator);
-                    if !toks[k].stop || negated {
-                        let mut idx: Vec<usize> = (i..=noun).collect();
-                        idx.push(k);
-                        push(&idx, negated);
-                    }
-                }
-                i = j + 1;
-                continue;
+            if tag.starts_with("名詞,接尾") && !tag.starts_with("名詞,接尾,助数詞") {
+                return NounRole::Suffix;
             }
-            // Adjective + noun.
-            if toks[i].pos == Pos::Adj && !toks[i].stop && !toks[i].negator {
-                let mut k = i + 1;
-                while k < n && k <= i + 2 && function(&toks[k]) {
-                    k += 1;
-                }
-                if k < n && content_noun(&toks[k]) {
-                    push(&[i, k], false);
-                }
+            let excluded = [
+                "名詞,数",
+                "名詞,非自立",
+                "名詞,代名詞",
+                "名詞,副詞可能",
+                "名詞,特殊",
+                "名詞,接尾",
+                "名詞,形容動詞語幹",
+                "名詞,ナイ形容詞語幹",
+                "名詞,動詞非自立的",
+                "名詞,接続詞的",
+                "名詞,引用文字列",
+            ];
+            if t.stop || excluded.iter().any(|p| tag.starts_with(p)) || !alphabetic(&t.lemma) {
+                return NounRole::No;
             }
-            // English: negated verb (+ particle): can't log in, doesn't work.
-            if s.lang == Lang::En && toks[i].negator {
-                let mut k = i + 1;
-                while k < n && k <= i + 2 && toks[k].pos == Pos::Aux {
-                    k += 1;
-                }
-                if k < n && toks[k].pos == Pos::Verb && !toks[k].stop {
-                    let mut idx = vec![k];
-                    if let Some(p) = toks.get(k + 1)
-                        && matches!(&*p.lemma, "in" | "out" | "up" | "on" | "off" | "back")
-                    {
-                        idx.push(k + 1);
-                    }
-                    let mut lemmas: Vec<&str> = vec![NOT];
-                    lemmas.extend(idx.iter().map(|&x| &*toks[x].lemma));
-                    // "doesn't work" reads better than "n't work".
-                    let first = if i > 0 && toks[i - 1].pos == Pos::Aux {
-                        i - 1
-                    } else {
-                        i
-                    };
-                    negated_verbs.push(Candidate {
-                        key: lemmas.join(" "),
-                        head: toks[k].lemma.clone(),
-                        lang: s.lang,
-                        start: toks[first].span.start,
-                        end: toks[*idx.last().unwrap_or(&k)].span.end,
-                        covered: false,
-                    });
-                }
+            NounRole::Noun
+        }
+        Lang::Ko => {
+            if tag.starts_with("XPN") {
+                return NounRole::Prefix;
             }
-            i += 1;
+            if tag.starts_with("XSN") {
+                return NounRole::Suffix;
+            }
+            if !(tag.starts_with("NNG") || tag.starts_with("NNP")) {
+                return NounRole::No;
+            }
+            if t.stop || !alphabetic(&t.lemma) {
+                return NounRole::No;
+            }
+            NounRole::Noun
+        }
+        _ => {
+            if t.pos != Pos::Noun
+                || t.stop
+                || t.lemma.len() < 3
+                || !t.lemma.bytes().all(|b| b.is_ascii_lowercase())
+                || NOT_NOUNS.binary_search(&&*t.lemma).is_ok()
+            {
+                return NounRole::No;
+            }
+            NounRole::Noun
         }
     }
-    out.append(&mut negated_verbs);
+}
+
+/// English lemmas (Porter2 stems) the suffix tagger calls nouns but that are mostly
+/// verbs, adjectives or function words in reviews: common general-English words, not
+/// words of any data set. Sorted (binary search).
+const NOT_NOUNS: &[&str] = &[
+    "abl", "actual", "add", "allow", "almost", "alreadi", "also", "alway", "anoth", "anyway",
+    "appear", "awesom", "back", "becaus", "begin", "believ", "best", "better", "big", "bit",
+    "bought", "brought", "call", "came", "cannot", "care", "certain", "chang", "check",
+    "choos", "clean", "clear", "close", "complet", "consid", "continu", "cool", "could",
+    "day", "decid", "definit", "didn", "differ", "doesn", "done", "dont", "earli", "easi",
+    "either", "els", "end", "enough", "entir", "especi", "etc", "even", "ever", "everi",
+    "exact", "excel", "expens", "extra", "fair", "far", "fast", "fine", "first", "fit",
+    "follow", "found", "free", "full", "gave", "general", "got", "gotten", "great", "half",
+    "happen", "hard", "heard", "help", "high", "hold", "hope", "howev", "huge", "idea",
+    "includ", "instead", "isn", "just", "keep", "kind", "larg", "last", "later", "least",
+    "less", "let", "littl", "live", "long", "look", "lot", "low", "made", "main", "mani",
+    "mayb", "mean", "might", "mind", "minut", "month", "more", "most", "move", "much",
+    "must", "near", "nearli", "new", "next", "nice", "now", "obvious", "off", "ok", "okay",
+    "old", "one", "onli", "open", "other", "overal", "own", "part", "perfect", "pick",
+    "plus", "point", "poor", "pretti", "probabl", "put", "quick", "quit", "rather", "read",
+    "readi", "real", "realli", "reason", "right", "run", "said", "same", "saw", "second",
+    "set", "sever", "short", "show", "side", "similar", "simpl", "sinc", "small", "sold",
+    "someth", "sometim", "soon", "sort", "start", "still", "stop", "such", "suppos", "sure",
+    "talk", "thank", "thing", "though", "thought", "thru", "time", "today", "togeth", "told",
+    "took", "total", "tri", "turn", "two", "upon", "use", "usual", "veri", "want", "wasn",
+    "way", "week", "well", "went", "whatev", "whole", "wish", "won", "wonder", "work",
+    "worth", "would", "wow", "wrong", "year", "yes", "yet",
+];
+
+/// A noun compound of a sentence: token indices `from..to` (sentence-relative).
+#[derive(Debug, Clone)]
+struct Compound {
+    from: usize,
+    to: usize,
+    proper: bool,
+}
+
+fn compounds(toks: &[Token], lang: Lang, opinion_tok: &[bool]) -> Vec<Compound> {
+    let mut out = Vec::new();
+    let n = toks.len();
+    let mut i = 0;
+    while i < n {
+        let role = noun_role(&toks[i], lang, opinion_tok[i]);
+        let starts = match role {
+            NounRole::Noun => true,
+            NounRole::Prefix => {
+                i + 1 < n && noun_role(&toks[i + 1], lang, opinion_tok[i + 1]) == NounRole::Noun
+            }
+            _ => false,
+        };
+        if !starts {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        while j < n && j - i < 4 {
+            match noun_role(&toks[j], lang, opinion_tok[j]) {
+                NounRole::Noun | NounRole::Suffix => j += 1,
+                _ => break,
+            }
+        }
+        let proper = toks[i..j]
+            .iter()
+            .any(|t| t.tag.contains("固有名詞") || t.tag.starts_with("NNP"));
+        out.push(Compound {
+            from: i,
+            to: j,
+            proper,
+        });
+        i = j;
+    }
+    out
+}
+
+/// Whether a token ends a clause for opinion attachment.
+fn clause_break(t: &TextAnalysis, tok: &Token) -> bool {
+    super::breaks_clause(t, tok) || (tok.pos == Pos::Punct && !matches!(t.norm(tok), "-" | "'"))
+}
+
+/// Aspect candidates of an analysed text; `themes` marks the ones a taxonomy theme
+/// covers.
+pub fn candidates(t: &TextAnalysis, s: &TextSentiment, themes: &[ThemeHit]) -> Vec<Candidate> {
+    let mut out: Vec<Candidate> = Vec::new();
+    // Opinion tokens: the first token of every lexicon hit (and the rest of a
+    // multi-word entry), with the hit's polarity after the rules (negation flips it).
+    let mut opinion_at: Vec<Option<(usize, i8)>> = vec![None; t.tokens.len()];
+    for (k, (&h, e)) in s.hit_tokens.iter().zip(&s.evidence).enumerate() {
+        // A weak lexicon entry (a topic noun with a slight lean, e.g. 스토리 0.2) is
+        // not an opinion word: its noun stays a candidate.
+        if e.score.abs() < 0.5 {
+            continue;
+        }
+        let sign = if e.value > 0.0 {
+            1
+        } else if e.value < 0.0 {
+            -1
+        } else {
+            0
+        };
+        let words = e.entry.split(' ').count().max(1);
+        for slot in opinion_at.iter_mut().skip(h).take(words) {
+            *slot = Some((k, sign));
+        }
+    }
+    for sent in &t.sentences {
+        let base = sent.tokens.start;
+        let toks = t.sentence_tokens(sent);
+        let n = toks.len();
+        if n == 0 {
+            continue;
+        }
+        let opinion_tok: Vec<bool> = (0..n)
+            .map(|i| opinion_at.get(base + i).is_some_and(|o| o.is_some()))
+            .collect();
+        let lang = sent.lang;
+        let comps = compounds(toks, lang, &opinion_tok);
+        if comps.is_empty() {
+            continue;
+        }
+        let breaks: Vec<bool> = toks.iter().map(|tok| clause_break(t, tok)).collect();
+        // clause id per token
+        let mut clause = vec![0usize; n];
+        let mut c = 0;
+        for i in 0..n {
+            clause[i] = c;
+            if breaks[i] {
+                c += 1;
+            }
+        }
+        // Opinion attachment: each hit picks one compound.
+        let mut opinion_of: Vec<Option<(String, i8)>> = vec![None; comps.len()];
+        let mut i = 0;
+        while i < n {
+            let Some(Some((k, sign))) = opinion_at.get(base + i).copied() else {
+                i += 1;
+                continue;
+            };
+            // Skip the rest of the same hit.
+            let mut end = i + 1;
+            while end < n && opinion_at.get(base + end).copied().flatten().map(|x| x.0) == Some(k)
+            {
+                end += 1;
+            }
+            if sign != 0 {
+                let target = attach(&comps, &clause, i, end, lang);
+                if let Some(ci) = target
+                    && opinion_of[ci].is_none()
+                {
+                    let e = &s.evidence[k];
+                    let word = opinion_word(t, &toks[i..end], &e.entry, lang, &e.rules);
+                    opinion_of[ci] = Some((word, sign));
+                }
+            }
+            i = end;
+        }
+        for (ci, cp) in comps.iter().enumerate() {
+            let ts = &toks[cp.from..cp.to];
+            // The lemmas the matcher will look for (suffixes such as 력 are not keys).
+            let parts: Vec<Lemma> = ts
+                .iter()
+                .filter(|x| super::is_key_token(x))
+                .map(|x| x.lemma.clone())
+                .collect();
+            if parts.is_empty() {
+                continue;
+            }
+            let key = parts
+                .iter()
+                .map(|l| l.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let surface = surface_of(t, ts, lang);
+            // Context: content lemmas of the sentence within six tokens, and the
+            // opinion word.
+            let lo = cp.from.saturating_sub(6);
+            let hi = (cp.to + 6).min(n);
+            let mut context: Vec<Lemma> = (lo..hi)
+                .filter(|&x| x < cp.from || x >= cp.to)
+                .map(|x| &toks[x])
+                .filter(|x| x.pos.is_content() && !x.stop && !x.negator && alphabetic(&x.lemma))
+                .map(|x| x.lemma.clone())
+                .collect();
+            context.sort_unstable();
+            context.dedup();
+            let (Some(first), Some(last)) = (ts.first(), ts.last()) else {
+                continue;
+            };
+            out.push(Candidate {
+                key,
+                parts,
+                surface,
+                lang,
+                start: first.span.start,
+                end: last.span.end,
+                opinion: opinion_of[ci].take(),
+                context,
+                proper: cp.proper,
+                covered: false,
+            });
+        }
+    }
     // Covered = overlaps a theme mention: mentions sorted by start with the running
     // maximum of their ends, one binary search per candidate.
     let mut spans: Vec<(usize, usize)> = themes
@@ -202,34 +360,130 @@ pub fn candidates(t: &TextAnalysis, themes: &[ThemeHit]) -> Vec<Candidate> {
         let k = spans.partition_point(|&(s, _)| s < c.end);
         c.covered = k > 0 && max_end[k - 1] > c.start;
     }
-    // One count per record.
-    out.sort_by(|a, b| a.key.cmp(&b.key).then(a.start.cmp(&b.start)));
+    // One count per record: the first mention, preferring one with an opinion.
+    out.sort_by(|a, b| {
+        a.key
+            .cmp(&b.key)
+            .then(b.opinion.is_some().cmp(&a.opinion.is_some()))
+            .then(a.start.cmp(&b.start))
+    });
     out.dedup_by(|a, b| a.key == b.key);
     out
 }
 
-#[derive(Debug, Default, Clone)]
-struct PhraseStat {
-    records: u64,
-    negative: u64,
-    positive: u64,
-    covered: u64,
-    head: Lemma,
-    lang: Option<Lang>,
-    /// Wordings seen (at most 8), with counts.
-    surfaces: Vec<(String, u32)>,
-    quotes: Vec<(String, String)>,
+/// The compound an opinion word at tokens `from..to` is about, within its clause.
+fn attach(comps: &[Compound], clause: &[usize], from: usize, to: usize, lang: Lang) -> Option<usize> {
+    let cl = clause[from];
+    let same = |i: usize| clause.get(i) == Some(&cl);
+    // Prenominal: great pasta, 広い部屋, 좋은 영화 (one word may sit between).
+    let after = comps
+        .iter()
+        .position(|c| c.from >= to && c.from <= to + 1 && same(c.from));
+    // The noun before the predicate: 部屋が広い, 배송이 느려요, the waiter was rude.
+    let before = comps
+        .iter()
+        .rposition(|c| c.to <= from && from - c.to <= 5 && same(c.to - 1));
+    // The object after a verb: love the camera, recommend this player.
+    let object = comps
+        .iter()
+        .position(|c| c.from >= to && c.from <= to + 3 && same(c.from));
+    match lang {
+        Lang::En => after.or(before).or(object),
+        _ => after.filter(|&a| comps[a].from == to).or(before).or(after),
+    }
 }
 
-/// Streaming phrase statistics.
+/// How an opinion word is shown: the dictionary form in Japanese and Korean, the
+/// word as written in English; a negated one says so.
+fn opinion_word(t: &TextAnalysis, toks: &[Token], entry: &str, lang: Lang, rules: &[&str]) -> String {
+    let word = match lang {
+        Lang::En => {
+            let words: Vec<String> = toks
+                .iter()
+                .filter(|x| !x.stop && !matches!(x.pos, Pos::Aux | Pos::Part | Pos::Punct))
+                .map(|x| t.norm(x).to_lowercase())
+                .collect();
+            if words.is_empty() {
+                entry.to_string()
+            } else {
+                words.join(" ")
+            }
+        }
+        _ => entry.replace(' ', ""),
+    };
+    if rules.contains(&"negated") {
+        match lang {
+            Lang::Ja => format!("{word}(否定)"),
+            Lang::Ko => format!("{word}(부정)"),
+            _ => format!("not {word}"),
+        }
+    } else {
+        word
+    }
+}
+
+/// A compound as written: Japanese and Korean words joined as in the text (a space
+/// kept where there was one), English words lower-cased with one space.
+fn surface_of(t: &TextAnalysis, toks: &[Token], lang: Lang) -> String {
+    let mut out = String::new();
+    let mut last_end: Option<usize> = None;
+    for tok in toks {
+        let norm = t.norm(tok);
+        if let Some(e) = last_end
+            && (tok.norm.start > e || lang == Lang::En)
+        {
+            out.push(' ');
+        }
+        if lang == Lang::En {
+            out.push_str(&norm.to_lowercase());
+        } else {
+            out.push_str(norm);
+        }
+        last_end = Some(tok.norm.end);
+    }
+    out
+}
+
+/// Context similarity for an aspect to join a theme instead of starting one.
+const JOIN: f64 = 0.45;
+/// Context similarity for a frequent noun that is seldom an opinion target to join a
+/// theme.
+const ATTACH: f64 = 0.35;
+
+/// Records a candidate needs before its context can join it to a theme.
+const CONTEXT_SUPPORT: u32 = 8;
+
+/// Most context words kept per candidate (a bound on memory).
+const CONTEXT_CAP: usize = 96;
+/// Most opinion words kept per candidate.
+const OPINION_CAP: usize = 32;
+
+#[derive(Debug, Default, Clone)]
+struct Stat {
+    records: u32,
+    targets: u32,
+    covered: u32,
+    proper: u32,
+    lang: Option<Lang>,
+    parts: Vec<Lemma>,
+    /// Wordings seen (at most 6), with counts.
+    surfaces: Vec<(String, u32)>,
+    /// Opinion words: (word, sign, count).
+    opinions: Vec<(String, i8, u32)>,
+    /// Context lemmas with counts.
+    context: Vec<(Lemma, u32)>,
+}
+
+/// Streaming aspect statistics (bounded memory: at most `cap` candidates, each with at
+/// most 96 context words, 32 opinion words and 6 wordings).
 #[derive(Debug)]
 pub struct Discovery {
-    phrases: HashMap<String, PhraseStat>,
-    heads: HashMap<Lemma, u64>,
+    stats: HashMap<String, Stat>,
+    /// Context lemma totals (for PPMI).
+    context_totals: HashMap<Lemma, u64>,
     records: u64,
-    negative: u64,
-    /// Phrases seen fewer times than this were pruned at some point.
-    floor: u64,
+    /// Candidates seen fewer times than this were pruned at some point.
+    floor: u32,
     cap: usize,
 }
 
@@ -239,200 +493,396 @@ impl Default for Discovery {
     }
 }
 
+/// A member (sub-theme) of a discovered theme.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Member {
+    /// The member as people write it.
+    pub label: String,
+    /// Records of the discovery sample that mention it.
+    pub records: u64,
+    /// Of those, records where an opinion is given about it.
+    pub opinions: u64,
+    /// The wordings the theme matches it by (`--emit-toml` terms).
+    pub terms: Vec<String>,
+}
+
+/// Opinion words said about a theme, split by polarity (most frequent first).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Opinions {
+    /// Positive opinion words with counts.
+    pub positive: Vec<(String, u64)>,
+    /// Negative opinion words with counts.
+    pub negative: Vec<(String, u64)>,
+}
+
 /// A theme found in the data.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DiscoveredTheme {
-    /// Stable id derived from the head word (`discovered.<head>`).
+    /// Readable id: `discovered.<label>` (`discovered.room`, `discovered.部屋`).
     pub id: String,
-    /// Readable label: the most frequent wording of its best phrase.
+    /// Its most representative member, as people write it.
     pub label: String,
-    /// Language of its phrases.
+    /// Language of its members.
     pub lang: String,
-    /// Records with any of its phrases.
-    pub records: u64,
-    /// Share of all records.
-    pub share: f64,
-    /// Share of those records that are negative.
-    pub negative_share: f64,
-    /// (positive − negative) / records.
-    pub net_sentiment: f64,
-    /// Score (support × cohesion × distinctiveness).
+    /// Mentions of its members in the discovery sample (a record mentioning two members
+    /// counts twice; the theme table gives the exact records).
+    pub mentions: u64,
+    /// Records of the discovery sample where an opinion is given about one of its members.
+    pub opinion_records: u64,
+    /// Rank score (opinion records, then mentions).
     pub score: f64,
-    /// Its phrases (lemma keys) with their record counts.
-    pub phrases: Vec<(String, u64)>,
-    /// Up to three representative quotes (record id, text).
-    pub quotes: Vec<(String, String)>,
+    /// Its members (sub-themes), most mentioned first.
+    pub members: Vec<Member>,
+    /// What people say about it, by polarity.
+    pub opinions: Opinions,
 }
 
 impl Discovery {
-    /// A table that prunes itself beyond `cap` phrases.
+    /// A table that prunes itself beyond `cap` candidates.
     pub fn new(cap: usize) -> Discovery {
         Discovery {
-            phrases: HashMap::default(),
-            heads: HashMap::default(),
+            stats: HashMap::default(),
+            context_totals: HashMap::default(),
             records: 0,
-            negative: 0,
             floor: 0,
             cap: cap.max(1000),
         }
     }
 
+    /// Records added so far.
+    pub fn records(&self) -> u64 {
+        self.records
+    }
+
     /// Adds one record's candidates.
-    pub fn add(&mut self, id: &str, text: &str, label: Label, cands: &[Candidate]) {
+    pub fn add(&mut self, cands: &[Candidate]) {
         self.records += 1;
-        if label == Label::Neg {
-            self.negative += 1;
-        }
-        let mut heads_seen: Vec<&Lemma> = Vec::new();
         for c in cands {
-            if !heads_seen.contains(&&c.head) {
-                heads_seen.push(&c.head);
-                match self.heads.get_mut(&c.head) {
-                    Some(n) => *n += 1,
-                    None => {
-                        self.heads.insert(c.head.clone(), 1);
-                    }
-                }
+            if !self.stats.contains_key(&c.key) {
+                self.stats.insert(c.key.clone(), Stat::default());
             }
-            if !self.phrases.contains_key(&c.key) {
-                self.phrases.insert(c.key.clone(), PhraseStat::default());
-            }
-            let Some(st) = self.phrases.get_mut(&c.key) else {
+            let Some(st) = self.stats.get_mut(&c.key) else {
                 continue;
             };
             st.records += 1;
-            match label {
-                Label::Neg => st.negative += 1,
-                Label::Pos => st.positive += 1,
-                Label::Neu => {}
-            }
-            st.covered += u64::from(c.covered);
+            st.covered += u32::from(c.covered);
+            st.proper += u32::from(c.proper);
             if st.lang.is_none() {
-                st.head = c.head.clone();
                 st.lang = Some(c.lang);
+                st.parts = c.parts.clone();
             }
-            // Most phrases are seen once: wordings and quotes are kept from the second
-            // record on, so one-off phrases cost no more than their key.
-            if st.records < 2 {
-                continue;
+            if let Some(n) = st.surfaces.iter_mut().find(|(s, _)| *s == c.surface) {
+                n.1 += 1;
+            } else if st.surfaces.len() < 6 {
+                st.surfaces.push((c.surface.clone(), 1));
             }
-            if let Some(surface) = text.get(c.start..c.end) {
-                if let Some(n) = st.surfaces.iter_mut().find(|(s, _)| s == surface) {
-                    n.1 += 1;
-                } else if st.surfaces.len() < 8 {
-                    st.surfaces.push((surface.to_string(), 1));
+            if let Some((word, sign)) = &c.opinion {
+                st.targets += 1;
+                if let Some(o) = st
+                    .opinions
+                    .iter_mut()
+                    .find(|(w, s, _)| w == word && s == sign)
+                {
+                    o.2 += 1;
+                } else if st.opinions.len() < OPINION_CAP {
+                    st.opinions.push((word.clone(), *sign, 1));
                 }
-                let wants_quote =
-                    st.quotes.len() < 3 && (label == Label::Neg || st.quotes.is_empty());
-                if wants_quote && !st.quotes.iter().any(|(q, _)| q == id) {
-                    let (w, _, _) = window(text, c.start..c.end, 200);
-                    st.quotes.push((id.to_string(), w));
+            }
+            for w in &c.context {
+                match self.context_totals.get_mut(w) {
+                    Some(n) => *n += 1,
+                    None => {
+                        self.context_totals.insert(w.clone(), 1);
+                    }
+                }
+                if let Some(x) = st.context.iter_mut().find(|(l, _)| l == w) {
+                    x.1 += 1;
+                } else if st.context.len() < CONTEXT_CAP {
+                    st.context.push((w.clone(), 1));
                 }
             }
         }
-        if self.phrases.len() > self.cap {
+        if self.stats.len() > self.cap {
             self.prune();
         }
     }
 
     fn prune(&mut self) {
-        while self.phrases.len() > self.cap / 2 {
+        while self.stats.len() > self.cap / 2 {
             self.floor += 1;
             let floor = self.floor;
-            self.phrases.retain(|_, s| s.records > floor);
+            self.stats.retain(|_, s| s.records > floor);
         }
-        let floor = self.floor;
-        self.heads.retain(|_, n| *n > floor);
+        if self.context_totals.len() > self.cap {
+            let floor = u64::from(self.floor);
+            self.context_totals.retain(|_, n| *n > floor);
+        }
     }
 
-    /// The best `max` discovered themes.
-    pub fn finish(&self, max: usize) -> Vec<DiscoveredTheme> {
+    /// The best `max` discovered themes. `text` checks that every member's wordings
+    /// analyse back to the member (so an adopted theme matches what was counted).
+    pub fn finish(&self, max: usize, text: &TextProcessor) -> Vec<DiscoveredTheme> {
+        if max == 0 {
+            return Vec::new();
+        }
         let n = self.records.max(1) as f64;
-        let min_support = (3.0_f64).max(n * 0.002).max(self.floor as f64 + 1.0) as u64;
-        let base_neg = (self.negative as f64 + 1.0) / (n + 2.0);
-        let mut scored: Vec<(f64, &String, &PhraseStat)> = self
-            .phrases
+        let min_support = 3u32.max((n * 0.001) as u32).max(self.floor + 1);
+        // Aspects: opinion targets often enough, not mostly covered by the taxonomy,
+        // not a name nobody gives opinions about.
+        let eligible = |s: &Stat| {
+            s.records >= min_support && (s.covered as f64) < 0.5 * s.records as f64
+        };
+        let is_aspect = |s: &Stat| {
+            let target_share = s.targets as f64 / s.records as f64;
+            let proper = s.proper as f64 > 0.5 * s.records as f64;
+            s.targets >= 2 && target_share >= if proper { 0.3 } else { 0.08 }
+        };
+        // Seeds first (aspects by how often people give opinions about them), then the
+        // other frequent nouns, which may only join a theme.
+        let mut pool: Vec<(&String, &Stat, f64, bool)> = self
+            .stats
             .iter()
-            .filter(|(_, s)| s.records >= min_support)
-            .filter(|(_, s)| (s.covered as f64) < 0.5 * s.records as f64)
+            .filter(|(_, s)| eligible(s))
             .map(|(k, s)| {
-                let head_df = self.heads.get(&s.head).copied().unwrap_or(s.records).max(1);
-                let cohesion = (s.records as f64 / head_df as f64).min(1.0);
-                let neg_share = (s.negative as f64 + 1.0) / (s.records as f64 + 2.0);
-                let distinct = (neg_share / base_neg).ln().max(0.0);
-                let score = (1.0 + s.records as f64).ln() * (0.5 + cohesion) * (1.0 + distinct);
-                (score, k, s)
+                let score = s.targets as f64 + 0.25 * s.records as f64;
+                (k, s, score, is_aspect(s))
             })
             .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
-        let mut themes: Vec<DiscoveredTheme> = Vec::new();
-        let mut heads: Vec<Lemma> = Vec::new();
-        for (score, key, st) in scored {
-            if let Some(pos) = heads.iter().position(|h| *h == st.head) {
-                let t = &mut themes[pos];
-                if t.phrases.len() < 8 {
-                    t.phrases.push((key.clone(), st.records));
-                }
-                for q in &st.quotes {
-                    if t.quotes.len() < 3 && !t.quotes.iter().any(|x| x.0 == q.0) {
-                        t.quotes.push(q.clone());
+        pool.sort_by(|a, b| {
+            b.3.cmp(&a.3)
+                .then(b.2.total_cmp(&a.2))
+                .then(a.0.cmp(b.0))
+        });
+        let aspects = pool.iter().filter(|p| p.3).count().min(max * 15 + 50);
+        let extra = pool.len().saturating_sub(aspects).min(max * 25 + 100);
+        let mut keep: Vec<(&String, &Stat, f64, bool)> = pool[..aspects].to_vec();
+        keep.extend(pool.iter().skip_while(|p| p.3).take(extra).cloned());
+        let pool = keep;
+        // PPMI context vectors (with the opinion words as features), L2-normalised.
+        let total: f64 = self.context_totals.values().sum::<u64>().max(1) as f64;
+        let vectors: Vec<StdHashMap<String, f64>> = pool
+            .iter()
+            .map(|(_, s, _, _)| {
+                let mut v: StdHashMap<String, f64> = StdHashMap::new();
+                let own: f64 = s.context.iter().map(|(_, c)| *c as f64).sum::<f64>().max(1.0);
+                for (w, c) in &s.context {
+                    let pw = self.context_totals.get(w).copied().unwrap_or(1) as f64 / total;
+                    let pmi = ((*c as f64 / own) / pw).ln();
+                    if pmi > 0.0 && *c >= 2 {
+                        v.insert(w.to_string(), pmi);
                     }
                 }
+                let ops: f64 = s.opinions.iter().map(|o| o.2 as f64).sum::<f64>().max(1.0);
+                for (w, _, c) in &s.opinions {
+                    if *c >= 2 {
+                        *v.entry(format!("op:{w}")).or_default() += (*c as f64 / ops) * 2.0;
+                    }
+                }
+                let norm = v.values().map(|x| x * x).sum::<f64>().sqrt();
+                if norm > 0.0 {
+                    for x in v.values_mut() {
+                        *x /= norm;
+                    }
+                }
+                v
+            })
+            .collect();
+        // The same with the candidate's own words, so that a noun that occurs beside a
+        // theme's members (zoom beside camera) resembles the theme: first-order
+        // association, used only to attach nouns that are seldom opinion targets
+        // (aspects that occur together are different aspects).
+        let with_self: Vec<StdHashMap<String, f64>> = pool
+            .iter()
+            .zip(&vectors)
+            .map(|((_, s, _, _), v)| {
+                let mut v = v.clone();
+                for p in &s.parts {
+                    *v.entry(p.to_string()).or_default() += 1.0;
+                }
+                v
+            })
+            .collect();
+        // Themes: seeds in rank order; a candidate joins a theme through a shared part
+        // (a compound and its head or modifier) or close contexts.
+        struct Group {
+            members: Vec<usize>,
+            centroid: StdHashMap<String, f64>,
+            centroid_self: StdHashMap<String, f64>,
+            parts: Vec<Lemma>,
+        }
+        let mut groups: Vec<Group> = Vec::new();
+        for (i, (_, s, _, aspect)) in pool.iter().enumerate() {
+            let by_part = groups.iter().position(|g| {
+                s.parts.len() > 1 && g.parts.len() == 1 && s.parts.contains(&g.parts[0])
+                    || g.parts.len() > 1 && s.parts.len() == 1 && g.parts.contains(&s.parts[0])
+            });
+            let threshold = if *aspect { JOIN } else { ATTACH };
+            // Contexts of a rare word say little: only candidates seen often enough
+            // join by context.
+            let enough = s.records >= CONTEXT_SUPPORT;
+            let by_context = || {
+                groups
+                    .iter()
+                    .enumerate()
+                    .filter(|_| enough)
+                    .map(|(gi, g)| {
+                        let c = if *aspect { &g.centroid } else { &g.centroid_self };
+                        (gi, cosine(&vectors[i], c))
+                    })
+                    .filter(|(_, c)| *c >= threshold)
+                    .max_by(|a, b| a.1.total_cmp(&b.1))
+                    .map(|(gi, _)| gi)
+            };
+            let lang_ok = |gi: usize| pool[groups[gi].members[0]].1.lang == s.lang;
+            let target = by_part
+                .filter(|&g| lang_ok(g))
+                .or_else(|| by_context().filter(|&g| lang_ok(g)));
+            match target {
+                Some(gi) => {
+                    let g = &mut groups[gi];
+                    g.members.push(i);
+                    add_into(&mut g.centroid, &vectors[i], s.records as f64);
+                    add_into(&mut g.centroid_self, &with_self[i], s.records as f64);
+                }
+                None if groups.len() < max && *aspect => {
+                    let mut centroid = StdHashMap::new();
+                    add_into(&mut centroid, &vectors[i], s.records as f64);
+                    let mut centroid_self = StdHashMap::new();
+                    add_into(&mut centroid_self, &with_self[i], s.records as f64);
+                    groups.push(Group {
+                        members: vec![i],
+                        centroid,
+                        centroid_self,
+                        parts: s.parts.clone(),
+                    });
+                }
+                None => {}
+            }
+        }
+        let mut worker = text.new_worker();
+        let mut themes: Vec<DiscoveredTheme> = Vec::new();
+        let mut ids: Vec<String> = Vec::new();
+        for g in groups {
+            let mut members: Vec<Member> = Vec::new();
+            let mut positive: StdHashMap<String, u64> = StdHashMap::new();
+            let mut negative: StdHashMap<String, u64> = StdHashMap::new();
+            let mut mentions = 0u64;
+            let mut opinion_records = 0u64;
+            let lang = pool[g.members[0]].1.lang.unwrap_or_default();
+            for &mi in &g.members {
+                let (_, s, _, _) = pool[mi];
+                let mut surfaces = s.surfaces.clone();
+                surfaces.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                let terms: Vec<String> = surfaces
+                    .iter()
+                    .filter(|(w, _)| round_trips(&mut worker, w, lang, &s.parts))
+                    .map(|(w, _)| w.clone())
+                    .take(3)
+                    .collect();
+                if terms.is_empty() {
+                    continue;
+                }
+                mentions += u64::from(s.records);
+                opinion_records += u64::from(s.targets);
+                for (w, sign, c) in &s.opinions {
+                    let map = if *sign > 0 { &mut positive } else { &mut negative };
+                    *map.entry(w.clone()).or_default() += u64::from(*c);
+                }
+                members.push(Member {
+                    label: terms[0].clone(),
+                    records: u64::from(s.records),
+                    opinions: u64::from(s.targets),
+                    terms,
+                });
+            }
+            if members.is_empty() {
                 continue;
             }
-            if themes.len() >= max {
-                continue;
+            let label = members[0].label.clone();
+            let mut id = format!("discovered.{}", slug(&label));
+            let mut k = 2;
+            while ids.contains(&id) {
+                id = format!("discovered.{}-{k}", slug(&label));
+                k += 1;
             }
-            let label = st
-                .surfaces
-                .iter()
-                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.len().cmp(&a.0.len())))
-                .map(|(s, _)| s.split_whitespace().collect::<Vec<_>>().join(" "))
-                .unwrap_or_else(|| key.clone());
-            heads.push(st.head.clone());
-            // Records with any phrase of this head (the union over the cluster).
-            let records = self
-                .heads
-                .get(&st.head)
-                .copied()
-                .unwrap_or(0)
-                .max(st.records);
+            ids.push(id.clone());
+            members.sort_by(|a, b| b.records.cmp(&a.records).then(a.label.cmp(&b.label)));
+            let top = |m: StdHashMap<String, u64>| {
+                let mut v: Vec<(String, u64)> = m.into_iter().collect();
+                v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                v.truncate(8);
+                v
+            };
             themes.push(DiscoveredTheme {
-                id: format!("discovered.{}", slug(&st.head)),
+                id,
                 label,
-                lang: st.lang.unwrap_or_default().as_str().to_string(),
-                records,
-                share: (records as f64 / n * 1000.0).round() / 1000.0,
-                negative_share: (st.negative as f64 / st.records as f64 * 1000.0).round() / 1000.0,
-                net_sentiment: ((st.positive as f64 - st.negative as f64) / st.records as f64
-                    * 1000.0)
-                    .round()
-                    / 1000.0,
-                score: (score * 1000.0).round() / 1000.0,
-                phrases: vec![(key.clone(), st.records)],
-                quotes: st.quotes.clone(),
+                lang: lang.as_str().to_string(),
+                mentions,
+                opinion_records,
+                score: opinion_records as f64 + 0.25 * mentions as f64,
+                members,
+                opinions: Opinions {
+                    positive: top(positive),
+                    negative: top(negative),
+                },
             });
         }
+        themes.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
         themes
     }
 }
 
-/// An id-safe form of a head word: ASCII kept, anything else as hex of its chars.
-fn slug(head: &str) -> String {
+fn add_into(acc: &mut StdHashMap<String, f64>, v: &StdHashMap<String, f64>, w: f64) {
+    for (k, x) in v {
+        *acc.entry(k.clone()).or_default() += x * w;
+    }
+}
+
+fn cosine(a: &StdHashMap<String, f64>, b: &StdHashMap<String, f64>) -> f64 {
+    let (small, big) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let dot: f64 = small
+        .iter()
+        .filter_map(|(k, x)| big.get(k).map(|y| x * y))
+        .sum();
+    let na = a.values().map(|x| x * x).sum::<f64>().sqrt();
+    let nb = b.values().map(|x| x * x).sum::<f64>().sqrt();
+    if na == 0.0 || nb == 0.0 {
+        0.0
+    } else {
+        dot / (na * nb)
+    }
+}
+
+/// Whether `term` analysed on its own gives the lemmas `parts` (what the matcher will
+/// look for), so adopting it matches the mentions discovery counted.
+fn round_trips(worker: &mut crate::text::TextWorker, term: &str, lang: Lang, parts: &[Lemma]) -> bool {
+    let a = worker.analyze(term, LangHint::Fixed(lang));
+    let keys = super::key_tokens(&a);
+    keys.len() == parts.len() && keys.iter().zip(parts).all(|(k, p)| k.lemma == *p)
+}
+
+/// An id-safe form of a label: letters and digits of any script kept (lower-cased),
+/// anything else as `-`.
+pub fn slug(label: &str) -> String {
     let mut out = String::new();
-    for c in head.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if c.is_ascii() {
-            out.push('_');
-        } else {
-            out.push_str(&format!("u{:x}", c as u32));
+    for c in label.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
         }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    if out.is_empty() {
+        out.push_str("theme");
     }
     out
 }
 
-/// Discovered themes as a taxonomy snippet to adopt (`koe themes --emit-toml`).
+/// Discovered themes as a taxonomy to adopt (`koe themes --emit-toml`): every member's
+/// wordings as terms, the label in the data's language.
 pub fn to_taxonomy(themes: &[DiscoveredTheme]) -> TaxonomyFile {
     let mut file = TaxonomyFile {
         version: Some(1),
@@ -454,17 +904,21 @@ pub fn to_taxonomy(themes: &[DiscoveredTheme]) -> TaxonomyFile {
             "ko" => &mut terms.ko,
             _ => &mut terms.en,
         };
-        for (key, _) in &t.phrases {
-            let term = key
-                .split(' ')
-                .map(|w| if w == NOT { negator_word(&t.lang) } else { w })
-                .collect::<Vec<_>>()
-                .join(" ");
-            if !list.contains(&term) {
-                list.push(term);
+        for m in &t.members {
+            for term in &m.terms {
+                if !list.contains(term) {
+                    list.push(term.clone());
+                }
             }
         }
         let label = Some(t.label.clone());
+        let mut opinions = Vec::new();
+        if let Some((w, c)) = t.opinions.positive.first() {
+            opinions.push(format!("+ {w} {c}"));
+        }
+        if let Some((w, c)) = t.opinions.negative.first() {
+            opinions.push(format!("− {w} {c}"));
+        }
         file.themes.push(ThemeDef {
             id: t.id.clone(),
             category: "discovered".into(),
@@ -474,25 +928,22 @@ pub fn to_taxonomy(themes: &[DiscoveredTheme]) -> TaxonomyFile {
                 ko: if t.lang == "ko" { label.clone() } else { None },
             },
             description: Some(format!(
-                "Discovered by koe in {} records ({:.1}% negative).",
-                t.records,
-                t.negative_share * 100.0
+                "Discovered by koe: {} members, {} opinion mentions{}.",
+                t.members.len(),
+                t.opinion_records,
+                if opinions.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", opinions.join(", "))
+                }
             )),
             terms,
             exclude: Terms::default(),
-            max_gap: None,
+            max_gap: Some(0),
             residual: false,
             extend: false,
             discovered: true,
         });
     }
     file
-}
-
-fn negator_word(lang: &str) -> &'static str {
-    match lang {
-        "ja" => "ない",
-        "ko" => "않다",
-        _ => "not",
-    }
 }

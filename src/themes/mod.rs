@@ -144,16 +144,18 @@ fn lang_of(code: &str) -> Lang {
 /// suffixes (XS*), particles, auxiliaries, punctuation and stopwords are dropped
 /// (a chunk left with nothing keeps its stopwords, see `compile_term`).
 fn key_tokens(t: &TextAnalysis) -> Vec<&Token> {
-    let keep = |tok: &&Token| {
-        if tok.negator {
-            return true;
-        }
-        if tok.tag.starts_with("XS") || tok.stop {
-            return false;
-        }
-        !matches!(tok.pos, Pos::Part | Pos::Aux | Pos::Punct)
-    };
-    t.tokens.iter().filter(keep).collect()
+    t.tokens.iter().filter(|tok| is_key_token(tok)).collect()
+}
+
+/// Whether the matcher keeps a token of a term as a key item (see [`key_tokens`]).
+fn is_key_token(tok: &Token) -> bool {
+    if tok.negator {
+        return true;
+    }
+    if tok.tag.starts_with("XS") || tok.stop {
+        return false;
+    }
+    !matches!(tok.pos, Pos::Part | Pos::Aux | Pos::Punct)
 }
 
 impl ThemeMatcher {

@@ -35,7 +35,10 @@ impl Labels {
             "ko" => self.ko.as_deref(),
             _ => None,
         };
-        pick.or(self.en.as_deref()).unwrap_or(fallback)
+        pick.or(self.en.as_deref())
+            .or(self.ja.as_deref())
+            .or(self.ko.as_deref())
+            .unwrap_or(fallback)
     }
 }
 
@@ -238,7 +241,7 @@ impl TaxonomyFile {
         for c in &self.categories {
             if !valid_id(&c.id) {
                 return Err(invalid(format!(
-                    "category id '{}' must be ASCII letters, digits, '_', '-' or '.'",
+                    "category id '{}' must be letters, digits, '_', '-' or '.'",
                     c.id
                 )));
             }
@@ -250,7 +253,7 @@ impl TaxonomyFile {
         for t in &self.themes {
             if !valid_id(&t.id) {
                 return Err(invalid(format!(
-                    "theme id '{}' must be ASCII letters, digits, '_', '-' or '.'",
+                    "theme id '{}' must be letters, digits, '_', '-' or '.'",
                     t.id
                 )));
             }
@@ -318,8 +321,8 @@ impl TaxonomyFile {
 fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 /// A TOML basic string.

@@ -1,0 +1,69 @@
+//! Theme discovery over records, before their analysis: the first of two passes.
+//!
+//! Discovery needs the corpus before it can assign themes: pass one analyses a sample
+//! of the records (the first [`DEFAULT_SAMPLE`] by default) into a
+//! [`Discovery`](crate::themes::discover::Discovery) table and finishes it into
+//! themes; [`with_discovered`] compiles them with the analyzer's taxonomy, and pass two
+//! (the caller's normal run) assigns them to every record like any taxonomy theme:
+//! spans, per-mention sentiment, the index, the report.
+//!
+//! Memory: the table holds at most 200,000 candidates (lossy counting), each with at
+//! most 96 context words, 32 opinion words and 6 wordings: about 200 MB in the worst
+//! case whatever the input size, typically a few MB.
+
+use std::convert::Infallible;
+
+use super::pipeline::{self, BatchLimits, Outcome};
+use super::{Analyzer, AnalyzerError};
+use crate::ingest::Record;
+use crate::themes::discover::{DiscoveredTheme, Discovery, to_taxonomy};
+use crate::themes::{TaxonomyFile, ThemeMatcher};
+
+/// Records analysed for discovery unless told otherwise: enough for any theme with a
+/// share of 0.1% to show hundreds of times, and a few seconds of work.
+pub const DEFAULT_SAMPLE: usize = 200_000;
+
+/// Discovers up to `max` themes in `records` (pass one). `on_batch` is called after
+/// every batch with the records analysed so far (for progress).
+pub fn discover<I>(
+    analyzer: &Analyzer,
+    records: I,
+    max: usize,
+    mut on_batch: impl FnMut(u64),
+) -> Vec<DiscoveredTheme>
+where
+    I: Iterator<Item = Record> + Send,
+{
+    let a = analyzer.with_discovery(true);
+    let mut table = Discovery::default();
+    let seen = std::cell::Cell::new(0u64);
+    let _ = pipeline::run(
+        &a,
+        records.map(Ok),
+        BatchLimits::default(),
+        |_, _| Vec::new(),
+        |outcome, _| {
+            if let Outcome::Analysed(_, analysis) = outcome {
+                table.add(&analysis.candidates);
+                seen.set(seen.get() + 1);
+            }
+            Ok::<(), Infallible>(())
+        },
+        || on_batch(seen.get()),
+    );
+    table.finish(max, a.text())
+}
+
+/// The analyzer with `found` compiled into its taxonomy (pass two assigns them).
+pub fn with_discovered(
+    analyzer: &Analyzer,
+    found: &[DiscoveredTheme],
+) -> Result<Analyzer, AnalyzerError> {
+    if found.is_empty() {
+        return Ok(analyzer.with_discovery(false));
+    }
+    let mut file: TaxonomyFile = analyzer.themes().taxonomy().clone();
+    file.merge(to_taxonomy(found));
+    let matcher = ThemeMatcher::compile(file, analyzer.text(), "taxonomy + discovered themes")?;
+    Ok(analyzer.with_themes(matcher).with_discovery(false))
+}
