@@ -148,7 +148,7 @@ fn bench_themes(c: &mut Criterion) {
                 let mut mentions = 0usize;
                 for (l, (t, s)) in lines.iter().zip(analysed) {
                     let hits = matcher.find(t, s);
-                    let cands = candidates(t, &hits);
+                    let cands = candidates(t, s, &hits);
                     mentions += hits.len();
                     metrics.add(&Facts {
                         rating: None,
@@ -159,7 +159,7 @@ fn bench_themes(c: &mut Criterion) {
                         id: "x",
                         text: l,
                     });
-                    discovery.add("x", l, s.overall.label, &cands);
+                    discovery.add(&cands);
                 }
                 assert!(mentions > 0);
                 assert_eq!(metrics.finish().totals.records as usize, lines.len());
@@ -179,7 +179,7 @@ fn bench_themes(c: &mut Criterion) {
                 let n: usize = analysed
                     .iter()
                     .zip(&hits)
-                    .map(|((t, _), h)| candidates(t, h).len())
+                    .map(|((t, s), h)| candidates(t, s, h).len())
                     .sum();
                 assert!(n > 0);
             })

@@ -120,13 +120,18 @@ impl InputArgs {
     }
 
     /// Opens one input (`-` is stdin, or its spooled copy).
-    pub fn open(&self, path: &Path, opts: &IngestOptions) -> Result<Reader, koe::ingest::IngestError> {
+    pub fn open(
+        &self,
+        path: &Path,
+        opts: &IngestOptions,
+    ) -> Result<Reader, koe::ingest::IngestError> {
         match &self.stdin_spool {
             Some(spool) if path.as_os_str() == "-" => {
-                let file = std::fs::File::open(spool).map_err(|e| koe::ingest::IngestError::Open {
-                    path: spool.clone(),
-                    source: e,
-                })?;
+                let file =
+                    std::fs::File::open(spool).map_err(|e| koe::ingest::IngestError::Open {
+                        path: spool.clone(),
+                        source: e,
+                    })?;
                 let size = file.metadata().ok().map(|m| m.len());
                 Reader::open(std::sync::Arc::from("stdin"), Box::new(file), size, opts)
             }
@@ -336,6 +341,8 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
     } else {
         analyzer
     };
+    let analyzer =
+        super::themes::resolve_domains(&mut args.themes, &args.input, &analyzer, args.quiet)?;
     let (analyzer, _) =
         super::themes::discover_pass(&args.input, &analyzer, args.discover, args.quiet)?;
     let mut failed = Vec::new();

@@ -61,6 +61,8 @@ pub fn run_index(args: IndexArgs) -> anyhow::Result<Outcome> {
         false,
     )?
     .with_index_tokens();
+    let analyzer =
+        super::themes::resolve_domains(&mut args.themes, &args.input, &analyzer, args.quiet)?;
     let (analyzer, discovered) =
         super::themes::discover_pass(&args.input, &analyzer, args.discover, args.quiet)?;
     let mut failed = Vec::new();

@@ -26,15 +26,115 @@ pub struct ThemeOptions {
     /// Do not load koe's built-in taxonomy (use only `--taxonomy` files).
     #[arg(long)]
     pub no_builtin_taxonomy: bool,
+    /// Domain packs of the taxonomy besides its core: `auto` (the packs whose words
+    /// the data uses), `all`, `none`, or names: support, ecommerce, apps, hotels,
+    /// restaurants, movies (comma-separated).
+    #[arg(long, value_name = "auto|all|none|NAME[,NAME]", default_value = "auto")]
+    pub domain: String,
+    /// The packs in use once `--domain` is resolved (all until then).
+    #[arg(skip)]
+    pub resolved: Option<Vec<String>>,
+}
+
+/// The packs `--domain` names without looking at data (`None` for `auto`).
+pub fn named_domains(choice: &str) -> anyhow::Result<Option<Vec<String>>> {
+    let all = TaxonomyFile::builtin_pack_ids();
+    match choice.trim() {
+        "auto" => Ok(None),
+        "all" => Ok(Some(all)),
+        "none" | "core" => Ok(Some(Vec::new())),
+        list => {
+            let mut out = Vec::new();
+            for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                if !all.iter().any(|a| a == name) {
+                    anyhow::bail!(
+                        "unknown domain '{name}' in --domain (known: auto, all, none, {})",
+                        all.join(", ")
+                    );
+                }
+                out.push(name.to_string());
+            }
+            Ok(Some(out))
+        }
+    }
+}
+
+/// Resolves `--domain` for `input`: names as given, `auto` from the input's first
+/// records (stdin that is not spooled cannot be looked at first: all packs), and
+/// returns the analyzer with the resolved taxonomy.
+pub fn resolve_domains(
+    themes: &mut ThemeOptions,
+    input: &InputArgs,
+    analyzer: &koe::analyze::Analyzer,
+    quiet: bool,
+) -> anyhow::Result<koe::analyze::Analyzer> {
+    let picked = match named_domains(&themes.domain)? {
+        Some(list) => list,
+        None => {
+            let stdin = input.paths().iter().any(|p| p.as_os_str() == "-");
+            if stdin && input.stdin_spool.is_none() {
+                if !quiet {
+                    eprintln!(
+                        "koe: --domain auto cannot look at stdin before analysing it: all domain packs are on (choose with --domain)"
+                    );
+                }
+                TaxonomyFile::builtin_pack_ids()
+            } else {
+                let opts = input.ingest_options()?;
+                let mut readers = Vec::new();
+                for path in input.paths() {
+                    if let Ok(r) = input.open(&path, &opts) {
+                        readers.push(r);
+                    }
+                }
+                let per = (koe::themes::domains::SAMPLE / readers.len().max(1)).max(1);
+                let texts = readers.into_iter().flat_map(|r| {
+                    r.filter_map(Result::ok)
+                        .take(per)
+                        .map(|rec| rec.text().into_owned())
+                });
+                let d = koe::themes::domains::detect(texts, analyzer.text())?;
+                if !quiet {
+                    let counts: Vec<String> = d
+                        .counts
+                        .iter()
+                        .filter(|(_, c)| *c > 0)
+                        .map(|(id, c)| format!("{id} {c}"))
+                        .collect();
+                    eprintln!(
+                        "koe: domain packs: {} (auto, from {} records: {})",
+                        if d.picked.is_empty() {
+                            "none, core themes only".to_string()
+                        } else {
+                            d.picked.join(", ")
+                        },
+                        d.records,
+                        if counts.is_empty() {
+                            "no pack's words".to_string()
+                        } else {
+                            counts.join(", ")
+                        }
+                    );
+                }
+                d.picked
+            }
+        }
+    };
+    themes.resolved = Some(picked);
+    Ok(analyzer.with_themes(themes.matcher(analyzer.text())?))
 }
 
 impl ThemeOptions {
     /// The merged taxonomy file.
     pub fn file(&self) -> anyhow::Result<TaxonomyFile> {
+        let domains = match &self.resolved {
+            Some(d) => d.clone(),
+            None => named_domains(&self.domain)?.unwrap_or_else(TaxonomyFile::builtin_pack_ids),
+        };
         let mut file = if self.no_builtin_taxonomy {
             TaxonomyFile::default()
         } else {
-            TaxonomyFile::builtin()
+            TaxonomyFile::builtin_for(&domains)
         };
         if self.no_builtin_taxonomy && self.taxonomy.is_empty() {
             anyhow::bail!("--no-builtin-taxonomy needs at least one --taxonomy FILE");
@@ -42,14 +142,18 @@ impl ThemeOptions {
         for path in &self.taxonomy {
             file.merge(TaxonomyFile::read(path)?);
         }
+        // A user theme with `domains` follows the same choice.
+        file.retain_domains(&domains);
         Ok(file)
+    }
+
+    /// The domain packs in use (after [`resolve_domains`]).
+    pub fn domains(&self) -> Vec<String> {
+        self.resolved.clone().unwrap_or_default()
     }
 
     /// The compiled taxonomy.
     pub fn matcher(&self, text: &TextProcessor) -> anyhow::Result<ThemeMatcher> {
-        if self.taxonomy.is_empty() && !self.no_builtin_taxonomy {
-            return Ok(ThemeMatcher::builtin(text)?);
-        }
         let source = self
             .taxonomy
             .iter()
@@ -134,6 +238,8 @@ pub fn collect(
     let input = &input;
     let analyzer =
         super::sentiment::analyzer_with_themes(text, lexicon, themes, input.lang, false)?;
+    let mut themes = themes.clone();
+    let analyzer = resolve_domains(&mut themes, input, &analyzer, quiet)?;
     let goals = match goals {
         Some(p) => koe::report::goals::read(p, analyzer.themes().taxonomy())?,
         None => Vec::new(),
@@ -166,7 +272,8 @@ pub fn collect(
             .collect(),
         ..meta
     };
-    let report = collector.finish(meta, &goals, discovered);
+    let mut report = collector.finish(meta, &goals, discovered);
+    report.domains = themes.domains();
     Ok(Some(Collected { report, summary }))
 }
 
@@ -179,7 +286,10 @@ pub fn discover_pass(
     analyzer: &koe::analyze::Analyzer,
     max: usize,
     quiet: bool,
-) -> anyhow::Result<(koe::analyze::Analyzer, Vec<koe::themes::discover::DiscoveredTheme>)> {
+) -> anyhow::Result<(
+    koe::analyze::Analyzer,
+    Vec<koe::themes::discover::DiscoveredTheme>,
+)> {
     if max == 0 {
         return Ok((analyzer.clone(), Vec::new()));
     }
@@ -195,10 +305,8 @@ pub fn discover_pass(
     let pb = if quiet {
         indicatif::ProgressBar::hidden()
     } else {
-        let pb = indicatif::ProgressBar::with_draw_target(
-            None,
-            indicatif::ProgressDrawTarget::stderr(),
-        );
+        let pb =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
         if let Ok(style) = indicatif::ProgressStyle::with_template(
             "{spinner} [{elapsed_precise}] discovering themes: {pos} records",
         ) {
@@ -440,8 +548,28 @@ pub fn run_eval(args: EvalThemesArgs) -> anyhow::Result<Outcome> {
         koe::text::LangHint::Auto,
         false,
     )?;
+    // `--domain auto`: the packs whose words the sample's texts use.
+    let mut themes = args.themes.clone();
+    let picked = match named_domains(&themes.domain)? {
+        Some(list) => list,
+        None => {
+            let body = std::fs::read_to_string(&args.file)
+                .with_context(|| format!("cannot read {}", args.file.display()))?;
+            let texts: Vec<String> = body
+                .lines()
+                .filter(|l| !l.starts_with("id\t"))
+                .filter_map(|l| l.splitn(4, '\t').nth(3).map(str::to_string))
+                .collect();
+            koe::themes::domains::detect(texts, analyzer.text())?.picked
+        }
+    };
+    themes.resolved = Some(picked);
+    let analyzer = analyzer.with_themes(themes.matcher(analyzer.text())?);
     let matcher = analyzer.themes().clone();
-    let known: BTreeSet<String> = matcher.themes().iter().map(|t| t.id.to_string()).collect();
+    // Labels may name themes of packs `--domain` left off: they count as missed.
+    let mut all = themes.clone();
+    all.resolved = Some(TaxonomyFile::builtin_pack_ids());
+    let known: BTreeSet<String> = all.file()?.themes.iter().map(|t| t.id.clone()).collect();
     let f = File::open(&args.file)
         .with_context(|| format!("cannot open {}: check the path", args.file.display()))?;
     let mut worker = analyzer.worker();

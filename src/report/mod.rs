@@ -35,6 +35,9 @@ pub struct Report {
     /// Metrics.
     #[serde(flatten)]
     pub summary: Summary,
+    /// The taxonomy's domain packs in use besides its core (`--domain`).
+    #[serde(default)]
+    pub domains: Vec<String>,
     /// Themes found in the data that the taxonomy does not list: their members and
     /// opinions (their metrics are rows of the theme table, marked `discovered`).
     pub discovered: Vec<DiscoveredTheme>,
@@ -77,7 +80,8 @@ impl Report {
             .take(8)
             .map(|m| format!("{} ({})", m.label, m.records))
             .collect();
-        let list = |v: &[(String, u64)]| v.iter().take(5).map(|(w, n)| format!("{w} {n}")).collect();
+        let list =
+            |v: &[(String, u64)]| v.iter().take(5).map(|(w, n)| format!("{w} {n}")).collect();
         (
             members,
             list(&d.opinions.positive),
@@ -144,6 +148,7 @@ impl Collector {
             inputs: meta.inputs,
             rejected: meta.rejected,
             summary,
+            domains: Vec::new(),
             discovered,
             goals,
         }

@@ -70,6 +70,7 @@ pub fn report_from_index(
 ) -> Result<Report, IndexError> {
     let summary = themes_from_index(index, themes, query, config)?;
     Ok(Report {
+        domains: Vec::new(),
         schema: SCHEMA.to_string(),
         title: "koe report".into(),
         label_lang: "en".into(),

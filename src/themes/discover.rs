@@ -147,28 +147,237 @@ fn noun_role(t: &Token, lang: Lang, opinion: bool) -> NounRole {
 /// verbs, adjectives or function words in reviews: common general-English words, not
 /// words of any data set. Sorted (binary search).
 const NOT_NOUNS: &[&str] = &[
-    "abl", "actual", "add", "allow", "almost", "alreadi", "also", "alway", "anoth", "anyway",
-    "appear", "awesom", "back", "becaus", "begin", "believ", "best", "better", "big", "bit",
-    "bought", "brought", "call", "came", "cannot", "care", "certain", "chang", "check",
-    "choos", "clean", "clear", "close", "complet", "consid", "continu", "cool", "could",
-    "day", "decid", "definit", "didn", "differ", "doesn", "done", "dont", "earli", "easi",
-    "either", "els", "end", "enough", "entir", "especi", "etc", "even", "ever", "everi",
-    "exact", "excel", "expens", "extra", "fair", "far", "fast", "fine", "first", "fit",
-    "follow", "found", "free", "full", "gave", "general", "got", "gotten", "great", "half",
-    "happen", "hard", "heard", "help", "high", "hold", "hope", "howev", "huge", "idea",
-    "includ", "instead", "isn", "just", "keep", "kind", "larg", "last", "later", "least",
-    "less", "let", "littl", "live", "long", "look", "lot", "low", "made", "main", "mani",
-    "mayb", "mean", "might", "mind", "minut", "month", "more", "most", "move", "much",
-    "must", "near", "nearli", "new", "next", "nice", "now", "obvious", "off", "ok", "okay",
-    "old", "one", "onli", "open", "other", "overal", "own", "part", "perfect", "pick",
-    "plus", "point", "poor", "pretti", "probabl", "put", "quick", "quit", "rather", "read",
-    "readi", "real", "realli", "reason", "right", "run", "said", "same", "saw", "second",
-    "set", "sever", "short", "show", "side", "similar", "simpl", "sinc", "small", "sold",
-    "someth", "sometim", "soon", "sort", "start", "still", "stop", "such", "suppos", "sure",
-    "talk", "thank", "thing", "though", "thought", "thru", "time", "today", "togeth", "told",
-    "took", "total", "tri", "turn", "two", "upon", "use", "usual", "veri", "want", "wasn",
-    "way", "week", "well", "went", "whatev", "whole", "wish", "won", "wonder", "work",
-    "worth", "would", "wow", "wrong", "year", "yes", "yet",
+    "abl",
+    "actual",
+    "add",
+    "ago",
+    "allow",
+    "almost",
+    "alreadi",
+    "also",
+    "alway",
+    "anoth",
+    "anymor",
+    "anyway",
+    "anywher",
+    "appear",
+    "awesom",
+    "back",
+    "becaus",
+    "begin",
+    "believ",
+    "best",
+    "better",
+    "big",
+    "bit",
+    "bought",
+    "brought",
+    "call",
+    "came",
+    "cannot",
+    "care",
+    "certain",
+    "chang",
+    "check",
+    "choos",
+    "clean",
+    "clear",
+    "close",
+    "complet",
+    "consid",
+    "continu",
+    "cool",
+    "could",
+    "day",
+    "decid",
+    "definit",
+    "didn",
+    "differ",
+    "doesn",
+    "done",
+    "dont",
+    "earli",
+    "easi",
+    "either",
+    "els",
+    "end",
+    "enough",
+    "entir",
+    "especi",
+    "etc",
+    "even",
+    "ever",
+    "everi",
+    "everybodi",
+    "everywher",
+    "exact",
+    "excel",
+    "expens",
+    "extra",
+    "fair",
+    "far",
+    "fast",
+    "fine",
+    "first",
+    "fit",
+    "follow",
+    "found",
+    "free",
+    "full",
+    "gave",
+    "general",
+    "got",
+    "gotten",
+    "great",
+    "half",
+    "happen",
+    "hard",
+    "heard",
+    "help",
+    "high",
+    "hold",
+    "hope",
+    "howev",
+    "huge",
+    "idea",
+    "includ",
+    "instead",
+    "isn",
+    "just",
+    "keep",
+    "kind",
+    "larg",
+    "last",
+    "later",
+    "least",
+    "less",
+    "let",
+    "littl",
+    "live",
+    "long",
+    "look",
+    "lot",
+    "lots",
+    "low",
+    "made",
+    "main",
+    "mani",
+    "mayb",
+    "mean",
+    "might",
+    "mind",
+    "minut",
+    "month",
+    "more",
+    "most",
+    "move",
+    "much",
+    "must",
+    "near",
+    "nearli",
+    "new",
+    "next",
+    "nice",
+    "now",
+    "nowher",
+    "obvious",
+    "off",
+    "ok",
+    "okay",
+    "old",
+    "one",
+    "onli",
+    "open",
+    "other",
+    "overal",
+    "own",
+    "part",
+    "perfect",
+    "pick",
+    "plus",
+    "point",
+    "poor",
+    "pretti",
+    "probabl",
+    "put",
+    "quick",
+    "quit",
+    "rather",
+    "read",
+    "readi",
+    "real",
+    "realli",
+    "reason",
+    "right",
+    "run",
+    "said",
+    "same",
+    "saw",
+    "second",
+    "set",
+    "sever",
+    "short",
+    "show",
+    "side",
+    "similar",
+    "simpl",
+    "sinc",
+    "small",
+    "sold",
+    "someday",
+    "someth",
+    "sometim",
+    "somewher",
+    "soon",
+    "sort",
+    "start",
+    "still",
+    "stop",
+    "stuff",
+    "such",
+    "suppos",
+    "sure",
+    "talk",
+    "thank",
+    "thing",
+    "though",
+    "thought",
+    "thru",
+    "time",
+    "today",
+    "togeth",
+    "told",
+    "tomorrow",
+    "tonight",
+    "took",
+    "total",
+    "tri",
+    "turn",
+    "two",
+    "upon",
+    "use",
+    "usual",
+    "veri",
+    "want",
+    "wasn",
+    "way",
+    "week",
+    "well",
+    "went",
+    "whatev",
+    "whole",
+    "wish",
+    "won",
+    "wonder",
+    "work",
+    "worth",
+    "would",
+    "wow",
+    "wrong",
+    "year",
+    "yes",
+    "yesterday",
+    "yet",
 ];
 
 /// A noun compound of a sentence: token indices `from..to` (sentence-relative).
@@ -281,8 +490,7 @@ pub fn candidates(t: &TextAnalysis, s: &TextSentiment, themes: &[ThemeHit]) -> V
             };
             // Skip the rest of the same hit.
             let mut end = i + 1;
-            while end < n && opinion_at.get(base + end).copied().flatten().map(|x| x.0) == Some(k)
-            {
+            while end < n && opinion_at.get(base + end).copied().flatten().map(|x| x.0) == Some(k) {
                 end += 1;
             }
             if sign != 0 {
@@ -372,7 +580,13 @@ pub fn candidates(t: &TextAnalysis, s: &TextSentiment, themes: &[ThemeHit]) -> V
 }
 
 /// The compound an opinion word at tokens `from..to` is about, within its clause.
-fn attach(comps: &[Compound], clause: &[usize], from: usize, to: usize, lang: Lang) -> Option<usize> {
+fn attach(
+    comps: &[Compound],
+    clause: &[usize],
+    from: usize,
+    to: usize,
+    lang: Lang,
+) -> Option<usize> {
     let cl = clause[from];
     let same = |i: usize| clause.get(i) == Some(&cl);
     // Prenominal: great pasta, 広い部屋, 좋은 영화 (one word may sit between).
@@ -395,7 +609,13 @@ fn attach(comps: &[Compound], clause: &[usize], from: usize, to: usize, lang: La
 
 /// How an opinion word is shown: the dictionary form in Japanese and Korean, the
 /// word as written in English; a negated one says so.
-fn opinion_word(t: &TextAnalysis, toks: &[Token], entry: &str, lang: Lang, rules: &[&str]) -> String {
+fn opinion_word(
+    t: &TextAnalysis,
+    toks: &[Token],
+    entry: &str,
+    lang: Lang,
+    rules: &[&str],
+) -> String {
     let word = match lang {
         Lang::En => {
             let words: Vec<String> = toks
@@ -629,9 +849,8 @@ impl Discovery {
         let min_support = 3u32.max((n * 0.001) as u32).max(self.floor + 1);
         // Aspects: opinion targets often enough, not mostly covered by the taxonomy,
         // not a name nobody gives opinions about.
-        let eligible = |s: &Stat| {
-            s.records >= min_support && (s.covered as f64) < 0.5 * s.records as f64
-        };
+        let eligible =
+            |s: &Stat| s.records >= min_support && (s.covered as f64) < 0.5 * s.records as f64;
         let is_aspect = |s: &Stat| {
             let target_share = s.targets as f64 / s.records as f64;
             let proper = s.proper as f64 > 0.5 * s.records as f64;
@@ -648,11 +867,7 @@ impl Discovery {
                 (k, s, score, is_aspect(s))
             })
             .collect();
-        pool.sort_by(|a, b| {
-            b.3.cmp(&a.3)
-                .then(b.2.total_cmp(&a.2))
-                .then(a.0.cmp(b.0))
-        });
+        pool.sort_by(|a, b| b.3.cmp(&a.3).then(b.2.total_cmp(&a.2)).then(a.0.cmp(b.0)));
         let aspects = pool.iter().filter(|p| p.3).count().min(max * 15 + 50);
         let extra = pool.len().saturating_sub(aspects).min(max * 25 + 100);
         let mut keep: Vec<(&String, &Stat, f64, bool)> = pool[..aspects].to_vec();
@@ -664,7 +879,12 @@ impl Discovery {
             .iter()
             .map(|(_, s, _, _)| {
                 let mut v: StdHashMap<String, f64> = StdHashMap::new();
-                let own: f64 = s.context.iter().map(|(_, c)| *c as f64).sum::<f64>().max(1.0);
+                let own: f64 = s
+                    .context
+                    .iter()
+                    .map(|(_, c)| *c as f64)
+                    .sum::<f64>()
+                    .max(1.0);
                 for (w, c) in &s.context {
                     let pw = self.context_totals.get(w).copied().unwrap_or(1) as f64 / total;
                     let pmi = ((*c as f64 / own) / pw).ln();
@@ -726,7 +946,11 @@ impl Discovery {
                     .enumerate()
                     .filter(|_| enough)
                     .map(|(gi, g)| {
-                        let c = if *aspect { &g.centroid } else { &g.centroid_self };
+                        let c = if *aspect {
+                            &g.centroid
+                        } else {
+                            &g.centroid_self
+                        };
                         (gi, cosine(&vectors[i], c))
                     })
                     .filter(|(_, c)| *c >= threshold)
@@ -785,7 +1009,11 @@ impl Discovery {
                 mentions += u64::from(s.records);
                 opinion_records += u64::from(s.targets);
                 for (w, sign, c) in &s.opinions {
-                    let map = if *sign > 0 { &mut positive } else { &mut negative };
+                    let map = if *sign > 0 {
+                        &mut positive
+                    } else {
+                        &mut negative
+                    };
                     *map.entry(w.clone()).or_default() += u64::from(*c);
                 }
                 members.push(Member {
@@ -855,7 +1083,12 @@ fn cosine(a: &StdHashMap<String, f64>, b: &StdHashMap<String, f64>) -> f64 {
 
 /// Whether `term` analysed on its own gives the lemmas `parts` (what the matcher will
 /// look for), so adopting it matches the mentions discovery counted.
-fn round_trips(worker: &mut crate::text::TextWorker, term: &str, lang: Lang, parts: &[Lemma]) -> bool {
+fn round_trips(
+    worker: &mut crate::text::TextWorker,
+    term: &str,
+    lang: Lang,
+    parts: &[Lemma],
+) -> bool {
     let a = worker.analyze(term, LangHint::Fixed(lang));
     let keys = super::key_tokens(&a);
     keys.len() == parts.len() && keys.iter().zip(parts).all(|(k, p)| k.lemma == *p)
@@ -896,6 +1129,7 @@ pub fn to_taxonomy(themes: &[DiscoveredTheme]) -> TaxonomyFile {
             },
         }],
         themes: Vec::new(),
+        domain: None,
     };
     for t in themes {
         let mut terms = Terms::default();
@@ -943,7 +1177,26 @@ pub fn to_taxonomy(themes: &[DiscoveredTheme]) -> TaxonomyFile {
             residual: false,
             extend: false,
             discovered: true,
+            domains: Vec::new(),
         });
     }
     file
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_nouns_are_sorted_for_binary_search() {
+        assert!(NOT_NOUNS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn slugs_keep_letters_of_every_script() {
+        assert_eq!(slug("部屋"), "部屋");
+        assert_eq!(slug("Battery life"), "battery-life");
+        assert_eq!(slug("세안 후"), "세안-후");
+        assert_eq!(slug("!!"), "theme");
+    }
 }

@@ -8,6 +8,7 @@
 //! 遅く/遅かった, 느리다 matches 느려서/느림, and "can't log in" matches "couldn't log in".
 
 pub mod discover;
+pub mod domains;
 pub mod metrics;
 pub mod taxonomy;
 

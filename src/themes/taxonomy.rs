@@ -12,6 +12,34 @@ use super::ThemeError;
 /// koe's built-in taxonomy.
 pub const BUILTIN: &str = include_str!("../../dictionaries/themes.toml");
 
+/// The built-in domain packs: (file name, TOML).
+pub const BUILTIN_PACKS: &[(&str, &str)] = &[
+    (
+        "dictionaries/domains/support.toml",
+        include_str!("../../dictionaries/domains/support.toml"),
+    ),
+    (
+        "dictionaries/domains/ecommerce.toml",
+        include_str!("../../dictionaries/domains/ecommerce.toml"),
+    ),
+    (
+        "dictionaries/domains/apps.toml",
+        include_str!("../../dictionaries/domains/apps.toml"),
+    ),
+    (
+        "dictionaries/domains/hotels.toml",
+        include_str!("../../dictionaries/domains/hotels.toml"),
+    ),
+    (
+        "dictionaries/domains/restaurants.toml",
+        include_str!("../../dictionaries/domains/restaurants.toml"),
+    ),
+    (
+        "dictionaries/domains/movies.toml",
+        include_str!("../../dictionaries/domains/movies.toml"),
+    ),
+];
+
 /// Labels in the three languages (any may be missing; English is the fallback).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -137,6 +165,24 @@ pub struct ThemeDef {
     /// Set by discovery: a theme found in the data, not written by anyone.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub discovered: bool,
+    /// Domain packs the theme belongs to (`support`, `hotels`, ...); empty: a core
+    /// theme that applies to any feedback.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub domains: Vec<String>,
+}
+
+/// The header of a domain pack file (`dictionaries/domains/*.toml`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DomainDef {
+    /// Pack id (`hotels`).
+    pub id: String,
+    /// Labels.
+    #[serde(default)]
+    pub label: Labels,
+    /// Words whose use marks feedback of this domain (`--domain auto`).
+    #[serde(default)]
+    pub signals: Terms,
 }
 
 /// A whole taxonomy file.
@@ -155,6 +201,9 @@ pub struct TaxonomyFile {
     /// Themes.
     #[serde(default, rename = "theme")]
     pub themes: Vec<ThemeDef>,
+    /// Set in a domain pack file: the pack its themes belong to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<DomainDef>,
 }
 
 /// Default `max_gap`.
@@ -201,10 +250,63 @@ impl TaxonomyFile {
         Self::parse(&text, &name)
     }
 
-    /// koe's built-in taxonomy.
+    /// koe's built-in taxonomy with every domain pack.
     pub fn builtin() -> TaxonomyFile {
-        // The built-in file is tested; a parse failure here is a build defect.
-        Self::parse(BUILTIN, "dictionaries/themes.toml").unwrap_or_default()
+        let packs = Self::builtin_packs();
+        let ids: Vec<String> = packs
+            .iter()
+            .filter_map(|p| p.domain.as_ref().map(|d| d.id.clone()))
+            .collect();
+        Self::builtin_for(&ids)
+    }
+
+    /// koe's built-in taxonomy with the core themes and those of the packs `domains`.
+    pub fn builtin_for(domains: &[String]) -> TaxonomyFile {
+        // The built-in files are tested; a parse failure here is a build defect.
+        let mut file = Self::parse(BUILTIN, "dictionaries/themes.toml").unwrap_or_default();
+        for pack in Self::builtin_packs() {
+            let Some(d) = &pack.domain else { continue };
+            if domains.contains(&d.id) {
+                let mut pack = pack.clone();
+                pack.domain = None;
+                file.merge(pack);
+            }
+        }
+        file.retain_domains(domains);
+        file
+    }
+
+    /// The built-in domain packs, each theme tagged with its pack.
+    pub fn builtin_packs() -> Vec<TaxonomyFile> {
+        BUILTIN_PACKS
+            .iter()
+            .filter_map(|(name, text)| Self::parse(text, name).ok())
+            .map(|mut f| {
+                if let Some(d) = &f.domain {
+                    let id = d.id.clone();
+                    for t in &mut f.themes {
+                        if t.domains.is_empty() {
+                            t.domains.push(id.clone());
+                        }
+                    }
+                }
+                f
+            })
+            .collect()
+    }
+
+    /// The ids of the built-in domain packs.
+    pub fn builtin_pack_ids() -> Vec<String> {
+        Self::builtin_packs()
+            .into_iter()
+            .filter_map(|p| p.domain.map(|d| d.id))
+            .collect()
+    }
+
+    /// Keeps the core themes (no `domains`) and those of the packs `domains`.
+    pub fn retain_domains(&mut self, domains: &[String]) {
+        self.themes
+            .retain(|t| t.domains.is_empty() || t.domains.iter().any(|d| domains.contains(d)));
     }
 
     /// Adds `other` on top: new categories and themes are appended, a theme with an
@@ -297,6 +399,10 @@ impl TaxonomyFile {
             }
             if t.discovered {
                 out.push_str("discovered = true\n");
+            }
+            if !t.domains.is_empty() {
+                let list: Vec<String> = t.domains.iter().map(|d| toml_str(d)).collect();
+                out.push_str(&format!("domains = [{}]\n", list.join(", ")));
             }
             if t.residual {
                 out.push_str("residual = true\n");
@@ -401,6 +507,18 @@ mod tests {
         let t = TaxonomyFile::parse(BUILTIN, "builtin").expect("parses");
         t.validate("builtin").expect("valid");
         assert!(t.themes.len() >= 17);
+        for (name, text) in BUILTIN_PACKS {
+            let p = TaxonomyFile::parse(text, name).expect("pack parses");
+            assert!(p.domain.is_some(), "{name} has a [domain] table");
+        }
+        let all = TaxonomyFile::builtin();
+        all.validate("builtin + packs").expect("valid");
+        let core = TaxonomyFile::builtin_for(&[]);
+        assert!(core.themes.iter().all(|t| t.domains.is_empty()));
+        assert!(core.themes.len() < all.themes.len());
+        let hotels = TaxonomyFile::builtin_for(&["hotels".to_string()]);
+        assert!(hotels.themes.iter().any(|t| t.id.starts_with("hotels.")));
+        assert!(!hotels.themes.iter().any(|t| t.id == "product.bugs"));
     }
 
     #[test]

@@ -1,0 +1,107 @@
+//! Domain packs: which parts of the taxonomy apply to the data.
+//!
+//! The built-in taxonomy is a general *core* (price and value, staff attitude, quality,
+//! waiting, praise) plus domain packs (`dictionaries/domains/*.toml`: support, e-commerce,
+//! apps, hotels, restaurants, movies), each with a `[domain]` table whose `signals` are
+//! words that mark feedback of that domain. [`detect`] picks the packs whose signals a
+//! sample of the data actually uses, so a movie review is never matched against
+//! refund or bug themes.
+
+use serde::Serialize;
+
+use super::taxonomy::{CategoryDef, Labels, TaxonomyFile, ThemeDef};
+use super::{ThemeError, ThemeMatcher};
+use crate::sentiment::{Sentiment, TextSentiment};
+use crate::text::{LangHint, TextProcessor};
+
+/// A pack is picked when at least this share of the sample uses its signals...
+pub const MIN_SHARE: f64 = 0.05;
+/// ...and at least this many records.
+pub const MIN_RECORDS: u64 = 3;
+/// Records looked at by [`detect`].
+pub const SAMPLE: usize = 2_000;
+
+/// What [`detect`] found.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Detection {
+    /// Records looked at.
+    pub records: u64,
+    /// Per pack: records that use its signals.
+    pub counts: Vec<(String, u64)>,
+    /// The packs picked (share ≥ [`MIN_SHARE`] and ≥ [`MIN_RECORDS`] records).
+    pub picked: Vec<String>,
+}
+
+/// A matcher with one theme per pack whose terms are its signals.
+fn signal_matcher(
+    packs: &[TaxonomyFile],
+    text: &TextProcessor,
+) -> Result<ThemeMatcher, ThemeError> {
+    let mut file = TaxonomyFile {
+        version: Some(1),
+        categories: vec![CategoryDef {
+            id: "domain".into(),
+            label: Labels::default(),
+        }],
+        ..TaxonomyFile::default()
+    };
+    for p in packs {
+        let Some(d) = &p.domain else { continue };
+        if d.signals.is_empty() {
+            continue;
+        }
+        file.themes.push(ThemeDef {
+            id: d.id.clone(),
+            category: "domain".into(),
+            label: d.label.clone(),
+            description: None,
+            terms: d.signals.clone(),
+            exclude: Default::default(),
+            max_gap: Some(0),
+            residual: false,
+            extend: false,
+            discovered: false,
+            domains: Vec::new(),
+        });
+    }
+    ThemeMatcher::compile(file, text, "domain signals")
+}
+
+/// Picks the built-in packs whose signal words the texts use (the first [`SAMPLE`]).
+pub fn detect<I>(texts: I, text: &TextProcessor) -> Result<Detection, ThemeError>
+where
+    I: IntoIterator<Item = String>,
+{
+    let packs = TaxonomyFile::builtin_packs();
+    let matcher = signal_matcher(&packs, text)?;
+    let mut counts: Vec<u64> = vec![0; matcher.themes().len()];
+    let mut worker = text.new_worker();
+    let mut records = 0u64;
+    let none = TextSentiment {
+        overall: Sentiment::NEUTRAL,
+        sentences: Vec::new(),
+        evidence: Vec::new(),
+        hit_tokens: Vec::new(),
+    };
+    for t in texts.into_iter().take(SAMPLE) {
+        records += 1;
+        let a = worker.analyze(&t, LangHint::Auto);
+        for hit in matcher.find(&a, &none) {
+            if let Some(c) = counts.get_mut(hit.idx as usize) {
+                *c += 1;
+            }
+        }
+    }
+    let ids: Vec<String> = matcher.themes().iter().map(|t| t.id.to_string()).collect();
+    let picked = ids
+        .iter()
+        .zip(&counts)
+        .filter(|(_, c)| **c >= MIN_RECORDS && **c as f64 >= MIN_SHARE * records as f64)
+        .map(|(id, _)| id.clone())
+        .collect();
+    Ok(Detection {
+        records,
+        counts: ids.into_iter().zip(counts).collect(),
+        picked,
+    })
+}
