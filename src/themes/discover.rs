@@ -380,6 +380,33 @@ const NOT_NOUNS: &[&str] = &[
     "yet",
 ];
 
+/// `dictionaries/discovery/generic-nouns.txt`: nouns that are never a theme alone.
+const GENERIC_NOUNS: &str = include_str!("../../dictionaries/discovery/generic-nouns.txt");
+
+/// The generic nouns by language (English ones stemmed like tokens).
+fn generic_nouns() -> &'static std::collections::HashSet<(Lang, String)> {
+    static SET: std::sync::OnceLock<std::collections::HashSet<(Lang, String)>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        let stemmer = rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English);
+        GENERIC_NOUNS
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once('\t'))
+            .filter_map(|(lang, word)| {
+                let lang: Lang = lang.parse().ok()?;
+                let word = word.trim();
+                let word = if lang == Lang::En {
+                    stemmer.stem(&word.to_lowercase()).into_owned()
+                } else {
+                    word.to_string()
+                };
+                Some((lang, word))
+            })
+            .collect()
+    })
+}
+
 /// A noun compound of a sentence: token indices `from..to` (sentence-relative).
 #[derive(Debug, Clone)]
 struct Compound {
@@ -849,8 +876,13 @@ impl Discovery {
         let min_support = 3u32.max((n * 0.001) as u32).max(self.floor + 1);
         // Aspects: opinion targets often enough, not mostly covered by the taxonomy,
         // not a name nobody gives opinions about.
-        let eligible =
-            |s: &Stat| s.records >= min_support && (s.covered as f64) < 0.5 * s.records as f64;
+        let generic = generic_nouns();
+        let eligible = |s: &Stat| {
+            let lang = s.lang.unwrap_or_default();
+            s.records >= min_support
+                && (s.covered as f64) < 0.5 * s.records as f64
+                && !(s.parts.len() == 1 && generic.contains(&(lang, s.parts[0].to_string())))
+        };
         let is_aspect = |s: &Stat| {
             let target_share = s.targets as f64 / s.records as f64;
             let proper = s.proper as f64 > 0.5 * s.records as f64;
@@ -1190,6 +1222,16 @@ mod tests {
     #[test]
     fn not_nouns_are_sorted_for_binary_search() {
         assert!(NOT_NOUNS.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn generic_nouns_load_in_every_language() {
+        let g = generic_nouns();
+        assert!(g.contains(&(Lang::Ja, "こと".to_string())));
+        assert!(g.contains(&(Lang::Ko, "생각".to_string())));
+        // English words are stemmed like tokens (things → thing).
+        assert!(g.contains(&(Lang::En, "thing".to_string())));
+        assert!(g.contains(&(Lang::En, "experi".to_string())));
     }
 
     #[test]
