@@ -67,3 +67,26 @@ pub fn with_discovered(
     let matcher = ThemeMatcher::compile(file, analyzer.text(), "taxonomy + discovered themes")?;
     Ok(analyzer.with_themes(matcher).with_discovery(false))
 }
+
+/// [`discover`] over bare texts (an evaluation sample, a notebook's list): every text
+/// is analysed in parallel, then counted in order.
+pub fn discover_texts(analyzer: &Analyzer, texts: &[String], max: usize) -> Vec<DiscoveredTheme> {
+    use rayon::prelude::*;
+    let a = analyzer.with_discovery(true);
+    let cands: Vec<Vec<crate::themes::discover::Candidate>> = texts
+        .par_iter()
+        .map_init(
+            || a.worker(),
+            |w, t| {
+                let (ta, s) = w.analyze_text(t);
+                let hits = a.themes().find(&ta, &s);
+                crate::themes::discover::candidates(&ta, &s, &hits)
+            },
+        )
+        .collect();
+    let mut table = Discovery::default();
+    for c in &cands {
+        table.add(c);
+    }
+    table.finish(max, a.text())
+}

@@ -416,6 +416,14 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
 }
 
 impl Summary {
+    /// The most frequent of ja, ko and en among the analysed records (en when none).
+    pub fn dominant_lang(&self) -> &'static str {
+        ["ja", "ko", "en"]
+            .into_iter()
+            .max_by_key(|l| (self.languages.get(l).copied().unwrap_or(0), *l == "en"))
+            .unwrap_or("en")
+    }
+
     /// Records rejected.
     pub fn rejected(&self) -> u64 {
         self.rejected

@@ -8,7 +8,7 @@ use koe::report::ReportMeta;
 use koe::themes::metrics::{MetricsConfig, Period};
 
 use super::analyze::{InputArgs, print_summary, sibling};
-use super::themes::{ThemeOptions, collect, write_output};
+use super::themes::{OrderArg, ThemeOptions, collect, write_output};
 use super::{Outcome, TextOptions};
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -48,9 +48,12 @@ pub struct ReportArgs {
     /// Report title.
     #[arg(long, default_value = "Customer feedback report")]
     pub title: String,
-    /// Label language: en, ja, ko.
-    #[arg(long, default_value = "en")]
+    /// Label language: auto (the data's dominant language), en, ja, ko.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "en", "ja", "ko"])]
     pub labels: String,
+    /// Theme order: negative (most negative mentions first) or volume (most records first).
+    #[arg(long, value_enum, default_value = "negative")]
+    pub order: OrderArg,
     /// Rejects file (default `<output>.rejects.jsonl` or `koe-rejects.jsonl`).
     #[arg(long)]
     pub rejects: Option<PathBuf>,
@@ -119,6 +122,8 @@ pub fn run(mut args: ReportArgs) -> anyhow::Result<Outcome> {
     else {
         return Ok(Outcome::Ok);
     };
+    let mut c = c;
+    c.report.order_themes(args.order.into());
     let text = match format {
         ReportFormat::Md => koe::report::markdown::render(&c.report),
         ReportFormat::Html => koe::report::html::render(&c.report),

@@ -164,6 +164,24 @@ impl ThemeOptions {
     }
 }
 
+/// `--order` of the theme table.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum OrderArg {
+    /// Most negative mentions first (the biggest problems first).
+    Negative,
+    /// Most records first.
+    Volume,
+}
+
+impl From<OrderArg> for koe::report::Order {
+    fn from(o: OrderArg) -> Self {
+        match o {
+            OrderArg::Negative => koe::report::Order::Negative,
+            OrderArg::Volume => koe::report::Order::Volume,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum ThemesFormat {
     /// An aligned table.
@@ -190,9 +208,12 @@ pub struct ThemesArgs {
     /// How many discovered themes to report (0 turns discovery off).
     #[arg(long, default_value_t = 12)]
     pub discover: usize,
-    /// Label language: en, ja, ko.
-    #[arg(long, default_value = "en")]
+    /// Label language: auto (the data's dominant language), en, ja, ko.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "en", "ja", "ko"])]
     pub labels: String,
+    /// Theme order: negative (most negative mentions first) or volume (most records first).
+    #[arg(long, value_enum, default_value = "negative")]
+    pub order: OrderArg,
     /// Rejects file (default `<output>.rejects.jsonl` or `koe-rejects.jsonl`).
     #[arg(long)]
     pub rejects: Option<PathBuf>,
@@ -263,7 +284,12 @@ pub fn collect(
     let Some(summary) = streamed else {
         return Ok(None);
     };
+    let label_lang = match meta.label_lang.as_str() {
+        "auto" => summary.dominant_lang().to_string(),
+        other => other.to_string(),
+    };
     let meta = ReportMeta {
+        label_lang,
         rejected: summary.rejected(),
         inputs: input
             .paths()
@@ -466,6 +492,8 @@ pub fn run(args: ThemesArgs) -> anyhow::Result<Outcome> {
     else {
         return Ok(Outcome::Ok);
     };
+    let mut c = c;
+    c.report.order_themes(args.order.into());
     let text = match args.format {
         ThemesFormat::Text => text_table(&c.report),
         ThemesFormat::Json => serde_json::to_string_pretty(&c.report)? + "\n",
@@ -501,12 +529,160 @@ pub struct EvalThemesArgs {
     /// Also list every wrong record (missed and extra themes, with the matched terms).
     #[arg(long)]
     pub errors: bool,
+    /// FILE holds annotated aspects (`polarity<TAB>category<TAB>target<TAB>sentence`, no
+    /// header, one row per opinion): score theme discovery alone (no taxonomy) by mapped
+    /// macro-F1, coverage, junk and purity.
+    #[arg(long)]
+    pub aspects: bool,
+    /// With `--aspects`: the gold label of a row: its category, its target (lower-cased),
+    /// or the entity / attribute of an `ENTITY#ATTRIBUTE` category.
+    #[arg(long, value_enum, default_value = "category")]
+    pub gold: GoldArg,
+    /// With `--aspects`: how many themes to discover.
+    #[arg(long, default_value_t = 20)]
+    pub discover: usize,
     #[command(flatten)]
     pub themes: ThemeOptions,
     #[command(flatten)]
     pub lexicon: super::sentiment::SentimentOptions,
     #[command(flatten)]
     pub text: TextOptions,
+}
+
+/// `--gold` of `koe eval themes --aspects`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum GoldArg {
+    /// The category column.
+    Category,
+    /// The target column, lower-cased.
+    Target,
+    /// The entity of `ENTITY#ATTRIBUTE` (NULL dropped).
+    Entity,
+    /// The attribute of `ENTITY#ATTRIBUTE` (general dropped).
+    Attribute,
+}
+
+/// `koe eval themes --aspects`: discovery alone against annotated aspects.
+fn run_eval_aspects(args: &EvalThemesArgs) -> anyhow::Result<Outcome> {
+    use koe::themes::score::GoldLevel;
+    use std::collections::{BTreeMap, BTreeSet};
+    let level = match args.gold {
+        GoldArg::Category => GoldLevel::Category,
+        GoldArg::Target => GoldLevel::Target,
+        GoldArg::Entity => GoldLevel::Entity,
+        GoldArg::Attribute => GoldLevel::Attribute,
+    };
+    let body = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let mut order: Vec<String> = Vec::new();
+    let mut gold: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (i, line) in body.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let cols: Vec<&str> = line.splitn(4, '\t').collect();
+        let [_polarity, category, target, sentence] = cols[..] else {
+            anyhow::bail!(
+                "{}:{}: expected 4 tab-separated columns (polarity, category, target, sentence)",
+                args.file.display(),
+                i + 1
+            );
+        };
+        if !gold.contains_key(sentence) {
+            order.push(sentence.to_string());
+        }
+        let g = gold.entry(sentence.to_string()).or_default();
+        if let Some(label) = level.label(category, target) {
+            g.insert(label);
+        }
+    }
+    let gold: Vec<BTreeSet<String>> = order
+        .iter()
+        .map(|s| gold.get(s).cloned().unwrap_or_default())
+        .collect();
+    let started = std::time::Instant::now();
+    // Discovery alone: an empty taxonomy.
+    let processor = args.text.processor()?;
+    let empty = ThemeMatcher::compile(
+        TaxonomyFile {
+            version: Some(1),
+            ..TaxonomyFile::default()
+        },
+        &processor,
+        "empty taxonomy",
+    )?;
+    let analyzer = koe::analyze::Analyzer::builder()
+        .text(processor)
+        .sentiment(args.lexicon.model()?)
+        .themes(empty)
+        .build()?;
+    let found = koe::analyze::discover::discover_texts(&analyzer, &order, args.discover);
+    let assigned = koe::analyze::discover::with_discovered(&analyzer, &found)?;
+    let mut members: BTreeMap<String, Vec<usize>> =
+        found.iter().map(|d| (d.id.clone(), Vec::new())).collect();
+    let mut worker = assigned.worker();
+    for (i, s) in order.iter().enumerate() {
+        let (t, sent) = worker.analyze_text(s);
+        for hit in assigned.themes().find(&t, &sent) {
+            members.entry(hit.id.to_string()).or_default().push(i);
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let themes: Vec<(String, Vec<usize>)> = found
+        .iter()
+        .map(|d| (d.id.clone(), members.remove(&d.id).unwrap_or_default()))
+        .collect();
+    let score = koe::themes::score::score(&themes, &gold);
+    match args.format {
+        super::sentiment::TextOrJson::Json => {
+            let labels: Vec<(&str, &str)> = found
+                .iter()
+                .map(|d| (d.id.as_str(), d.label.as_str()))
+                .collect();
+            let v = serde_json::json!({
+                "file": args.file.display().to_string(),
+                "gold": format!("{:?}", args.gold).to_lowercase(),
+                "seconds": seconds,
+                "score": score,
+                "labels": labels,
+            });
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        }
+        super::sentiment::TextOrJson::Text => {
+            println!(
+                "{}: {} sentences, {} themes discovered in {:.2}s (gold: {:?})",
+                args.file.display(),
+                score.sentences,
+                score.themes,
+                seconds,
+                args.gold
+            );
+            println!(
+                "macro-F1 {:.3}  coverage {:.2}  junk {}/{}  purity {:.2}",
+                score.macro_f1, score.coverage, score.junk, score.themes, score.purity
+            );
+            println!("\nCATEGORY  SUPPORT  THEMES  PRECISION  RECALL  F1");
+            for (c, v) in &score.categories {
+                println!(
+                    "{c}  {}  {}  {:.3}  {:.3}  {:.3}",
+                    v.support, v.themes, v.precision, v.recall, v.f1
+                );
+            }
+            println!("\nTHEME  SIZE  -> CATEGORY  PRECISION");
+            for (m, d) in score.mapped.iter().zip(&found) {
+                println!(
+                    "{} ({})  {}  -> {}  {:.2}{}",
+                    d.label,
+                    m.id,
+                    m.size,
+                    m.category.as_deref().unwrap_or("–"),
+                    m.precision,
+                    if m.junk { "  junk" } else { "" }
+                );
+            }
+        }
+    }
+    Ok(Outcome::Ok)
 }
 
 #[derive(Debug, Default, serde::Serialize, Clone)]
@@ -539,6 +715,9 @@ fn ratio(a: u64, b: u64) -> f64 {
 
 /// `koe eval themes`: precision and recall of theme assignment on a labelled file.
 pub fn run_eval(args: EvalThemesArgs) -> anyhow::Result<Outcome> {
+    if args.aspects {
+        return run_eval_aspects(&args);
+    }
     use std::collections::{BTreeMap, BTreeSet};
     use std::io::BufRead;
     let analyzer = super::sentiment::analyzer_with_themes(

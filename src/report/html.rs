@@ -289,11 +289,14 @@ pub fn render(r: &Report) -> String {
         o.push_str("<table><thead><tr><th>Theme</th><th style=\"width:24%\">Volume</th><th class=\"n\">Records</th><th class=\"n\">Share</th><th class=\"n\">Net</th><th class=\"n\">Avg rating</th><th class=\"n\">NPS mentioners / others</th><th class=\"n\">Impact</th><th>Trend</th></tr></thead><tbody>");
         let max = s.themes.iter().map(|t| t.records).max().unwrap_or(1);
         for th in &s.themes {
-            let badge = if th.emerging.as_ref().is_some_and(|e| e.emerging) {
-                "<span class=\"badge\">emerging</span>"
+            let mut badge = if th.emerging.as_ref().is_some_and(|e| e.emerging) {
+                "<span class=\"badge\">emerging</span>".to_string()
             } else {
-                ""
+                String::new()
             };
+            if th.discovered {
+                badge.push_str(" <span class=\"badge disc\">discovered</span>");
+            }
             let trend: Vec<f64> = th.trend.iter().map(|p| p.share).collect();
             let _ = write!(
                 o,

@@ -147,11 +147,14 @@ pub fn render(r: &Report) -> String {
         );
         for th in &s.themes {
             let trend: Vec<f64> = th.trend.iter().map(|p| p.share).collect();
-            let flag = if th.emerging.as_ref().is_some_and(|e| e.emerging) {
-                " ▲ emerging"
+            let mut flag = if th.emerging.as_ref().is_some_and(|e| e.emerging) {
+                " ▲ emerging".to_string()
             } else {
-                ""
+                String::new()
             };
+            if th.discovered {
+                flag.push_str(" *(discovered)*");
+            }
             let _ = writeln!(
                 o,
                 "| {}{} | {} | {} | {} | {} / {} / {} | {:+.2} | {} | {} / {} | {} | {} |",

@@ -45,7 +45,28 @@ pub struct Report {
     pub goals: Vec<GoalRow>,
 }
 
+/// How the theme table is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    /// Most negative mentions first, then most records (the biggest problems first).
+    #[default]
+    Negative,
+    /// Most records first.
+    Volume,
+}
+
 impl Report {
+    /// Orders the theme table.
+    pub fn order_themes(&mut self, order: Order) {
+        let key = |t: &crate::themes::metrics::ThemeRow| match order {
+            Order::Negative => (t.negative, t.records),
+            Order::Volume => (t.records, t.negative),
+        };
+        self.summary
+            .themes
+            .sort_by(|a, b| key(b).cmp(&key(a)).then(a.id.cmp(&b.id)));
+    }
+
     /// The themes flagged as emerging.
     pub fn emerging(&self) -> impl Iterator<Item = &crate::themes::metrics::ThemeRow> {
         self.summary

@@ -10,6 +10,7 @@
 pub mod discover;
 pub mod domains;
 pub mod metrics;
+pub mod score;
 pub mod taxonomy;
 
 use std::ops::Range;

@@ -148,6 +148,7 @@ async function runThemes(p) {
     }
     const name = el("td", {}, el("a", { href: "#search?theme=" + encodeURIComponent(r.id), text: themeName(r.id) }));
     if (r.emerging && r.emerging.emerging) name.append(" ", el("span", { class: "badge emerging", text: "emerging" }));
+    if (r.discovered) name.append(" ", el("span", { class: "badge discovered", text: "discovered", title: r.description || "" }));
     return el("tr", {}, name, el("td", { text: `${r.records} (${pct(r.share)})` }), el("td", {}, bar),
       el("td", {}, trendSvg(r.trend)), el("td", { text: r.impact == null ? "–" : (r.impact > 0 ? "+" : "") + num(r.impact, 1) }),
       el("td", { text: num(r.avg_rating, 2) }));
@@ -196,7 +197,7 @@ async function init() {
     const sel = $("#f-theme");
     for (const r of s.themes) {
       themeLabels[r.id] = (r.label && (r.label.en || r.label.ja || r.label.ko)) || r.id;
-      sel.append(el("option", { value: r.id, text: themeLabels[r.id] }));
+      sel.append(el("option", { value: r.id, text: themeLabels[r.id] + (r.discovered ? " (discovered)" : "") }));
     }
   } catch (e) { $("#status").textContent = e.message; }
   route();
