@@ -11,7 +11,7 @@ use clap::{Args, ValueEnum};
 use koe::report::{Collector, Report, ReportMeta};
 use koe::text::TextProcessor;
 use koe::themes::metrics::MetricsConfig;
-use koe::themes::{TaxonomyFile, ThemeMatcher};
+use koe::themes::{Domains, TaxonomyFile, ThemeMatcher};
 
 use super::Outcome;
 use super::analyze::{InputArgs, open_readers, print_summary, sibling, stream};
@@ -33,7 +33,7 @@ pub struct ThemeOptions {
     pub domain: String,
     /// The packs in use once `--domain` is resolved (all until then).
     #[arg(skip)]
-    pub resolved: Option<Vec<String>>,
+    pub resolved: Option<Domains>,
 }
 
 /// The packs `--domain` names without looking at data (`None` for `auto`).
@@ -69,7 +69,7 @@ pub fn resolve_domains(
     quiet: bool,
 ) -> anyhow::Result<koe::analyze::Analyzer> {
     let picked = match named_domains(&themes.domain)? {
-        Some(list) => list,
+        Some(list) => Domains::every_lang(&list),
         None => {
             let stdin = input.paths().iter().any(|p| p.as_os_str() == "-");
             if stdin && input.stdin_spool.is_none() {
@@ -78,7 +78,7 @@ pub fn resolve_domains(
                         "koe: --domain auto cannot look at stdin before analysing it: all domain packs are on (choose with --domain)"
                     );
                 }
-                TaxonomyFile::builtin_pack_ids()
+                Domains::every_lang(&TaxonomyFile::builtin_pack_ids())
             } else {
                 let opts = input.ingest_options()?;
                 let mut readers = Vec::new();
@@ -95,26 +95,32 @@ pub fn resolve_domains(
                 });
                 let d = koe::themes::domains::detect(texts, analyzer.text())?;
                 if !quiet {
-                    let counts: Vec<String> = d
-                        .counts
-                        .iter()
-                        .filter(|(_, c)| *c > 0)
-                        .map(|(id, c)| format!("{id} {c}"))
-                        .collect();
-                    eprintln!(
-                        "koe: domain packs: {} (auto, from {} records: {})",
-                        if d.picked.is_empty() {
-                            "none, core themes only".to_string()
-                        } else {
-                            d.picked.join(", ")
-                        },
-                        d.records,
-                        if counts.is_empty() {
-                            "no pack's words".to_string()
-                        } else {
-                            counts.join(", ")
+                    let mut parts = Vec::new();
+                    for (lang, n, counts) in &d.counts {
+                        if *n == 0 {
+                            continue;
                         }
-                    );
+                        let picked = d.picked.of(lang);
+                        let seen: Vec<String> = counts
+                            .iter()
+                            .filter(|(_, c)| *c > 0)
+                            .map(|(id, c)| format!("{id} {c}"))
+                            .collect();
+                        parts.push(format!(
+                            "{lang} ({n} records): {} [{}]",
+                            if picked.is_empty() {
+                                "core only".to_string()
+                            } else {
+                                picked.join(", ")
+                            },
+                            if seen.is_empty() {
+                                "no pack's words".to_string()
+                            } else {
+                                seen.join(", ")
+                            }
+                        ));
+                    }
+                    eprintln!("koe: domain packs (auto): {}", parts.join("; "));
                 }
                 d.picked
             }
@@ -129,7 +135,9 @@ impl ThemeOptions {
     pub fn file(&self) -> anyhow::Result<TaxonomyFile> {
         let domains = match &self.resolved {
             Some(d) => d.clone(),
-            None => named_domains(&self.domain)?.unwrap_or_else(TaxonomyFile::builtin_pack_ids),
+            None => Domains::every_lang(
+                &named_domains(&self.domain)?.unwrap_or_else(TaxonomyFile::builtin_pack_ids),
+            ),
         };
         let mut file = if self.no_builtin_taxonomy {
             TaxonomyFile::default()
@@ -147,9 +155,12 @@ impl ThemeOptions {
         Ok(file)
     }
 
-    /// The domain packs in use (after [`resolve_domains`]).
+    /// The domain packs in use in any language (after [`resolve_domains`]).
     pub fn domains(&self) -> Vec<String> {
-        self.resolved.clone().unwrap_or_default()
+        self.resolved
+            .as_ref()
+            .map(Domains::union)
+            .unwrap_or_default()
     }
 
     /// The compiled taxonomy.
@@ -730,7 +741,7 @@ pub fn run_eval(args: EvalThemesArgs) -> anyhow::Result<Outcome> {
     // `--domain auto`: the packs whose words the sample's texts use.
     let mut themes = args.themes.clone();
     let picked = match named_domains(&themes.domain)? {
-        Some(list) => list,
+        Some(list) => Domains::every_lang(&list),
         None => {
             let body = std::fs::read_to_string(&args.file)
                 .with_context(|| format!("cannot read {}", args.file.display()))?;
@@ -747,7 +758,7 @@ pub fn run_eval(args: EvalThemesArgs) -> anyhow::Result<Outcome> {
     let matcher = analyzer.themes().clone();
     // Labels may name themes of packs `--domain` left off: they count as missed.
     let mut all = themes.clone();
-    all.resolved = Some(TaxonomyFile::builtin_pack_ids());
+    all.resolved = Some(Domains::every_lang(&TaxonomyFile::builtin_pack_ids()));
     let known: BTreeSet<String> = all.file()?.themes.iter().map(|t| t.id.clone()).collect();
     let f = File::open(&args.file)
         .with_context(|| format!("cannot open {}: check the path", args.file.display()))?;

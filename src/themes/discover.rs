@@ -55,6 +55,8 @@ pub struct Candidate {
     pub end: usize,
     /// The opinion word that attaches to it and its polarity (+1 / −1), if any.
     pub opinion: Option<(String, i8)>,
+    /// Byte range of that opinion word in the original text.
+    pub opinion_span: Option<(usize, usize)>,
     /// Content lemmas around it (its distributional context).
     pub context: Vec<Lemma>,
     /// A proper noun (a name).
@@ -387,24 +389,36 @@ const GENERIC_NOUNS: &str = include_str!("../../dictionaries/discovery/generic-n
 fn generic_nouns() -> &'static std::collections::HashSet<(Lang, String)> {
     static SET: std::sync::OnceLock<std::collections::HashSet<(Lang, String)>> =
         std::sync::OnceLock::new();
-    SET.get_or_init(|| {
-        let stemmer = rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English);
-        GENERIC_NOUNS
-            .lines()
-            .filter(|l| !l.starts_with('#'))
-            .filter_map(|l| l.split_once('\t'))
-            .filter_map(|(lang, word)| {
-                let lang: Lang = lang.parse().ok()?;
-                let word = word.trim();
-                let word = if lang == Lang::En {
-                    stemmer.stem(&word.to_lowercase()).into_owned()
-                } else {
-                    word.to_string()
-                };
-                Some((lang, word))
-            })
-            .collect()
-    })
+    SET.get_or_init(|| word_list(GENERIC_NOUNS))
+}
+
+/// `dictionaries/discovery/whole-nouns.txt`: nouns naming the thing reviewed as a whole.
+const WHOLE_NOUNS: &str = include_str!("../../dictionaries/discovery/whole-nouns.txt");
+
+/// The whole nouns by language (English ones stemmed like tokens).
+fn whole_nouns() -> &'static std::collections::HashSet<(Lang, String)> {
+    static SET: std::sync::OnceLock<std::collections::HashSet<(Lang, String)>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(|| word_list(WHOLE_NOUNS))
+}
+
+/// A `lang<TAB>word` list (English words stemmed like tokens).
+fn word_list(text: &str) -> std::collections::HashSet<(Lang, String)> {
+    let stemmer = rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English);
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once('\t'))
+        .filter_map(|(lang, word)| {
+            let lang: Lang = lang.parse().ok()?;
+            let word = word.trim();
+            let word = if lang == Lang::En {
+                stemmer.stem(&word.to_lowercase()).into_owned()
+            } else {
+                word.to_string()
+            };
+            Some((lang, word))
+        })
+        .collect()
 }
 
 /// A noun compound of a sentence: token indices `from..to` (sentence-relative).
@@ -457,9 +471,61 @@ fn clause_break(t: &TextAnalysis, tok: &Token) -> bool {
     super::breaks_clause(t, tok) || (tok.pos == Pos::Punct && !matches!(t.norm(tok), "-" | "'"))
 }
 
-/// Aspect candidates of an analysed text; `themes` marks the ones a taxonomy theme
-/// covers.
+/// Aspect candidates of an analysed text, one per key (the first mention, preferring
+/// one with an opinion); `themes` marks the ones a taxonomy theme covers.
 pub fn candidates(t: &TextAnalysis, s: &TextSentiment, themes: &[ThemeHit]) -> Vec<Candidate> {
+    let mut out = mentions(t, s);
+    // Covered = overlaps a theme mention: mentions sorted by start with the running
+    // maximum of their ends, one binary search per candidate.
+    let mut spans: Vec<(usize, usize)> = themes
+        .iter()
+        .flat_map(|h| h.mentions.iter().map(|m| (m.start, m.end)))
+        .collect();
+    spans.sort_unstable();
+    let mut max_end = Vec::with_capacity(spans.len());
+    let mut running = 0;
+    for &(_, e) in &spans {
+        running = running.max(e);
+        max_end.push(running);
+    }
+    for c in &mut out {
+        let k = spans.partition_point(|&(s, _)| s < c.end);
+        c.covered = k > 0 && max_end[k - 1] > c.start;
+    }
+    // One count per record: the first mention, preferring one with an opinion.
+    out.sort_by(|a, b| {
+        a.key
+            .cmp(&b.key)
+            .then(b.opinion.is_some().cmp(&a.opinion.is_some()))
+            .then(a.start.cmp(&b.start))
+    });
+    out.dedup_by(|a, b| a.key == b.key);
+    out
+}
+
+/// Original-text spans of the opinion words that are about one aspect (朝食が最高,
+/// great pasta), not about the thing reviewed as a whole (a whole noun such as 商品,
+/// 영화, product, or a generic one): praise there is that aspect's, not general praise.
+pub fn aspect_opinion_spans(t: &TextAnalysis, s: &TextSentiment) -> Vec<(usize, usize)> {
+    let generic = generic_nouns();
+    let whole = whole_nouns();
+    let mut spans: Vec<(usize, usize)> = mentions(t, s)
+        .into_iter()
+        .filter(|c| {
+            c.parts.iter().all(|p| {
+                let key = (c.lang, p.to_string());
+                !generic.contains(&key) && !whole.contains(&key)
+            })
+        })
+        .filter_map(|c| c.opinion_span)
+        .collect();
+    spans.sort_unstable();
+    spans.dedup();
+    spans
+}
+
+/// Every aspect mention of an analysed text, in text order.
+pub fn mentions(t: &TextAnalysis, s: &TextSentiment) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
     // Opinion tokens: the first token of every lexicon hit (and the rest of a
     // multi-word entry), with the hit's polarity after the rules (negation flips it).
@@ -508,7 +574,7 @@ pub fn candidates(t: &TextAnalysis, s: &TextSentiment, themes: &[ThemeHit]) -> V
             }
         }
         // Opinion attachment: each hit picks one compound.
-        let mut opinion_of: Vec<Option<(String, i8)>> = vec![None; comps.len()];
+        let mut opinion_of: Vec<Option<(String, i8, (usize, usize))>> = vec![None; comps.len()];
         let mut i = 0;
         while i < n {
             let Some(Some((k, sign))) = opinion_at.get(base + i).copied() else {
@@ -527,7 +593,8 @@ pub fn candidates(t: &TextAnalysis, s: &TextSentiment, themes: &[ThemeHit]) -> V
                 {
                     let e = &s.evidence[k];
                     let word = opinion_word(t, &toks[i..end], &e.entry, lang, &e.rules);
-                    opinion_of[ci] = Some((word, sign));
+                    let span = (toks[i].span.start, toks[end - 1].span.end);
+                    opinion_of[ci] = Some((word, sign, span));
                 }
             }
             i = end;
@@ -564,6 +631,33 @@ pub fn candidates(t: &TextAnalysis, s: &TextSentiment, themes: &[ThemeHit]) -> V
             let (Some(first), Some(last)) = (ts.first(), ts.last()) else {
                 continue;
             };
+            let (opinion, opinion_span) = match opinion_of[ci].take() {
+                Some((w, sign, span)) => (Some((w, sign)), Some(span)),
+                None => (None, None),
+            };
+            // A Japanese or Korean compound also counts for each of its nouns (露天風呂
+            // for 風呂, 한국영화 for 영화), so a theme can gather a head and its
+            // compounds. English compounds are not split: their head is often a
+            // general word (battery life, sound quality) that would swallow them.
+            if parts.len() > 1 && lang != Lang::En {
+                for tok in ts.iter().filter(|x| {
+                    super::is_key_token(x) && noun_role(x, lang, false) == NounRole::Noun
+                }) {
+                    out.push(Candidate {
+                        key: tok.lemma.to_string(),
+                        parts: vec![tok.lemma.clone()],
+                        surface: surface_of(t, std::slice::from_ref(tok), lang),
+                        lang,
+                        start: tok.span.start,
+                        end: tok.span.end,
+                        opinion: opinion.clone(),
+                        opinion_span,
+                        context: context.clone(),
+                        proper: cp.proper,
+                        covered: false,
+                    });
+                }
+            }
             out.push(Candidate {
                 key,
                 parts,
@@ -571,38 +665,14 @@ pub fn candidates(t: &TextAnalysis, s: &TextSentiment, themes: &[ThemeHit]) -> V
                 lang,
                 start: first.span.start,
                 end: last.span.end,
-                opinion: opinion_of[ci].take(),
+                opinion,
+                opinion_span,
                 context,
                 proper: cp.proper,
                 covered: false,
             });
         }
     }
-    // Covered = overlaps a theme mention: mentions sorted by start with the running
-    // maximum of their ends, one binary search per candidate.
-    let mut spans: Vec<(usize, usize)> = themes
-        .iter()
-        .flat_map(|h| h.mentions.iter().map(|m| (m.start, m.end)))
-        .collect();
-    spans.sort_unstable();
-    let mut max_end = Vec::with_capacity(spans.len());
-    let mut running = 0;
-    for &(_, e) in &spans {
-        running = running.max(e);
-        max_end.push(running);
-    }
-    for c in &mut out {
-        let k = spans.partition_point(|&(s, _)| s < c.end);
-        c.covered = k > 0 && max_end[k - 1] > c.start;
-    }
-    // One count per record: the first mention, preferring one with an opinion.
-    out.sort_by(|a, b| {
-        a.key
-            .cmp(&b.key)
-            .then(b.opinion.is_some().cmp(&a.opinion.is_some()))
-            .then(a.start.cmp(&b.start))
-    });
-    out.dedup_by(|a, b| a.key == b.key);
     out
 }
 
@@ -701,9 +771,9 @@ const ATTACH: f64 = 0.35;
 const CONTEXT_SUPPORT: u32 = 8;
 
 /// Most context words kept per candidate (a bound on memory).
-const CONTEXT_CAP: usize = 96;
+const CONTEXT_CAP: usize = 64;
 /// Most opinion words kept per candidate.
-const OPINION_CAP: usize = 32;
+const OPINION_CAP: usize = 16;
 
 #[derive(Debug, Default, Clone)]
 struct Stat {
@@ -722,7 +792,7 @@ struct Stat {
 }
 
 /// Streaming aspect statistics (bounded memory: at most `cap` candidates, each with at
-/// most 96 context words, 32 opinion words and 6 wordings).
+/// most 64 context words, 16 opinion words and 6 wordings).
 #[derive(Debug)]
 pub struct Discovery {
     stats: HashMap<String, Stat>,
@@ -736,7 +806,7 @@ pub struct Discovery {
 
 impl Default for Discovery {
     fn default() -> Self {
-        Self::new(200_000)
+        Self::new(100_000)
     }
 }
 

@@ -9,15 +9,17 @@
 
 use serde::Serialize;
 
-use super::taxonomy::{CategoryDef, Labels, TaxonomyFile, ThemeDef};
+use super::taxonomy::{CategoryDef, Domains, Labels, TaxonomyFile, ThemeDef};
 use super::{ThemeError, ThemeMatcher};
 use crate::sentiment::{Sentiment, TextSentiment};
 use crate::text::{LangHint, TextProcessor};
 
 /// A pack is picked when at least this share of the sample uses its signals...
 pub const MIN_SHARE: f64 = 0.05;
-/// ...and at least this many records.
+/// ...and at least this many records (one in a sample under [`SMALL`] records).
 pub const MIN_RECORDS: u64 = 3;
+/// Below this many records of a language, one record using a pack's signals picks it.
+pub const SMALL: u64 = 50;
 /// Records looked at by [`detect`].
 pub const SAMPLE: usize = 2_000;
 
@@ -26,10 +28,12 @@ pub const SAMPLE: usize = 2_000;
 pub struct Detection {
     /// Records looked at.
     pub records: u64,
-    /// Per pack: records that use its signals.
-    pub counts: Vec<(String, u64)>,
-    /// The packs picked (share ≥ [`MIN_SHARE`] and ≥ [`MIN_RECORDS`] records).
-    pub picked: Vec<String>,
+    /// Per language (`ja`, `ko`, `en`): records, and per pack the records that use its
+    /// signals.
+    pub counts: Vec<(String, u64, Vec<(String, u64)>)>,
+    /// The packs picked per language (share of that language's records ≥ [`MIN_SHARE`]
+    /// and ≥ [`MIN_RECORDS`] records).
+    pub picked: Domains,
 }
 
 /// A matcher with one theme per pack whose terms are its signals.
@@ -74,7 +78,14 @@ where
 {
     let packs = TaxonomyFile::builtin_packs();
     let matcher = signal_matcher(&packs, text)?;
-    let mut counts: Vec<u64> = vec![0; matcher.themes().len()];
+    let langs = ["ja", "ko", "en"];
+    let lang_index = |l: crate::text::Lang| match l {
+        crate::text::Lang::Ja => 0,
+        crate::text::Lang::Ko => 1,
+        _ => 2,
+    };
+    let mut counts: Vec<Vec<u64>> = vec![vec![0; matcher.themes().len()]; 3];
+    let mut per_lang = [0u64; 3];
     let mut worker = text.new_worker();
     let mut records = 0u64;
     let none = TextSentiment {
@@ -86,22 +97,44 @@ where
     for t in texts.into_iter().take(SAMPLE) {
         records += 1;
         let a = worker.analyze(&t, LangHint::Auto);
+        let li = lang_index(a.lang);
+        per_lang[li] += 1;
         for hit in matcher.find(&a, &none) {
-            if let Some(c) = counts.get_mut(hit.idx as usize) {
+            if let Some(c) = counts[li].get_mut(hit.idx as usize) {
                 *c += 1;
             }
         }
     }
     let ids: Vec<String> = matcher.themes().iter().map(|t| t.id.to_string()).collect();
-    let picked = ids
-        .iter()
-        .zip(&counts)
-        .filter(|(_, c)| **c >= MIN_RECORDS && **c as f64 >= MIN_SHARE * records as f64)
-        .map(|(id, _)| id.clone())
-        .collect();
+    let mut picked = Domains::default();
+    let mut table = Vec::new();
+    for (li, lang) in langs.iter().enumerate() {
+        let n = per_lang[li];
+        // In a small sample one record is evidence enough.
+        let min = if n < SMALL { 1 } else { MIN_RECORDS };
+        let chosen: Vec<String> = ids
+            .iter()
+            .zip(&counts[li])
+            .filter(|(_, c)| **c >= min && **c as f64 >= MIN_SHARE * n as f64)
+            .map(|(id, _)| id.clone())
+            .collect();
+        match li {
+            0 => picked.ja = chosen,
+            1 => picked.ko = chosen,
+            _ => picked.en = chosen,
+        }
+        table.push((
+            lang.to_string(),
+            n,
+            ids.iter()
+                .cloned()
+                .zip(counts[li].iter().copied())
+                .collect(),
+        ));
+    }
     Ok(Detection {
         records,
-        counts: ids.into_iter().zip(counts).collect(),
+        counts: table,
         picked,
     })
 }

@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::sentiment::{Sentiment, TextSentiment};
 use crate::text::fxhash::FxHashMap;
 use crate::text::{Lang, LangHint, Lemma, Pos, TextAnalysis, TextProcessor, Token, same_bytes};
-pub use taxonomy::{Labels, TaxonomyFile, ThemeDef, ThemeInfo};
+pub use taxonomy::{Domains, Labels, TaxonomyFile, ThemeDef, ThemeInfo};
 
 /// Errors loading a taxonomy or a goals file.
 #[derive(Debug, thiserror::Error)]
@@ -388,17 +388,26 @@ impl ThemeMatcher {
         if let Some(h) = hits.last_mut() {
             h.sentiment = theme_sentiment(t, sentiment, &clauses, &sentences);
         }
-        self.drop_residual(&mut hits);
+        self.drop_residual(&mut hits, t, sentiment);
         hits
     }
 
     /// Residual themes (general praise) give way to the specific ones: their mentions
-    /// go where another theme shares the sentence, and the whole hit goes when another
-    /// theme of the text is negative.
-    fn drop_residual(&self, hits: &mut Vec<ThemeHit>) {
+    /// go where another theme shares the sentence or where the praise word is about one
+    /// aspect (朝食が最高, great pasta: see [`discover::aspect_opinion_spans`]), and the
+    /// whole hit goes when another theme of the text is negative.
+    fn drop_residual(&self, hits: &mut Vec<ThemeHit>, t: &TextAnalysis, s: &TextSentiment) {
         let residual = |h: &ThemeHit| self.inner.residual.get(h.idx as usize) == Some(&true);
         if !hits.iter().any(residual) {
             return;
+        }
+        let aspect_praise = discover::aspect_opinion_spans(t, s);
+        if !aspect_praise.is_empty() {
+            for h in hits.iter_mut().filter(|h| residual(h)) {
+                h.mentions
+                    .retain(|m| !aspect_praise.iter().any(|&(a, b)| a < m.end && m.start < b));
+            }
+            hits.retain(|h| !h.mentions.is_empty());
         }
         let specific = hits.iter().filter(|h| !residual(h));
         let any_negative = specific

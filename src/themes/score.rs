@@ -49,7 +49,8 @@ impl GoldLevel {
                 a.to_string()
             }
         };
-        (!s.is_empty()).then_some(s)
+        // `NULL` marks a sentence without an aspect in ABSA data sets.
+        (!s.is_empty() && s != "NULL").then_some(s)
     }
 }
 

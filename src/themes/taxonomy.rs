@@ -185,6 +185,52 @@ pub struct DomainDef {
     pub signals: Terms,
 }
 
+/// The domain packs in use per language of the text: a pack picked for Japanese hotel
+/// reviews does not apply to Korean movie reviews in the same data.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Domains {
+    /// Packs for Japanese text.
+    pub ja: Vec<String>,
+    /// Packs for Korean text.
+    pub ko: Vec<String>,
+    /// Packs for English (and other) text.
+    pub en: Vec<String>,
+}
+
+impl Domains {
+    /// The same packs for every language.
+    pub fn every_lang(packs: &[String]) -> Domains {
+        Domains {
+            ja: packs.to_vec(),
+            ko: packs.to_vec(),
+            en: packs.to_vec(),
+        }
+    }
+
+    /// The packs of any language, sorted.
+    pub fn union(&self) -> Vec<String> {
+        let mut all: Vec<String> = self
+            .ja
+            .iter()
+            .chain(&self.ko)
+            .chain(&self.en)
+            .cloned()
+            .collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    /// The packs of one language (`ja`, `ko`, anything else: `en`).
+    pub fn of(&self, lang: &str) -> &[String] {
+        match lang {
+            "ja" => &self.ja,
+            "ko" => &self.ko,
+            _ => &self.en,
+        }
+    }
+}
+
 /// A whole taxonomy file.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -257,16 +303,17 @@ impl TaxonomyFile {
             .iter()
             .filter_map(|p| p.domain.as_ref().map(|d| d.id.clone()))
             .collect();
-        Self::builtin_for(&ids)
+        Self::builtin_for(&Domains::every_lang(&ids))
     }
 
     /// koe's built-in taxonomy with the core themes and those of the packs `domains`.
-    pub fn builtin_for(domains: &[String]) -> TaxonomyFile {
+    pub fn builtin_for(domains: &Domains) -> TaxonomyFile {
         // The built-in files are tested; a parse failure here is a build defect.
         let mut file = Self::parse(BUILTIN, "dictionaries/themes.toml").unwrap_or_default();
+        let union = domains.union();
         for pack in Self::builtin_packs() {
             let Some(d) = &pack.domain else { continue };
-            if domains.contains(&d.id) {
+            if union.contains(&d.id) {
                 let mut pack = pack.clone();
                 pack.domain = None;
                 file.merge(pack);
@@ -303,10 +350,29 @@ impl TaxonomyFile {
             .collect()
     }
 
-    /// Keeps the core themes (no `domains`) and those of the packs `domains`.
-    pub fn retain_domains(&mut self, domains: &[String]) {
+    /// Keeps the core themes (no `domains`) and, per language, the terms of the themes
+    /// of the packs `domains` picked for that language; a theme left without terms goes.
+    pub fn retain_domains(&mut self, domains: &Domains) {
+        for t in &mut self.themes {
+            if t.domains.is_empty() {
+                continue;
+            }
+            let on = |lang: &str| t.domains.iter().any(|d| domains.of(lang).contains(d));
+            let (ja, ko, en) = (on("ja"), on("ko"), on("en"));
+            for terms in [&mut t.terms, &mut t.exclude] {
+                if !ja {
+                    terms.ja.clear();
+                }
+                if !ko {
+                    terms.ko.clear();
+                }
+                if !en {
+                    terms.en.clear();
+                }
+            }
+        }
         self.themes
-            .retain(|t| t.domains.is_empty() || t.domains.iter().any(|d| domains.contains(d)));
+            .retain(|t| t.domains.is_empty() || !t.terms.is_empty());
     }
 
     /// Adds `other` on top: new categories and themes are appended, a theme with an
@@ -513,12 +579,24 @@ mod tests {
         }
         let all = TaxonomyFile::builtin();
         all.validate("builtin + packs").expect("valid");
-        let core = TaxonomyFile::builtin_for(&[]);
+        let core = TaxonomyFile::builtin_for(&Domains::default());
         assert!(core.themes.iter().all(|t| t.domains.is_empty()));
         assert!(core.themes.len() < all.themes.len());
-        let hotels = TaxonomyFile::builtin_for(&["hotels".to_string()]);
+        let hotels = TaxonomyFile::builtin_for(&Domains::every_lang(&["hotels".to_string()]));
         assert!(hotels.themes.iter().any(|t| t.id.starts_with("hotels.")));
         assert!(!hotels.themes.iter().any(|t| t.id == "product.bugs"));
+        // Per language: hotels for Japanese only keeps no Korean or English hotel term.
+        let ja_only = TaxonomyFile::builtin_for(&Domains {
+            ja: vec!["hotels".to_string()],
+            ..Domains::default()
+        });
+        let room = ja_only
+            .themes
+            .iter()
+            .find(|t| t.id == "hotels.room")
+            .unwrap();
+        assert!(!room.terms.ja.is_empty());
+        assert!(room.terms.ko.is_empty() && room.terms.en.is_empty());
     }
 
     #[test]

@@ -772,11 +772,11 @@ fn domain_auto_picks_the_packs_the_data_uses() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown domain 'casinos'"));
 }
 
-#[test]
-fn builtin_taxonomy_keeps_to_its_domain_on_out_of_domain_reviews() {
+/// Micro precision of `koe eval themes FILE` (`--domain auto`) and its record count.
+fn eval_precision(file: &str) -> (f64, u64) {
     let out = koe()
         .args(["eval", "themes", "--format", "json"])
-        .arg(fixture("themes/out_of_domain.tsv"))
+        .arg(fixture(file))
         .output()
         .unwrap();
     assert!(
@@ -785,15 +785,25 @@ fn builtin_taxonomy_keeps_to_its_domain_on_out_of_domain_reviews() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["records"], 300);
-    let p = v["micro"]["precision"].as_f64().unwrap();
-    assert!(p >= OUT_OF_DOMAIN_PRECISION, "precision {p}");
+    (
+        v["micro"]["precision"].as_f64().unwrap(),
+        v["records"].as_u64().unwrap(),
+    )
 }
 
-/// Precision of the built-in taxonomy (`--domain auto`) on real hotel, movie and
-/// product review lines (fixtures/themes/out_of_domain.tsv); it was 0.64 before the
-/// taxonomy knew its domains.
-const OUT_OF_DOMAIN_PRECISION: f64 = 0.80;
+#[test]
+fn builtin_taxonomy_keeps_to_its_domain_on_out_of_domain_reviews() {
+    // Real hotel, movie and product review lines. The development sample, whose
+    // errors were studied while the packs and sense guards were written (0.64 before).
+    let (p, n) = eval_precision("themes/out_of_domain.tsv");
+    assert_eq!(n, 300);
+    assert!(p >= 0.85, "development sample: precision {p}");
+    // The blind held-out sample, labelled without seeing koe's output: 0.667 with the
+    // taxonomy before domain packs (on its own themes), 0.759 now; the goal is 0.85.
+    let (p, n) = eval_precision("themes/out_of_domain_heldout.tsv");
+    assert_eq!(n, 150);
+    assert!(p >= 0.74, "held-out sample: precision {p}");
+}
 
 #[test]
 fn labelled_sample_meets_precision_and_recall() {
