@@ -644,6 +644,8 @@ fn run_eval_aspects(args: &EvalThemesArgs) -> anyhow::Result<Outcome> {
         .map(|d| (d.id.clone(), members.remove(&d.id).unwrap_or_default()))
         .collect();
     let score = koe::themes::score::score(&themes, &gold);
+    use std::fmt::Write as _;
+    let mut out = String::new();
     match args.format {
         super::sentiment::TextOrJson::Json => {
             let labels: Vec<(&str, &str)> = found
@@ -657,10 +659,11 @@ fn run_eval_aspects(args: &EvalThemesArgs) -> anyhow::Result<Outcome> {
                 "score": score,
                 "labels": labels,
             });
-            println!("{}", serde_json::to_string_pretty(&v)?);
+            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&v)?);
         }
         super::sentiment::TextOrJson::Text => {
-            println!(
+            let _ = writeln!(
+                out,
                 "{}: {} sentences, {} themes discovered in {:.2}s (gold: {:?})",
                 args.file.display(),
                 score.sentences,
@@ -668,20 +671,23 @@ fn run_eval_aspects(args: &EvalThemesArgs) -> anyhow::Result<Outcome> {
                 seconds,
                 args.gold
             );
-            println!(
+            let _ = writeln!(
+                out,
                 "macro-F1 {:.3}  coverage {:.2}  junk {}/{}  purity {:.2}",
                 score.macro_f1, score.coverage, score.junk, score.themes, score.purity
             );
-            println!("\nCATEGORY  SUPPORT  THEMES  PRECISION  RECALL  F1");
+            let _ = writeln!(out, "\nCATEGORY  SUPPORT  THEMES  PRECISION  RECALL  F1");
             for (c, v) in &score.categories {
-                println!(
+                let _ = writeln!(
+                    out,
                     "{c}  {}  {}  {:.3}  {:.3}  {:.3}",
                     v.support, v.themes, v.precision, v.recall, v.f1
                 );
             }
-            println!("\nTHEME  SIZE  -> CATEGORY  PRECISION");
+            let _ = writeln!(out, "\nTHEME  SIZE  -> CATEGORY  PRECISION");
             for (m, d) in score.mapped.iter().zip(&found) {
-                println!(
+                let _ = writeln!(
+                    out,
                     "{} ({})  {}  -> {}  {:.2}{}",
                     d.label,
                     m.id,
@@ -693,6 +699,7 @@ fn run_eval_aspects(args: &EvalThemesArgs) -> anyhow::Result<Outcome> {
             }
         }
     }
+    write_output(None, &out)?;
     Ok(Outcome::Ok)
 }
 
@@ -836,6 +843,8 @@ pub fn run_eval(args: EvalThemesArgs) -> anyhow::Result<Outcome> {
     overall.finish();
     by_theme.values_mut().for_each(Prf::finish);
     by_lang.values_mut().for_each(Prf::finish);
+    use std::fmt::Write as _;
+    let mut out = String::new();
     match args.format {
         super::sentiment::TextOrJson::Json => {
             let doc = serde_json::json!({
@@ -847,35 +856,39 @@ pub fn run_eval(args: EvalThemesArgs) -> anyhow::Result<Outcome> {
                 "by_theme": by_theme,
                 "errors": errors,
             });
-            println!("{}", serde_json::to_string_pretty(&doc)?);
+            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc)?);
         }
         super::sentiment::TextOrJson::Text => {
-            println!(
+            let _ = writeln!(
+                out,
                 "{:<28} {:>7} {:>5} {:>5} {:>5} {:>9} {:>7} {:>6}",
                 "THEME", "SUPPORT", "TP", "FP", "FN", "PRECISION", "RECALL", "F1"
             );
-            let line = |name: &str, p: &Prf| {
-                println!(
+            let line = |out: &mut String, name: &str, p: &Prf| {
+                let _ = writeln!(
+                    out,
                     "{:<28} {:>7} {:>5} {:>5} {:>5} {:>9.3} {:>7.3} {:>6.3}",
                     name, p.support, p.tp, p.fp, p.fn_, p.precision, p.recall, p.f1
                 );
             };
             for (k, p) in &by_theme {
-                line(k, p);
+                line(&mut out, k, p);
             }
-            println!();
+            let _ = writeln!(out);
             for (k, p) in &by_lang {
-                line(&format!("lang {k}"), p);
+                line(&mut out, &format!("lang {k}"), p);
             }
-            line("micro (all)", &overall);
-            println!(
+            line(&mut out, "micro (all)", &overall);
+            let _ = writeln!(
+                out,
                 "\n{records} records, {:.1}% with exactly the labelled themes",
                 ratio(exact, records) * 100.0
             );
             for e in &errors {
-                println!("{e}");
+                let _ = writeln!(out, "{e}");
             }
         }
     }
+    write_output(None, &out)?;
     Ok(Outcome::Ok)
 }

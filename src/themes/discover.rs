@@ -946,12 +946,18 @@ impl Discovery {
         let min_support = 3u32.max((n * 0.001) as u32).max(self.floor + 1);
         // Aspects: opinion targets often enough, not mostly covered by the taxonomy,
         // not a name nobody gives opinions about.
-        let generic = generic_nouns();
+        // A generic noun (こと, thing) or the thing reviewed as a whole (商品, 영화,
+        // product) is not a theme by itself.
+        let (generic, whole) = (generic_nouns(), whole_nouns());
         let eligible = |s: &Stat| {
             let lang = s.lang.unwrap_or_default();
+            let alone = |set: &std::collections::HashSet<(Lang, String)>| {
+                s.parts.len() == 1 && set.contains(&(lang, s.parts[0].to_string()))
+            };
             s.records >= min_support
                 && (s.covered as f64) < 0.5 * s.records as f64
-                && !(s.parts.len() == 1 && generic.contains(&(lang, s.parts[0].to_string())))
+                && !alone(generic)
+                && !alone(whole)
         };
         let is_aspect = |s: &Stat| {
             let target_share = s.targets as f64 / s.records as f64;

@@ -862,3 +862,78 @@ fn analyze_output_carries_themes_with_spans_into_the_original_text() {
     }
     assert!(mentions > 150, "{mentions}");
 }
+
+#[test]
+fn eval_themes_aspects_scores_discovery_against_annotated_aspects() {
+    let out = koe()
+        .args(["eval", "themes", "--aspects", "--format", "json"])
+        .arg(fixture("themes/aspects_sample.tsv"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &v["score"];
+    assert_eq!(s["sentences"], 75);
+    let f1 = s["macro_f1"].as_f64().unwrap();
+    let coverage = s["coverage"].as_f64().unwrap();
+    let purity = s["purity"].as_f64().unwrap();
+    assert!(f1 >= 0.45, "macro-F1 {f1}");
+    assert!(coverage >= 0.6, "coverage {coverage}");
+    assert!(purity >= 0.9, "purity {purity}");
+    assert!(s["junk"].as_u64().unwrap() <= 2, "{s}");
+    // The room theme holds the room sentences and nothing else.
+    assert_eq!(s["categories"]["room"]["f1"], 1.0, "{s}");
+    // A malformed row is an error naming the line.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = write_temp(
+        dir.path(),
+        "bad.tsv",
+        "pos\tfood\tfood\tok\npos\tonly two\n",
+    );
+    let out = koe()
+        .args(["eval", "themes", "--aspects"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.tsv:2"));
+}
+
+#[test]
+fn theme_order_and_label_language_follow_the_options() {
+    let dump = fixture("themes/reviews_discovery.csv");
+    for (order, key) in [("negative", "negative"), ("volume", "records")] {
+        let r = themes_json(&[
+            "--discover".as_ref(),
+            "0".as_ref(),
+            "--order".as_ref(),
+            order.as_ref(),
+            dump.as_os_str(),
+        ]);
+        let v = serde_json::to_value(&r.summary.themes).unwrap();
+        let keys: Vec<u64> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t[key].as_u64().unwrap())
+            .collect();
+        assert!(keys.len() > 3);
+        assert!(keys.windows(2).all(|w| w[0] >= w[1]), "{order}: {keys:?}");
+    }
+    // Labels follow the data's dominant language unless told.
+    let ja = fixture("ingest/nps_survey_ja.csv");
+    let r = themes_json(&["--discover".as_ref(), "0".as_ref(), ja.as_os_str()]);
+    assert_eq!(r.label_lang, "ja");
+    let r = themes_json(&[
+        "--discover".as_ref(),
+        "0".as_ref(),
+        "--labels".as_ref(),
+        "en".as_ref(),
+        ja.as_os_str(),
+    ]);
+    assert_eq!(r.label_lang, "en");
+}
