@@ -524,6 +524,9 @@ pub fn aspect_opinion_spans(t: &TextAnalysis, s: &TextSentiment) -> Vec<(usize, 
     spans
 }
 
+/// An opinion word attached to a compound: its display form, polarity and span.
+type Attached = (String, i8, (usize, usize));
+
 /// Every aspect mention of an analysed text, in text order.
 pub fn mentions(t: &TextAnalysis, s: &TextSentiment) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
@@ -574,7 +577,7 @@ pub fn mentions(t: &TextAnalysis, s: &TextSentiment) -> Vec<Candidate> {
             }
         }
         // Opinion attachment: each hit picks one compound.
-        let mut opinion_of: Vec<Option<(String, i8, (usize, usize))>> = vec![None; comps.len()];
+        let mut opinion_of: Vec<Option<Attached>> = vec![None; comps.len()];
         let mut i = 0;
         while i < n {
             let Some(Some((k, sign))) = opinion_at.get(base + i).copied() else {

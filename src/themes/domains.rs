@@ -23,6 +23,10 @@ pub const SMALL: u64 = 50;
 /// Records looked at by [`detect`].
 pub const SAMPLE: usize = 2_000;
 
+/// One language's line of a [`Detection`]: the language, its records, and per pack the
+/// records that use its signals.
+pub type LangCounts = (String, u64, Vec<(String, u64)>);
+
 /// What [`detect`] found.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Detection {
@@ -30,7 +34,7 @@ pub struct Detection {
     pub records: u64,
     /// Per language (`ja`, `ko`, `en`): records, and per pack the records that use its
     /// signals.
-    pub counts: Vec<(String, u64, Vec<(String, u64)>)>,
+    pub counts: Vec<LangCounts>,
     /// The packs picked per language (share of that language's records ≥ [`MIN_SHARE`]
     /// and ≥ [`MIN_RECORDS`] records).
     pub picked: Domains,
