@@ -43,8 +43,12 @@ pub struct IndexArgs {
     pub text: TextOptions,
 }
 
-/// The discovered themes of an index, in its directory (read by `koe serve`).
+/// The discovered themes of an index as a taxonomy, in its directory (read by `koe serve`).
 pub const DISCOVERED_FILE: &str = "koe-discovered.toml";
+/// Their members and opinions (JSON), beside it.
+pub const DISCOVERED_JSON: &str = "koe-discovered.json";
+/// The domain packs the index was built with, per language (JSON; read by `koe serve`).
+pub const DOMAINS_FILE: &str = "koe-domains.json";
 
 pub fn run_index(args: IndexArgs) -> anyhow::Result<Outcome> {
     let mut args = args;
@@ -72,6 +76,14 @@ pub fn run_index(args: IndexArgs) -> anyhow::Result<Outcome> {
         let path = args.index.join(DISCOVERED_FILE);
         let toml = koe::themes::discover::to_taxonomy(&discovered).to_toml();
         std::fs::write(&path, toml)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        let path = args.index.join(DISCOVERED_JSON);
+        std::fs::write(&path, serde_json::to_string_pretty(&discovered)?)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    }
+    if let Some(d) = &args.themes.resolved {
+        let path = args.index.join(DOMAINS_FILE);
+        std::fs::write(&path, serde_json::to_string_pretty(d)?)
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     }
     let mut writer = index.writer()?;

@@ -45,8 +45,19 @@ pub struct ServeArgs {
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
+    use anyhow::Context as _;
     // Themes `koe index --discover` found are part of the index's taxonomy.
     let mut themes = args.themes.clone();
+    // `--domain auto`: the packs the index was built with.
+    let domains = args.index.join(super::index::DOMAINS_FILE);
+    if themes.domain == "auto" && domains.is_file() {
+        let text = std::fs::read_to_string(&domains)
+            .with_context(|| format!("cannot read {}", domains.display()))?;
+        themes.resolved = Some(
+            serde_json::from_str(&text)
+                .with_context(|| format!("{} is not koe's domain list", domains.display()))?,
+        );
+    }
     let discovered = args.index.join(super::index::DISCOVERED_FILE);
     if discovered.is_file() {
         themes.taxonomy.push(discovered);
@@ -72,7 +83,15 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
         ..Limits::default()
     };
     let records = index.num_docs()?;
-    let state = AppState::new(index, analyzer, writer, limits);
+    let mut state = AppState::new(index, analyzer, writer, limits);
+    let members = args.index.join(super::index::DISCOVERED_JSON);
+    if args.index.join(super::index::DISCOVERED_FILE).is_file() && members.is_file() {
+        let text = std::fs::read_to_string(&members)
+            .with_context(|| format!("cannot read {}", members.display()))?;
+        let found: Vec<koe::themes::discover::DiscoveredTheme> = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not koe's discovered themes", members.display()))?;
+        state = state.with_discovered(found);
+    }
     koe::server::run(args.addr, state, |addr| {
         if !addr.ip().is_loopback() {
             eprintln!("koe: warning: listening on {addr}, reachable from other machines");

@@ -12,6 +12,8 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::report::Order;
+
 use super::AppState;
 use crate::index::{IndexError, SearchOptions, Sort};
 use crate::ingest::{Format, IngestOptions, Reader, Reject};
@@ -273,6 +275,8 @@ pub async fn record(
 #[derive(Debug, Deserialize)]
 pub struct ThemeParams {
     period: Option<String>,
+    /// negative (default) | volume.
+    order: Option<String>,
     #[serde(flatten)]
     filters: Filters,
 }
@@ -313,8 +317,17 @@ pub async fn report(
 async fn dashboard(state: AppState, p: ThemeParams, report: bool) -> ApiResult<Json<Value>> {
     let config = metrics_config(&p)?;
     let query = p.filters.query()?;
+    let order = match p.order.as_deref() {
+        None | Some("") | Some("negative") => Order::Negative,
+        Some("volume") => Order::Volume,
+        Some(other) => {
+            return Err(ApiError::bad(format!(
+                "unknown order '{other}' (negative or volume)"
+            )));
+        }
+    };
     let key = format!(
-        "{}|{:?}|{:?}|{query}",
+        "{}|{:?}|{:?}|{order:?}|{query}",
         if report { "report" } else { "themes" },
         config.period,
         config.segment
@@ -329,10 +342,17 @@ async fn dashboard(state: AppState, p: ThemeParams, report: bool) -> ApiResult<J
             return Ok(v.clone());
         }
         let themes = s.analyzer.themes();
+        let mut r = super::report_from_index(&s.index, themes, &query, config)?;
+        r.order_themes(order);
+        r.discovered = s.discovered.to_vec();
         let v = if report {
-            json!(super::report_from_index(&s.index, themes, &query, config)?)
+            json!(r)
         } else {
-            json!(super::themes_from_index(&s.index, themes, &query, config)?)
+            let mut v = json!(r.summary);
+            if let Some(o) = v.as_object_mut() {
+                o.insert("discovered".into(), json!(r.discovered));
+            }
+            v
         };
         let v = Arc::new(v);
         if let Ok(mut cache) = s.cache.lock() {

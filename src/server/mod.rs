@@ -66,6 +66,8 @@ pub struct AppState {
     pub(crate) work: Arc<tokio::sync::Semaphore>,
     /// Dashboard answers by (endpoint and parameters), valid for one index generation.
     pub(crate) cache: Arc<Mutex<DashboardCache>>,
+    /// The discovered themes of the index (`koe index --discover`): members, opinions.
+    pub(crate) discovered: Arc<Vec<crate::themes::discover::DiscoveredTheme>>,
 }
 
 /// Cached dashboard answers: key → (index generation, answer).
@@ -88,7 +90,18 @@ impl AppState {
                 std::thread::available_parallelism().map_or(2, |n| n.get()) * 2,
             )),
             cache: Arc::default(),
+            discovered: Arc::default(),
         }
+    }
+
+    /// The index's discovered themes, shown with their members and opinions by
+    /// `/api/themes` and `/api/report` (their ids must be in the analyzer's taxonomy).
+    pub fn with_discovered(
+        mut self,
+        discovered: Vec<crate::themes::discover::DiscoveredTheme>,
+    ) -> AppState {
+        self.discovered = Arc::new(discovered);
+        self
     }
 }
 

@@ -47,7 +47,14 @@ pub fn spec() -> Value {
         param("offset", "integer", "Hits to skip, at most 10000"),
     ];
     search_params.extend(filters());
-    let mut theme_params = vec![param("period", "string", "month (default) | week")];
+    let mut theme_params = vec![
+        param("period", "string", "month (default) | week"),
+        param(
+            "order",
+            "string",
+            "negative (default: most negative mentions first) | volume (most records first)",
+        ),
+    ];
     theme_params.extend(filters());
     json!({
         "openapi": "3.1.0",
@@ -68,7 +75,7 @@ pub fn spec() -> Value {
             "/api/themes": {"get": {
                 "summary": "Theme table with metrics and trends for the matching records",
                 "parameters": theme_params.clone(),
-                "responses": {"200": {"description": "Summary: totals, periods, themes, segments"}, "400": error_response("Bad parameter")}
+                "responses": {"200": {"description": "Summary: totals, periods, themes (discovered ones marked), segments, and `discovered`: the members and opinions of the discovered themes (from `koe index --discover`)"}, "400": error_response("Bad parameter")}
             }},
             "/api/report": {"get": {
                 "summary": "The JSON report (schema koe.report/1) of the matching records",

@@ -729,7 +729,17 @@ fn opinion_word(
                 words.join(" ")
             }
         }
-        _ => entry.replace(' ', ""),
+        // One word: its dictionary form (広かった → 広い). Several: as written
+        // (自動更新される, not the lemmas 自動更新するれる).
+        _ if !entry.contains(' ') => entry.to_string(),
+        _ => match (toks.first(), toks.last()) {
+            (Some(a), Some(b)) => t
+                .normalized
+                .get(a.norm.start..b.norm.end)
+                .unwrap_or(entry)
+                .to_string(),
+            _ => entry.replace(' ', ""),
+        },
     };
     if rules.contains(&"negated") {
         match lang {

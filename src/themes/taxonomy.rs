@@ -187,7 +187,7 @@ pub struct DomainDef {
 
 /// The domain packs in use per language of the text: a pack picked for Japanese hotel
 /// reviews does not apply to Korean movie reviews in the same data.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Domains {
     /// Packs for Japanese text.
     pub ja: Vec<String>,

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
 
-use super::common::{SUPPORT_DUMP, hit_ids, koe};
+use super::common::{SUPPORT_DUMP, fixture, hit_ids, koe};
 
 /// A running `koe serve`, killed on drop.
 struct Server {
@@ -297,4 +297,64 @@ fn ingest_while_searching_with_rejects_and_limits() {
         "{status} {}",
         String::from_utf8_lossy(&body)
     );
+}
+
+#[test]
+fn dashboard_shows_discovered_themes_with_members_and_orders_themes() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    let out = koe()
+        .args(["index", "-q", "--discover", "12", "--index"])
+        .arg(&idx)
+        .arg(fixture("themes/reviews_discovery.csv"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The index keeps its domain packs and discovered themes for the server.
+    for f in [
+        "koe-domains.json",
+        "koe-discovered.toml",
+        "koe-discovered.json",
+    ] {
+        assert!(idx.join(f).is_file(), "{f}");
+    }
+    let server = start(&idx, &[]);
+    let (status, v) = get(&server.addr, "/api/themes");
+    assert_eq!(status, 200, "{v}");
+    let rows = v["themes"].as_array().unwrap();
+    let row = rows
+        .iter()
+        .find(|t| t["discovered"] == true)
+        .unwrap_or_else(|| panic!("no discovered row: {v}"));
+    let id = row["id"].as_str().unwrap();
+    let d = v["discovered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == id)
+        .unwrap_or_else(|| panic!("{id} has no members: {v}"));
+    assert!(!d["members"].as_array().unwrap().is_empty());
+    // The packs of the index, not every pack: no support theme on these reviews.
+    assert!(!rows.iter().any(|t| t["id"] == "product.bugs"), "{rows:?}");
+    // Order: most negative first (default) or most records first.
+    for (order, key) in [("negative", "negative"), ("volume", "records")] {
+        let (status, v) = get(&server.addr, &format!("/api/themes?order={order}"));
+        assert_eq!(status, 200);
+        let keys: Vec<u64> = v["themes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t[key].as_u64().unwrap())
+            .collect();
+        assert!(keys.windows(2).all(|w| w[0] >= w[1]), "{order}: {keys:?}");
+    }
+    let (status, v) = get(&server.addr, "/api/themes?order=sideways");
+    assert_eq!(status, 400, "{v}");
+    let (status, v) = get(&server.addr, "/api/report");
+    assert_eq!(status, 200);
+    assert!(!v["discovered"].as_array().unwrap().is_empty(), "{v}");
 }

@@ -136,6 +136,7 @@ async function runThemes(p) {
     ...[["Records", t.records], ["NPS", num(t.nps, 0)], ["CSAT", pct(t.csat)], ["Avg rating", num(t.avg_rating, 2)],
         ["Complaints", pct(t.complaint_share)], ["Net sentiment", num(t.net_sentiment, 2)]]
       .map(([k, v]) => el("div", { class: "kpi" }, el("span", { class: "muted", text: k }), el("b", { text: String(v) }))));
+  const discovered = Object.fromEntries((s.discovered || []).map((d) => [d.id, d]));
   const rows = s.themes.filter((r) => r.records > 0);
   const max = Math.max(1, ...rows.map((r) => r.records));
   $("#theme-table tbody").replaceChildren(...rows.map((r) => {
@@ -148,7 +149,17 @@ async function runThemes(p) {
     }
     const name = el("td", {}, el("a", { href: "#search?theme=" + encodeURIComponent(r.id), text: themeName(r.id) }));
     if (r.emerging && r.emerging.emerging) name.append(" ", el("span", { class: "badge emerging", text: "emerging" }));
-    if (r.discovered) name.append(" ", el("span", { class: "badge discovered", text: "discovered", title: r.description || "" }));
+    if (r.discovered) {
+      name.append(" ", el("span", { class: "badge discovered", text: "discovered" }));
+      const d = discovered[r.id];
+      if (d) {
+        const words = (list) => list.slice(0, 4).map(([w, n]) => `${w} ${n}`).join(" · ");
+        const members = d.members.slice(0, 6).map((m) => m.label).join(", ");
+        name.append(el("div", { class: "muted sub", text: "members: " + members }));
+        if (d.opinions.positive.length) name.append(el("div", { class: "sub pos-text", text: "+ " + words(d.opinions.positive) }));
+        if (d.opinions.negative.length) name.append(el("div", { class: "sub neg-text", text: "− " + words(d.opinions.negative) }));
+      }
+    }
     return el("tr", {}, name, el("td", { text: `${r.records} (${pct(r.share)})` }), el("td", {}, bar),
       el("td", {}, trendSvg(r.trend)), el("td", { text: r.impact == null ? "–" : (r.impact > 0 ? "+" : "") + num(r.impact, 1) }),
       el("td", { text: num(r.avg_rating, 2) }));
