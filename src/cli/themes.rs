@@ -70,6 +70,11 @@ pub fn resolve_domains(
 ) -> anyhow::Result<koe::analyze::Analyzer> {
     let picked = match named_domains(&themes.domain)? {
         Some(list) => Domains::every_lang(&list),
+        // Only your own files: nothing to pick among (their themes with `domains`
+        // apply; name the packs with --domain to choose).
+        None if themes.no_builtin_taxonomy => {
+            Domains::every_lang(&TaxonomyFile::builtin_pack_ids())
+        }
         None => {
             let stdin = input.paths().iter().any(|p| p.as_os_str() == "-");
             if stdin && input.stdin_spool.is_none() {

@@ -801,7 +801,7 @@ struct Stat {
     /// Opinion words: (word, sign, count).
     opinions: Vec<(String, i8, u32)>,
     /// Context lemmas with counts.
-    context: Vec<(Lemma, u32)>,
+    context: HashMap<Lemma, u32>,
 }
 
 /// Streaming aspect statistics (bounded memory: at most `cap` candidates, each with at
@@ -925,10 +925,10 @@ impl Discovery {
                         self.context_totals.insert(w.clone(), 1);
                     }
                 }
-                if let Some(x) = st.context.iter_mut().find(|(l, _)| l == w) {
-                    x.1 += 1;
+                if let Some(x) = st.context.get_mut(w) {
+                    *x += 1;
                 } else if st.context.len() < CONTEXT_CAP {
-                    st.context.push((w.clone(), 1));
+                    st.context.insert(w.clone(), 1);
                 }
             }
         }
