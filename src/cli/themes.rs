@@ -125,7 +125,13 @@ pub fn resolve_domains(
                             }
                         ));
                     }
-                    eprintln!("koe: domain packs (auto): {}", parts.join("; "));
+                    if parts.is_empty() {
+                        eprintln!(
+                            "koe: domain packs (auto): no record to look at, core themes only"
+                        );
+                    } else {
+                        eprintln!("koe: domain packs (auto): {}", parts.join("; "));
+                    }
                 }
                 d.picked
             }
@@ -360,26 +366,35 @@ pub fn discover_pass(
         .into_iter()
         .flat_map(|r| r.filter_map(Result::ok))
         .take(sample);
+    let seen = std::cell::Cell::new(0u64);
     let found = koe::analyze::discover::discover(analyzer, records, max, |n| {
+        seen.set(n);
         pb.set_position(n);
     });
     pb.finish_and_clear();
     if !quiet {
-        eprintln!(
-            "koe: discovery: {} themes from {} ({})",
-            found.len(),
-            if sample == usize::MAX {
-                "all records".to_string()
-            } else {
-                format!("the first {sample} records at most")
-            },
-            found
-                .iter()
-                .take(8)
-                .map(|t| t.label.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        let seen = seen.get();
+        if found.is_empty() {
+            eprintln!(
+                "koe: discovery: no recurring aspect in {seen} records (nothing people give opinions about often enough)"
+            );
+        } else {
+            eprintln!(
+                "koe: discovery: {} themes from {seen} records{}: {}",
+                found.len(),
+                if seen as usize >= sample {
+                    format!(" (the first {sample}: --discover-sample)")
+                } else {
+                    String::new()
+                },
+                found
+                    .iter()
+                    .take(8)
+                    .map(|t| t.label.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
     }
     let analyzer = koe::analyze::discover::with_discovered(analyzer, &found)?;
     Ok((analyzer, found))

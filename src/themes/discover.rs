@@ -989,8 +989,15 @@ impl Discovery {
             })
             .collect();
         pool.sort_by(|a, b| b.3.cmp(&a.3).then(b.2.total_cmp(&a.2)).then(a.0.cmp(b.0)));
-        let aspects = pool.iter().filter(|p| p.3).count().min(max * 15 + 50);
-        let extra = pool.len().saturating_sub(aspects).min(max * 25 + 100);
+        let aspects = pool
+            .iter()
+            .filter(|p| p.3)
+            .count()
+            .min(max.saturating_mul(15).saturating_add(50));
+        let extra = pool
+            .len()
+            .saturating_sub(aspects)
+            .min(max.saturating_mul(25).saturating_add(100));
         let mut keep: Vec<(&String, &Stat, f64, bool)> = pool[..aspects].to_vec();
         keep.extend(pool.iter().skip_while(|p| p.3).take(extra).cloned());
         let pool = keep;
