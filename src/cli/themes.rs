@@ -495,6 +495,7 @@ fn text_table(r: &Report) -> String {
             .unwrap_or_else(|| "–".into()),
         t.complaints
     );
+    let _ = writeln!(out, "{}", r.domains_note());
     out
 }
 

@@ -282,6 +282,7 @@ pub fn render(r: &Report) -> String {
     }
 
     o.push_str("<h2>Themes</h2>");
+    let _ = write!(o, "<p class=\"meta\">{}</p>", esc(&r.domains_note()));
     if s.themes.is_empty() {
         o.push_str("<p>No theme of the taxonomy was found.</p>");
     } else {

@@ -138,6 +138,7 @@ pub fn render(r: &Report) -> String {
     }
 
     let _ = writeln!(o, "## Themes\n");
+    let _ = writeln!(o, "{}\n", r.domains_note());
     if s.themes.is_empty() {
         let _ = writeln!(o, "No theme of the taxonomy was found.\n");
     } else {

@@ -110,6 +110,18 @@ impl Report {
         )
     }
 
+    /// One line saying which part of the taxonomy was used (`--domain`).
+    pub fn domains_note(&self) -> String {
+        if self.domains.is_empty() {
+            "Taxonomy: core themes (no domain pack matched the data).".to_string()
+        } else {
+            format!(
+                "Taxonomy: core themes + domain packs {}.",
+                self.domains.join(", ")
+            )
+        }
+    }
+
     /// A theme's label in the report's language.
     pub fn label<'a>(&'a self, row: &'a crate::themes::metrics::ThemeRow) -> &'a str {
         row.label.get(&self.label_lang, &row.id)

@@ -1007,12 +1007,7 @@ impl Discovery {
             .iter()
             .map(|(_, s, _, _)| {
                 let mut v: StdHashMap<String, f64> = StdHashMap::new();
-                let own: f64 = s
-                    .context
-                    .iter()
-                    .map(|(_, c)| *c as f64)
-                    .sum::<f64>()
-                    .max(1.0);
+                let own: f64 = s.context.values().map(|c| *c as f64).sum::<f64>().max(1.0);
                 for (w, c) in &s.context {
                     let pw = self.context_totals.get(w).copied().unwrap_or(1) as f64 / total;
                     let pmi = ((*c as f64 / own) / pw).ln();

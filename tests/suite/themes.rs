@@ -748,6 +748,17 @@ fn domain_auto_picks_the_packs_the_data_uses() {
     ] {
         assert!(!ids.contains(&off), "{off} in {ids:?}");
     }
+    // The table and the report say which packs were used.
+    let out = koe()
+        .args(["themes", "-q", "--discover", "0"])
+        .arg(&dump)
+        .output()
+        .unwrap();
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.contains("Taxonomy: core themes + domain packs hotels, movies, restaurants."),
+        "{table}"
+    );
     // Named packs are taken as given; an unknown one is a usage error.
     let r = themes_json(&[
         "--discover".as_ref(),
