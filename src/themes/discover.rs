@@ -589,7 +589,12 @@ pub fn mentions(t: &TextAnalysis, s: &TextSentiment) -> Vec<Candidate> {
             while end < n && opinion_at.get(base + end).copied().flatten().map(|x| x.0) == Some(k) {
                 end += 1;
             }
-            if sign != 0 {
+            // Emoticons, laughter and crying (^^, ㅋㅋ, ㅠㅠ) carry a mood, not an
+            // opinion about a thing.
+            let wordlike = toks[i..end]
+                .iter()
+                .any(|x| !matches!(x.pos, Pos::Sym | Pos::X | Pos::Punct));
+            if sign != 0 && wordlike {
                 let target = attach(&comps, &clause, i, end, lang);
                 if let Some(ci) = target
                     && opinion_of[ci].is_none()
@@ -732,6 +737,9 @@ fn opinion_word(
         // One word: its dictionary form (広かった → 広い). Several: as written
         // (自動更新される, not the lemmas 自動更新するれる).
         _ if !entry.contains(' ') => entry.to_string(),
+        // Korean lemmas read well joined (연결안되다); Japanese ones do not
+        // (自動更新するれる): those are shown as written.
+        Lang::Ko => entry.replace(' ', ""),
         _ => match (toks.first(), toks.last()) {
             (Some(a), Some(b)) => t
                 .normalized

@@ -948,3 +948,45 @@ fn theme_order_and_label_language_follow_the_options() {
     ]);
     assert_eq!(r.label_lang, "en");
 }
+
+#[test]
+fn discovered_opinions_are_words_not_emoticons() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = empty_taxonomy(dir.path());
+    let mut csv = String::from("id,text\n");
+    for (i, t) in [
+        "연기가 좋아요 ㅋㅋ",
+        "연기가 어색하다 ㅠㅠ",
+        "연기 최고 ^^",
+        "연기가 훌륭하다 ㅋㅋㅋ",
+        "연기가 좋다 -_-",
+    ]
+    .iter()
+    .enumerate()
+    {
+        csv.push_str(&format!("{i},{t}\n"));
+    }
+    let dump = write_temp(dir.path(), "emoticons.csv", &csv);
+    let r = themes_json(&[
+        "--no-builtin-taxonomy".as_ref(),
+        "--taxonomy".as_ref(),
+        empty.as_os_str(),
+        dump.as_os_str(),
+    ]);
+    let acting = r
+        .discovered
+        .iter()
+        .find(|d| d.label == "연기")
+        .unwrap_or_else(|| panic!("{:#?}", r.discovered));
+    let words: Vec<&str> = acting
+        .opinions
+        .positive
+        .iter()
+        .chain(&acting.opinions.negative)
+        .map(|(w, _)| w.as_str())
+        .collect();
+    assert!(words.contains(&"좋다"), "{words:?}");
+    for e in ["ㅋㅋ", "ㅠㅠ", "^^", "-_-", "ㅋㅋㅋ"] {
+        assert!(!words.contains(&e), "{e} in {words:?}");
+    }
+}
