@@ -351,6 +351,7 @@ async fn dashboard(state: AppState, p: ThemeParams, report: bool) -> ApiResult<J
             let mut v = json!(r.summary);
             if let Some(o) = v.as_object_mut() {
                 o.insert("discovered".into(), json!(r.discovered));
+                o.insert("label_lang".into(), json!(r.label_lang));
             }
             v
         };

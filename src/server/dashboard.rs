@@ -18,6 +18,17 @@ pub fn themes_from_index(
     query: &str,
     config: MetricsConfig,
 ) -> Result<Summary, IndexError> {
+    Ok(themes_and_lang(index, themes, query, config)?.0)
+}
+
+/// [`themes_from_index`] and the dominant language (ja, ko or en) of the records.
+fn themes_and_lang(
+    index: &KoeIndex,
+    themes: &ThemeMatcher,
+    query: &str,
+    config: MetricsConfig,
+) -> Result<(Summary, &'static str), IndexError> {
+    let mut langs = [0u64; 3];
     let ids: HashMap<&str, ThemeIdx> = themes
         .themes()
         .iter()
@@ -28,6 +39,12 @@ pub fn themes_from_index(
     let mut m = Metrics::new(themes.themes().to_vec(), config);
     let mut hits: Vec<ThemeHit> = Vec::new();
     index.for_each_record(query, |f| {
+        match f.lang.as_str() {
+            "ja" => langs[0] += 1,
+            "ko" => langs[1] += 1,
+            "en" => langs[2] += 1,
+            _ => {}
+        }
         hits.clear();
         for (id, label) in &f.themes {
             if let Some((&id, &idx)) = ids.get_key_value(id.as_str()) {
@@ -58,7 +75,15 @@ pub fn themes_from_index(
             text: "",
         });
     })?;
-    Ok(m.finish())
+    // Ties go to English.
+    let lang = if langs[0] > langs[1].max(langs[2]) {
+        "ja"
+    } else if langs[1] > langs[2] {
+        "ko"
+    } else {
+        "en"
+    };
+    Ok((m.finish(), lang))
 }
 
 /// The JSON report of the records `query` matches (no discovery: that needs the text).
@@ -68,12 +93,13 @@ pub fn report_from_index(
     query: &str,
     config: MetricsConfig,
 ) -> Result<Report, IndexError> {
-    let summary = themes_from_index(index, themes, query, config)?;
+    let (summary, lang) = themes_and_lang(index, themes, query, config)?;
     Ok(Report {
         domains: Vec::new(),
         schema: SCHEMA.to_string(),
         title: "koe report".into(),
-        label_lang: "en".into(),
+        // The labels of the records' dominant language.
+        label_lang: lang.into(),
         inputs: vec![index.path().display().to_string()],
         rejected: 0,
         summary,

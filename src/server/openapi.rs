@@ -75,7 +75,7 @@ pub fn spec() -> Value {
             "/api/themes": {"get": {
                 "summary": "Theme table with metrics and trends for the matching records",
                 "parameters": theme_params.clone(),
-                "responses": {"200": {"description": "Summary: totals, periods, themes (discovered ones marked), segments, and `discovered`: the members and opinions of the discovered themes (from `koe index --discover`)"}, "400": error_response("Bad parameter")}
+                "responses": {"200": {"description": "Summary: totals, periods, themes (discovered ones marked), segments, and `discovered`: the members and opinions of the discovered themes (from `koe index --discover`); `label_lang`: the records' dominant language, for labels"}, "400": error_response("Bad parameter")}
             }},
             "/api/report": {"get": {
                 "summary": "The JSON report (schema koe.report/1) of the matching records",

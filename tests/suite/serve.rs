@@ -357,4 +357,19 @@ fn dashboard_shows_discovered_themes_with_members_and_orders_themes() {
     let (status, v) = get(&server.addr, "/api/report");
     assert_eq!(status, 200);
     assert!(!v["discovered"].as_array().unwrap().is_empty(), "{v}");
+    drop(server);
+    // Labels follow the records' dominant language.
+    let ja = dir.path().join("ja");
+    let out = koe()
+        .args(["index", "-q", "--index"])
+        .arg(&ja)
+        .arg(fixture("ingest/nps_survey_ja.csv"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let server = start(&ja, &[]);
+    let (_, v) = get(&server.addr, "/api/themes");
+    assert_eq!(v["label_lang"], "ja", "{v}");
+    let (_, v) = get(&server.addr, "/api/report");
+    assert_eq!(v["label_lang"], "ja");
 }

@@ -207,7 +207,9 @@ async function init() {
     const s = await api("/api/themes");
     const sel = $("#f-theme");
     for (const r of s.themes) {
-      themeLabels[r.id] = (r.label && (r.label.en || r.label.ja || r.label.ko)) || r.id;
+      // Labels in the data's dominant language (the server says which), else any.
+      const l = r.label || {};
+      themeLabels[r.id] = l[s.label_lang] || l.en || l.ja || l.ko || r.id;
       sel.append(el("option", { value: r.id, text: themeLabels[r.id] + (r.discovered ? " (discovered)" : "") }));
     }
   } catch (e) { $("#status").textContent = e.message; }
