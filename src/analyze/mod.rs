@@ -166,7 +166,7 @@ impl AnalyzerBuilder {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Inner {
     text: TextProcessor,
     sentiment: SentimentModel,
@@ -203,60 +203,34 @@ impl Analyzer {
         &self.inner.text
     }
 
+    /// A copy of this analyzer with `change` applied to its shared state (the
+    /// dictionaries, lexicons and taxonomy are shared, not reloaded).
+    fn changed(&self, change: impl FnOnce(&mut Inner)) -> Analyzer {
+        let mut inner = (*self.inner).clone();
+        change(&mut inner);
+        Analyzer {
+            inner: Arc::new(inner),
+        }
+    }
+
     /// This analyzer with another sentiment model (e.g. with a calibration overlay).
     pub fn with_sentiment(&self, sentiment: SentimentModel) -> Analyzer {
-        Analyzer {
-            inner: Arc::new(Inner {
-                text: self.inner.text.clone(),
-                sentiment,
-                themes: self.inner.themes.clone(),
-                discovery: self.inner.discovery,
-                index_tokens: self.inner.index_tokens,
-                lang: self.inner.lang,
-            }),
-        }
+        self.changed(|i| i.sentiment = sentiment)
     }
 
     /// This analyzer with another compiled taxonomy (e.g. with discovered themes).
     pub fn with_themes(&self, themes: ThemeMatcher) -> Analyzer {
-        Analyzer {
-            inner: Arc::new(Inner {
-                text: self.inner.text.clone(),
-                sentiment: self.inner.sentiment.clone(),
-                themes,
-                discovery: self.inner.discovery,
-                index_tokens: self.inner.index_tokens,
-                lang: self.inner.lang,
-            }),
-        }
+        self.changed(|i| i.themes = themes)
     }
 
     /// This analyzer, collecting discovery candidates or not.
     pub fn with_discovery(&self, on: bool) -> Analyzer {
-        Analyzer {
-            inner: Arc::new(Inner {
-                text: self.inner.text.clone(),
-                sentiment: self.inner.sentiment.clone(),
-                themes: self.inner.themes.clone(),
-                discovery: on,
-                index_tokens: self.inner.index_tokens,
-                lang: self.inner.lang,
-            }),
-        }
+        self.changed(|i| i.discovery = on)
     }
 
     /// This analyzer, also keeping the tokens the search index needs.
     pub fn with_index_tokens(&self) -> Analyzer {
-        Analyzer {
-            inner: Arc::new(Inner {
-                text: self.inner.text.clone(),
-                sentiment: self.inner.sentiment.clone(),
-                themes: self.inner.themes.clone(),
-                discovery: self.inner.discovery,
-                index_tokens: true,
-                lang: self.inner.lang,
-            }),
-        }
+        self.changed(|i| i.index_tokens = true)
     }
 
     /// Per-thread scratch.
