@@ -309,11 +309,6 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
     }
     let started = Instant::now();
     let mut args = args;
-    let _spool = if args.discover > 0 {
-        args.input.spool_stdin()?
-    } else {
-        None
-    };
     let analyzer = super::sentiment::analyzer_with_themes(
         &args.text,
         &args.lexicon,
@@ -341,10 +336,13 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
     } else {
         analyzer
     };
-    let analyzer =
-        super::themes::resolve_domains(&mut args.themes, &args.input, &analyzer, args.quiet)?;
-    let (analyzer, _) =
-        super::themes::discover_pass(&args.input, &analyzer, args.discover, args.quiet)?;
+    let (analyzer, _, _spool) = super::themes::prepare(
+        &mut args.input,
+        &mut args.themes,
+        &analyzer,
+        args.discover,
+        args.quiet,
+    )?;
     let mut failed = Vec::new();
     let readers = open_readers(&args.input, args.quiet, &mut failed)?;
 

@@ -3,6 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
+use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use koe::index::{KoeIndex, SearchOptions, Sort, query};
 
@@ -52,11 +53,6 @@ pub const DOMAINS_FILE: &str = "koe-domains.json";
 
 pub fn run_index(args: IndexArgs) -> anyhow::Result<Outcome> {
     let mut args = args;
-    let _spool = if args.discover > 0 {
-        args.input.spool_stdin()?
-    } else {
-        None
-    };
     let analyzer = super::sentiment::analyzer_with_themes(
         &args.text,
         &args.lexicon,
@@ -65,26 +61,29 @@ pub fn run_index(args: IndexArgs) -> anyhow::Result<Outcome> {
         false,
     )?
     .with_index_tokens();
-    let analyzer =
-        super::themes::resolve_domains(&mut args.themes, &args.input, &analyzer, args.quiet)?;
-    let (analyzer, discovered) =
-        super::themes::discover_pass(&args.input, &analyzer, args.discover, args.quiet)?;
+    let (analyzer, discovered, _spool) = super::themes::prepare(
+        &mut args.input,
+        &mut args.themes,
+        &analyzer,
+        args.discover,
+        args.quiet,
+    )?;
     let mut failed = Vec::new();
     let readers = open_readers(&args.input, args.quiet, &mut failed)?;
     let index = KoeIndex::create_or_open(&args.index, analyzer.text(), args.rebuild)?;
+    let write = |name: &str, text: String| {
+        let path = args.index.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+    };
     if !discovered.is_empty() {
-        let path = args.index.join(DISCOVERED_FILE);
-        let toml = koe::themes::discover::to_taxonomy(&discovered).to_toml();
-        std::fs::write(&path, toml)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-        let path = args.index.join(DISCOVERED_JSON);
-        std::fs::write(&path, serde_json::to_string_pretty(&discovered)?)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        write(
+            DISCOVERED_FILE,
+            koe::themes::discover::to_taxonomy(&discovered).to_toml(),
+        )?;
+        write(DISCOVERED_JSON, serde_json::to_string_pretty(&discovered)?)?;
     }
     if let Some(d) = &args.themes.resolved {
-        let path = args.index.join(DOMAINS_FILE);
-        std::fs::write(&path, serde_json::to_string_pretty(d)?)
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+        write(DOMAINS_FILE, serde_json::to_string_pretty(d)?)?;
     }
     let mut writer = index.writer()?;
     let rejects = args.rejects.clone().unwrap_or_else(|| {

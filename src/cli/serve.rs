@@ -44,19 +44,24 @@ pub struct ServeArgs {
     pub text: TextOptions,
 }
 
-pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
+/// A JSON file koe wrote into the index directory; `what` names it in errors.
+fn read_json<T: serde::de::DeserializeOwned>(
+    path: &std::path::Path,
+    what: &str,
+) -> anyhow::Result<T> {
     use anyhow::Context as _;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not {what}", path.display()))
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
     // Themes `koe index --discover` found are part of the index's taxonomy.
     let mut themes = args.themes.clone();
     // `--domain auto`: the packs the index was built with.
     let domains = args.index.join(super::index::DOMAINS_FILE);
     if themes.domain == "auto" && domains.is_file() {
-        let text = std::fs::read_to_string(&domains)
-            .with_context(|| format!("cannot read {}", domains.display()))?;
-        themes.resolved = Some(
-            serde_json::from_str(&text)
-                .with_context(|| format!("{} is not koe's domain list", domains.display()))?,
-        );
+        themes.resolved = Some(read_json(&domains, "koe's domain list")?);
     }
     let discovered = args.index.join(super::index::DISCOVERED_FILE);
     if discovered.is_file() {
@@ -86,11 +91,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
     let mut state = AppState::new(index, analyzer, writer, limits);
     let members = args.index.join(super::index::DISCOVERED_JSON);
     if args.index.join(super::index::DISCOVERED_FILE).is_file() && members.is_file() {
-        let text = std::fs::read_to_string(&members)
-            .with_context(|| format!("cannot read {}", members.display()))?;
-        let found: Vec<koe::themes::discover::DiscoveredTheme> = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not koe's discovered themes", members.display()))?;
-        state = state.with_discovered(found);
+        state = state.with_discovered(read_json(&members, "koe's discovered themes")?);
     }
     koe::server::run(args.addr, state, |addr| {
         if !addr.ip().is_loopback() {

@@ -325,6 +325,33 @@ pub fn collect(
     Ok(Some(Collected { report, summary }))
 }
 
+/// What a streaming command does with its input before analysing it: spools stdin
+/// when discovery will read the input twice, resolves `--domain`, runs discovery's
+/// first pass. Returns the analyzer to stream with, the discovered themes and the guard
+/// of the spooled stdin (keep it until the stream ends). (`collect` does the same
+/// steps itself: it validates the goals file between them, against the taxonomy
+/// without the discovered themes.)
+pub fn prepare(
+    input: &mut InputArgs,
+    themes: &mut ThemeOptions,
+    analyzer: &koe::analyze::Analyzer,
+    discover: usize,
+    quiet: bool,
+) -> anyhow::Result<(
+    koe::analyze::Analyzer,
+    Vec<koe::themes::discover::DiscoveredTheme>,
+    Option<tempfile::TempPath>,
+)> {
+    let spool = if discover > 0 {
+        input.spool_stdin()?
+    } else {
+        None
+    };
+    let analyzer = resolve_domains(themes, input, analyzer, quiet)?;
+    let (analyzer, discovered) = discover_pass(input, &analyzer, discover, quiet)?;
+    Ok((analyzer, discovered, spool))
+}
+
 /// Pass one of theme discovery: up to `max` themes from the first
 /// `--discover-sample` records of `input` (read once more by pass two; stdin must be
 /// spooled first), compiled into the returned analyzer's taxonomy so pass two assigns
