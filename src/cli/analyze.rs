@@ -414,12 +414,10 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
 }
 
 impl Summary {
-    /// The most frequent of ja, ko and en among the analysed records (en when none).
+    /// The label language of the analysed records ([`koe::report::dominant_lang`]).
     pub fn dominant_lang(&self) -> &'static str {
-        ["ja", "ko", "en"]
-            .into_iter()
-            .max_by_key(|l| (self.languages.get(l).copied().unwrap_or(0), *l == "en"))
-            .unwrap_or("en")
+        let n = |l: &str| self.languages.get(l).copied().unwrap_or(0);
+        koe::report::dominant_lang(n("ja"), n("ko"), n("en"))
     }
 
     /// Records rejected.

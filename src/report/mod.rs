@@ -45,6 +45,18 @@ pub struct Report {
     pub goals: Vec<GoalRow>,
 }
 
+/// The label language of data with this many ja, ko and en records: the most frequent,
+/// English on a tie with English, Korean on a tie between Japanese and Korean.
+pub fn dominant_lang(ja: u64, ko: u64, en: u64) -> &'static str {
+    if ja > ko.max(en) {
+        "ja"
+    } else if ko > en {
+        "ko"
+    } else {
+        "en"
+    }
+}
+
 /// How the theme table is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Order {
@@ -281,6 +293,16 @@ pub(crate) fn signed(v: Option<f64>) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dominant_lang_breaks_ties_as_documented() {
+        use super::dominant_lang;
+        assert_eq!(dominant_lang(3, 1, 1), "ja");
+        assert_eq!(dominant_lang(1, 3, 1), "ko");
+        assert_eq!(dominant_lang(3, 3, 1), "ko");
+        assert_eq!(dominant_lang(3, 1, 3), "en");
+        assert_eq!(dominant_lang(0, 0, 0), "en");
+    }
+
     use super::*;
 
     #[test]

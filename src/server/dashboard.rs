@@ -75,15 +75,10 @@ fn themes_and_lang(
             text: "",
         });
     })?;
-    // Ties go to English.
-    let lang = if langs[0] > langs[1].max(langs[2]) {
-        "ja"
-    } else if langs[1] > langs[2] {
-        "ko"
-    } else {
-        "en"
-    };
-    Ok((m.finish(), lang))
+    Ok((
+        m.finish(),
+        crate::report::dominant_lang(langs[0], langs[1], langs[2]),
+    ))
 }
 
 /// The JSON report of the records `query` matches (no discovery: that needs the text).
