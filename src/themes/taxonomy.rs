@@ -309,12 +309,14 @@ impl TaxonomyFile {
     /// koe's built-in taxonomy with the core themes and those of the packs `domains`.
     pub fn builtin_for(domains: &Domains) -> TaxonomyFile {
         // The built-in files are tested; a parse failure here is a build defect.
-        let mut file = Self::parse(BUILTIN, "dictionaries/themes.toml").unwrap_or_default();
+        static CORE: std::sync::OnceLock<TaxonomyFile> = std::sync::OnceLock::new();
+        let mut file = CORE
+            .get_or_init(|| Self::parse(BUILTIN, "dictionaries/themes.toml").unwrap_or_default())
+            .clone();
         let union = domains.union();
-        for pack in Self::builtin_packs() {
+        for mut pack in Self::builtin_packs() {
             let Some(d) = &pack.domain else { continue };
             if union.contains(&d.id) {
-                let mut pack = pack.clone();
                 pack.domain = None;
                 file.merge(pack);
             }
@@ -325,21 +327,28 @@ impl TaxonomyFile {
 
     /// The built-in domain packs, each theme tagged with its pack.
     pub fn builtin_packs() -> Vec<TaxonomyFile> {
-        BUILTIN_PACKS
-            .iter()
-            .filter_map(|(name, text)| Self::parse(text, name).ok())
-            .map(|mut f| {
-                if let Some(d) = &f.domain {
-                    let id = d.id.clone();
-                    for t in &mut f.themes {
-                        if t.domains.is_empty() {
-                            t.domains.push(id.clone());
+        // Parsed once per process: every command asks for them several times (the pack
+        // ids, the taxonomy, domain detection).
+        static PACKS: std::sync::OnceLock<Vec<TaxonomyFile>> = std::sync::OnceLock::new();
+        PACKS
+            .get_or_init(|| {
+                BUILTIN_PACKS
+                    .iter()
+                    .filter_map(|(name, text)| Self::parse(text, name).ok())
+                    .map(|mut f| {
+                        if let Some(d) = &f.domain {
+                            let id = d.id.clone();
+                            for t in &mut f.themes {
+                                if t.domains.is_empty() {
+                                    t.domains.push(id.clone());
+                                }
+                            }
                         }
-                    }
-                }
-                f
+                        f
+                    })
+                    .collect()
             })
-            .collect()
+            .clone()
     }
 
     /// The ids of the built-in domain packs.
