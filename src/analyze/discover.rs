@@ -72,25 +72,57 @@ pub fn with_discovered(
     Ok(analyzer.with_themes(matcher).with_discovery(false))
 }
 
-/// [`discover`] over bare texts (an evaluation sample, a notebook's list): every text
-/// is analysed in parallel, then counted in order.
-pub fn discover_texts(analyzer: &Analyzer, texts: &[String], max: usize) -> Vec<DiscoveredTheme> {
+/// Discovery and assignment over bare texts held in memory (an evaluation sample, a
+/// notebook's list): each text is analysed once, in parallel; its candidates are
+/// counted, the themes found are compiled, and every analysis is matched again.
+pub fn discover_texts(
+    analyzer: &Analyzer,
+    texts: &[String],
+    max: usize,
+) -> Result<Discovered, AnalyzerError> {
     use rayon::prelude::*;
     let a = analyzer.with_discovery(true);
-    let cands: Vec<Vec<crate::themes::discover::Candidate>> = texts
+    let analysed: Vec<_> = texts
         .par_iter()
         .map_init(
             || a.worker(),
             |w, t| {
                 let (ta, s) = w.analyze_text(t);
                 let hits = a.themes().find(&ta, &s);
-                crate::themes::discover::candidates(&ta, &s, &hits)
+                let cands = crate::themes::discover::candidates(&ta, &s, &hits);
+                (ta, s, cands)
             },
         )
         .collect();
     let mut table = Discovery::default();
-    for c in &cands {
+    for (_, _, c) in &analysed {
         table.add(c);
     }
-    table.finish(max, a.text())
+    let found = table.finish(max, a.text());
+    let assigned = with_discovered(analyzer, &found)?;
+    let themes = analysed
+        .par_iter()
+        .map(|(t, s, _)| {
+            assigned
+                .themes()
+                .find(t, s)
+                .into_iter()
+                .map(|h| h.id)
+                .collect()
+        })
+        .collect();
+    Ok(Discovered {
+        themes: found,
+        per_text: themes,
+    })
+}
+
+/// What [`discover_texts`] found.
+#[derive(Debug, Clone)]
+pub struct Discovered {
+    /// The discovered themes.
+    pub themes: Vec<DiscoveredTheme>,
+    /// Per text, the ids of the themes it carries (the analyzer's taxonomy's and the
+    /// discovered ones).
+    pub per_text: Vec<Vec<std::sync::Arc<str>>>,
 }

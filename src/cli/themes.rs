@@ -675,15 +675,15 @@ fn run_eval_aspects(args: &EvalThemesArgs) -> anyhow::Result<Outcome> {
         .sentiment(args.lexicon.model()?)
         .themes(empty)
         .build()?;
-    let found = koe::analyze::discover::discover_texts(&analyzer, &order, args.discover);
-    let assigned = koe::analyze::discover::with_discovered(&analyzer, &found)?;
+    let koe::analyze::discover::Discovered {
+        themes: found,
+        per_text,
+    } = koe::analyze::discover::discover_texts(&analyzer, &order, args.discover)?;
     let mut members: BTreeMap<String, Vec<usize>> =
         found.iter().map(|d| (d.id.clone(), Vec::new())).collect();
-    let mut worker = assigned.worker();
-    for (i, s) in order.iter().enumerate() {
-        let (t, sent) = worker.analyze_text(s);
-        for hit in assigned.themes().find(&t, &sent) {
-            members.entry(hit.id.to_string()).or_default().push(i);
+    for (i, ids) in per_text.iter().enumerate() {
+        for id in ids {
+            members.entry(id.to_string()).or_default().push(i);
         }
     }
     let seconds = started.elapsed().as_secs_f64();
