@@ -45,6 +45,18 @@ pub fn koe() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("koe").expect("koe binary")
 }
 
+/// Runs `cmd` and returns its output, failing the test with its stderr unless it
+/// succeeded.
+pub fn run_ok(cmd: &mut assert_cmd::Command) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// The ids of a search answer's hits, sorted.
 pub fn hit_ids(v: &serde_json::Value) -> Vec<String> {
     let mut ids: Vec<String> = v["hits"]

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
 
-use super::common::{SUPPORT_DUMP, fixture, hit_ids, koe};
+use super::common::{SUPPORT_DUMP, fixture, hit_ids, koe, run_ok};
 
 /// A running `koe serve`, killed on drop.
 struct Server {
@@ -108,17 +108,7 @@ fn build_index(dir: &Path) -> std::path::PathBuf {
     let dump = dir.join("dump.csv");
     std::fs::write(&dump, SUPPORT_DUMP).unwrap();
     let idx = dir.join("idx");
-    let out = koe()
-        .args(["index", "-q", "--index"])
-        .arg(&idx)
-        .arg(&dump)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(koe().args(["index", "-q", "--index"]).arg(&idx).arg(&dump));
     idx
 }
 
@@ -303,16 +293,11 @@ fn ingest_while_searching_with_rejects_and_limits() {
 fn dashboard_shows_discovered_themes_with_members_and_orders_themes() {
     let dir = tempfile::tempdir().unwrap();
     let idx = dir.path().join("idx");
-    let out = koe()
-        .args(["index", "-q", "--discover", "12", "--index"])
-        .arg(&idx)
-        .arg(fixture("themes/reviews_discovery.csv"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        koe()
+            .args(["index", "-q", "--discover", "12", "--index"])
+            .arg(&idx)
+            .arg(fixture("themes/reviews_discovery.csv")),
     );
     // The index keeps its domain packs and discovered themes for the server.
     for f in [

@@ -8,7 +8,7 @@ use koe::analyze::Analyzer;
 use koe::report::Report;
 use koe::themes::{TaxonomyFile, ThemeMatcher};
 
-use super::common::{fixture, koe, processor};
+use super::common::{fixture, koe, processor, run_ok};
 
 const TAXONOMY: &str = r#"
 version = 1
@@ -396,18 +396,13 @@ fn report_segments_goals_and_formats() {
         ("csv", vec!["kind,id,category,label,period", "\ntrend,"]),
     ] {
         let path = dir.path().join(format!("report.{ext}"));
-        let out = koe()
-            .args(["report", "-q", "--goals"])
-            .arg(&goals)
-            .arg("-o")
-            .arg(&path)
-            .args(MAIN_FIXTURES.iter().map(|f| fixture(f)))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = run_ok(
+            koe()
+                .args(["report", "-q", "--goals"])
+                .arg(&goals)
+                .arg("-o")
+                .arg(&path)
+                .args(MAIN_FIXTURES.iter().map(|f| fixture(f))),
         );
         assert!(out.stdout.is_empty(), "data goes to the file");
         let text = std::fs::read_to_string(&path).unwrap();
@@ -462,16 +457,7 @@ fn drifting_dump(dir: &std::path::Path) -> std::path::PathBuf {
 fn emerging_themes_are_tested_for_significance() {
     let dir = tempfile::tempdir().unwrap();
     let dump = drifting_dump(dir.path());
-    let out = koe()
-        .args(["report", "-q", "--format", "json"])
-        .arg(&dump)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_ok(koe().args(["report", "-q", "--format", "json"]).arg(&dump));
     let r: Report = serde_json::from_slice(&out.stdout).unwrap();
     let mut emerging: Vec<&str> = r.emerging().map(|t| t.id.as_str()).collect();
     emerging.sort_unstable();
@@ -500,16 +486,7 @@ fn empty_taxonomy(dir: &std::path::Path) -> std::path::PathBuf {
 
 /// `koe themes --format json` on `args`, parsed.
 fn themes_json(args: &[&std::ffi::OsStr]) -> Report {
-    let out = koe()
-        .args(["themes", "-q", "--format", "json"])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_ok(koe().args(["themes", "-q", "--format", "json"]).args(args));
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -646,23 +623,18 @@ fn analyze_discover_puts_discovered_themes_on_records_from_stdin() {
     let dir = tempfile::tempdir().unwrap();
     let empty = empty_taxonomy(dir.path());
     let csv = std::fs::read(fixture("themes/reviews_discovery.csv")).unwrap();
-    let out = koe()
-        .args([
-            "analyze",
-            "-q",
-            "--discover",
-            "12",
-            "--no-builtin-taxonomy",
-            "--taxonomy",
-        ])
-        .arg(&empty)
-        .write_stdin(csv)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        koe()
+            .args([
+                "analyze",
+                "-q",
+                "--discover",
+                "12",
+                "--no-builtin-taxonomy",
+                "--taxonomy",
+            ])
+            .arg(&empty)
+            .write_stdin(csv),
     );
     let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
@@ -694,25 +666,20 @@ fn index_discover_makes_discovered_themes_searchable() {
     let dir = tempfile::tempdir().unwrap();
     let empty = empty_taxonomy(dir.path());
     let index = dir.path().join("idx");
-    let out = koe()
-        .args([
-            "index",
-            "-q",
-            "--discover",
-            "12",
-            "--no-builtin-taxonomy",
-            "--taxonomy",
-        ])
-        .arg(&empty)
-        .arg("--index")
-        .arg(&index)
-        .arg(fixture("themes/reviews_discovery.csv"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        koe()
+            .args([
+                "index",
+                "-q",
+                "--discover",
+                "12",
+                "--no-builtin-taxonomy",
+                "--taxonomy",
+            ])
+            .arg(&empty)
+            .arg("--index")
+            .arg(&index)
+            .arg(fixture("themes/reviews_discovery.csv")),
     );
     assert!(index.join("koe-discovered.toml").is_file());
     let out = koe()
@@ -785,15 +752,10 @@ fn domain_auto_picks_the_packs_the_data_uses() {
 
 /// Micro precision of `koe eval themes FILE` (`--domain auto`) and its record count.
 fn eval_precision(file: &str) -> (f64, u64) {
-    let out = koe()
-        .args(["eval", "themes", "--format", "json"])
-        .arg(fixture(file))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        koe()
+            .args(["eval", "themes", "--format", "json"])
+            .arg(fixture(file)),
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     (
@@ -818,15 +780,10 @@ fn builtin_taxonomy_keeps_to_its_domain_on_out_of_domain_reviews() {
 
 #[test]
 fn labelled_sample_meets_precision_and_recall() {
-    let out = koe()
-        .args(["eval", "themes", "--format", "json"])
-        .arg(fixture("themes/labelled.tsv"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        koe()
+            .args(["eval", "themes", "--format", "json"])
+            .arg(fixture("themes/labelled.tsv")),
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["records"], 300);
@@ -838,15 +795,10 @@ fn labelled_sample_meets_precision_and_recall() {
 
 #[test]
 fn analyze_output_carries_themes_with_spans_into_the_original_text() {
-    let out = koe()
-        .args(["analyze", "-q"])
-        .args(MAIN_FIXTURES.iter().map(|f| fixture(f)))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        koe()
+            .args(["analyze", "-q"])
+            .args(MAIN_FIXTURES.iter().map(|f| fixture(f))),
     );
     let mut mentions = 0;
     for line in String::from_utf8(out.stdout).unwrap().lines() {
@@ -876,15 +828,10 @@ fn analyze_output_carries_themes_with_spans_into_the_original_text() {
 
 #[test]
 fn eval_themes_aspects_scores_discovery_against_annotated_aspects() {
-    let out = koe()
-        .args(["eval", "themes", "--aspects", "--format", "json"])
-        .arg(fixture("themes/aspects_sample.tsv"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        koe()
+            .args(["eval", "themes", "--aspects", "--format", "json"])
+            .arg(fixture("themes/aspects_sample.tsv")),
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let s = &v["score"];
