@@ -992,7 +992,7 @@ impl Discovery {
             .iter()
             .filter(|(_, s)| eligible(s))
             .map(|(k, s)| {
-                let score = s.targets as f64 + 0.25 * s.records as f64;
+                let score = rank(u64::from(s.targets), u64::from(s.records));
                 (k, s, score, is_aspect(s))
             })
             .collect();
@@ -1178,7 +1178,7 @@ impl Discovery {
                 lang: lang.as_str().to_string(),
                 mentions,
                 opinion_records,
-                score: opinion_records as f64 + 0.25 * mentions as f64,
+                score: rank(opinion_records, mentions),
                 members,
                 opinions: Opinions {
                     positive: top(positive),
@@ -1189,6 +1189,12 @@ impl Discovery {
         themes.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
         themes
     }
+}
+
+/// How much people talk about an aspect: the records with an opinion about it count
+/// fully, mere mentions a quarter (candidates and themes are ranked alike).
+fn rank(opinions: u64, mentions: u64) -> f64 {
+    opinions as f64 + 0.25 * mentions as f64
 }
 
 fn add_into(acc: &mut StdHashMap<String, f64>, v: &StdHashMap<String, f64>, w: f64) {
