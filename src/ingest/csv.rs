@@ -82,8 +82,11 @@ impl<R: BufRead> CsvReader<R> {
         }
     }
 
-    /// Appends one physical line (with its `\n`) to `buf`; returns bytes read.
-    fn read_line(&mut self, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+    /// Appends one physical line (with its `\n`) to `buf`, storing no more than
+    /// `max_record_bytes` in `buf` (the rest of an overlong line is skipped); returns
+    /// the bytes consumed and whether some were skipped.
+    fn read_line(&mut self, buf: &mut Vec<u8>) -> std::io::Result<(usize, bool)> {
+        let max = self.limits.max_record_bytes;
         if self.pending_pos < self.pending.len() {
             let rest = &self.pending[self.pending_pos..];
             let n = rest
@@ -98,18 +101,19 @@ impl<R: BufRead> CsvReader<R> {
             }
             // A pending tail without newline continues from the inner reader.
             if !buf.ends_with(b"\n") {
-                return Ok(n + self.inner.read_until(b'\n', buf)?);
+                let (m, over) = read_line_bounded(&mut self.inner, buf, max)?;
+                return Ok((n + m, over || buf.len() > max));
             }
-            return Ok(n);
+            return Ok((n, buf.len() > max));
         }
         if self.eof {
-            return Ok(0);
+            return Ok((0, false));
         }
-        let n = self.inner.read_until(b'\n', buf)?;
+        let (n, over) = read_line_bounded(&mut self.inner, buf, max)?;
         if n == 0 {
             self.eof = true;
         }
-        Ok(n)
+        Ok((n, over))
     }
 
     /// The next record: `None` at the end, `Some(Err)` for a record that is given up,
@@ -123,8 +127,8 @@ impl<R: BufRead> CsvReader<R> {
             let mut lines = 0usize;
             loop {
                 let from = buf.len();
-                let n = match self.read_line(&mut buf) {
-                    Ok(n) => n,
+                let (n, over) = match self.read_line(&mut buf) {
+                    Ok(r) => r,
                     Err(e) => {
                         self.eof = true;
                         return Some(Err(RawError {
@@ -142,6 +146,19 @@ impl<R: BufRead> CsvReader<R> {
                 }
                 self.line += 1;
                 lines += 1;
+                if over {
+                    // Never hold more than the limit: the rest of the line was skipped
+                    // unread; reading goes on at the next line.
+                    buf.truncate(self.limits.max_record_bytes);
+                    return Some(Err(RawError {
+                        line: start_line,
+                        reason: format!(
+                            "record is over the limit of {} bytes (4 x --max-field-bytes, raise it with --max-field-bytes); the rest of its line was skipped",
+                            self.limits.max_record_bytes
+                        ),
+                        raw: buf,
+                    }));
+                }
                 for &b in &buf[from..] {
                     state = match (state, b) {
                         (State::FieldStart, b'"') => State::Quoted,
@@ -217,6 +234,45 @@ impl<R: BufRead> CsvReader<R> {
                 "{reason} (the quote opened on this line never closes; the following lines are read again)"
             ),
             raw: trim_eol(buf),
+        }
+    }
+}
+
+/// Appends the bytes of `r` up to and including the next `\n` to `buf`, but stores
+/// only while `buf` is shorter than `max`: the rest of the line is consumed and
+/// dropped. Returns the bytes consumed and whether some were dropped. Memory stays
+/// bounded by `max` whatever the line length (a one-line 8 GiB file).
+pub fn read_line_bounded<R: BufRead + ?Sized>(
+    r: &mut R,
+    buf: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<(usize, bool)> {
+    let mut consumed = 0usize;
+    let mut dropped = false;
+    loop {
+        let available = match r.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok((consumed, dropped));
+        }
+        let (take, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(p) => (p + 1, true),
+            None => (available.len(), false),
+        };
+        let room = max.saturating_sub(buf.len());
+        if room >= take {
+            buf.extend_from_slice(&available[..take]);
+        } else {
+            buf.extend_from_slice(&available[..room]);
+            dropped = true;
+        }
+        r.consume(take);
+        consumed += take;
+        if done {
+            return Ok((consumed, dropped));
         }
     }
 }
@@ -323,6 +379,25 @@ mod tests {
         let got = read_all("1,ok\n2,\"broken\n3,x");
         assert_eq!(got[1], Err((2, "2,\"broken".into())));
         assert_eq!(got[2], Ok((3, vec!["3".into(), "x".into()])));
+    }
+
+    #[test]
+    fn an_overlong_line_is_rejected_and_reading_goes_on() {
+        let long = "x".repeat(5000);
+        let data = format!("1,ok\n2,{long}\n3,\"{long}\n4,fine\n");
+        let mut r = CsvReader::new(
+            data.as_bytes(),
+            b',',
+            CsvLimits {
+                max_quoted_lines: 3,
+                max_record_bytes: 1000,
+            },
+        );
+        let mut got = Vec::new();
+        while let Some(rec) = r.next_record() {
+            got.push(rec.map(|r| r.line).map_err(|e| (e.line, e.raw.len())));
+        }
+        assert_eq!(got, vec![Ok(1), Err((2, 1000)), Err((3, 1000)), Ok(4)]);
     }
 
     #[test]

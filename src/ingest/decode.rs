@@ -39,6 +39,25 @@ pub struct Opened {
     pub progress: Arc<AtomicU64>,
     /// The first bytes of the (decoded) stream, for format sniffing.
     pub sample: Vec<u8>,
+    /// Lines end with CR alone (they are read as line ends).
+    pub cr_line_ends: bool,
+}
+
+/// A stream whose lines end with CR alone, with each CR turned into LF. None of the
+/// encodings read this way (UTF-8 and the ASCII-compatible CJK ones) has 0x0D inside
+/// a multi-byte character.
+struct CrLines<R>(R);
+
+impl<R: Read> Read for CrLines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.read(buf)?;
+        for b in &mut buf[..n] {
+            if *b == b'\r' {
+                *b = b'\n';
+            }
+        }
+        Ok(n)
+    }
 }
 
 const SAMPLE: usize = 64 * 1024;
@@ -156,58 +175,16 @@ pub fn open(
         });
     }
     // Encoding.
-    let (encoding, label, skip): (&'static Encoding, String, usize) = if let Some(enc) = forced {
-        let skip = match Encoding::for_bom(&sample) {
-            Some((bom_enc, len)) if bom_enc == enc => len,
-            _ => 0,
-        };
-        (enc, format!("{} (forced)", enc.name()), skip)
-    } else if let Some((enc, len)) = Encoding::for_bom(&sample) {
-        (enc, format!("{} (BOM)", enc.name()), len)
-    } else {
-        let nul = sample.iter().filter(|&&b| b == 0).count();
-        if nul * 4 > sample.len() && sample.len() >= 4 {
-            // UTF-16 without BOM: NULs on one side of every pair.
-            let even = sample.iter().step_by(2).filter(|&&b| b == 0).count();
-            let odd = nul - even;
-            if odd > even * 4 {
-                (UTF_16LE, "UTF-16LE (no BOM)".into(), 0)
-            } else if even > odd * 4 {
-                (UTF_16BE, "UTF-16BE (no BOM)".into(), 0)
-            } else {
-                return Err(IngestError::NotText {
-                    path: name.into(),
-                    reason: format!("{nul} of its first {} bytes are NUL", sample.len()),
-                });
-            }
-        } else {
-            let control = sample
-                .iter()
-                .filter(|&&b| b < 0x09 || (0x0E..0x20).contains(&b) && b != 0x1B)
-                .count();
-            if control * 10 > sample.len() {
-                return Err(IngestError::NotText {
-                    path: name.into(),
-                    reason: format!(
-                        "{control} of its first {} bytes are control characters",
-                        sample.len()
-                    ),
-                });
-            }
-            if mostly_utf8(&sample) {
-                (UTF_8, "UTF-8".into(), 0)
-            } else {
-                let mut det = chardetng::EncodingDetector::new();
-                det.feed(&sample, sample.len() < SAMPLE);
-                let guess = det.guess(None, false);
-                let guess = if [SHIFT_JIS, EUC_JP, EUC_KR].contains(&guess) {
-                    guess
-                } else {
-                    guess_cjk(&sample).unwrap_or(guess)
-                };
-                (guess, guess.name().to_string(), 0)
-            }
+    let (encoding, label, skip) = match forced {
+        Some(enc) => {
+            let skip = match Encoding::for_bom(&sample) {
+                Some((bom_enc, len)) if bom_enc == enc => len,
+                _ => 0,
+            };
+            check_forced(name, &sample[skip..], enc, || detect(name, &sample))?;
+            (enc, format!("{} (forced)", enc.name()), skip)
         }
+        None => detect(name, &sample)?,
     };
     let body: Box<dyn Read + Send> = Box::new(Cursor::new(sample.clone()).chain(stream));
     let mut body: Box<dyn Read + Send> = body;
@@ -248,14 +225,131 @@ pub fn open(
     } else {
         sample[skip..].to_vec()
     };
+    // Old Mac / some Excel exports end lines with CR alone: read them as line ends.
+    let cr_only = sample.contains(&b'\r') && !sample.contains(&b'\n');
+    let reader: Box<dyn BufRead + Send> = if cr_only {
+        Box::new(BufReader::with_capacity(256 * 1024, CrLines(reader)))
+    } else {
+        reader
+    };
+    let sample = if cr_only {
+        sample
+            .into_iter()
+            .map(|b| if b == b'\r' { b'\n' } else { b })
+            .collect()
+    } else {
+        sample
+    };
     Ok(Opened {
         reader,
         encoding,
         encoding_label: label,
+        cr_line_ends: cr_only,
         gzip,
         progress,
         sample,
     })
+}
+
+/// The encoding of `sample` (the first bytes of an input), its label and the length
+/// of its byte-order mark; `NotText` for binary data.
+fn detect(name: &str, sample: &[u8]) -> Result<(&'static Encoding, String, usize), IngestError> {
+    Ok(if let Some((enc, len)) = Encoding::for_bom(sample) {
+        (enc, format!("{} (BOM)", enc.name()), len)
+    } else {
+        let nul = sample.iter().filter(|&&b| b == 0).count();
+        if nul * 4 > sample.len() && sample.len() >= 4 {
+            // UTF-16 without BOM: NULs on one side of every pair.
+            let even = sample.iter().step_by(2).filter(|&&b| b == 0).count();
+            let odd = nul - even;
+            if odd > even * 4 {
+                (UTF_16LE, "UTF-16LE (no BOM)".into(), 0)
+            } else if even > odd * 4 {
+                (UTF_16BE, "UTF-16BE (no BOM)".into(), 0)
+            } else {
+                return Err(IngestError::NotText {
+                    path: name.into(),
+                    reason: format!("{nul} of its first {} bytes are NUL", sample.len()),
+                });
+            }
+        } else {
+            let control = sample
+                .iter()
+                .filter(|&&b| b < 0x09 || (0x0E..0x20).contains(&b) && b != 0x1B)
+                .count();
+            // Text has next to no C0 controls; random or compressed bytes have about
+            // 10%, and they are not UTF-8. (A cut-off of 10% alone let half of the
+            // random files through as windows-1252.)
+            let utf8 = mostly_utf8(sample);
+            if control * 10 > sample.len() || (control * 50 > sample.len() && !utf8) {
+                return Err(IngestError::NotText {
+                    path: name.into(),
+                    reason: format!(
+                        "{control} of its first {} bytes are control characters",
+                        sample.len()
+                    ),
+                });
+            }
+            if utf8 {
+                (UTF_8, "UTF-8".into(), 0)
+            } else {
+                let mut det = chardetng::EncodingDetector::new();
+                det.feed(sample, sample.len() < SAMPLE);
+                let guess = det.guess(None, false);
+                let guess = if [SHIFT_JIS, EUC_JP, EUC_KR].contains(&guess) {
+                    guess
+                } else {
+                    guess_cjk(sample).unwrap_or(guess)
+                };
+                (guess, guess.name().to_string(), 0)
+            }
+        }
+    })
+}
+
+/// A forced encoding must read the input: replacement characters in the header line
+/// or in most of the first lines mean it is the wrong one.
+fn check_forced(
+    name: &str,
+    sample: &[u8],
+    enc: &'static Encoding,
+    detected: impl FnOnce() -> Result<(&'static Encoding, String, usize), IngestError>,
+) -> Result<(), IngestError> {
+    // UTF-16 cannot be judged line by line on raw bytes.
+    if enc == UTF_16LE || enc == UTF_16BE {
+        return Ok(());
+    }
+    let mut lines = sample.split(|&b| b == b'\n').filter(|l| !l.is_empty()).peekable();
+    // The last line of a sample may be cut in the middle of a character.
+    let complete: Vec<&[u8]> = {
+        let mut v: Vec<&[u8]> = Vec::new();
+        while let Some(l) = lines.next() {
+            if lines.peek().is_some() || sample.ends_with(b"\n") {
+                v.push(l);
+            }
+        }
+        v
+    };
+    let bad = |l: &[u8]| enc.decode_without_bom_handling_and_without_replacement(l).is_none();
+    let header_bad = complete.first().is_some_and(|l| bad(l));
+    let bad_lines = complete.iter().filter(|l| bad(l)).count();
+    if header_bad || (complete.len() >= 2 && bad_lines * 2 > complete.len()) {
+        let would = match detected() {
+            Ok((e, _, _)) if e != enc => format!("; koe detects {} (drop --encoding)", e.name()),
+            _ => String::new(),
+        };
+        return Err(IngestError::WrongEncoding {
+            path: name.into(),
+            encoding: enc.name().to_string(),
+            reason: if header_bad {
+                "the first line does not decode".to_string()
+            } else {
+                format!("{bad_lines} of the first {} lines do not decode", complete.len())
+            },
+            detected: would,
+        });
+    }
+    Ok(())
 }
 
 /// Among the CJK legacy encodings, the one that decodes `bytes` without errors and
@@ -273,20 +367,38 @@ fn guess_cjk(bytes: &[u8]) -> Option<&'static Encoding> {
     best.map(|b| b.0)
 }
 
-/// Decodes one field or line. Falls back to the other CJK encodings for files that
+/// Decodes one field or line; the second value, when there is one, says how it was
+/// read otherwise than plainly in `encoding` ("decoded as Shift_JIS", "2 invalid
+/// bytes replaced with U+FFFD"). Falls back to the other CJK encodings for files that
 /// mix them; `Err` when the bytes are not text in any of them.
 pub fn decode_field(
     bytes: &[u8],
     encoding: &'static Encoding,
-) -> Result<(String, Option<&'static str>), String> {
+) -> Result<(String, Option<String>), String> {
     if let Some(s) = encoding.decode_without_bom_handling_and_without_replacement(bytes) {
         return Ok((s.into_owned(), None));
     }
+    // UTF-8 with a few stray bytes (a cut character, one corrupted byte): replace only
+    // those bytes, never re-read the whole field in another encoding.
+    if encoding == UTF_8 {
+        let invalid = invalid_utf8_bytes(bytes);
+        if invalid * 10 < bytes.len() {
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            return Ok((
+                text,
+                Some(format!(
+                    "had {invalid} invalid UTF-8 byte{} (replaced with U+FFFD)",
+                    if invalid == 1 { "" } else { "s" }
+                )),
+            ));
+        }
+    }
+    let decoded_as = |enc: &'static Encoding| Some(format!("decoded as {}", enc.name()));
     // Files that mix encodings are CJK in practice: take the most plausible CJK reading.
     if let Some(enc) = guess_cjk(bytes).filter(|e| *e != encoding)
         && let Some(s) = enc.decode_without_bom_handling_and_without_replacement(bytes)
     {
-        return Ok((s.into_owned(), Some(enc.name())));
+        return Ok((s.into_owned(), decoded_as(enc)));
     }
     let mut det = chardetng::EncodingDetector::new();
     det.feed(bytes, true);
@@ -296,13 +408,28 @@ pub fn decode_field(
             continue;
         }
         if let Some(s) = enc.decode_without_bom_handling_and_without_replacement(bytes) {
-            return Ok((s.into_owned(), Some(enc.name())));
+            return Ok((s.into_owned(), decoded_as(enc)));
         }
     }
     Err(format!(
         "bytes are not valid {} text (nor Shift_JIS, EUC-KR or EUC-JP)",
         encoding.name()
     ))
+}
+
+/// How many bytes of `bytes` are not part of a valid UTF-8 sequence.
+fn invalid_utf8_bytes(mut bytes: &[u8]) -> usize {
+    let mut invalid = 0;
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(_) => return invalid,
+            Err(e) => {
+                let bad = e.error_len().unwrap_or(bytes.len() - e.valid_up_to());
+                invalid += bad;
+                bytes = &bytes[e.valid_up_to() + bad..];
+            }
+        }
+    }
 }
 
 /// How much of a decoded text is binary junk (control characters other than tab/newline).
@@ -318,4 +445,24 @@ pub fn control_share(text: &str) -> f64 {
         })
         .count();
     control as f64 / total as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stray_byte_is_replaced_not_the_field_re_decoded() {
+        // Issue 24: this became windows-1252 mojibake.
+        let mut bytes = "配送が遅くて解約しました".as_bytes().to_vec();
+        bytes.extend_from_slice(b"\xe3\x81");
+        let (text, note) = decode_field(&bytes, UTF_8).unwrap();
+        assert_eq!(text, "配送が遅くて解約しました\u{FFFD}");
+        assert!(note.unwrap().contains("invalid UTF-8"));
+        // A Shift_JIS field in a UTF-8 file is still read as Shift_JIS.
+        let (sjis, _, _) = SHIFT_JIS.encode("配送が遅くて解約しました");
+        let (text, note) = decode_field(&sjis, UTF_8).unwrap();
+        assert_eq!(text, "配送が遅くて解約しました");
+        assert_eq!(note.as_deref(), Some("decoded as Shift_JIS"));
+    }
 }

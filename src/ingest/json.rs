@@ -36,13 +36,16 @@ impl<R: BufRead> LineReader<R> {
         }
     }
 
-    /// The next non-blank line, or an I/O error message with the line number.
+    /// The next non-blank line, or an I/O error message with the line number. A line
+    /// over the limit is rejected after reading only its first `max_bytes` (memory
+    /// stays bounded), and reading goes on at the next line.
     pub fn next_line(&mut self) -> Option<Result<RawUnit, RawError>> {
         loop {
             let mut buf = Vec::new();
-            match self.inner.read_until(b'\n', &mut buf) {
-                Ok(0) => return None,
-                Ok(_) => {}
+            let over = match super::csv::read_line_bounded(&mut self.inner, &mut buf, self.max_bytes)
+            {
+                Ok((0, _)) => return None,
+                Ok((n, over)) => over.then_some(n),
                 Err(e) => {
                     return Some(Err(RawError {
                         line: self.line + 1,
@@ -50,7 +53,7 @@ impl<R: BufRead> LineReader<R> {
                         raw: buf,
                     }));
                 }
-            }
+            };
             self.line += 1;
             if buf.ends_with(b"\n") {
                 buf.pop();
@@ -58,14 +61,13 @@ impl<R: BufRead> LineReader<R> {
                     buf.pop();
                 }
             }
-            if buf.iter().all(|b| b.is_ascii_whitespace()) {
+            if over.is_none() && buf.iter().all(|b| b.is_ascii_whitespace()) {
                 continue;
             }
             self.index += 1;
-            if buf.len() > self.max_bytes {
+            if let Some(n) = over {
                 let reason = format!(
-                    "line of {} bytes exceeds the limit of {} bytes",
-                    buf.len(),
+                    "line of {n} bytes is over the limit of {} bytes (4 x --max-field-bytes, raise it with --max-field-bytes)",
                     self.max_bytes
                 );
                 return Some(Err(RawError {
@@ -161,6 +163,8 @@ impl<R: BufRead> ArraySplitter<R> {
         let mut in_string = false;
         let mut escape = false;
         let mut start_line = self.line;
+        // Bytes of an element over the limit: counted, not stored.
+        let mut skipped = 0u64;
         loop {
             let b = match self.next_byte() {
                 Ok(Some(b)) => b,
@@ -190,7 +194,11 @@ impl<R: BufRead> ArraySplitter<R> {
                 }
             }
             if in_string {
-                raw.push(b);
+                if raw.len() < self.max_bytes {
+                    raw.push(b);
+                } else {
+                    skipped += 1;
+                }
                 if escape {
                     escape = false;
                 } else if b == b'\\' {
@@ -211,31 +219,41 @@ impl<R: BufRead> ArraySplitter<R> {
                     while raw.last().is_some_and(|b| b.is_ascii_whitespace()) {
                         raw.pop();
                     }
-                    return Some(Ok(RawUnit {
-                        line: start_line,
-                        index: self.index,
-                        raw,
-                    }));
+                    return Some(self.element(start_line, raw, skipped));
                 }
                 b',' if depth == 0 => {
                     self.index += 1;
-                    return Some(Ok(RawUnit {
-                        line: start_line,
-                        index: self.index,
-                        raw,
-                    }));
+                    return Some(self.element(start_line, raw, skipped));
                 }
                 _ => {}
             }
-            raw.push(b);
-            if raw.len() > self.max_bytes {
-                return err(
-                    self,
-                    format!("array element over {} bytes", self.max_bytes),
-                    raw,
-                );
+            if raw.len() < self.max_bytes {
+                raw.push(b);
+            } else {
+                skipped += 1;
             }
         }
+    }
+
+    /// One element, or its rejection when it was over the limit (only its first
+    /// `max_bytes` were kept; the elements after it are read on).
+    fn element(&self, line: u64, raw: Vec<u8>, skipped: u64) -> Result<RawUnit, RawError> {
+        if skipped > 0 {
+            return Err(RawError {
+                line,
+                reason: format!(
+                    "array element of {} bytes is over the limit of {} bytes (4 x --max-field-bytes, raise it with --max-field-bytes)",
+                    raw.len() as u64 + skipped,
+                    self.max_bytes
+                ),
+                raw,
+            });
+        }
+        Ok(RawUnit {
+            line,
+            index: self.index,
+            raw,
+        })
     }
 }
 
@@ -260,6 +278,30 @@ mod tests {
                 (3, "3".to_string())
             ]
         );
+    }
+
+    #[test]
+    fn an_element_over_the_limit_is_rejected_and_the_rest_read() {
+        let long = "x".repeat(3000);
+        let data = format!("[{{\"text\":\"one\"}},{{\"text\":\"{long}\"}},{{\"text\":\"three\"}}]");
+        let mut s = ArraySplitter::new(data.as_bytes(), 1000);
+        let got: Vec<_> = std::iter::from_fn(|| s.next_element())
+            .map(|e| e.map(|u| String::from_utf8(u.raw).unwrap()).map_err(|e| e.raw.len()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                Ok("{\"text\":\"one\"}".to_string()),
+                Err(1000),
+                Ok("{\"text\":\"three\"}".to_string())
+            ]
+        );
+        let data = format!("{{\"a\":1}}\n{long}\n{{\"b\":2}}\n");
+        let mut l = LineReader::new(data.as_bytes(), 1000);
+        let got: Vec<_> = std::iter::from_fn(|| l.next_line())
+            .map(|e| e.map(|u| u.line).map_err(|e| (e.line, e.raw.len())))
+            .collect();
+        assert_eq!(got, vec![Ok(1), Err((2, 1000)), Ok(3)]);
     }
 
     #[test]

@@ -79,6 +79,20 @@ pub enum IngestError {
         /// The header names.
         available: String,
     },
+    /// A forced `--encoding` does not read the input.
+    #[error(
+        "{path}: --encoding {encoding} does not fit: {reason} in it{detected}"
+    )]
+    WrongEncoding {
+        /// The file.
+        path: PathBuf,
+        /// The forced encoding.
+        encoding: String,
+        /// Which lines failed.
+        reason: String,
+        /// What koe would have detected, as a hint.
+        detected: String,
+    },
     /// The input is empty.
     #[error("{path} is empty")]
     Empty {
@@ -262,6 +276,9 @@ pub struct SourceInfo {
     pub id_column: Option<String>,
     /// Segment columns used.
     pub segment_columns: Vec<String>,
+    /// Lines end with CR alone (old Mac and some Excel exports); read as line ends.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cr_line_ends: bool,
 }
 
 enum Fields {
@@ -275,6 +292,8 @@ struct Parsed {
     record: u64,
     fields: Fields,
     raw: Vec<u8>,
+    /// Problems found while parsing (duplicate JSON keys, replaced bytes).
+    notes: Vec<String>,
 }
 
 struct Failed {
@@ -304,6 +323,9 @@ pub struct Reader {
     progress: Arc<AtomicU64>,
     size: Option<u64>,
 }
+
+/// Records read ahead to infer columns and the scale hold at most about this many bytes.
+const SAMPLE_BYTES: usize = 32 * 1024 * 1024;
 
 fn sniff_format(name: &str, sample: &[u8]) -> Format {
     let lower = name.to_ascii_lowercase();
@@ -396,9 +418,11 @@ impl Reader {
                 path: PathBuf::from(&*name),
             });
         }
+        // A record holds a few fields: 4 x the field limit bounds it (plus room for
+        // the ids, dates and JSON punctuation around them). Readers never hold more.
         let max = opts.max_field_bytes.max(1024);
         let limits = CsvLimits {
-            max_record_bytes: (max * 4).max(64 * 1024 * 1024),
+            max_record_bytes: max.saturating_mul(4).saturating_add(64 * 1024),
             ..CsvLimits::default()
         };
         let kind = match format {
@@ -423,6 +447,7 @@ impl Reader {
                 date_column: None,
                 id_column: None,
                 segment_columns: vec![],
+                cr_line_ends: opened.cr_line_ends,
             },
             kind,
             encoding: opened.encoding,
@@ -461,6 +486,7 @@ impl Reader {
                         record,
                         fields: Fields::Cells(r.fields),
                         raw: r.raw,
+                        notes: Vec::new(),
                     }),
                     Err(e) => Err(Failed {
                         line: e.line,
@@ -487,6 +513,7 @@ impl Reader {
                 record,
                 fields: Fields::Line(u.raw.clone()),
                 raw: u.raw,
+                notes: Vec::new(),
             }),
             Ok(u) => parse_object(u.line, record, u.raw, self.encoding),
         })
@@ -515,10 +542,17 @@ impl Reader {
             },
             _ => Vec::new(),
         };
-        // Sample.
-        while self.buffer.len() < self.opts.sample_records {
+        // Sample: a number of records, and no more than SAMPLE_BYTES of them.
+        let mut sampled = 0usize;
+        while self.buffer.len() < self.opts.sample_records && sampled < SAMPLE_BYTES {
             match self.next_parsed() {
-                Some(p) => self.buffer.push_back(p),
+                Some(p) => {
+                    sampled += match &p {
+                        Ok(p) => p.raw.len() * 2,
+                        Err(f) => f.raw.len(),
+                    };
+                    self.buffer.push_back(p);
+                }
                 None => break,
             }
         }
@@ -658,7 +692,7 @@ impl Reader {
             reason,
             raw: lossy(&p.raw, self.encoding),
         };
-        let mut warnings = Vec::new();
+        let mut warnings = p.notes.clone();
         // Fetch a cell as decoded text.
         let get = |i: usize, warnings: &mut Vec<String>| -> Result<Option<String>, String> {
             match &p.fields {
@@ -675,8 +709,8 @@ impl Reader {
                         }
                         let (s, other) = decode::decode_field(bytes, self.encoding)
                             .map_err(|e| format!("field '{}': {e}", self.headers[i]))?;
-                        if let Some(enc) = other {
-                            warnings.push(format!("field '{}' decoded as {enc}", self.headers[i]));
+                        if let Some(note) = other {
+                            warnings.push(format!("field '{}' {note}", self.headers[i]));
                         }
                         Ok(Some(s))
                     }
@@ -691,8 +725,8 @@ impl Reader {
                         ));
                     }
                     let (s, other) = decode::decode_field(l, self.encoding)?;
-                    if let Some(enc) = other {
-                        warnings.push(format!("line decoded as {enc}"));
+                    if let Some(note) = other {
+                        warnings.push(format!("line {note}"));
                     }
                     Ok(Some(s))
                 }
@@ -793,12 +827,19 @@ impl Reader {
             },
             None => None,
         };
+        // Default ids are unique per record and stable across re-runs of the same
+        // file: `file:line` where a line holds one record, `file#N` (the N-th element)
+        // in a JSON array, whose elements may share a line.
+        let default_id = || match self.info.format {
+            Format::Json => format!("{}#{}", self.info.name, p.record),
+            _ => format!("{}:{}", self.info.name, p.line),
+        };
         let id = match self.map.id {
             Some(i) => match get(i, &mut warnings) {
                 Ok(Some(s)) if !s.trim().is_empty() => s.trim().to_string(),
-                _ => format!("{}:{}", self.info.name, p.line),
+                _ => default_id(),
             },
-            None => format!("{}:{}", self.info.name, p.line),
+            None => default_id(),
         };
         let mut segments = BTreeMap::new();
         for &sidx in &self.map.segments {
@@ -856,8 +897,8 @@ fn parse_object(
     raw: Vec<u8>,
     encoding: &'static Encoding,
 ) -> Result<Parsed, Failed> {
-    let text = match decode::decode_field(&raw, encoding) {
-        Ok((t, _)) => t,
+    let (text, note) = match decode::decode_field(&raw, encoding) {
+        Ok(t) => t,
         Err(e) => {
             return Err(Failed {
                 line,
@@ -867,32 +908,79 @@ fn parse_object(
             });
         }
     };
-    match serde_json::from_str::<serde_json::Value>(&text) {
-        Ok(serde_json::Value::Object(m)) => Ok(Parsed {
-            line,
-            record,
-            fields: Fields::Object(m),
-            raw,
-        }),
-        Ok(other) => {
-            let kind = match other {
-                serde_json::Value::Array(_) => "an array",
-                serde_json::Value::String(_) => "a string",
-                serde_json::Value::Number(_) => "a number",
-                _ => "not an object",
+    let mut notes: Vec<String> = note.map(|n| format!("record {n}")).into_iter().collect();
+    match serde_json::from_str::<Object>(&text) {
+        Ok(Object { map, duplicates }) => {
+            if !duplicates.is_empty() {
+                notes.push(format!(
+                    "duplicate key{} {}: the last value is used",
+                    if duplicates.len() == 1 { "" } else { "s" },
+                    duplicates
+                        .iter()
+                        .map(|k| format!("'{k}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            Ok(Parsed {
+                line,
+                record,
+                fields: Fields::Object(map),
+                raw,
+                notes,
+            })
+        }
+        Err(e) => {
+            // Say what the value is when it is valid JSON but not an object.
+            let reason = match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(other) => {
+                    let kind = match other {
+                        serde_json::Value::Array(_) => "an array",
+                        serde_json::Value::String(_) => "a string",
+                        serde_json::Value::Number(_) => "a number",
+                        _ => "not an object",
+                    };
+                    format!("JSON value is {kind}, expected an object")
+                }
+                Err(_) => format!("invalid JSON: {e}"),
             };
             Err(Failed {
                 line,
                 record,
-                reason: format!("JSON value is {kind}, expected an object"),
+                reason,
                 raw,
             })
         }
-        Err(e) => Err(Failed {
-            line,
-            record,
-            reason: format!("invalid JSON: {e}"),
-            raw,
-        }),
+    }
+}
+
+/// A JSON object read key by key, so that repeated keys are noticed (a plain
+/// `serde_json::Map` keeps the last one silently).
+struct Object {
+    map: serde_json::Map<String, serde_json::Value>,
+    duplicates: Vec<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for Object {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Object;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Object, A::Error> {
+                let mut map = serde_json::Map::new();
+                let mut duplicates = Vec::new();
+                while let Some(k) = a.next_key::<String>()? {
+                    let v: serde_json::Value = a.next_value()?;
+                    if map.insert(k.clone(), v).is_some() && !duplicates.contains(&k) {
+                        duplicates.push(k);
+                    }
+                }
+                Ok(Object { map, duplicates })
+            }
+        }
+        d.deserialize_map(Visit)
     }
 }

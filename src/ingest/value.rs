@@ -130,28 +130,60 @@ pub fn parse_rating(raw: &str) -> Option<(f64, Option<Scale>)> {
     if stars > 0 && s.chars().all(|c| matches!(c, '★' | '☆' | '⭐' | ' ')) {
         return Some((stars as f64, Some(Scale::Stars5)));
     }
-    if let Some((a, b)) = s.split_once('/') {
-        let v: f64 = a.trim().parse().ok()?;
-        let max: f64 = b.trim().parse().ok()?;
-        let scale = match max as i64 {
-            5 => Scale::Stars5,
-            10 => Scale::Ten,
-            100 => Scale::Percent,
-            _ => return Some((v / max * 100.0, Some(Scale::Percent))),
+    // "4/5", "4 out of 5", "4.0 out of 5 stars"
+    let fraction = s.split_once('/').or_else(|| s.split_once(" out of "));
+    if let Some((a, b)) = fraction {
+        let v = plain_number(strip_units(a))?;
+        let max = plain_number(strip_units(b))?;
+        if max <= 0.0 || v > max {
+            return None;
+        }
+        let scale = if max == 5.0 {
+            Scale::Stars5
+        } else if max == 10.0 {
+            Scale::Ten
+        } else if max == 100.0 {
+            Scale::Percent
+        } else {
+            return Some((v / max * 100.0, Some(Scale::Percent)));
         };
         return Some((v, Some(scale)));
     }
     if let Some(p) = s.strip_suffix('%') {
-        return p.trim().parse().ok().map(|v| (v, Some(Scale::Percent)));
+        return plain_number(p).map(|v| (v, Some(Scale::Percent)));
     }
     // "4点", "4 stars", "4점", "星4"
-    let num: String = s
-        .trim_start_matches(|c: char| !c.is_ascii_digit())
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.')
-        .collect();
-    let v: f64 = num.parse().ok()?;
-    v.is_finite().then_some((v, None))
+    plain_number(strip_units(&s)).map(|v| (v, None))
+}
+
+/// `s` without a rating unit around the number: 星4, 4点, 4점, 4 stars, 4 pts.
+fn strip_units(s: &str) -> &str {
+    let mut s = s.trim();
+    for prefix in ["星", "별", "★", "rating", "score"] {
+        if let Some(rest) = s.strip_prefix(prefix) {
+            s = rest.trim_start_matches([':', ' ']).trim();
+        }
+    }
+    for suffix in ["points", "point", "pts", "stars", "star", "点", "점", "つ星", "개"] {
+        if let Some(rest) = s.strip_suffix(suffix) {
+            s = rest.trim();
+            break;
+        }
+    }
+    s
+}
+
+/// A plain non-negative decimal (`4`, `4.5`, `.5`): no sign, no exponent, no other
+/// characters, at most 6 integer digits and finite. Anything else is not a rating,
+/// so it is never coerced into one (`-5`, `1e3`, `[1,2]`, `0/0`).
+fn plain_number(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if int.len() + frac.len() == 0 || int.len() > 6 || !digits(int) || !digits(frac) {
+        return None;
+    }
+    s.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
 /// Decides the scale of a rating column from sample values and the column name.
@@ -382,6 +414,18 @@ mod tests {
         assert_eq!(parse_rating("80%"), Some((80.0, Some(Scale::Percent))));
         assert_eq!(parse_rating("４点"), Some((4.0, None)));
         assert_eq!(parse_rating(""), None);
+        assert_eq!(parse_rating("星4"), Some((4.0, None)));
+        assert_eq!(parse_rating("4 stars"), Some((4.0, None)));
+        assert_eq!(parse_rating("4.0 out of 5 stars"), Some((4.0, Some(Scale::Stars5))));
+        assert_eq!(parse_rating("9/10"), Some((9.0, Some(Scale::Ten))));
+    }
+
+    #[test]
+    fn ratings_are_never_coerced() {
+        // Issue 24: each of these was read as a valid rating.
+        for bad in ["-5", "1e3", "99999999999999999999999", "[1,2]", "0/0", "5/0", "6/5", "NaN", "inf", "4,5", "1.2.3", "4 or 5"] {
+            assert_eq!(parse_rating(bad), None, "{bad}");
+        }
         assert_eq!(infer_scale(&[1.0, 5.0, 3.0], "rating"), Scale::Stars5);
         assert_eq!(infer_scale(&[0.0, 10.0, 7.0], "score"), Scale::Nps);
         assert_eq!(infer_scale(&[3.0, 4.0], "推奨度"), Scale::Nps);

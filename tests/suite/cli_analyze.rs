@@ -5,55 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::common::{fixture, koe};
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-    summary: Value,
-    rejects: Vec<Value>,
-}
-
-fn analyze(inputs: &[&Path], extra: &[&str]) -> Run {
-    let dir = tempfile::tempdir().unwrap();
-    let summary = dir.path().join("summary.json");
-    let rejects = dir.path().join("rejects.jsonl");
-    let out = koe()
-        .arg("analyze")
-        .args(inputs)
-        .arg("--summary-json")
-        .arg(&summary)
-        .arg("--rejects")
-        .arg(&rejects)
-        .args(extra)
-        .output()
-        .unwrap();
-    let summary = std::fs::read_to_string(&summary)
-        .map(|s| serde_json::from_str(&s).unwrap())
-        .unwrap_or(Value::Null);
-    let rejects = std::fs::read_to_string(&rejects)
-        .map(|s| {
-            s.lines()
-                .map(|l| serde_json::from_str(l).unwrap())
-                .collect()
-        })
-        .unwrap_or_default();
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        summary,
-        rejects,
-    }
-}
-
-fn records(run: &Run) -> Vec<Value> {
-    run.stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
+use super::common::{analyze_run, fixture, koe, records};
 
 #[test]
 fn every_record_is_analysed_or_rejected() {
@@ -79,7 +31,7 @@ fn every_record_is_analysed_or_rejected() {
         ("mojibake.csv", 12, 12, 0, 0),
     ];
     for &(name, read, analysed, rejected, code) in cases {
-        let run = analyze(&[&fixture(&format!("ingest/{name}"))], &["-q"]);
+        let run = analyze_run(&[&fixture(&format!("ingest/{name}"))], &["-q"]);
         let s = &run.summary;
         assert_eq!(
             (
@@ -108,7 +60,7 @@ fn every_record_is_analysed_or_rejected() {
 
 #[test]
 fn rejects_name_line_and_reason() {
-    let run = analyze(&[&fixture("ingest/bad_quoting.csv")], &["-q"]);
+    let run = analyze_run(&[&fixture("ingest/bad_quoting.csv")], &["-q"]);
     let lines: Vec<u64> = run
         .rejects
         .iter()
@@ -127,7 +79,7 @@ fn rejects_name_line_and_reason() {
         .map(|r| r["id"].as_str().unwrap().to_string())
         .collect();
     assert!(ids.contains(&"15".to_string()), "{ids:?}");
-    let run = analyze(&[&fixture("ingest/truncated.csv.gz")], &["-q"]);
+    let run = analyze_run(&[&fixture("ingest/truncated.csv.gz")], &["-q"]);
     assert!(
         run.rejects[0]["reason"]
             .as_str()
@@ -138,7 +90,7 @@ fn rejects_name_line_and_reason() {
 
 #[test]
 fn a_file_full_of_bad_records() {
-    let run = analyze(
+    let run = analyze_run(
         &[
             &fixture("ingest/bad_lines.jsonl"),
             &fixture("ingest/bad_quoting.csv"),
@@ -161,7 +113,7 @@ fn twenty_megabyte_field() {
     let path = dir.path().join("big.csv");
     let big = "配送が遅い。".repeat(20 * 1024 * 1024 / "配送が遅い。".len());
     std::fs::write(&path, format!("id,text\n1,{big}\n2,ok then\n")).unwrap();
-    let run = analyze(&[&path], &["-q"]);
+    let run = analyze_run(&[&path], &["-q"]);
     assert_eq!(run.code, Some(1));
     assert_eq!(run.rejects.len(), 1);
     assert!(
@@ -172,7 +124,7 @@ fn twenty_megabyte_field() {
     );
     assert_eq!(records(&run).len(), 1);
     // With a higher limit it is analysed, in bounded chunks.
-    let run = analyze(&[&path], &["-q", "--max-field-bytes", "30000000"]);
+    let run = analyze_run(&[&path], &["-q", "--max-field-bytes", "30000000"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let recs = records(&run);
     assert_eq!(recs[0]["lang"], "ja");
@@ -181,7 +133,7 @@ fn twenty_megabyte_field() {
 
 #[test]
 fn not_text_is_refused_by_name_and_other_inputs_go_on() {
-    let run = analyze(
+    let run = analyze_run(
         &[&fixture("ingest/not_text.csv"), &fixture("ingest/crlf.csv")],
         &[],
     );
@@ -197,7 +149,7 @@ fn not_text_is_refused_by_name_and_other_inputs_go_on() {
 
 #[test]
 fn unknown_column_lists_the_available_ones() {
-    let run = analyze(&[&fixture("ingest/wrong_columns.csv")], &["--text", "body"]);
+    let run = analyze_run(&[&fixture("ingest/wrong_columns.csv")], &["--text", "body"]);
     assert_eq!(run.code, Some(2));
     assert!(
         run.stderr.contains("no column named 'body'"),
@@ -216,7 +168,7 @@ fn encodings_are_detected_and_reported() {
         ("reviews_utf16.txt", "UTF-16LE", "\t"),
         ("nps_survey_ja.csv", "UTF-8 (BOM)", "解約"),
     ] {
-        let run = analyze(&[&fixture(&format!("ingest/{name}"))], &["-q"]);
+        let run = analyze_run(&[&fixture(&format!("ingest/{name}"))], &["-q"]);
         let enc = run.summary["sources"][0]["encoding"]
             .as_str()
             .unwrap()
@@ -230,7 +182,7 @@ fn encodings_are_detected_and_reported() {
 
 #[test]
 fn columns_scales_and_dates() {
-    let run = analyze(&[&fixture("ingest/nps_survey_ja.csv")], &["-q"]);
+    let run = analyze_run(&[&fixture("ingest/nps_survey_ja.csv")], &["-q"]);
     let src = &run.summary["sources"][0];
     assert_eq!(src["rating_column"], "推奨度");
     assert_eq!(src["scale"], "nps");
@@ -249,7 +201,7 @@ fn columns_scales_and_dates() {
             .any(|r| r["text"] == "" && r["rating"].is_object())
     );
 
-    let run = analyze(&[&fixture("ingest/reviews_array.json")], &["-q"]);
+    let run = analyze_run(&[&fixture("ingest/reviews_array.json")], &["-q"]);
     let recs = records(&run);
     assert_eq!(run.summary["sources"][0]["format"], "json");
     assert!(
@@ -258,7 +210,7 @@ fn columns_scales_and_dates() {
     );
     assert!(recs.iter().all(|r| r["rating"]["scale"] == "stars5"));
 
-    let run = analyze(
+    let run = analyze_run(
         &[&fixture("ingest/appstore_reviews.csv")],
         &["-q", "--text", "review", "--segment", "country"],
     );
@@ -275,8 +227,8 @@ fn output_is_in_input_order_whatever_the_threads() {
         fixture("ingest/nps_survey_ko.csv"),
     ];
     let refs: Vec<&Path> = inputs.iter().map(|p| p.as_path()).collect();
-    let one = analyze(&refs, &["-q", "--threads", "1"]);
-    let two = analyze(&refs, &["-q", "--threads", "2"]);
+    let one = analyze_run(&refs, &["-q", "--threads", "1"]);
+    let two = analyze_run(&refs, &["-q", "--threads", "2"]);
     assert_eq!(one.stdout, two.stdout);
     let lines: Vec<u64> = records(&one)
         .iter()
@@ -289,7 +241,7 @@ fn output_is_in_input_order_whatever_the_threads() {
 #[test]
 fn csv_output_and_stdin() {
     // Empty stdin is an error that says so.
-    let run = analyze(&[Path::new("-")], &["-q", "--format", "csv"]);
+    let run = analyze_run(&[Path::new("-")], &["-q", "--format", "csv"]);
     assert_eq!(run.code, Some(2));
     assert!(run.stderr.contains("stdin is empty"), "{}", run.stderr);
     let out = koe()
@@ -325,7 +277,7 @@ fn csv_output_and_stdin() {
 
 #[test]
 fn mojibake_rows_come_back_repaired() {
-    let run = analyze(&[&fixture("ingest/mojibake.csv")], &["-q"]);
+    let run = analyze_run(&[&fixture("ingest/mojibake.csv")], &["-q"]);
     let expected: Vec<(String, String)> = std::fs::read_to_string(fixture("ingest/mojibake.csv"))
         .unwrap()
         .lines()
@@ -367,7 +319,7 @@ fn generator_feeds_the_pipeline() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let run = analyze(&[&big], &["-q"]);
+    let run = analyze_run(&[&big], &["-q"]);
     assert_eq!(run.code, Some(0));
     let read = run.summary["read"].as_u64().unwrap();
     assert!(read > 3000, "{read}");

@@ -1,6 +1,8 @@
 //! Shared test helpers.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
 use std::sync::OnceLock;
 
 use koe::text::{LangHint, TextAnalysis, TextProcessor};
@@ -82,3 +84,55 @@ e1,2026-03-20,1,email,They refunded me only half of the money.
 e2,2026-04-02,2,chat,\"Two refunds requested, none arrived.\"
 e3,2026-04-10,5,app,Great app and fast delivery.
 ";
+
+/// A `koe analyze` run: exit code, output, summary and rejects.
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub summary: Value,
+    pub rejects: Vec<Value>,
+}
+
+/// Runs `koe analyze INPUTS --summary-json --rejects EXTRA` in a temporary directory.
+pub fn analyze_run(inputs: &[&Path], extra: &[&str]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.json");
+    let rejects = dir.path().join("rejects.jsonl");
+    let out = koe()
+        .arg("analyze")
+        .args(inputs)
+        .arg("--summary-json")
+        .arg(&summary)
+        .arg("--rejects")
+        .arg(&rejects)
+        .args(extra)
+        .output()
+        .unwrap();
+    let summary = std::fs::read_to_string(&summary)
+        .map(|s| serde_json::from_str(&s).unwrap())
+        .unwrap_or(Value::Null);
+    let rejects = std::fs::read_to_string(&rejects)
+        .map(|s| {
+            s.lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect()
+        })
+        .unwrap_or_default();
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        summary,
+        rejects,
+    }
+}
+
+/// The output records of a run (JSON lines).
+pub fn records(run: &Run) -> Vec<Value> {
+    run.stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+

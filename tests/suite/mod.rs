@@ -8,6 +8,7 @@ mod golden;
 mod pipeline;
 
 mod props;
+mod reliability;
 mod search;
 mod sentiment;
 mod serve;
