@@ -30,3 +30,27 @@ pub mod sentiment;
 pub mod server;
 pub mod text;
 pub mod themes;
+
+/// Largest configuration file koe reads (taxonomy, lexicon, goals, user dictionary):
+/// a bigger one is refused with a clear error instead of filling memory
+/// (`--taxonomy /dev/zero`).
+pub const MAX_CONFIG_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads a configuration file as UTF-8, refusing one over [`MAX_CONFIG_BYTES`]
+/// (counted while reading, so endless devices and pipes are caught too).
+pub fn read_config(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut text = String::new();
+    file.take(MAX_CONFIG_BYTES + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "it is over {} MiB, too big for a configuration file (is it the right file?)",
+                MAX_CONFIG_BYTES >> 20
+            ),
+        ));
+    }
+    Ok(text)
+}

@@ -356,12 +356,29 @@ pub struct CsvOut {
 }
 
 fn csv_field<W: Write + ?Sized>(out: &mut W, s: &str) -> std::io::Result<()> {
-    if s.contains([',', '"', '\n', '\r']) {
-        out.write_all(b"\"")?;
-        out.write_all(s.replace('"', "\"\"").as_bytes())?;
-        out.write_all(b"\"")
+    out.write_all(csv_cell(s).as_bytes())
+}
+
+/// One CSV cell as koe writes it: quoted when it holds a delimiter, quote or line
+/// break, and made safe for spreadsheets. A cell that starts with `=`, `+`, `-`, `@`,
+/// tab or CR would run as a formula in Excel, LibreOffice or Google Sheets ("CSV
+/// injection"); it gets a leading `'`, as OWASP recommends, unless it is a plain
+/// number (`-0.25`).
+pub fn csv_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.parse::<f64>().is_err();
+    let needs_quotes = s.contains([',', '"', '\n', '\r']);
+    if !risky && !needs_quotes {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let body = if risky {
+        format!("'{s}")
     } else {
-        out.write_all(s.as_bytes())
+        s.to_string()
+    };
+    if needs_quotes {
+        std::borrow::Cow::Owned(format!("\"{}\"", body.replace('"', "\"\"")))
+    } else {
+        std::borrow::Cow::Owned(body)
     }
 }
 
@@ -460,6 +477,18 @@ impl CsvOut {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_cells_are_spreadsheet_safe() {
+        assert_eq!(csv_cell("=1+1"), "'=1+1");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("+web"), "'+web");
+        assert_eq!(csv_cell("\tx"), "'\tx");
+        assert_eq!(csv_cell("=A1,\"b\""), "\"'=A1,\"\"b\"\"\"");
+        assert_eq!(csv_cell("-0.25"), "-0.25");
+        assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+    }
     use crate::analyze::Analyzer;
     use crate::ingest::{IngestOptions, Reader};
     use std::sync::Arc;

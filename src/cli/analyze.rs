@@ -1,6 +1,5 @@
 //! `koe analyze`: review dumps and survey exports → one analysed record per line.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -14,6 +13,7 @@ use koe::ingest::{ColumnSpec, Format, IngestOptions, Reader, Scale, SourceInfo};
 use koe::text::LangHint;
 use serde::Serialize;
 
+use super::output::{AtomicFile, check_outputs, write_file};
 use super::{Outcome, TextOptions};
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -215,6 +215,12 @@ pub struct Summary {
     failed_sources: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     rejects_file: Option<String>,
+    /// Stopped by Ctrl-C or SIGTERM: the counts cover the records read until then.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    interrupted: bool,
+    /// Sources that had a header and no record after it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    empty_sources: Vec<String>,
     bytes: u64,
     seconds: f64,
     records_per_second: f64,
@@ -235,19 +241,19 @@ pub fn sibling(output: Option<&Path>, suffix: &str) -> PathBuf {
     }
 }
 
-/// Lazily created rejects file.
+/// Lazily created rejects file (written atomically: committed at the end of the run).
 struct Rejects {
     path: PathBuf,
-    file: Option<BufWriter<File>>,
+    file: Option<AtomicFile>,
 }
 
 impl Rejects {
     fn write(&mut self, r: &koe::ingest::Reject) -> anyhow::Result<()> {
         if self.file.is_none() {
-            let f = File::create(&self.path).with_context(|| {
+            let f = AtomicFile::create(&self.path).with_context(|| {
                 format!("cannot create the rejects file {}", self.path.display())
             })?;
-            self.file = Some(BufWriter::new(f));
+            self.file = Some(f);
         }
         if let Some(f) = self.file.as_mut() {
             write_reject(f, r)?;
@@ -309,6 +315,22 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
     }
     let started = Instant::now();
     let mut args = args;
+    let rejects_path = args
+        .rejects
+        .clone()
+        .unwrap_or_else(|| sibling(args.output.as_deref(), "rejects.jsonl"));
+    let overlay_path = args
+        .overlay
+        .clone()
+        .unwrap_or_else(|| sibling(args.output.as_deref(), "overlay.tsv"));
+    let mut outputs: Vec<&Path> = vec![&rejects_path];
+    outputs.extend(args.output.as_deref());
+    outputs.extend(args.summary_json.as_deref());
+    if args.calibrate {
+        outputs.push(&overlay_path);
+    }
+    check_outputs(&outputs, &args.input.paths())?;
+    super::output::catch_interrupts();
     let analyzer = super::sentiment::analyzer_with_themes(
         &args.text,
         &args.lexicon,
@@ -319,12 +341,8 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
     let analyzer = if args.calibrate {
         let c = super::calibrate::learn(&analyzer, &args.input, 5, 3, 20_000)?;
         let note = c.note(5);
-        let path = args
-            .overlay
-            .clone()
-            .unwrap_or_else(|| sibling(args.output.as_deref(), "overlay.tsv"));
-        std::fs::write(&path, c.overlay.to_tsv(&note))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        let path = &overlay_path;
+        write_file(path, c.overlay.to_tsv(&note).as_bytes())?;
         if !args.quiet {
             eprintln!(
                 "koe: calibration: {note}; overlay ({} entries) in {}",
@@ -346,11 +364,15 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
     let mut failed = Vec::new();
     let readers = open_readers(&args.input, args.quiet, &mut failed)?;
 
-    let sink: Box<dyn Write> = match &args.output {
-        Some(p) => Box::new(
-            File::create(p)
+    let mut file = match &args.output {
+        Some(p) => Some(
+            AtomicFile::create(p)
                 .with_context(|| format!("cannot create the output file {}", p.display()))?,
         ),
+        None => None,
+    };
+    let sink: Box<dyn Write + '_> = match file.as_mut() {
+        Some(f) => Box::new(f),
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::with_capacity(1 << 16, sink);
@@ -366,10 +388,6 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         OutputFormat::Csv => Some(CsvOut::new(&mut out, segments)?),
         OutputFormat::Jsonl => None,
     };
-    let rejects_path = args
-        .rejects
-        .clone()
-        .unwrap_or_else(|| sibling(args.output.as_deref(), "rejects.jsonl"));
     let streamed = stream(
         &analyzer,
         readers,
@@ -400,6 +418,20 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Ok);
     };
     out.flush()?;
+    drop(out);
+    // The output exists when the run produced it: not when no input could be read.
+    if let Some(f) = file
+        && !summary.sources.is_empty()
+    {
+        f.commit()?;
+        if summary.interrupted {
+            eprintln!(
+                "koe: interrupted: {} holds the {} records analysed so far (incomplete)",
+                args.output.as_deref().unwrap_or(Path::new("-")).display(),
+                summary.analysed
+            );
+        }
+    }
     summary.seconds = started.elapsed().as_secs_f64();
     summary.records_per_second = summary.read as f64 / summary.seconds.max(1e-9);
     summary.megabytes_per_second = summary.bytes as f64 / 1e6 / summary.seconds.max(1e-9);
@@ -407,8 +439,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         print_summary(&summary);
     }
     if let Some(p) = &args.summary_json {
-        let f = File::create(p).with_context(|| format!("cannot create {}", p.display()))?;
-        serde_json::to_writer_pretty(f, &summary)?;
+        write_file(p, &serde_json::to_vec_pretty(&summary)?)?;
     }
     Ok(summary.outcome())
 }
@@ -420,17 +451,34 @@ impl Summary {
         koe::report::dominant_lang(n("ja"), n("ko"), n("en"))
     }
 
+    /// Records analysed.
+    pub fn analysed(&self) -> u64 {
+        self.analysed
+    }
+
     /// Records rejected.
     pub fn rejected(&self) -> u64 {
         self.rejected
     }
 
-    /// Exit status: error when an input could not be read, negative when records were
-    /// rejected.
+    /// Whether Ctrl-C or SIGTERM stopped the run.
+    pub fn interrupted(&self) -> bool {
+        self.interrupted
+    }
+
+    /// Whether some input could be read (an output is written only then).
+    pub fn any_source(&self) -> bool {
+        !self.sources.is_empty()
+    }
+
+    /// Exit status: interrupted (130), error when an input could not be read, negative
+    /// when records were rejected or an input held no record.
     pub fn outcome(&self) -> Outcome {
-        if !self.failed_sources.is_empty() {
+        if self.interrupted {
+            Outcome::Interrupted
+        } else if !self.failed_sources.is_empty() {
             Outcome::Error
-        } else if self.rejected > 0 {
+        } else if self.rejected > 0 || !self.empty_sources.is_empty() {
             Outcome::Negative
         } else {
             Outcome::Ok
@@ -483,9 +531,14 @@ where
             rejected: 0,
         };
         let progress = std::sync::Arc::new(std::sync::Mutex::new((0u64, None::<u64>)));
+        if super::output::interrupted() {
+            summary.interrupted = true;
+            break;
+        }
         let reader = ProgressReader {
             inner: reader,
             shared: progress.clone(),
+            stopped: false,
         };
         let result = pipeline::run(
             analyzer,
@@ -526,13 +579,28 @@ where
             }
             return Err(e);
         }
+        if super::output::interrupted() {
+            summary.interrupted = true;
+        }
+        if src.read == 0 && !summary.interrupted {
+            eprintln!(
+                "koe: warning: {}: no records{}",
+                src.info.name,
+                if matches!(src.info.format, Format::Csv | Format::Tsv) {
+                    " after the header"
+                } else {
+                    ""
+                }
+            );
+            summary.empty_sources.push(src.info.name.to_string());
+        }
         summary.read += src.read;
         summary.analysed += src.analysed;
         summary.rejected += src.rejected;
         summary.sources.push(src);
     }
-    if let Some(f) = rejects.file.as_mut() {
-        f.flush()?;
+    if let Some(f) = rejects.file.take() {
+        f.commit()?;
         summary.rejects_file = Some(rejects.path.display().to_string());
     }
     pb.finish_and_clear();
@@ -597,15 +665,21 @@ pub fn print_summary(s: &Summary) {
     }
 }
 
-/// Wraps a reader to publish its byte progress to the progress bar.
+/// Wraps a reader to publish its byte progress to the progress bar, and to stop
+/// reading on Ctrl-C.
 struct ProgressReader {
     inner: Reader,
     shared: std::sync::Arc<std::sync::Mutex<(u64, Option<u64>)>>,
+    stopped: bool,
 }
 
 impl Iterator for ProgressReader {
     type Item = Result<koe::ingest::Record, koe::ingest::Reject>;
     fn next(&mut self) -> Option<Self::Item> {
+        if self.stopped || super::output::interrupted() {
+            self.stopped = true;
+            return None;
+        }
         let item = self.inner.next();
         if let Ok(mut p) = self.shared.lock() {
             *p = self.inner.progress();

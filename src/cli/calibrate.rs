@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Args;
 use koe::analyze::Analyzer;
 use koe::ingest::Reader;
@@ -142,6 +142,7 @@ pub fn learn(
 }
 
 pub fn run(args: CalibrateArgs) -> anyhow::Result<Outcome> {
+    super::output::check_outputs(&[&args.output], &args.input.paths())?;
     let analyzer = super::sentiment::analyzer(&args.text, &args.lexicon, args.input.lang)?;
     let c = learn(
         &analyzer,
@@ -151,8 +152,7 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<Outcome> {
         args.cv_records,
     )?;
     let note = c.note(args.folds);
-    std::fs::write(&args.output, c.overlay.to_tsv(&note))
-        .with_context(|| format!("cannot write {}", args.output.display()))?;
+    super::output::write_file(&args.output, c.overlay.to_tsv(&note).as_bytes())?;
     eprintln!("koe: calibration: {note}");
     eprintln!(
         "koe: wrote {} overlay entries to {} (use it with --lexicon)",

@@ -83,10 +83,12 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<Outcome> {
     if lines.is_empty() {
         bail!("the corpus files hold no text lines");
     }
-    let sink: Box<dyn Write> = match &args.output {
-        Some(p) => {
-            Box::new(File::create(p).with_context(|| format!("cannot create {}", p.display()))?)
-        }
+    let mut file = match &args.output {
+        Some(p) => Some(super::output::AtomicFile::create(p)?),
+        None => None,
+    };
+    let sink: Box<dyn Write + '_> = match file.as_mut() {
+        Some(f) => Box::new(f),
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::with_capacity(1 << 20, sink);
@@ -123,6 +125,10 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<Outcome> {
         written += row.len() as u64;
     }
     out.flush()?;
+    drop(out);
+    if let Some(f) = file {
+        f.commit()?;
+    }
     eprintln!("koe: generated {id} records, {written} bytes");
     Ok(Outcome::Ok)
 }

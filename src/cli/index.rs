@@ -94,6 +94,8 @@ pub fn run_index(args: IndexArgs) -> anyhow::Result<Outcome> {
             .unwrap_or_else(|| "koe-index".into());
         args.index.with_file_name(format!("{name}.rejects.jsonl"))
     });
+    super::output::check_outputs(&[&rejects], &args.input.paths())?;
+    super::output::catch_interrupts();
     let commit_every = args.commit_every.max(1);
     let streamed = stream(
         &analyzer,
@@ -120,6 +122,12 @@ pub fn run_index(args: IndexArgs) -> anyhow::Result<Outcome> {
             "koe: index {}: {} records",
             args.index.display(),
             index.num_docs()?
+        );
+    }
+    if summary.interrupted() {
+        eprintln!(
+            "koe: interrupted: the index holds the {} records analysed before the interruption (committed); run the same command again to complete it (records are updated in place)",
+            summary.analysed()
         );
     }
     Ok(summary.outcome())

@@ -4,6 +4,7 @@ mod analyze;
 mod calibrate;
 mod generate;
 mod index;
+mod output;
 mod report;
 mod sentiment;
 mod serve;
@@ -62,6 +63,8 @@ pub enum Outcome {
     Negative,
     /// The command ran but part of the input could not be read at all.
     Error,
+    /// Ctrl-C or SIGTERM stopped the command (exit 130, as shells report SIGINT).
+    Interrupted,
 }
 
 pub fn main() -> ExitCode {
@@ -90,6 +93,7 @@ pub fn main() -> ExitCode {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Negative) => ExitCode::from(1),
         Ok(Outcome::Error) => ExitCode::from(2),
+        Ok(Outcome::Interrupted) => ExitCode::from(130),
         Err(e) => {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;

@@ -107,6 +107,7 @@ pub fn run(mut args: ReportArgs) -> anyhow::Result<Outcome> {
         .rejects
         .clone()
         .unwrap_or_else(|| sibling(args.output.as_deref(), "rejects.jsonl"));
+    super::themes::guard_outputs(&args.input, &[args.output.as_deref(), Some(&rejects)])?;
     let Some(c) = collect(
         &args.input,
         &args.themes,
@@ -123,6 +124,9 @@ pub fn run(mut args: ReportArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Ok);
     };
     let mut c = c;
+    if let Some(outcome) = super::themes::nothing_to_write(&c.summary, args.quiet) {
+        return Ok(outcome);
+    }
     c.report.order_themes(args.order.into());
     let text = match format {
         ReportFormat::Md => koe::report::markdown::render(&c.report),

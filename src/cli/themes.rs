@@ -427,19 +427,48 @@ pub fn discover_pass(
     Ok((analyzer, found))
 }
 
-/// Writes `text` to `output` or stdout.
+/// Writes `text` to `output` (atomically) or stdout.
 pub fn write_output(output: Option<&std::path::Path>, text: &str) -> anyhow::Result<()> {
-    let sink: Box<dyn Write> = match output {
-        Some(p) => Box::new(
-            File::create(p)
-                .with_context(|| format!("cannot create the output file {}", p.display()))?,
-        ),
-        None => Box::new(std::io::stdout().lock()),
-    };
-    let mut out = BufWriter::new(sink);
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
+    match output {
+        Some(p) => super::output::write_file(p, text.as_bytes()),
+        None => {
+            let mut out = BufWriter::new(std::io::stdout().lock());
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+            Ok(())
+        }
+    }
+}
+
+/// Before a report-like command reads anything: its outputs are not its inputs, and
+/// Ctrl-C stops it cleanly.
+pub fn guard_outputs(input: &InputArgs, outputs: &[Option<&std::path::Path>]) -> anyhow::Result<()> {
+    let outputs: Vec<&std::path::Path> = outputs.iter().flatten().copied().collect();
+    super::output::check_outputs(&outputs, &input.paths())?;
+    super::output::catch_interrupts();
     Ok(())
+}
+
+/// After the run: the exit status to return at once (with a message) when there is
+/// nothing to write, because no input could be read or Ctrl-C came before any record;
+/// `None` to write the output (with a note when Ctrl-C cut the run short).
+pub fn nothing_to_write(summary: &super::analyze::Summary, quiet: bool) -> Option<Outcome> {
+    if !summary.any_source() {
+        print_summary(summary);
+        if summary.interrupted() {
+            eprintln!("koe: interrupted before any record was analysed: nothing written");
+            return Some(Outcome::Interrupted);
+        }
+        eprintln!("koe: no input could be read: nothing written");
+        return Some(Outcome::Error);
+    }
+    if summary.interrupted() && !quiet {
+        eprintln!(
+            "koe: interrupted: the output covers only the {} records analysed before the interruption",
+            summary.analysed()
+        );
+    }
+    None
 }
 
 fn text_table(r: &Report) -> String {
@@ -536,6 +565,10 @@ pub fn run(args: ThemesArgs) -> anyhow::Result<Outcome> {
         .rejects
         .clone()
         .unwrap_or_else(|| sibling(args.output.as_deref(), "rejects.jsonl"));
+    guard_outputs(
+        &args.input,
+        &[args.output.as_deref(), Some(&rejects), args.emit_toml.as_deref()],
+    )?;
     let Some(c) = collect(
         &args.input,
         &args.themes,
@@ -552,6 +585,9 @@ pub fn run(args: ThemesArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Ok);
     };
     let mut c = c;
+    if let Some(outcome) = nothing_to_write(&c.summary, args.quiet) {
+        return Ok(outcome);
+    }
     c.report.order_themes(args.order.into());
     let text = match args.format {
         ThemesFormat::Text => text_table(&c.report),
@@ -562,8 +598,7 @@ pub fn run(args: ThemesArgs) -> anyhow::Result<Outcome> {
     if let Some(p) = &args.emit_toml {
         let snippet = koe::themes::discover::to_taxonomy(&c.report.discovered);
         let header = "# Themes koe discovered in your data. Review, rename, move terms into existing\n# themes or keep them as they are, then use: koe report --taxonomy THIS_FILE ...\n";
-        std::fs::write(p, format!("{header}{}", snippet.to_toml()))
-            .with_context(|| format!("cannot write {}", p.display()))?;
+        super::output::write_file(p, format!("{header}{}", snippet.to_toml()).as_bytes())?;
         if !args.quiet {
             eprintln!(
                 "koe: {} discovered themes written to {}",

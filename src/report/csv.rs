@@ -3,12 +3,9 @@
 
 use super::Report;
 
+/// Quoted and spreadsheet-safe ([`crate::analyze::output::csv_cell`]).
 fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+    crate::analyze::output::csv_cell(s).into_owned()
 }
 
 fn opt(v: Option<f64>) -> String {

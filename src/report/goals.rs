@@ -73,7 +73,7 @@ pub struct GoalRow {
 /// Reads a goals file; `themes` checks theme ids in `theme:` metrics.
 pub fn read(path: &Path, themes: &TaxonomyFile) -> Result<Vec<Goal>, ThemeError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ThemeError::Io {
+    let text = crate::read_config(path).map_err(|e| ThemeError::Io {
         source_name: name.clone(),
         error: e.to_string(),
     })?;

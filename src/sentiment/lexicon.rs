@@ -120,7 +120,7 @@ impl Lexicon {
 
     /// Reads a lexicon file and adds it.
     pub fn add_file(&mut self, path: &Path) -> Result<usize, LexiconError> {
-        let text = std::fs::read_to_string(path).map_err(|e| LexiconError::Read {
+        let text = crate::read_config(path).map_err(|e| LexiconError::Read {
             path: path.to_path_buf(),
             source: e,
         })?;

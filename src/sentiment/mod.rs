@@ -257,7 +257,7 @@ impl SentimentModelBuilder {
             en.add_text(Path::new("dictionaries/sentiment/en.tsv"), BUILTIN_EN)?;
         }
         for path in &self.extra {
-            let text = std::fs::read_to_string(path).map_err(|e| LexiconError::Read {
+            let text = crate::read_config(path).map_err(|e| LexiconError::Read {
                 path: path.clone(),
                 source: e,
             })?;

@@ -268,7 +268,7 @@ impl TextProcessorBuilder {
             if !supported {
                 return Err(TextError::UnsupportedLanguage(*lang));
             }
-            let csv = std::fs::read_to_string(path).map_err(|e| TextError::UserDictionary {
+            let csv = crate::read_config(path).map_err(|e| TextError::UserDictionary {
                 path: path.clone(),
                 message: e.to_string(),
             })?;

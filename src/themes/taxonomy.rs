@@ -289,7 +289,7 @@ impl TaxonomyFile {
     /// Reads and parses a taxonomy file.
     pub fn read(path: &Path) -> Result<TaxonomyFile, ThemeError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ThemeError::Io {
+        let text = crate::read_config(path).map_err(|e| ThemeError::Io {
             source_name: name.clone(),
             error: e.to_string(),
         })?;

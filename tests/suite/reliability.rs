@@ -457,3 +457,317 @@ fn split_csv_line(line: &str) -> Vec<String> {
     }
     cells
 }
+
+#[test]
+#[cfg(unix)]
+fn ctrl_c_stops_cleanly_with_the_summary_so_far() {
+    // A dump big enough to take many seconds; SIGINT once output has started.
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.csv");
+    let rows = std::fs::read_to_string(fixture("ingest/appstore_reviews.csv")).unwrap();
+    let mut lines = rows.lines();
+    let header = lines.next().unwrap();
+    let body: Vec<&str> = lines.collect();
+    let mut data = format!("{header}\n");
+    for i in 0..4000 {
+        for l in &body {
+            // Fresh ids so that every row is its own record.
+            let rest = l.split_once(',').map_or(*l, |(_, r)| r);
+            data.push_str(&format!("r{i}-{},{rest}\n", data.len()));
+        }
+    }
+    std::fs::write(&big, data).unwrap();
+    for (signal, command) in [("INT", "analyze"), ("TERM", "report")] {
+        let out_path = dir.path().join(format!("out-{command}"));
+        let summary = dir.path().join(format!("summary-{command}.json"));
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("koe"));
+        cmd.arg(command).arg(&big).arg("-o").arg(&out_path);
+        if command == "analyze" {
+            cmd.arg("--summary-json").arg(&summary);
+        } else {
+            cmd.args(["--discover", "0"]);
+        }
+        let mut child = cmd
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait until the analysis is under way (the temporary output grows, or for
+        // report, a bounded pause), then signal.
+        let started = std::time::Instant::now();
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            let growing = std::fs::read_dir(dir.path()).unwrap().any(|e| {
+                let e = e.unwrap();
+                e.file_name().to_string_lossy().contains("koe-tmp")
+                    && e.metadata().unwrap().len() > 0
+            });
+            if growing || started.elapsed().as_secs() > 8 {
+                break;
+            }
+        }
+        let killed = std::process::Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let mut err = String::new();
+        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(130), "{command}: {err}");
+        assert!(err.contains("interrupted"), "{err}");
+        assert!(err.contains("koe: read "), "the summary so far: {err}");
+        // The partial output is complete records, and says how many.
+        if command == "analyze" {
+            let text = std::fs::read_to_string(&out_path).unwrap();
+            let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap())
+                .unwrap();
+            assert_eq!(s["interrupted"], true);
+            let n = s["analysed"].as_u64().unwrap();
+            assert!(n > 0 && n < 4000 * body.len() as u64, "{n}");
+            assert_eq!(text.lines().count() as u64, n);
+            for l in text.lines() {
+                serde_json::from_str::<Value>(l).unwrap();
+            }
+        } else if out_path.exists() {
+            // A report of the records analysed before the signal, said so.
+            assert!(err.contains("covers only the"), "{err}");
+            assert!(std::fs::read_to_string(&out_path).unwrap().contains("# "));
+        } else {
+            assert!(err.contains("nothing written"), "{err}");
+        }
+        // No temporary file is left.
+        assert!(
+            !std::fs::read_dir(dir.path())
+                .unwrap()
+                .any(|e| e.unwrap().file_name().to_string_lossy().contains("koe-tmp"))
+        );
+    }
+}
+
+#[test]
+#[cfg(unix)]
+fn configuration_files_are_read_with_a_size_cap() {
+    // `/dev/zero` used to be read until memory ran out.
+    let data = fixture("ingest/appstore_reviews.csv");
+    for (command, flag) in [
+        ("analyze", "--taxonomy"),
+        ("analyze", "--lexicon"),
+        ("analyze", "--user-dict-ja"),
+        ("report", "--goals"),
+    ] {
+        let out = koe()
+            .arg(command)
+            .arg(&data)
+            .args([flag, "/dev/zero", "-q"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {err}");
+        assert!(err.contains("/dev/zero") && err.contains("too big"), "{flag}: {err}");
+    }
+}
+
+// ---- Property: mutated fixtures ----
+
+/// xorshift64*: reproducible mutations without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
+    }
+}
+
+/// One random mutation of `data`: bytes flipped, truncated, quotes added or removed,
+/// line ends changed, a slice repeated.
+fn mutate(data: &[u8], rng: &mut Rng) -> Vec<u8> {
+    let mut d = data.to_vec();
+    for _ in 0..1 + rng.below(3) {
+        match rng.below(7) {
+            0 => {
+                for _ in 0..1 + rng.below(8) {
+                    let i = rng.below(d.len());
+                    if let Some(b) = d.get_mut(i) {
+                        *b = rng.next() as u8;
+                    }
+                }
+            }
+            1 => d.truncate(rng.below(d.len() + 1)),
+            2 => {
+                let i = rng.below(d.len() + 1);
+                d.insert(i, b'"');
+            }
+            3 => {
+                let quotes: Vec<usize> = (0..d.len()).filter(|&i| d[i] == b'"').collect();
+                if !quotes.is_empty() {
+                    d.remove(quotes[rng.below(quotes.len())]);
+                }
+            }
+            4 => {
+                let to: &[u8] = match rng.below(3) {
+                    0 => b"\r\n",
+                    1 => b"\r",
+                    _ => b"",
+                };
+                let mut out = Vec::with_capacity(d.len());
+                for &b in &d {
+                    if b == b'\n' && rng.below(2) == 0 {
+                        out.extend_from_slice(to);
+                    } else {
+                        out.push(b);
+                    }
+                }
+                d = out;
+            }
+            5 => {
+                let a = rng.below(d.len() + 1);
+                let b = (a + rng.below(200)).min(d.len());
+                let slice = d[a..b].to_vec();
+                let at = rng.below(d.len() + 1);
+                d.splice(at..at, slice);
+            }
+            _ => {
+                let i = rng.below(d.len() + 1);
+                let junk: &[u8] = [b",".as_slice(), b"\t", b"{", b"]", b"\\", b"\0", b"\xff"]
+                    [rng.below(7)];
+                d.splice(i..i, junk.iter().copied());
+            }
+        }
+    }
+    d
+}
+
+fn ingest_fixtures() -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(fixture("ingest"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e != "md"))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn mutated_fixtures_never_panic_and_every_record_is_accounted_for() {
+    // In process: each fixture mutated 2,000 times through the reader; every 25th
+    // mutation's records through the whole analysis as well.
+    use koe::ingest::{IngestOptions, Reader};
+    let mut analyzer = koe::analyze::Analyzer::builder()
+        .text(super::common::processor().clone())
+        .build()
+        .unwrap()
+        .new_worker();
+    let opts = IngestOptions::default();
+    let (mut units, mut files) = (0u64, 0u64);
+    for (name, data) in ingest_fixtures() {
+        let mut rng = Rng(0x5EED ^ data.len() as u64);
+        for i in 0..2000 {
+            let bytes = mutate(&data, &mut rng);
+            let n = bytes.len() as u64;
+            let reader = Reader::open(
+                std::sync::Arc::from(name.as_str()),
+                Box::new(std::io::Cursor::new(bytes)),
+                Some(n),
+                &opts,
+            );
+            let Ok(reader) = reader else { continue };
+            files += 1;
+            let mut last_record = 0;
+            for item in reader {
+                units += 1;
+                let record = match &item {
+                    Ok(r) => r.origin.record,
+                    Err(r) => r.record,
+                };
+                assert_eq!(record, last_record + 1, "{name} #{i}: records numbered in order");
+                last_record = record;
+                if let Ok(r) = item {
+                    assert!(!r.id.is_empty());
+                    if i % 25 == 0 {
+                        analyzer.analyze(&r);
+                    }
+                }
+            }
+        }
+    }
+    assert!(files > 10_000 && units > 100_000, "{files} files, {units} records");
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn mutated_fixtures_through_the_cli_keep_exact_accounts_in_bounded_memory() {
+    // The real binary on 40 mutations of every fixture in one run: per source and in
+    // total, read = analysed + rejected and output lines + rejects lines = read.
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    std::fs::create_dir(&inputs).unwrap();
+    let mut paths = Vec::new();
+    for (name, data) in ingest_fixtures() {
+        let mut rng = Rng(0xC0FFEE ^ data.len() as u64);
+        for i in 0..40 {
+            let p = inputs.join(format!("{i:02}-{name}"));
+            std::fs::write(&p, mutate(&data, &mut rng)).unwrap();
+            paths.push(p);
+        }
+    }
+    let out = dir.path().join("out.jsonl");
+    let summary = dir.path().join("summary.json");
+    let rejects = dir.path().join("rejects.jsonl");
+    let stderr = dir.path().join("stderr.txt");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("koe"))
+        .arg("analyze")
+        .args(&paths)
+        .arg("-o")
+        .arg(&out)
+        .arg("--summary-json")
+        .arg(&summary)
+        .arg("--rejects")
+        .arg(&rejects)
+        .arg("-q")
+        .stderr(std::fs::File::create(&stderr).unwrap())
+        .spawn()
+        .unwrap();
+    let (status, rss_kb) = wait_with_peak_rss(child);
+    let err = std::fs::read_to_string(&stderr).unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(matches!(status.code(), Some(0..=2)), "{status:?}: {err}");
+    assert!(rss_kb / 1024 <= 300, "peak RSS {} MB", rss_kb / 1024);
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    let lines = |p: &Path| {
+        std::fs::read_to_string(p)
+            .map(|t| t.lines().count() as u64)
+            .unwrap_or(0)
+    };
+    let (read, analysed, rejected) = (
+        s["read"].as_u64().unwrap(),
+        s["analysed"].as_u64().unwrap(),
+        s["rejected"].as_u64().unwrap(),
+    );
+    assert_eq!(read, analysed + rejected);
+    assert_eq!(lines(&out), analysed);
+    assert_eq!(lines(&rejects), rejected);
+    for src in s["sources"].as_array().unwrap() {
+        assert_eq!(
+            src["read"].as_u64(),
+            Some(src["analysed"].as_u64().unwrap() + src["rejected"].as_u64().unwrap()),
+            "{src}"
+        );
+    }
+    let opened = s["sources"].as_array().unwrap().len() + s["failed_sources"].as_array().unwrap().len();
+    assert_eq!(opened, paths.len(), "every input is read or reported as failed");
+    assert!(read > 10_000, "{read}");
+}
