@@ -222,6 +222,9 @@ pub struct Summary {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     empty_sources: Vec<String>,
     bytes: u64,
+    /// Peak resident memory of the process in MB (Linux: VmHWM), for sizing machines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    peak_rss_mb: Option<u64>,
     seconds: f64,
     records_per_second: f64,
     megabytes_per_second: f64,
@@ -262,21 +265,57 @@ impl Rejects {
     }
 }
 
+/// An input that opened: what was detected, and the reader itself only for stdin
+/// (which cannot be opened twice). Other inputs are opened again, one at a time, when
+/// their turn comes, so memory and file handles stay bounded whatever the number
+/// of inputs.
+pub struct Source {
+    path: PathBuf,
+    info: SourceInfo,
+    size: Option<u64>,
+    reader: Option<Reader>,
+}
+
+impl Source {
+    /// What was detected.
+    pub fn info(&self) -> &SourceInfo {
+        &self.info
+    }
+
+    fn open(&mut self, input: &InputArgs, opts: &IngestOptions) -> Result<Reader, String> {
+        match self.reader.take() {
+            Some(r) => Ok(r),
+            None => input
+                .open(&self.path, opts)
+                .map_err(|e| format!("{e} (when opened again to read it)")),
+        }
+    }
+}
+
+/// Opens every input to check it and learn its columns (for a CSV output's header);
+/// those that cannot be read are reported and listed in `failed`.
 pub fn open_readers(
     input: &InputArgs,
     quiet: bool,
     failed: &mut Vec<String>,
-) -> anyhow::Result<Vec<Reader>> {
+) -> anyhow::Result<Vec<Source>> {
     let opts = input.ingest_options()?;
-    let mut readers = Vec::new();
+    let mut sources = Vec::new();
     for path in input.paths() {
         match input.open(&path, &opts) {
-            Ok(r) => readers.push(r),
-            // A wrong column name is a usage error: stop before doing any work.
-            Err(
-                e @ (koe::ingest::IngestError::UnknownColumn { .. }
-                | koe::ingest::IngestError::NoTextColumn { .. }),
-            ) => {
+            Ok(r) => {
+                let keep = path.as_os_str() == "-" && input.stdin_spool.is_none();
+                sources.push(Source {
+                    info: r.info().clone(),
+                    size: r.progress().1,
+                    reader: keep.then_some(r),
+                    path,
+                });
+            }
+            // A wrong column name is a usage error: stop before doing any work. (A file
+            // whose text column cannot be found is that file's problem: it is skipped
+            // like an unreadable one, and the others are read.)
+            Err(e @ koe::ingest::IngestError::UnknownColumn { .. }) => {
                 bail!(e)
             }
             Err(e) => {
@@ -287,7 +326,7 @@ pub fn open_readers(
             }
         }
     }
-    Ok(readers)
+    Ok(sources)
 }
 
 pub fn progress_bar(total: Option<u64>, quiet: bool) -> ProgressBar {
@@ -362,7 +401,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         args.quiet,
     )?;
     let mut failed = Vec::new();
-    let readers = open_readers(&args.input, args.quiet, &mut failed)?;
+    let sources = open_readers(&args.input, args.quiet, &mut failed)?;
 
     let mut file = match &args.output {
         Some(p) => Some(
@@ -377,7 +416,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
     };
     let mut out = BufWriter::with_capacity(1 << 16, sink);
     let mut segments: Vec<String> = Vec::new();
-    for r in &readers {
+    for r in &sources {
         for s in &r.info().segment_columns {
             if !segments.contains(s) {
                 segments.push(s.clone());
@@ -390,7 +429,8 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
     };
     let streamed = stream(
         &analyzer,
-        readers,
+        &args.input,
+        sources,
         failed,
         args.quiet,
         rejects_path,
@@ -492,7 +532,8 @@ impl Summary {
 /// shows bytes read. Returns the run summary, or `None` when the output pipe closed.
 pub fn stream<R>(
     analyzer: &koe::analyze::Analyzer,
-    readers: Vec<Reader>,
+    input: &InputArgs,
+    sources: Vec<Source>,
     failed: Vec<String>,
     quiet: bool,
     rejects_path: PathBuf,
@@ -511,7 +552,8 @@ where
         path: rejects_path,
         file: None,
     };
-    let total: Option<u64> = readers.iter().map(|r| r.progress().1).sum();
+    let opts = input.ingest_options()?;
+    let total: Option<u64> = sources.iter().map(|s| s.size).sum();
     let pb = progress_bar(total, quiet);
     let mut summary = Summary {
         schema: "koe.summary/1",
@@ -519,7 +561,17 @@ where
         ..Summary::default()
     };
     let mut done_bytes = 0u64;
-    for reader in readers {
+    for mut source in sources {
+        let reader = match source.open(input, &opts) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("koe: error: {e}; skipping this input");
+                summary
+                    .failed_sources
+                    .push(source.path.display().to_string());
+                continue;
+            }
+        };
         let info = reader.info().clone();
         if !quiet {
             pb.suspend(|| describe_source(&info));
@@ -609,6 +661,7 @@ where
     summary.records_per_second = summary.read as f64 / summary.seconds.max(1e-9);
     summary.megabytes_per_second = done_bytes as f64 / 1e6 / summary.seconds.max(1e-9);
     debug_assert_eq!(summary.read, summary.analysed + summary.rejected);
+    summary.peak_rss_mb = super::output::peak_rss_mb();
     Ok(Some(summary))
 }
 

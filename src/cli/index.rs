@@ -69,7 +69,7 @@ pub fn run_index(args: IndexArgs) -> anyhow::Result<Outcome> {
         args.quiet,
     )?;
     let mut failed = Vec::new();
-    let readers = open_readers(&args.input, args.quiet, &mut failed)?;
+    let sources = open_readers(&args.input, args.quiet, &mut failed)?;
     let index = KoeIndex::create_or_open(&args.index, analyzer.text(), args.rebuild)?;
     let write = |name: &str, text: String| {
         let path = args.index.join(name);
@@ -99,7 +99,8 @@ pub fn run_index(args: IndexArgs) -> anyhow::Result<Outcome> {
     let commit_every = args.commit_every.max(1);
     let streamed = stream(
         &analyzer,
-        readers,
+        &args.input,
+        sources,
         failed,
         args.quiet,
         rejects,

@@ -165,6 +165,21 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     f.commit()
 }
 
+/// Peak resident memory of this process in MB, where the OS tells it (Linux VmHWM:
+/// per address space, so not inherited from the parent that spawned koe).
+pub fn peak_rss_mb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line
+        .trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb / 1024)
+}
+
 /// Set by the first Ctrl-C (SIGINT) or SIGTERM once [`catch_interrupts`] ran.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static SIGNALS: AtomicU32 = AtomicU32::new(0);

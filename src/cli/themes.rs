@@ -86,16 +86,15 @@ pub fn resolve_domains(
                 Domains::every_lang(&TaxonomyFile::builtin_pack_ids())
             } else {
                 let opts = input.ingest_options()?;
-                let mut readers = Vec::new();
-                for path in input.paths() {
-                    if let Ok(r) = input.open(&path, &opts) {
-                        readers.push(r);
-                    }
-                }
-                let per = (koe::themes::domains::SAMPLE / readers.len().max(1)).max(1);
-                let texts = readers.into_iter().flat_map(|r| {
-                    r.filter_map(Result::ok)
-                        .take(per)
+                let paths = input.paths();
+                let per = (koe::themes::domains::SAMPLE / paths.len().max(1)).max(1);
+                // One input open at a time (memory and file handles stay bounded
+                // whatever the number of inputs).
+                let texts = paths.into_iter().flat_map(|path| {
+                    input
+                        .open(&path, &opts)
+                        .into_iter()
+                        .flat_map(|r| r.filter_map(Result::ok).take(per))
                         .map(|rec| rec.text().into_owned())
                 });
                 let d = koe::themes::domains::detect(texts, analyzer.text())?;
@@ -289,11 +288,12 @@ pub fn collect(
     };
     let (analyzer, discovered) = discover_pass(input, &analyzer, discover, quiet)?;
     let mut failed = Vec::new();
-    let readers = open_readers(input, quiet, &mut failed)?;
+    let sources = open_readers(input, quiet, &mut failed)?;
     let mut collector = Collector::new(analyzer.themes(), config);
     let streamed = stream(
         &analyzer,
-        readers,
+        input,
+        sources,
         failed,
         quiet,
         rejects,
@@ -370,13 +370,6 @@ pub fn discover_pass(
     }
     let sample = input.discover_sample;
     let opts = input.ingest_options()?;
-    let mut readers = Vec::new();
-    for path in input.paths() {
-        // An input that cannot be opened is reported by pass two.
-        if let Ok(r) = input.open(&path, &opts) {
-            readers.push(r);
-        }
-    }
     let pb = if quiet {
         indicatif::ProgressBar::hidden()
     } else {
@@ -389,9 +382,16 @@ pub fn discover_pass(
         }
         pb
     };
-    let records = readers
+    // One input open at a time; one that cannot be opened is reported by pass two.
+    let records = input
+        .paths()
         .into_iter()
-        .flat_map(|r| r.filter_map(Result::ok))
+        .flat_map(|path| {
+            input
+                .open(&path, &opts)
+                .into_iter()
+                .flat_map(|r| r.filter_map(Result::ok))
+        })
         .take(sample);
     let seen = std::cell::Cell::new(0u64);
     let found = koe::analyze::discover::discover(analyzer, records, max, |n| {
@@ -442,7 +442,10 @@ pub fn write_output(output: Option<&std::path::Path>, text: &str) -> anyhow::Res
 
 /// Before a report-like command reads anything: its outputs are not its inputs, and
 /// Ctrl-C stops it cleanly.
-pub fn guard_outputs(input: &InputArgs, outputs: &[Option<&std::path::Path>]) -> anyhow::Result<()> {
+pub fn guard_outputs(
+    input: &InputArgs,
+    outputs: &[Option<&std::path::Path>],
+) -> anyhow::Result<()> {
     let outputs: Vec<&std::path::Path> = outputs.iter().flatten().copied().collect();
     super::output::check_outputs(&outputs, &input.paths())?;
     super::output::catch_interrupts();
@@ -567,7 +570,11 @@ pub fn run(args: ThemesArgs) -> anyhow::Result<Outcome> {
         .unwrap_or_else(|| sibling(args.output.as_deref(), "rejects.jsonl"));
     guard_outputs(
         &args.input,
-        &[args.output.as_deref(), Some(&rejects), args.emit_toml.as_deref()],
+        &[
+            args.output.as_deref(),
+            Some(&rejects),
+            args.emit_toml.as_deref(),
+        ],
     )?;
     let Some(c) = collect(
         &args.input,

@@ -319,7 +319,10 @@ fn check_forced(
     if enc == UTF_16LE || enc == UTF_16BE {
         return Ok(());
     }
-    let mut lines = sample.split(|&b| b == b'\n').filter(|l| !l.is_empty()).peekable();
+    let mut lines = sample
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .peekable();
     // The last line of a sample may be cut in the middle of a character.
     let complete: Vec<&[u8]> = {
         let mut v: Vec<&[u8]> = Vec::new();
@@ -330,7 +333,10 @@ fn check_forced(
         }
         v
     };
-    let bad = |l: &[u8]| enc.decode_without_bom_handling_and_without_replacement(l).is_none();
+    let bad = |l: &[u8]| {
+        enc.decode_without_bom_handling_and_without_replacement(l)
+            .is_none()
+    };
     let header_bad = complete.first().is_some_and(|l| bad(l));
     let bad_lines = complete.iter().filter(|l| bad(l)).count();
     if header_bad || (complete.len() >= 2 && bad_lines * 2 > complete.len()) {
@@ -344,7 +350,10 @@ fn check_forced(
             reason: if header_bad {
                 "the first line does not decode".to_string()
             } else {
-                format!("{bad_lines} of the first {} lines do not decode", complete.len())
+                format!(
+                    "{bad_lines} of the first {} lines do not decode",
+                    complete.len()
+                )
             },
             detected: would,
         });

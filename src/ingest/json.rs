@@ -42,18 +42,18 @@ impl<R: BufRead> LineReader<R> {
     pub fn next_line(&mut self) -> Option<Result<RawUnit, RawError>> {
         loop {
             let mut buf = Vec::new();
-            let over = match super::csv::read_line_bounded(&mut self.inner, &mut buf, self.max_bytes)
-            {
-                Ok((0, _)) => return None,
-                Ok((n, over)) => over.then_some(n),
-                Err(e) => {
-                    return Some(Err(RawError {
-                        line: self.line + 1,
-                        reason: format!("read error: {e}"),
-                        raw: buf,
-                    }));
-                }
-            };
+            let over =
+                match super::csv::read_line_bounded(&mut self.inner, &mut buf, self.max_bytes) {
+                    Ok((0, _)) => return None,
+                    Ok((n, over)) => over.then_some(n),
+                    Err(e) => {
+                        return Some(Err(RawError {
+                            line: self.line + 1,
+                            reason: format!("read error: {e}"),
+                            raw: buf,
+                        }));
+                    }
+                };
             self.line += 1;
             if buf.ends_with(b"\n") {
                 buf.pop();
@@ -286,7 +286,10 @@ mod tests {
         let data = format!("[{{\"text\":\"one\"}},{{\"text\":\"{long}\"}},{{\"text\":\"three\"}}]");
         let mut s = ArraySplitter::new(data.as_bytes(), 1000);
         let got: Vec<_> = std::iter::from_fn(|| s.next_element())
-            .map(|e| e.map(|u| String::from_utf8(u.raw).unwrap()).map_err(|e| e.raw.len()))
+            .map(|e| {
+                e.map(|u| String::from_utf8(u.raw).unwrap())
+                    .map_err(|e| e.raw.len())
+            })
             .collect();
         assert_eq!(
             got,

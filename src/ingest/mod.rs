@@ -80,9 +80,7 @@ pub enum IngestError {
         available: String,
     },
     /// A forced `--encoding` does not read the input.
-    #[error(
-        "{path}: --encoding {encoding} does not fit: {reason} in it{detected}"
-    )]
+    #[error("{path}: --encoding {encoding} does not fit: {reason} in it{detected}")]
     WrongEncoding {
         /// The file.
         path: PathBuf,

@@ -164,7 +164,9 @@ fn strip_units(s: &str) -> &str {
             s = rest.trim_start_matches([':', ' ']).trim();
         }
     }
-    for suffix in ["points", "point", "pts", "stars", "star", "点", "점", "つ星", "개"] {
+    for suffix in [
+        "points", "point", "pts", "stars", "star", "点", "점", "つ星", "개",
+    ] {
         if let Some(rest) = s.strip_suffix(suffix) {
             s = rest.trim();
             break;
@@ -416,14 +418,30 @@ mod tests {
         assert_eq!(parse_rating(""), None);
         assert_eq!(parse_rating("星4"), Some((4.0, None)));
         assert_eq!(parse_rating("4 stars"), Some((4.0, None)));
-        assert_eq!(parse_rating("4.0 out of 5 stars"), Some((4.0, Some(Scale::Stars5))));
+        assert_eq!(
+            parse_rating("4.0 out of 5 stars"),
+            Some((4.0, Some(Scale::Stars5)))
+        );
         assert_eq!(parse_rating("9/10"), Some((9.0, Some(Scale::Ten))));
     }
 
     #[test]
     fn ratings_are_never_coerced() {
         // Issue 24: each of these was read as a valid rating.
-        for bad in ["-5", "1e3", "99999999999999999999999", "[1,2]", "0/0", "5/0", "6/5", "NaN", "inf", "4,5", "1.2.3", "4 or 5"] {
+        for bad in [
+            "-5",
+            "1e3",
+            "99999999999999999999999",
+            "[1,2]",
+            "0/0",
+            "5/0",
+            "6/5",
+            "NaN",
+            "inf",
+            "4,5",
+            "1.2.3",
+            "4 or 5",
+        ] {
             assert_eq!(parse_rating(bad), None, "{bad}");
         }
         assert_eq!(infer_scale(&[1.0, 5.0, 3.0], "rating"), Scale::Stars5);

@@ -135,4 +135,3 @@ pub fn records(run: &Run) -> Vec<Value> {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
 }
-
