@@ -277,11 +277,6 @@ pub struct Source {
 }
 
 impl Source {
-    /// What was detected.
-    pub fn info(&self) -> &SourceInfo {
-        &self.info
-    }
-
     fn open(&mut self, input: &InputArgs, opts: &IngestOptions) -> Result<Reader, String> {
         match self.reader.take() {
             Some(r) => Ok(r),
@@ -292,15 +287,25 @@ impl Source {
     }
 }
 
+/// The inputs of a run: those that opened, and the names of those that could not.
+pub struct Sources {
+    opened: Vec<Source>,
+    failed: Vec<String>,
+}
+
+impl Sources {
+    /// What was detected about each input that opened.
+    pub fn infos(&self) -> impl Iterator<Item = &SourceInfo> {
+        self.opened.iter().map(|s| &s.info)
+    }
+}
+
 /// Opens every input to check it and learn its columns (for a CSV output's header);
-/// those that cannot be read are reported and listed in `failed`.
-pub fn open_readers(
-    input: &InputArgs,
-    quiet: bool,
-    failed: &mut Vec<String>,
-) -> anyhow::Result<Vec<Source>> {
+/// those that cannot be read are reported and listed as failed.
+pub fn open_readers(input: &InputArgs, quiet: bool) -> anyhow::Result<Sources> {
     let opts = input.ingest_options()?;
     let mut sources = Vec::new();
+    let mut failed = Vec::new();
     for path in input.paths() {
         match input.open(&path, &opts) {
             Ok(r) => {
@@ -326,7 +331,10 @@ pub fn open_readers(
             }
         }
     }
-    Ok(sources)
+    Ok(Sources {
+        opened: sources,
+        failed,
+    })
 }
 
 pub fn progress_bar(total: Option<u64>, quiet: bool) -> ProgressBar {
@@ -400,8 +408,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         args.discover,
         args.quiet,
     )?;
-    let mut failed = Vec::new();
-    let sources = open_readers(&args.input, args.quiet, &mut failed)?;
+    let sources = open_readers(&args.input, args.quiet)?;
 
     let mut file = match &args.output {
         Some(p) => Some(
@@ -416,8 +423,8 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
     };
     let mut out = BufWriter::with_capacity(1 << 16, sink);
     let mut segments: Vec<String> = Vec::new();
-    for r in &sources {
-        for s in &r.info().segment_columns {
+    for info in sources.infos() {
+        for s in &info.segment_columns {
             if !segments.contains(s) {
                 segments.push(s.clone());
             }
@@ -431,7 +438,6 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         &analyzer,
         &args.input,
         sources,
-        failed,
         args.quiet,
         rejects_path,
         |record, analysis| {
@@ -533,8 +539,7 @@ impl Summary {
 pub fn stream<R>(
     analyzer: &koe::analyze::Analyzer,
     input: &InputArgs,
-    sources: Vec<Source>,
-    failed: Vec<String>,
+    sources: Sources,
     quiet: bool,
     rejects_path: PathBuf,
     render: R,
@@ -553,6 +558,10 @@ where
         file: None,
     };
     let opts = input.ingest_options()?;
+    let Sources {
+        opened: sources,
+        failed,
+    } = sources;
     let total: Option<u64> = sources.iter().map(|s| s.size).sum();
     let pb = progress_bar(total, quiet);
     let mut summary = Summary {

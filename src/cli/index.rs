@@ -68,8 +68,7 @@ pub fn run_index(args: IndexArgs) -> anyhow::Result<Outcome> {
         args.discover,
         args.quiet,
     )?;
-    let mut failed = Vec::new();
-    let sources = open_readers(&args.input, args.quiet, &mut failed)?;
+    let sources = open_readers(&args.input, args.quiet)?;
     let index = KoeIndex::create_or_open(&args.index, analyzer.text(), args.rebuild)?;
     let write = |name: &str, text: String| {
         let path = args.index.join(name);
@@ -101,7 +100,6 @@ pub fn run_index(args: IndexArgs) -> anyhow::Result<Outcome> {
         &analyzer,
         &args.input,
         sources,
-        failed,
         args.quiet,
         rejects,
         |_, _| Vec::new(),

@@ -287,14 +287,12 @@ pub fn collect(
         None => Vec::new(),
     };
     let (analyzer, discovered) = discover_pass(input, &analyzer, discover, quiet)?;
-    let mut failed = Vec::new();
-    let sources = open_readers(input, quiet, &mut failed)?;
+    let sources = open_readers(input, quiet)?;
     let mut collector = Collector::new(analyzer.themes(), config);
     let streamed = stream(
         &analyzer,
         input,
         sources,
-        failed,
         quiet,
         rejects,
         |_, _| Vec::new(),

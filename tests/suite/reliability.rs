@@ -162,7 +162,9 @@ fn one_huge_line_is_rejected_in_bounded_memory() {
     // record, in each format: the readers used to load the whole line first.
     let dir = tempfile::tempdir().unwrap();
     const HUGE: usize = 400 << 20;
-    let cases: &[(&str, &[u8], &[u8], &[u8])] = &[
+    // (file name, bytes before the huge value, bytes after it, the byte it repeats)
+    type Case<'a> = (&'a str, &'a [u8], &'a [u8], &'a [u8]);
+    let cases: &[Case] = &[
         ("t.txt.gz", b"", b"\nsecond line is fine\n", b"a"),
         (
             "c.csv.gz",
