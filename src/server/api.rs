@@ -421,6 +421,9 @@ pub async fn add_records(
     } else {
         None
     };
+    // Records without an id are named `<request>:<line>` (or `#<record>`): the
+    // request's name must be unique, or a later request would replace them.
+    let name: Arc<str> = Arc::from(state.requests.next());
     let s = state.clone();
     let out = blocking(&state, move || {
         let opts = IngestOptions {
@@ -428,7 +431,7 @@ pub async fn add_records(
             ..IngestOptions::default()
         };
         let reader = Reader::open(
-            Arc::from("request"),
+            name.clone(),
             Box::new(Cursor::new(body.to_vec())),
             None,
             &opts,
@@ -440,9 +443,18 @@ pub async fn add_records(
         let mut w = writer
             .lock()
             .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "index writer lost"))?;
-        for item in reader {
+        // Until the reader numbers the records of a one-line JSON array itself, their
+        // default ids (`<request>:<line>`) repeat: the later ones are numbered here.
+        let default_prefix = format!("{name}:");
+        let mut defaulted = std::collections::HashSet::new();
+        for (n, item) in reader.enumerate() {
             match item {
-                Ok(record) => {
+                Ok(mut record) => {
+                    if record.id.starts_with(&default_prefix)
+                        && !defaulted.insert(record.id.clone())
+                    {
+                        record.id = format!("{name}#{}", n + 1);
+                    }
                     let analysis = worker.analyze(&record);
                     w.add(&record, &analysis, &analysis.index_tokens)?;
                     added += 1;

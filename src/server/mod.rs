@@ -68,6 +68,35 @@ pub struct AppState {
     pub(crate) cache: Arc<Mutex<DashboardCache>>,
     /// The discovered themes of the index (`koe index --discover`): members, opinions.
     pub(crate) discovered: Arc<Vec<crate::themes::discover::DiscoveredTheme>>,
+    /// Names ingest requests uniquely (records without an id are named after their
+    /// request): the server's start time and a counter.
+    pub(crate) requests: Arc<RequestNames>,
+}
+
+/// Unique names for ingest requests: `request-<start>-<n>`, where `<start>` is the
+/// server's start time in milliseconds (hex) and `<n>` counts requests.
+#[derive(Debug)]
+pub(crate) struct RequestNames {
+    start: u128,
+    next: std::sync::atomic::AtomicU64,
+}
+
+impl RequestNames {
+    fn new() -> RequestNames {
+        let start = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        RequestNames {
+            start,
+            next: std::sync::atomic::AtomicU64::new(1),
+        }
+    }
+
+    /// A name no other request of any server run gets (unless the clock goes back).
+    pub(crate) fn next(&self) -> String {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        format!("request-{:x}-{n}", self.start)
+    }
 }
 
 /// Cached dashboard answers: key → (index generation, answer).
@@ -91,6 +120,7 @@ impl AppState {
             )),
             cache: Arc::default(),
             discovered: Arc::default(),
+            requests: Arc::new(RequestNames::new()),
         }
     }
 

@@ -358,3 +358,34 @@ fn dashboard_shows_discovered_themes_with_members_and_orders_themes() {
     let (_, v) = get(&server.addr, "/api/report");
     assert_eq!(v["label_lang"], "ja");
 }
+
+fn post_json(addr: &str, json: &str) -> (u16, Value) {
+    let (status, body) = request(
+        addr,
+        "POST",
+        "/api/records",
+        Some(("application/json", json.as_bytes())),
+    );
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+#[test]
+fn records_without_ids_get_unique_ids_per_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = build_index(dir.path());
+    let server = start(&idx, &["--allow-ingest"]);
+    let a = server.addr.as_str();
+    // One line, two records, no id column: twice.
+    let json = r#"[{"text": "The app crashes at login."}, {"text": "Refund took a month."}]"#;
+    for expected in [11, 13] {
+        let (status, v) = post_json(a, json);
+        assert_eq!(status, 201, "{v}");
+        assert_eq!(v["added"], 2, "{v}");
+        assert_eq!(v["records"], expected, "{v}");
+    }
+    let (_, v) = get(a, "/api/search?q=refund&limit=100");
+    let ids = hit_ids(&v);
+    let mine: Vec<&String> = ids.iter().filter(|id| id.starts_with("request-")).collect();
+    assert_eq!(mine.len(), 2, "{ids:?}");
+    assert_ne!(mine[0], mine[1]);
+}
