@@ -10,6 +10,7 @@
 //! An index directory holds tantivy's files and `koe-index.json` with the schema
 //! version; opening an index of another version is [`IndexError::Incompatible`].
 
+mod cancel;
 mod facts;
 pub mod query;
 mod search;
@@ -28,6 +29,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 use crate::analyze::Analysis;
 use crate::ingest::Record;
 use crate::text::TextProcessor;
+pub use cancel::Cancel;
 pub use facts::RecordFacts;
 pub use search::{Facets, Hit, HitTheme, SearchOptions, SearchResults, Sort};
 pub use tokenizer::KoeTokenizer;
@@ -76,6 +78,9 @@ pub enum IndexError {
         /// What failed.
         message: String,
     },
+    /// The work was cancelled ([`Cancel`]) before it finished; nothing was changed.
+    #[error("cancelled before it finished")]
+    Cancelled,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -322,6 +327,12 @@ impl KoeIndex {
         self.reader.searcher().generation().generation_id()
     }
 
+    /// Number of live documents searches see now, without looking for newer commits on
+    /// disk (cheap: no I/O).
+    pub fn searchable_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
     /// Number of live documents (after the last commit).
     pub fn num_docs(&self) -> Result<u64, IndexError> {
         self.reader.reload().map_err(tantivy_err(&self.path))?;
@@ -471,6 +482,13 @@ impl KoeWriter {
     /// Makes everything added so far durable and searchable.
     pub fn commit(&mut self) -> Result<(), IndexError> {
         self.writer.commit().map_err(tantivy_err(&self.path))?;
+        self.pending = 0;
+        Ok(())
+    }
+
+    /// Drops everything added since the last commit: the index stays as it was.
+    pub fn rollback(&mut self) -> Result<(), IndexError> {
+        self.writer.rollback().map_err(tantivy_err(&self.path))?;
         self.pending = 0;
         Ok(())
     }

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::report::Order;
 
 use super::AppState;
-use crate::index::{IndexError, SearchOptions, Sort};
+use crate::index::{Cancel, IndexError, KoeWriter, SearchOptions, Sort};
 use crate::ingest::{Format, IngestOptions, Reader, Reject};
 use crate::themes::metrics::{MetricsConfig, Period};
 
@@ -53,6 +53,9 @@ impl From<IndexError> for ApiError {
     fn from(e: IndexError) -> ApiError {
         match e {
             IndexError::Query(q) => ApiError::bad(q.to_string()),
+            IndexError::Cancelled => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the request was cancelled")
+            }
             other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
         }
     }
@@ -60,27 +63,74 @@ impl From<IndexError> for ApiError {
 
 type ApiResult<T> = Result<T, ApiError>;
 
+fn timed_out(timeout: std::time::Duration) -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("the request took longer than {} s", timeout.as_secs()),
+    )
+}
+
+fn internal() -> ApiError {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal error while handling the request",
+    )
+}
+
+/// Cancels the work of a request whose handler is dropped (the client went away).
+struct CancelOnDrop(Cancel);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
 /// Runs index work on the blocking pool under the request timeout.
+///
+/// The work gets a [`Cancel`] that fires at the request's deadline (or when the
+/// client goes away) and stops its scans; the work permit belongs to the blocking
+/// task itself, so a request that timed out keeps its slot until its work has really
+/// stopped, and at most `work` permits' worth of index work ever runs at once.
+/// Waiting for a permit counts against the deadline.
 async fn blocking<T: Send + 'static>(
     state: &AppState,
-    f: impl FnOnce() -> ApiResult<T> + Send + 'static,
+    f: impl FnOnce(&Cancel) -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    let deadline = tokio::time::Instant::now() + state.limits.timeout;
+    blocking_until(state, deadline, f).await
+}
+
+/// [`blocking`] with the request's deadline already set.
+async fn blocking_until<T: Send + 'static>(
+    state: &AppState,
+    deadline: tokio::time::Instant,
+    f: impl FnOnce(&Cancel) -> ApiResult<T> + Send + 'static,
 ) -> ApiResult<T> {
     let timeout = state.limits.timeout;
-    let work = state.work.clone();
-    let run = async move {
-        let _permit = work.acquire_owned().await;
-        tokio::task::spawn_blocking(f).await
+    let cancel = Cancel::at(deadline.into_std());
+    let _guard = CancelOnDrop(cancel.clone());
+    let permit = match tokio::time::timeout_at(deadline, state.work.clone().acquire_owned()).await {
+        Err(_) => return Err(timed_out(timeout)),
+        Ok(Err(_)) => return Err(internal()),
+        Ok(Ok(p)) => p,
     };
-    match tokio::time::timeout(timeout, run).await {
-        Err(_) => Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("the request took longer than {} s", timeout.as_secs()),
-        )),
-        Ok(Err(_)) => Err(ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal error while handling the request",
-        )),
-        Ok(Ok(r)) => r,
+    let c = cancel.clone();
+    let mut task = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        f(&c)
+    });
+    let joined = match tokio::time::timeout_at(deadline, &mut task).await {
+        Ok(joined) => joined,
+        // Past its point of no return (a commit), the work finishes: wait for it and
+        // tell what happened.
+        Err(_) if !cancel.cancel() => task.await,
+        Err(_) => return Err(timed_out(timeout)),
+    };
+    match joined {
+        Err(_) => Err(internal()),
+        Ok(Err(e)) if e.status == StatusCode::SERVICE_UNAVAILABLE => Err(timed_out(timeout)),
+        Ok(r) => r,
     }
 }
 
@@ -189,12 +239,11 @@ pub struct SearchParams {
     filters: Filters,
 }
 
+/// Answers at once, whatever the load: no index work, no wait for the work pool.
 pub async fn health(State(state): State<AppState>) -> ApiResult<Json<Value>> {
-    let s = state.clone();
-    let records = blocking(&state, move || Ok(s.index.num_docs()?)).await?;
     Ok(Json(json!({
         "status": "ok",
-        "records": records,
+        "records": state.index.searchable_docs(),
         "schema": crate::index::SCHEMA_VERSION,
         "ingest": state.writer.is_some(),
         "version": env!("CARGO_PKG_VERSION"),
@@ -246,7 +295,10 @@ pub async fn search(
         sort,
     };
     let s = state.clone();
-    let results = blocking(&state, move || Ok(s.index.search(&query, &opts)?)).await?;
+    let results = blocking(&state, move |cancel| {
+        Ok(s.index.search_until(&query, &opts, cancel)?)
+    })
+    .await?;
     Ok(Json(json!({
         "query": results.query,
         "total": results.total,
@@ -263,7 +315,7 @@ pub async fn record(
 ) -> ApiResult<Json<Value>> {
     let s = state.clone();
     let key = id.clone();
-    match blocking(&state, move || Ok(s.index.record(&key)?)).await? {
+    match blocking(&state, move |_| Ok(s.index.record(&key)?)).await? {
         Some(hit) => Ok(Json(json!(hit))),
         None => Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -333,7 +385,7 @@ async fn dashboard(state: AppState, p: ThemeParams, report: bool) -> ApiResult<J
         config.segment
     );
     let s = state.clone();
-    let value = blocking(&state, move || {
+    let value = blocking(&state, move |cancel| {
         let generation = s.index.generation();
         if let Ok(cache) = s.cache.lock()
             && let Some((g, v)) = cache.get(&key)
@@ -342,7 +394,7 @@ async fn dashboard(state: AppState, p: ThemeParams, report: bool) -> ApiResult<J
             return Ok(v.clone());
         }
         let themes = s.analyzer.themes();
-        let mut r = super::report_from_index(&s.index, themes, &query, config)?;
+        let mut r = super::report_from_index(&s.index, themes, &query, config, cancel)?;
         r.order_themes(order);
         r.discovered = s.discovered.to_vec();
         let v = if report {
@@ -424,45 +476,31 @@ pub async fn add_records(
     // Records without an id are named `<request>:<line>` (or `#<record>`): the
     // request's name must be unique, or a later request would replace them.
     let name: Arc<str> = Arc::from(state.requests.next());
+    let deadline = tokio::time::Instant::now() + state.limits.timeout;
+    // One ingest at a time; waiting for the writer counts against the deadline and
+    // holds no work permit.
+    let Ok(mut w) = tokio::time::timeout_at(deadline, writer.lock_owned()).await else {
+        return Err(timed_out(state.limits.timeout));
+    };
     let s = state.clone();
-    let out = blocking(&state, move || {
-        let opts = IngestOptions {
-            format,
-            ..IngestOptions::default()
-        };
-        let reader = Reader::open(
-            name.clone(),
-            Box::new(Cursor::new(body.to_vec())),
-            None,
-            &opts,
-        )
-        .map_err(|e| ApiError::bad(e.to_string()))?;
-        let mut worker = s.analyzer.worker();
-        let mut rejected = Vec::new();
-        let mut added = 0u64;
-        let mut w = writer
-            .lock()
-            .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "index writer lost"))?;
-        // Until the reader numbers the records of a one-line JSON array itself, their
-        // default ids (`<request>:<line>`) repeat: the later ones are numbered here.
-        let default_prefix = format!("{name}:");
-        let mut defaulted = std::collections::HashSet::new();
-        for (n, item) in reader.enumerate() {
-            match item {
-                Ok(mut record) => {
-                    if record.id.starts_with(&default_prefix)
-                        && !defaulted.insert(record.id.clone())
-                    {
-                        record.id = format!("{name}#{}", n + 1);
-                    }
-                    let analysis = worker.analyze(&record);
-                    w.add(&record, &analysis, &analysis.index_tokens)?;
-                    added += 1;
-                }
-                Err(reject) => rejected.push(reject),
+    let out = blocking_until(&state, deadline, move |cancel| {
+        // Whatever happens before the commit is undone: a failed or cancelled request
+        // leaves nothing behind for the next commit to publish.
+        let added = add_all(&s, &mut w, body, format, &name, cancel);
+        let committed = match added {
+            Ok(added) if cancel.commit_point() => {
+                w.commit().map(|()| added).map_err(ApiError::from)
             }
-        }
-        w.commit()?;
+            Ok(_) => Err(IndexError::Cancelled.into()),
+            Err(e) => Err(e),
+        };
+        let (added, rejected) = match committed {
+            Ok(a) => a,
+            Err(e) => {
+                w.rollback()?;
+                return Err(e);
+            }
+        };
         drop(w);
         s.index.refresh()?;
         Ok(Added {
@@ -478,6 +516,46 @@ pub async fn add_records(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     Ok((status, Json(json!(out))))
+}
+
+/// Reads, analyses and adds the records of a request body (uncommitted); stops when
+/// cancelled.
+fn add_all(
+    state: &AppState,
+    w: &mut KoeWriter,
+    body: Bytes,
+    format: Option<Format>,
+    name: &Arc<str>,
+    cancel: &Cancel,
+) -> ApiResult<(u64, Vec<Reject>)> {
+    let opts = IngestOptions {
+        format,
+        ..IngestOptions::default()
+    };
+    let reader = Reader::open(name.clone(), Box::new(Cursor::new(body)), None, &opts)
+        .map_err(|e| ApiError::bad(e.to_string()))?;
+    let mut worker = state.analyzer.worker();
+    let mut rejected = Vec::new();
+    let mut added = 0u64;
+    // Until the reader numbers the records of a one-line JSON array itself, their
+    // default ids (`<request>:<line>`) repeat: the later ones are numbered here.
+    let default_prefix = format!("{name}:");
+    let mut defaulted = std::collections::HashSet::new();
+    for (n, item) in reader.enumerate() {
+        cancel.check()?;
+        match item {
+            Ok(mut record) => {
+                if record.id.starts_with(&default_prefix) && !defaulted.insert(record.id.clone()) {
+                    record.id = format!("{name}#{}", n + 1);
+                }
+                let analysis = worker.analyze(&record);
+                w.add(&record, &analysis, &analysis.index_tokens)?;
+                added += 1;
+            }
+            Err(reject) => rejected.push(reject),
+        }
+    }
+    Ok((added, rejected))
 }
 
 pub async fn not_found(uri: Uri) -> ApiError {

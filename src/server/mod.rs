@@ -59,7 +59,7 @@ impl Default for Limits {
 pub struct AppState {
     pub(crate) index: KoeIndex,
     pub(crate) analyzer: Analyzer,
-    pub(crate) writer: Option<Arc<Mutex<KoeWriter>>>,
+    pub(crate) writer: Option<Arc<tokio::sync::Mutex<KoeWriter>>>,
     pub(crate) limits: Limits,
     /// At most this many requests work on the index at once; the rest wait in turn
     /// (fair latency under load instead of hundreds of threads fighting for cores).
@@ -113,7 +113,7 @@ impl AppState {
         AppState {
             index,
             analyzer: analyzer.with_index_tokens(),
-            writer: writer.map(|w| Arc::new(Mutex::new(w))),
+            writer: writer.map(|w| Arc::new(tokio::sync::Mutex::new(w))),
             limits,
             work: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()) * 2,

@@ -389,3 +389,159 @@ fn records_without_ids_get_unique_ids_per_request() {
     assert_eq!(mine.len(), 2, "{ids:?}");
     assert_ne!(mine[0], mine[1]);
 }
+
+/// An index of `n` short records (dates, ratings, channels): big enough that a
+/// report over all of it takes a noticeable time in a debug build.
+fn build_big_index(dir: &Path, n: usize) -> std::path::PathBuf {
+    let mut csv = String::from("id,date,rating,channel,text\n");
+    for i in 0..n {
+        let channel = ["app", "email", "chat"][i % 3];
+        csv.push_str(&format!(
+            "r{i},2026-0{}-{:02},{},{channel},ok\n",
+            1 + i % 9,
+            1 + i % 28,
+            1 + i % 5
+        ));
+    }
+    let dump = dir.join("big.csv");
+    std::fs::write(&dump, csv).unwrap();
+    let idx = dir.join("big");
+    run_ok(koe().args(["index", "-q", "--index"]).arg(&idx).arg(&dump));
+    idx
+}
+
+/// (threads, user + system CPU ticks) of a process.
+fn proc_stats(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let threads = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let ticks = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    (threads, ticks)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn timed_out_requests_stop_their_work_and_health_answers_under_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = build_big_index(dir.path(), 100_000);
+    let server = start(&idx, &["--timeout-secs", "2"]);
+    let pid = server.child.id();
+    let a = server.addr.clone();
+    let (idle_threads, _) = proc_stats(pid);
+    // 120 clients ask for reports with filters that change (no cache hits), twice
+    // each: far more work than the timeout lets the server do.
+    let clients: Vec<_> = (0..120)
+        .map(|i| {
+            let a = a.clone();
+            std::thread::spawn(move || {
+                let mut statuses = Vec::new();
+                for round in 0..2 {
+                    let (status, v) = get(
+                        &a,
+                        &format!("/api/report?rating_min=1.{i}{round}&segment=channel:app"),
+                    );
+                    if status != 200 {
+                        assert_eq!(v["status"], status, "{v}");
+                    }
+                    statuses.push(status);
+                }
+                statuses
+            })
+        })
+        .collect();
+    // The health check answers at once meanwhile: it does not queue behind the work.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let mut peak_threads = 0;
+    for _ in 0..8 {
+        let t = std::time::Instant::now();
+        let (status, v) = get(&a, "/api/health");
+        let took = t.elapsed();
+        assert_eq!(status, 200, "{v}");
+        assert!(took.as_millis() < 1000, "health took {took:?} under load");
+        peak_threads = peak_threads.max(proc_stats(pid).0);
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let mut answered = 0;
+    for c in clients {
+        for status in c.join().unwrap() {
+            assert!(status == 200 || status == 503, "{status}");
+            answered += 1;
+        }
+        peak_threads = peak_threads.max(proc_stats(pid).0);
+    }
+    assert_eq!(answered, 240);
+    // At most 2 × cores requests work at once, each on one blocking thread.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
+    assert!(
+        peak_threads <= idle_threads + 2 * cores + 6,
+        "threads grew from {idle_threads} to {peak_threads}"
+    );
+    // Once every request has its answer, no work is left running: the CPU goes quiet
+    // (a 503 cancelled its work).
+    let quiet = (0..20).any(|_| {
+        let (_, before) = proc_stats(pid);
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        let (_, after) = proc_stats(pid);
+        after - before <= 3
+    });
+    assert!(
+        quiet,
+        "the server kept working after answering every request"
+    );
+    let (status, _) = get(&a, "/api/health");
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn ingest_that_times_out_commits_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = build_index(dir.path());
+    let server = start(&idx, &["--allow-ingest", "--timeout-secs", "1"]);
+    let a = server.addr.as_str();
+    // Far more records than one second of analysis.
+    let mut csv = String::from("id,rating,text\n");
+    for i in 0..80_000 {
+        csv.push_str(&format!(
+            "slow{i},{},The delivery was late again.\n",
+            1 + i % 5
+        ));
+    }
+    let (status, body) = request(
+        a,
+        "POST",
+        "/api/records",
+        Some(("text/csv", csv.as_bytes())),
+    );
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["status"], 503, "{v}");
+    // The next ingest gets the writer once the first let it go; the first request's
+    // records were rolled back, not committed with the next commit.
+    let late = "id,text\nlate1,The refund is late.\n";
+    let answer = (0..30)
+        .find_map(|_| {
+            let (status, body) = request(
+                a,
+                "POST",
+                "/api/records",
+                Some(("text/csv", late.as_bytes())),
+            );
+            let v: Value = serde_json::from_slice(&body).unwrap();
+            (status == 201).then_some(v)
+        })
+        .expect("a small ingest succeeds");
+    assert_eq!(answer["records"], 10, "{answer}");
+    let (_, v) = get(a, "/api/health");
+    assert_eq!(v["records"], 10, "{v}");
+}
