@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -27,7 +27,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
             message: message.into(),
@@ -116,21 +116,24 @@ async fn blocking_until<T: Send + 'static>(
         Ok(Ok(p)) => p,
     };
     let c = cancel.clone();
-    let mut task = tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        f(&c)
+    let (tx, mut rx) = tokio::sync::oneshot::channel();
+    state.pool.spawn(move || {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&c)));
+        // The slot is free before the answer is.
+        drop(permit);
+        let _ = tx.send(result);
     });
-    let joined = match tokio::time::timeout_at(deadline, &mut task).await {
+    let joined = match tokio::time::timeout_at(deadline, &mut rx).await {
         Ok(joined) => joined,
         // Past its point of no return (a commit), the work finishes: wait for it and
         // tell what happened.
-        Err(_) if !cancel.cancel() => task.await,
+        Err(_) if !cancel.cancel() => rx.await,
         Err(_) => return Err(timed_out(timeout)),
     };
     match joined {
-        Err(_) => Err(internal()),
-        Ok(Err(e)) if e.status == StatusCode::SERVICE_UNAVAILABLE => Err(timed_out(timeout)),
-        Ok(r) => r,
+        Err(_) | Ok(Err(_)) => Err(internal()),
+        Ok(Ok(Err(e))) if e.status == StatusCode::SERVICE_UNAVAILABLE => Err(timed_out(timeout)),
+        Ok(Ok(r)) => r,
     }
 }
 
@@ -428,51 +431,135 @@ struct Added {
     records: u64,
 }
 
-pub async fn add_records(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+/// Media types `POST /api/records` reads. Form and text types are refused: a page on
+/// another site can post those without asking (no CORS preflight).
+const INGEST_TYPES: &str =
+    "application/json, application/x-ndjson, text/csv or text/tab-separated-values";
+
+/// The input format of a request's `Content-Type` (None: the type is not accepted).
+/// JSON is an array or lines, by the body's first byte.
+fn ingest_format(content_type: &str) -> Option<Option<Format>> {
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match mime.as_str() {
+        "text/csv" => Some(Some(Format::Csv)),
+        "text/tab-separated-values" => Some(Some(Format::Tsv)),
+        "application/x-ndjson" | "application/ndjson" | "application/jsonl" => {
+            Some(Some(Format::Jsonl))
+        }
+        "application/json" => Some(None),
+        _ => None,
+    }
+}
+
+/// Reads a body of at most `limit` bytes within `timeout`.
+async fn read_body(
+    body: axum::body::Body,
+    limit: usize,
+    timeout: std::time::Duration,
+    expected: usize,
+) -> ApiResult<Bytes> {
+    use http_body_util::BodyExt as _;
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than {limit} bytes"),
+        )
+    };
+    let mut body = body;
+    let mut out = Vec::with_capacity(expected.min(limit));
+    let read = async {
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| ApiError::bad(format!("cannot read the body: {e}")))?;
+            if let Ok(data) = frame.into_data() {
+                if out.len() + data.len() > limit {
+                    return Err(too_large());
+                }
+                out.extend_from_slice(&data);
+            }
+        }
+        Ok(())
+    };
+    match tokio::time::timeout(timeout, read).await {
+        Err(_) => Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the body did not arrive within {} s", timeout.as_secs_f64()),
+        )),
+        Ok(r) => r.map(|()| Bytes::from(out)),
+    }
+}
+
+/// `POST /api/records`. Everything that can be refused is refused before the body is
+/// read (the answer then closes the connection): ingest off (403), an origin that is
+/// not this server (403), a type that is not data (415), a declared length over the
+/// limit (413).
+pub async fn add_records(State(state): State<AppState>, req: Request) -> Response {
+    match ingest(state, req).await {
+        Ok(answer) => answer.into_response(),
+        Err(e) => super::guard::closing(e.into_response()),
+    }
+}
+
+async fn ingest(state: AppState, req: Request) -> ApiResult<(StatusCode, Json<Value>)> {
     let Some(writer) = state.writer.clone() else {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "adding records is off: start the server with --allow-ingest",
         ));
     };
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
+    let (parts, body) = req.into_parts();
+    let headers = &parts.headers;
+    if let (Some(origin), Some(bound)) = (headers.get(header::ORIGIN), state.bound) {
+        let own = origin
+            .to_str()
+            .ok()
+            .and_then(|o| o.strip_prefix("http://"))
+            .is_some_and(|o| super::guard::host_allowed(o, bound, &state.hosts));
+        if !own {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
                 format!(
-                    "the body is larger than {} bytes",
-                    state.limits.max_body_bytes
+                    "records may only be posted from this server's own pages, not from {}",
+                    String::from_utf8_lossy(origin.as_bytes())
                 ),
-            )
-        } else {
-            ApiError::bad(e.body_text())
+            ));
         }
-    })?;
-    let mime = headers
+    }
+    let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let format = if mime.contains("csv") {
-        Some(Format::Csv)
-    } else if mime.contains("tab-separated") {
-        Some(Format::Tsv)
-    } else if mime.contains("ndjson") || mime.contains("jsonl") {
-        Some(Format::Jsonl)
-    } else if mime.contains("json") {
+        .unwrap_or("");
+    let Some(format) = ingest_format(content_type) else {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("Content-Type '{content_type}' is not accepted: send {INGEST_TYPES}"),
+        ));
+    };
+    let limit = state.limits.max_body_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than {limit} bytes"),
+        ));
+    }
+    let expected = declared.map_or(0, |n| usize::try_from(n).unwrap_or(limit));
+    let body = read_body(body, limit, state.limits.body_timeout, expected).await?;
+    let format = format.or_else(|| {
         let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
         Some(if first == Some(b'[') {
             Format::Json
         } else {
             Format::Jsonl
         })
-    } else {
-        None
-    };
+    });
     // Records without an id are named `<request>:<line>` (or `#<record>`): the
     // request's name must be unique, or a later request would replace them.
     let name: Arc<str> = Arc::from(state.requests.next());

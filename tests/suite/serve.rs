@@ -525,6 +525,7 @@ fn ingest_that_times_out_commits_nothing() {
         Some(("text/csv", csv.as_bytes())),
     );
     let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(status, 503, "{v}");
     assert_eq!(v["status"], 503, "{v}");
     // The next ingest gets the writer once the first let it go; the first request's
     // records were rolled back, not committed with the next commit.
@@ -544,4 +545,254 @@ fn ingest_that_times_out_commits_nothing() {
     assert_eq!(answer["records"], 10, "{answer}");
     let (_, v) = get(a, "/api/health");
     assert_eq!(v["records"], 10, "{v}");
+}
+
+/// Reads one HTTP response: status, lower-cased head, body (by Content-Length, or to
+/// the end). `None` when the server closed the connection without answering.
+fn read_response(s: &mut TcpStream) -> std::io::Result<Option<(u16, String, Vec<u8>)>> {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    let split = loop {
+        if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p;
+        }
+        let n = s.read(&mut buf)?;
+        if n == 0 {
+            return if raw.is_empty() {
+                Ok(None)
+            } else {
+                Err(std::io::Error::other("connection closed inside the head"))
+            };
+        }
+        raw.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map(|v| v.trim().parse::<usize>().unwrap());
+    let mut body = raw[split + 4..].to_vec();
+    while length.is_none_or(|n| body.len() < n) {
+        let n = s.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&buf[..n]);
+    }
+    Ok(Some((status, head, body)))
+}
+
+/// Sends raw bytes on a new connection and reads one response, waiting at most 15 s.
+fn raw(addr: &str, bytes: &[u8]) -> (u16, String, Value) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(15)))
+        .unwrap();
+    s.write_all(bytes).unwrap();
+    let (status, head, body) = read_response(&mut s)
+        .expect("an answer within 15 s")
+        .expect("an answer, not a closed connection");
+    (
+        status,
+        head,
+        serde_json::from_slice(&body).unwrap_or(Value::Null),
+    )
+}
+
+/// A JSON error answer: `{"status": N, "error": "..."}` as application/json.
+fn assert_json_error(status: u16, head: &str, v: &Value, expected: u16) {
+    assert_eq!(status, expected, "{head}\n{v}");
+    assert!(
+        head.contains("content-type: application/json"),
+        "{expected}: {head}"
+    );
+    assert_eq!(v["status"], expected, "{v}");
+    assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{v}");
+}
+
+#[test]
+fn ingest_checks_come_before_reading_the_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = build_index(dir.path());
+    // Without --allow-ingest: 403 at once, without waiting for 15 MB that never come.
+    let server = start(&idx, &[]);
+    let head = format!(
+        "POST /api/records HTTP/1.1\r\nHost: {}\r\nContent-Type: text/csv\r\nContent-Length: 15000000\r\n\r\nid,text\n",
+        server.addr
+    );
+    let (status, h, v) = raw(&server.addr, head.as_bytes());
+    assert_json_error(status, &h, &v, 403);
+    drop(server);
+    // With it: a Content-Length over the limit is 413 before reading.
+    let server = start(&idx, &["--allow-ingest", "--max-body-bytes", "4096"]);
+    let head = format!(
+        "POST /api/records HTTP/1.1\r\nHost: {}\r\nContent-Type: text/csv\r\nContent-Length: 100000\r\n\r\nid,text\n",
+        server.addr
+    );
+    let (status, h, v) = raw(&server.addr, head.as_bytes());
+    assert_json_error(status, &h, &v, 413);
+}
+
+#[test]
+fn slow_clients_are_cut_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = build_index(dir.path());
+    let server = start(
+        &idx,
+        &[
+            "--allow-ingest",
+            "--header-timeout-secs",
+            "1",
+            "--body-timeout-secs",
+            "1",
+        ],
+    );
+    let a = server.addr.as_str();
+    let connect = |bytes: &[u8]| {
+        let mut s = TcpStream::connect(a).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(15)))
+            .unwrap();
+        s.write_all(bytes).unwrap();
+        s
+    };
+    // Silent, half a request line, half the headers: closed without an answer.
+    let partial = format!("GET /api/health HTTP/1.1\r\nHost: {a}\r\nX-Slow: 1");
+    let mut held: Vec<TcpStream> = vec![
+        connect(b""),
+        connect(b"GET /api/hea"),
+        connect(partial.as_bytes()),
+    ];
+    for (i, s) in held.iter_mut().enumerate() {
+        match read_response(s) {
+            Ok(None) => {}
+            Ok(Some((status, _, _))) => assert_eq!(status, 408, "connection {i}"),
+            Err(e) => panic!("connection {i} still open after 15 s: {e}"),
+        }
+    }
+    // A body that stops coming: 408 as JSON.
+    let head = format!(
+        "POST /api/records HTTP/1.1\r\nHost: {a}\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\nid,text\nx1,"
+    );
+    let mut s = connect(head.as_bytes());
+    let (status, h, body) = read_response(&mut s)
+        .expect("an answer within 15 s")
+        .expect("an answer");
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    assert_json_error(status, &h, &v, 408);
+    // Keep-alive connections that go idle are closed too.
+    let mut s = connect(format!("GET /api/health HTTP/1.1\r\nHost: {a}\r\n\r\n").as_bytes());
+    let (status, _, _) = read_response(&mut s).unwrap().unwrap();
+    assert_eq!(status, 200);
+    assert!(read_response(&mut s).unwrap().is_none());
+    // The server still answers.
+    let (status, _) = get(a, "/api/health");
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn every_error_is_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = build_index(dir.path());
+    let server = start(&idx, &[]);
+    let a = server.addr.as_str();
+    let cases: Vec<(String, u16)> = vec![
+        // Method not allowed.
+        (
+            format!("DELETE /api/search HTTP/1.1\r\nHost: {a}\r\nConnection: close\r\n\r\n"),
+            405,
+        ),
+        // A path that is not UTF-8 once decoded.
+        (
+            format!("GET /api/records/%FF%FE HTTP/1.1\r\nHost: {a}\r\nConnection: close\r\n\r\n"),
+            400,
+        ),
+        // URI too long.
+        (
+            format!(
+                "GET /api/search?q={} HTTP/1.1\r\nHost: {a}\r\n\r\n",
+                "a".repeat(70_000)
+            ),
+            414,
+        ),
+        // Headers too large.
+        (
+            format!(
+                "GET /api/health HTTP/1.1\r\nHost: {a}\r\nX-Big: {}\r\n\r\n",
+                "b".repeat(600_000)
+            ),
+            431,
+        ),
+        // Not HTTP.
+        ("GARBAGE\r\n\r\n".to_string(), 400),
+        (
+            format!("GET /api/health HTTP/1.1\r\nHost: {a}\r\nBad Header\r\n\r\n"),
+            400,
+        ),
+    ];
+    for (req, expected) in cases {
+        let (status, h, v) = raw(a, req.as_bytes());
+        assert_json_error(status, &h, &v, expected);
+    }
+}
+
+#[test]
+fn foreign_hosts_origins_and_content_types_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = build_index(dir.path());
+    let server = start(&idx, &["--allow-ingest", "--host", "koe.internal"]);
+    let a = server.addr.as_str();
+    let port = a.rsplit(':').next().unwrap();
+    let with_host = |host: &str| {
+        raw(
+            a,
+            format!("GET /api/health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+    };
+    // DNS rebinding: a name that is not ours.
+    for host in [
+        format!("evil.example:{port}"),
+        "evil.example".to_string(),
+        format!("localhost.evil.example:{port}"),
+    ] {
+        let (status, h, v) = with_host(&host);
+        assert_json_error(status, &h, &v, 421);
+    }
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("koe.internal:{port}"),
+    ] {
+        let (status, _, v) = with_host(&host);
+        assert_eq!(status, 200, "{host}: {v}");
+    }
+    let post = |mime: Option<&str>, origin: Option<&str>| {
+        let body = "id,text\nh1,hello there\n";
+        let mut req = format!("POST /api/records HTTP/1.1\r\nHost: {a}\r\nConnection: close\r\n");
+        if let Some(m) = mime {
+            req.push_str(&format!("Content-Type: {m}\r\n"));
+        }
+        if let Some(o) = origin {
+            req.push_str(&format!("Origin: {o}\r\n"));
+        }
+        req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+        raw(a, req.as_bytes())
+    };
+    // Cross-origin form posts.
+    for mime in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+    ] {
+        let (status, h, v) = post(mime, None);
+        assert_json_error(status, &h, &v, 415);
+    }
+    for origin in ["http://evil.example", "null", "http://127.0.0.1:1"] {
+        let (status, h, v) = post(Some("text/csv"), Some(origin));
+        assert_json_error(status, &h, &v, 403);
+    }
+    let own = format!("http://{a}");
+    let (status, _, v) = post(Some("text/csv; charset=utf-8"), Some(&own));
+    assert_eq!(status, 201, "{v}");
 }
