@@ -27,7 +27,7 @@ pub struct ServeArgs {
     /// Longest query, in characters.
     #[arg(long, default_value_t = 1000)]
     pub max_query_chars: usize,
-    /// Largest page of hits.
+    /// Largest page of hits (at most 10000).
     #[arg(long, default_value_t = 100)]
     pub max_page: usize,
     /// Largest request body, in bytes.
@@ -95,7 +95,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
     };
     let limits = Limits {
         max_query_chars: args.max_query_chars,
-        max_page: args.max_page,
+        max_page: args.max_page.min(koe::index::MAX_LIMIT),
         max_body_bytes: args.max_body_bytes,
         timeout: Duration::from_secs(args.timeout_secs.max(1)),
         header_timeout: Duration::from_secs(args.header_timeout_secs.max(1)),

@@ -126,9 +126,18 @@ impl KoeIndex {
         &self,
         query: &str,
         cancel: &Cancel,
-        mut f: impl FnMut(&RecordFacts),
+        f: impl FnMut(&RecordFacts),
     ) -> Result<u64, IndexError> {
         cancel.check()?;
+        self.guarded(|| self.for_each_record_unguarded(query, cancel, f))
+    }
+
+    fn for_each_record_unguarded(
+        &self,
+        query: &str,
+        cancel: &Cancel,
+        mut f: impl FnMut(&RecordFacts),
+    ) -> Result<u64, IndexError> {
         let searcher = self.reader.searcher();
         let mut worker = self.take_worker();
         let built = self.build_query(query, &searcher, &mut worker);

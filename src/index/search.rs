@@ -537,16 +537,34 @@ impl KoeIndex {
         opts: &SearchOptions,
         cancel: &Cancel,
     ) -> Result<SearchResults, IndexError> {
+        if opts.offset > super::MAX_OFFSET {
+            return Err(IndexError::Paging(format!(
+                "the offset must be at most {}",
+                super::MAX_OFFSET
+            )));
+        }
+        if opts.limit == 0 || opts.limit > super::MAX_LIMIT {
+            return Err(IndexError::Paging(format!(
+                "the limit must be at least 1 and at most {}",
+                super::MAX_LIMIT
+            )));
+        }
         cancel.check()?;
-        let searcher = self.reader.searcher();
-        let mut worker = self.take_worker();
-        let results = self.search_with(q, opts, &searcher, &mut worker, cancel);
-        self.give_back(worker);
-        results
+        self.guarded(|| {
+            let searcher = self.reader.searcher();
+            let mut worker = self.take_worker();
+            let results = self.search_with(q, opts, &searcher, &mut worker, cancel);
+            self.give_back(worker);
+            results
+        })
     }
 
     /// One record by id, with its whole text as the snippet.
     pub fn record(&self, id: &str) -> Result<Option<Hit>, IndexError> {
+        self.guarded(|| self.record_unguarded(id))
+    }
+
+    fn record_unguarded(&self, id: &str) -> Result<Option<Hit>, IndexError> {
         let err = tantivy_err(&self.path);
         let searcher = self.reader.searcher();
         let query = TermQuery::new(

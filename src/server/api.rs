@@ -53,6 +53,7 @@ impl From<IndexError> for ApiError {
     fn from(e: IndexError) -> ApiError {
         match e {
             IndexError::Query(q) => ApiError::bad(q.to_string()),
+            IndexError::Paging(p) => ApiError::bad(p),
             IndexError::Cancelled => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the request was cancelled")
             }

@@ -57,7 +57,7 @@ impl Default for Limits {
         Limits {
             max_query_chars: 1000,
             max_page: 100,
-            max_offset: 10_000,
+            max_offset: crate::index::MAX_OFFSET,
             max_body_bytes: 16 * 1024 * 1024,
             timeout: Duration::from_secs(30),
             header_timeout: Duration::from_secs(10),

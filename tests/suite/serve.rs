@@ -23,6 +23,11 @@ impl Drop for Server {
     }
 }
 
+fn server_alive(server: &Server) -> bool {
+    std::fs::metadata(format!("/proc/{}", server.child.id())).is_ok()
+        && get(&server.addr, "/api/health").0 == 200
+}
+
 fn start(index: &Path, extra: &[&str]) -> Server {
     let bin = assert_cmd::cargo::cargo_bin("koe");
     let mut child = Command::new(bin)
@@ -795,4 +800,41 @@ fn foreign_hosts_origins_and_content_types_are_refused() {
     let own = format!("http://{a}");
     let (status, _, v) = post(Some("text/csv; charset=utf-8"), Some(&own));
     assert_eq!(status, 201, "{v}");
+}
+
+#[test]
+fn a_damaged_index_answers_500_json_and_the_server_lives_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = build_index(dir.path());
+    let server = start(&idx, &[]);
+    let a = server.addr.as_str();
+    let (status, _) = get(a, "/api/search?q=refund");
+    assert_eq!(status, 200);
+    // The files change under the running server.
+    super::search::damage(&idx);
+    let mut damaged = 0;
+    for path in [
+        "/api/search?q=refund",
+        "/api/search?lang=ja&sort=date",
+        "/api/search?rating_max=2&sort=rating",
+        "/api/report?from=2026-02",
+        "/api/themes?segment=channel:app",
+        "/api/records/k2",
+    ] {
+        let (status, h, v) = raw(
+            a,
+            format!("GET {path} HTTP/1.1\r\nHost: {a}\r\nConnection: close\r\n\r\n").as_bytes(),
+        );
+        // Damage tantivy notices is a 500 that says what to do; the process lives on.
+        if status != 200 {
+            assert_json_error(status, &h, &v, 500);
+            let e = v["error"].as_str().unwrap();
+            assert!(e.contains("is damaged") && e.contains("--rebuild"), "{e}");
+            damaged += 1;
+        }
+        let (status, _) = get(a, "/api/health");
+        assert_eq!(status, 200, "after {path}");
+    }
+    assert!(damaged > 0, "no request noticed the damage");
+    assert!(server_alive(&server));
 }
