@@ -574,7 +574,10 @@ async fn ingest(state: AppState, req: Request) -> ApiResult<(StatusCode, Json<Va
     let out = blocking_until(&state, deadline, move |cancel| {
         // Whatever happens before the commit is undone: a failed or cancelled request
         // leaves nothing behind for the next commit to publish.
-        let added = add_all(&s, &mut w, body, format, &name, cancel);
+        let added = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            add_all(&s, &mut w, body, format, &name, cancel)
+        }))
+        .unwrap_or_else(|_| Err(internal()));
         let committed = match added {
             Ok(added) if cancel.commit_point() => {
                 w.commit().map(|()| added).map_err(ApiError::from)
