@@ -151,10 +151,10 @@ pub struct SearchArgs {
     /// Index directory.
     #[arg(long, value_name = "DIR")]
     pub index: PathBuf,
-    /// Hits per page.
+    /// Hits per page (at most 10000).
     #[arg(long, default_value_t = 10)]
     pub limit: usize,
-    /// Hits to skip.
+    /// Hits to skip (at most 10000).
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
     /// Order.
@@ -168,10 +168,20 @@ pub struct SearchArgs {
 }
 
 pub fn run_search(args: SearchArgs) -> anyhow::Result<Outcome> {
+    // A search holds offset + limit hits in memory: the server's caps.
+    if args.offset > koe::index::MAX_OFFSET {
+        anyhow::bail!("--offset must be at most {}", koe::index::MAX_OFFSET);
+    }
+    if args.limit == 0 || args.limit > koe::index::MAX_LIMIT {
+        anyhow::bail!(
+            "--limit must be at least 1 and at most {}",
+            koe::index::MAX_LIMIT
+        );
+    }
     let processor = args.text.processor()?;
     let index = KoeIndex::open(&args.index, &processor)?;
     let opts = SearchOptions {
-        limit: args.limit.clamp(1, 10_000),
+        limit: args.limit,
         offset: args.offset,
         sort: match args.sort {
             SortArg::Relevance => Sort::Relevance,

@@ -27,15 +27,28 @@ pub struct ServeArgs {
     /// Longest query, in characters.
     #[arg(long, default_value_t = 1000)]
     pub max_query_chars: usize,
-    /// Largest page of hits.
+    /// Largest page of hits (at most 10000).
     #[arg(long, default_value_t = 100)]
     pub max_page: usize,
     /// Largest request body, in bytes.
     #[arg(long, default_value_t = 16 * 1024 * 1024)]
     pub max_body_bytes: usize,
-    /// Longest a request may take, in seconds.
+    /// Longest a request may take, in seconds (its work is then cancelled: 503).
     #[arg(long, default_value_t = 30)]
     pub timeout_secs: u64,
+    /// Longest a client may take to send a request's headers, in seconds; idle
+    /// connections are closed after as long.
+    #[arg(long, default_value_t = 10)]
+    pub header_timeout_secs: u64,
+    /// Longest a client may take to send a request body, in seconds (408).
+    #[arg(long, default_value_t = 60)]
+    pub body_timeout_secs: u64,
+    /// Another name clients may reach the server by (`Host`/`Origin`), as NAME (any
+    /// port) or NAME:PORT; may repeat. localhost and the loopback and bound addresses
+    /// always work; requests naming anything else are refused (421) against DNS
+    /// rebinding.
+    #[arg(long = "host", value_name = "NAME")]
+    pub hosts: Vec<String>,
     #[command(flatten)]
     pub themes: ThemeOptions,
     #[command(flatten)]
@@ -82,13 +95,15 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
     };
     let limits = Limits {
         max_query_chars: args.max_query_chars,
-        max_page: args.max_page,
+        max_page: args.max_page.min(koe::index::MAX_LIMIT),
         max_body_bytes: args.max_body_bytes,
         timeout: Duration::from_secs(args.timeout_secs.max(1)),
+        header_timeout: Duration::from_secs(args.header_timeout_secs.max(1)),
+        body_timeout: Duration::from_secs(args.body_timeout_secs.max(1)),
         ..Limits::default()
     };
     let records = index.num_docs()?;
-    let mut state = AppState::new(index, analyzer, writer, limits);
+    let mut state = AppState::new(index, analyzer, writer, limits)?.with_hosts(args.hosts);
     let members = args.index.join(super::index::DISCOVERED_JSON);
     if args.index.join(super::index::DISCOVERED_FILE).is_file() && members.is_file() {
         state = state.with_discovered(read_json(&members, "koe's discovered themes")?);

@@ -8,7 +8,7 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocId, Score, SegmentReader};
 
-use super::{IndexError, KoeIndex, tantivy_err};
+use super::{Cancel, IndexError, KoeIndex, tantivy_err};
 use crate::ingest::{Date, Rating, Scale};
 use crate::sentiment::Label;
 
@@ -29,17 +29,28 @@ pub struct RecordFacts {
     pub themes: Vec<(String, Label)>,
 }
 
-/// Collects the matching doc ids of each segment.
-struct Matches;
+/// Collects the matching doc ids of each segment (and stops collecting once
+/// cancelled: the caller then throws the matches away).
+struct Matches(Cancel);
 
-struct SegmentMatches(u32, Vec<DocId>);
+struct SegmentMatches {
+    ord: u32,
+    docs: Vec<DocId>,
+    cancel: Cancel,
+    stopped: bool,
+}
 
 impl Collector for Matches {
     type Fruit = Vec<(u32, Vec<DocId>)>;
     type Child = SegmentMatches;
 
     fn for_segment(&self, ord: u32, _: &SegmentReader) -> tantivy::Result<SegmentMatches> {
-        Ok(SegmentMatches(ord, Vec::new()))
+        Ok(SegmentMatches {
+            ord,
+            docs: Vec::new(),
+            cancel: self.0.clone(),
+            stopped: false,
+        })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -55,15 +66,23 @@ impl SegmentCollector for SegmentMatches {
     type Fruit = (u32, Vec<DocId>);
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        self.1.push(doc);
+        if self.docs.len() % 1024 == 0 {
+            self.stopped = self.stopped || self.cancel.is_cancelled();
+        }
+        if !self.stopped {
+            self.docs.push(doc);
+        }
     }
 
     fn collect_block(&mut self, docs: &[DocId]) {
-        self.1.extend_from_slice(docs);
+        self.stopped = self.stopped || self.cancel.is_cancelled();
+        if !self.stopped {
+            self.docs.extend_from_slice(docs);
+        }
     }
 
     fn harvest(self) -> Self::Fruit {
-        (self.0, self.1)
+        (self.ord, self.docs)
     }
 }
 
@@ -96,6 +115,27 @@ impl KoeIndex {
     pub fn for_each_record(
         &self,
         query: &str,
+        f: impl FnMut(&RecordFacts),
+    ) -> Result<u64, IndexError> {
+        self.for_each_record_until(query, &Cancel::never(), f)
+    }
+
+    /// [`KoeIndex::for_each_record`] that stops with [`IndexError::Cancelled`] soon
+    /// after `cancel` is (checked between blocks of documents).
+    pub fn for_each_record_until(
+        &self,
+        query: &str,
+        cancel: &Cancel,
+        f: impl FnMut(&RecordFacts),
+    ) -> Result<u64, IndexError> {
+        cancel.check()?;
+        self.guarded(|| self.for_each_record_unguarded(query, cancel, f))
+    }
+
+    fn for_each_record_unguarded(
+        &self,
+        query: &str,
+        cancel: &Cancel,
         mut f: impl FnMut(&RecordFacts),
     ) -> Result<u64, IndexError> {
         let searcher = self.reader.searcher();
@@ -104,9 +144,12 @@ impl KoeIndex {
         self.give_back(worker);
         let (query, _) = built?;
         let err = tantivy_err(&self.path);
-        let matches = searcher.search(&*query, &Matches).map_err(&err)?;
+        let matches = searcher
+            .search(&*query, &Matches(cancel.clone()))
+            .map_err(&err)?;
         let mut n = 0;
         for (ord, docs) in matches {
+            cancel.check()?;
             let seg = searcher.segment_reader(ord);
             let ff = seg.fast_fields();
             let cols = Columns {
@@ -118,7 +161,10 @@ impl KoeIndex {
                 segment: ff.str("segment").ok().flatten(),
                 themes: ff.str("theme_sentiment").ok().flatten(),
             };
-            for doc in docs {
+            for (i, doc) in docs.into_iter().enumerate() {
+                if i % 256 == 255 {
+                    cancel.check()?;
+                }
                 let scale = strings(&cols.scale, doc)
                     .first()
                     .and_then(|s| s.parse::<Scale>().ok());
@@ -160,6 +206,7 @@ impl KoeIndex {
                 n += 1;
             }
         }
+        cancel.check()?;
         Ok(n)
     }
 }

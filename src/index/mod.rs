@@ -9,8 +9,14 @@
 //!
 //! An index directory holds tantivy's files and `koe-index.json` with the schema
 //! version; opening an index of another version is [`IndexError::Incompatible`].
+//! That file also marks the directory as koe's: `--rebuild` deletes no directory
+//! without it. Opening checks tantivy's checksums, and a panic inside tantivy while
+//! searching (damaged files) is caught here: the index is then
+//! [`IndexError::Damaged`] for good, never a crash.
 
+mod cancel;
 mod facts;
+mod panics;
 pub mod query;
 mod search;
 mod tokenizer;
@@ -28,12 +34,18 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 use crate::analyze::Analysis;
 use crate::ingest::Record;
 use crate::text::TextProcessor;
+pub use cancel::Cancel;
 pub use facts::RecordFacts;
 pub use search::{Facets, Hit, HitTheme, SearchOptions, SearchResults, Sort};
 pub use tokenizer::KoeTokenizer;
 
 /// Version of the index layout; bump when fields change.
 pub const SCHEMA_VERSION: &str = "koe.index/3";
+/// Deepest offset a search may ask for (the server's default cap too): a search
+/// holds offset + limit hits in memory.
+pub const MAX_OFFSET: usize = 10_000;
+/// Largest page a search may ask for.
+pub const MAX_LIMIT: usize = 10_000;
 const META_FILE: &str = "koe-index.json";
 
 /// Errors of the index.
@@ -75,6 +87,32 @@ pub enum IndexError {
         path: String,
         /// What failed.
         message: String,
+    },
+    /// The work was cancelled ([`Cancel`]) before it finished; nothing was changed.
+    #[error("cancelled before it finished")]
+    Cancelled,
+    /// Paging beyond [`MAX_OFFSET`] or [`MAX_LIMIT`].
+    #[error("{0}")]
+    Paging(String),
+    /// Damaged files (failed checksums, or tantivy panicked reading them).
+    #[error(
+        "index {path} is damaged ({detail}): rebuild it with `koe index --rebuild --index {path} ...`"
+    )]
+    Damaged {
+        /// Index directory.
+        path: String,
+        /// What showed it.
+        detail: String,
+    },
+    /// `--rebuild` of a directory koe did not create.
+    #[error(
+        "{path} is not an index koe created ({detail}): koe deletes only directories marked with its koe-index.json; delete it yourself if it should go"
+    )]
+    NotKoe {
+        /// The directory.
+        path: String,
+        /// What is in it.
+        detail: String,
     },
 }
 
@@ -164,6 +202,8 @@ pub struct KoeIndex {
     text: TextProcessor,
     /// Text workers for query analysis and snippets, reused across searches.
     workers: Arc<std::sync::Mutex<Vec<crate::text::TextWorker>>>,
+    /// Set when reading the index panicked: its files are damaged.
+    damaged: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for KoeIndex {
@@ -172,6 +212,12 @@ impl std::fmt::Debug for KoeIndex {
             .field("path", &self.path)
             .finish()
     }
+}
+
+/// Whether a tantivy error message says the files are damaged.
+fn is_corruption(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("corrupt") || m.contains("failed to fill whole buffer") || m.contains("checksum")
 }
 
 fn tantivy_err(path: &Path) -> impl Fn(tantivy::TantivyError) -> IndexError + '_ {
@@ -194,15 +240,27 @@ impl KoeIndex {
             message: e.to_string(),
         };
         if rebuild && dir.exists() {
-            let is_ours = dir.join(META_FILE).exists() || dir.join("meta.json").exists();
+            let marked = std::fs::read_to_string(dir.join(META_FILE))
+                .ok()
+                .and_then(|m| serde_json::from_str::<Meta>(&m).ok())
+                .is_some_and(|m| m.schema.starts_with("koe.index/"));
             let empty = std::fs::read_dir(dir).map_err(io)?.next().is_none();
-            if !is_ours && !empty {
-                return Err(IndexError::Io {
+            if !marked && !empty {
+                let detail = if dir.join(META_FILE).exists() {
+                    "its koe-index.json is not koe's"
+                } else if dir.join("meta.json").exists() {
+                    "a search index without koe-index.json: another program's, or one from a koe before the marker"
+                } else {
+                    "other files"
+                };
+                return Err(IndexError::NotKoe {
                     path: dir.display().to_string(),
-                    message: "not an index directory; refusing to delete it for --rebuild".into(),
+                    detail: detail.into(),
                 });
             }
-            std::fs::remove_dir_all(dir).map_err(io)?;
+            if marked {
+                std::fs::remove_dir_all(dir).map_err(io)?;
+            }
         }
         if dir.join(META_FILE).exists() {
             return Self::open(dir, text);
@@ -215,6 +273,13 @@ impl KoeIndex {
                 expected: SCHEMA_VERSION.into(),
             });
         }
+        // The marker first: a directory koe started to fill is koe's to delete.
+        let meta = Meta {
+            schema: SCHEMA_VERSION.into(),
+            koe: env!("CARGO_PKG_VERSION").into(),
+        };
+        let json = serde_json::to_string_pretty(&meta).unwrap_or_default();
+        std::fs::write(dir.join(META_FILE), json).map_err(io)?;
         let (schema, _) = schema();
         // Review text compresses well with zstd (CJK included); bigger blocks help it.
         let settings = tantivy::IndexSettings {
@@ -233,17 +298,26 @@ impl KoeIndex {
             .settings(settings)
             .create_in_dir(dir)
             .map_err(tantivy_err(dir))?;
-        let meta = Meta {
-            schema: SCHEMA_VERSION.into(),
-            koe: env!("CARGO_PKG_VERSION").into(),
-        };
-        let json = serde_json::to_string_pretty(&meta).unwrap_or_default();
-        std::fs::write(dir.join(META_FILE), json).map_err(io)?;
         Self::open(dir, text)
     }
 
-    /// Opens an existing index.
+    /// Opens an existing index, checking its files' checksums (a damaged index is
+    /// [`IndexError::Damaged`], whether tantivy reports it or panics on it).
     pub fn open(dir: &Path, text: &TextProcessor) -> Result<KoeIndex, IndexError> {
+        let damaged = |detail: String| IndexError::Damaged {
+            path: dir.display().to_string(),
+            detail,
+        };
+        match panics::quietly(|| Self::open_unguarded(dir, text)) {
+            Err(()) => Err(damaged("opening it failed".into())),
+            Ok(Err(IndexError::Tantivy { message, .. })) if is_corruption(&message) => {
+                Err(damaged(message))
+            }
+            Ok(r) => r,
+        }
+    }
+
+    fn open_unguarded(dir: &Path, text: &TextProcessor) -> Result<KoeIndex, IndexError> {
         let path = dir.display().to_string();
         let meta = match std::fs::read_to_string(dir.join(META_FILE)) {
             Ok(m) => m,
@@ -267,6 +341,29 @@ impl KoeIndex {
             });
         }
         let index = Index::open_in_dir(dir).map_err(tantivy_err(dir))?;
+        // Every file of the last commit against its checksum (reads the whole index
+        // once). A file that vanished meanwhile (a merge in another process) is no
+        // damage: only mismatches count.
+        let bad = match index.validate_checksum() {
+            Ok(bad) => bad,
+            Err(tantivy::TantivyError::OpenReadError(
+                tantivy::directory::error::OpenReadError::FileDoesNotExist(_),
+            )) => Default::default(),
+            Err(e) => {
+                return Err(IndexError::Damaged {
+                    path,
+                    detail: e.to_string(),
+                });
+            }
+        };
+        if !bad.is_empty() {
+            let mut files: Vec<String> = bad.iter().map(|p| p.display().to_string()).collect();
+            files.sort();
+            return Err(IndexError::Damaged {
+                path,
+                detail: format!("checksum mismatch in {}", files.join(", ")),
+            });
+        }
         // The same version string must also mean the same fields.
         if index.schema() != schema().0 {
             return Err(IndexError::Incompatible {
@@ -293,7 +390,38 @@ impl KoeIndex {
             path: dir.to_path_buf(),
             text: text.clone(),
             workers: Arc::default(),
+            damaged: Arc::default(),
         })
+    }
+
+    /// Runs `f`, a read of the index, turning a panic inside tantivy (damaged files)
+    /// into [`IndexError::Damaged`], after which the index answers nothing but that.
+    pub(crate) fn guarded<T>(
+        &self,
+        f: impl FnOnce() -> Result<T, IndexError>,
+    ) -> Result<T, IndexError> {
+        use std::sync::atomic::Ordering;
+        let damaged = || IndexError::Damaged {
+            path: self.path.display().to_string(),
+            detail: "reading it failed".into(),
+        };
+        if self.damaged.load(Ordering::Relaxed) {
+            return Err(damaged());
+        }
+        match panics::quietly(f) {
+            Ok(Err(IndexError::Tantivy { message, .. })) if is_corruption(&message) => {
+                self.damaged.store(true, Ordering::Relaxed);
+                Err(IndexError::Damaged {
+                    path: self.path.display().to_string(),
+                    detail: message,
+                })
+            }
+            Ok(r) => r,
+            Err(()) => {
+                self.damaged.store(true, Ordering::Relaxed);
+                Err(damaged())
+            }
+        }
     }
 
     /// A writer (one per index at a time; tantivy locks the directory).
@@ -320,6 +448,12 @@ impl KoeIndex {
     /// Changes whenever searches start to see another commit (for caches).
     pub fn generation(&self) -> u64 {
         self.reader.searcher().generation().generation_id()
+    }
+
+    /// Number of live documents searches see now, without looking for newer commits on
+    /// disk (cheap: no I/O).
+    pub fn searchable_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
     }
 
     /// Number of live documents (after the last commit).
@@ -471,6 +605,13 @@ impl KoeWriter {
     /// Makes everything added so far durable and searchable.
     pub fn commit(&mut self) -> Result<(), IndexError> {
         self.writer.commit().map_err(tantivy_err(&self.path))?;
+        self.pending = 0;
+        Ok(())
+    }
+
+    /// Drops everything added since the last commit: the index stays as it was.
+    pub fn rollback(&mut self) -> Result<(), IndexError> {
+        self.writer.rollback().map_err(tantivy_err(&self.path))?;
         self.pending = 0;
         Ok(())
     }

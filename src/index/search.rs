@@ -16,7 +16,7 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, DocId, Order, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
 use super::query::{self, Atom, Cmp};
-use super::{IndexError, KoeIndex, segment_term, tantivy_err};
+use super::{Cancel, IndexError, KoeIndex, segment_term, tantivy_err};
 use crate::text::{LangHint, Pos, TextWorker};
 
 /// Result order.
@@ -131,13 +131,15 @@ const PART_BOOST: Score = 0.4;
 /// Counts facet values of every matched document from the columns: per term ordinal
 /// (dense vectors: the dictionaries are small) for theme, sentiment and language, per
 /// day for the date (turned into months once, at harvest). Blocks of documents are
-/// read column by column.
-struct FacetCollector;
+/// read column by column; once cancelled, the rest are skipped.
+struct FacetCollector(Cancel);
 
 /// Days spanned by a segment beyond which days are counted in a map, not a vector.
 const DENSE_DAYS: i64 = 200_000;
 
 struct FacetSegment {
+    cancel: Cancel,
+    stopped: bool,
     /// Theme ids (several per record).
     theme: Option<StrColumn>,
     themes: Vec<u64>,
@@ -189,6 +191,8 @@ impl Collector for FacetCollector {
             Vec::new()
         };
         Ok(FacetSegment {
+            cancel: self.0.clone(),
+            stopped: false,
             theme,
             themes,
             single,
@@ -240,6 +244,10 @@ impl SegmentCollector for FacetSegment {
     }
 
     fn collect_block(&mut self, docs: &[DocId]) {
+        self.stopped = self.stopped || self.cancel.is_cancelled();
+        if self.stopped {
+            return;
+        }
         if let Some(col) = &self.theme {
             // Most records have no theme: find the rows of the block at once.
             let ords = col.ords();
@@ -518,15 +526,45 @@ impl KoeIndex {
 
     /// Runs a query; a blank query matches every record.
     pub fn search(&self, q: &str, opts: &SearchOptions) -> Result<SearchResults, IndexError> {
-        let searcher = self.reader.searcher();
-        let mut worker = self.take_worker();
-        let results = self.search_with(q, opts, &searcher, &mut worker);
-        self.give_back(worker);
-        results
+        self.search_until(q, opts, &Cancel::never())
+    }
+
+    /// [`KoeIndex::search`] that stops with [`IndexError::Cancelled`] soon after
+    /// `cancel` is.
+    pub fn search_until(
+        &self,
+        q: &str,
+        opts: &SearchOptions,
+        cancel: &Cancel,
+    ) -> Result<SearchResults, IndexError> {
+        if opts.offset > super::MAX_OFFSET {
+            return Err(IndexError::Paging(format!(
+                "the offset must be at most {}",
+                super::MAX_OFFSET
+            )));
+        }
+        if opts.limit == 0 || opts.limit > super::MAX_LIMIT {
+            return Err(IndexError::Paging(format!(
+                "the limit must be at least 1 and at most {}",
+                super::MAX_LIMIT
+            )));
+        }
+        cancel.check()?;
+        self.guarded(|| {
+            let searcher = self.reader.searcher();
+            let mut worker = self.take_worker();
+            let results = self.search_with(q, opts, &searcher, &mut worker, cancel);
+            self.give_back(worker);
+            results
+        })
     }
 
     /// One record by id, with its whole text as the snippet.
     pub fn record(&self, id: &str) -> Result<Option<Hit>, IndexError> {
+        self.guarded(|| self.record_unguarded(id))
+    }
+
+    fn record_unguarded(&self, id: &str) -> Result<Option<Hit>, IndexError> {
         let err = tantivy_err(&self.path);
         let searcher = self.reader.searcher();
         let query = TermQuery::new(
@@ -618,8 +656,10 @@ impl KoeIndex {
         opts: &SearchOptions,
         searcher: &Searcher,
         worker: &mut TextWorker,
+        cancel: &Cancel,
     ) -> Result<SearchResults, IndexError> {
         let err = tantivy_err(&self.path);
+        let facets = || FacetCollector(cancel.clone());
         let (query, highlight) = self.build_query(q, searcher, worker)?;
         let limit = opts.limit.max(1);
         let top = TopDocs::with_limit(limit).and_offset(opts.offset);
@@ -629,9 +669,8 @@ impl KoeIndex {
             Sort::Relevance => {
                 // Two passes: counting without scores goes block by block, and the
                 // best page alone lets tantivy skip blocks that cannot make it (WAND).
-                let (n, f) = searcher
-                    .search(&query, &(Count, FacetCollector))
-                    .map_err(&err)?;
+                let (n, f) = searcher.search(&query, &(Count, facets())).map_err(&err)?;
+                cancel.check()?;
                 let p = searcher
                     .search(&query, &top.order_by_score())
                     .map_err(&err)?;
@@ -640,21 +679,23 @@ impl KoeIndex {
             Sort::Date => {
                 let by = top.order_by_fast_field::<i64>("day", Order::Desc);
                 let (n, f, p) = searcher
-                    .search(&query, &(Count, FacetCollector, by))
+                    .search(&query, &(Count, facets(), by))
                     .map_err(&err)?;
                 (n, f, p.into_iter().map(|(_, d)| (None, d)).collect())
             }
             Sort::Rating => {
                 let by = top.order_by_fast_field::<f64>("rating", Order::Asc);
                 let (n, f, p) = searcher
-                    .search(&query, &(Count, FacetCollector, by))
+                    .search(&query, &(Count, facets(), by))
                     .map_err(&err)?;
                 (n, f, p.into_iter().map(|(_, d)| (None, d)).collect())
             }
         };
+        cancel.check()?;
         let total = total as u64;
         let mut hits = Vec::with_capacity(page.len());
         for (score, addr) in page {
+            cancel.check()?;
             let doc: TantivyDocument = searcher.doc(addr).map_err(&err)?;
             let fast = FastValues::read(searcher.segment_reader(addr.segment_ord), addr.doc_id);
             hits.push(self.hit(&doc, &fast, score, &highlight, worker, SNIPPET_BYTES));

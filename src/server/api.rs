@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::report::Order;
 
 use super::AppState;
-use crate::index::{IndexError, SearchOptions, Sort};
+use crate::index::{Cancel, IndexError, KoeWriter, SearchOptions, Sort};
 use crate::ingest::{Format, IngestOptions, Reader, Reject};
 use crate::themes::metrics::{MetricsConfig, Period};
 
@@ -27,7 +27,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
             message: message.into(),
@@ -53,6 +53,10 @@ impl From<IndexError> for ApiError {
     fn from(e: IndexError) -> ApiError {
         match e {
             IndexError::Query(q) => ApiError::bad(q.to_string()),
+            IndexError::Paging(p) => ApiError::bad(p),
+            IndexError::Cancelled => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the request was cancelled")
+            }
             other => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
         }
     }
@@ -60,26 +64,76 @@ impl From<IndexError> for ApiError {
 
 type ApiResult<T> = Result<T, ApiError>;
 
+fn timed_out(timeout: std::time::Duration) -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("the request took longer than {} s", timeout.as_secs()),
+    )
+}
+
+fn internal() -> ApiError {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal error while handling the request",
+    )
+}
+
+/// Cancels the work of a request whose handler is dropped (the client went away).
+struct CancelOnDrop(Cancel);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
 /// Runs index work on the blocking pool under the request timeout.
+///
+/// The work gets a [`Cancel`] that fires at the request's deadline (or when the
+/// client goes away) and stops its scans; the work permit belongs to the blocking
+/// task itself, so a request that timed out keeps its slot until its work has really
+/// stopped, and at most `work` permits' worth of index work ever runs at once.
+/// Waiting for a permit counts against the deadline.
 async fn blocking<T: Send + 'static>(
     state: &AppState,
-    f: impl FnOnce() -> ApiResult<T> + Send + 'static,
+    f: impl FnOnce(&Cancel) -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    let deadline = tokio::time::Instant::now() + state.limits.timeout;
+    blocking_until(state, deadline, f).await
+}
+
+/// [`blocking`] with the request's deadline already set.
+async fn blocking_until<T: Send + 'static>(
+    state: &AppState,
+    deadline: tokio::time::Instant,
+    f: impl FnOnce(&Cancel) -> ApiResult<T> + Send + 'static,
 ) -> ApiResult<T> {
     let timeout = state.limits.timeout;
-    let work = state.work.clone();
-    let run = async move {
-        let _permit = work.acquire_owned().await;
-        tokio::task::spawn_blocking(f).await
+    let cancel = Cancel::at(deadline.into_std());
+    let _guard = CancelOnDrop(cancel.clone());
+    let permit = match tokio::time::timeout_at(deadline, state.work.clone().acquire_owned()).await {
+        Err(_) => return Err(timed_out(timeout)),
+        Ok(Err(_)) => return Err(internal()),
+        Ok(Ok(p)) => p,
     };
-    match tokio::time::timeout(timeout, run).await {
-        Err(_) => Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("the request took longer than {} s", timeout.as_secs()),
-        )),
-        Ok(Err(_)) => Err(ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal error while handling the request",
-        )),
+    let c = cancel.clone();
+    let (tx, mut rx) = tokio::sync::oneshot::channel();
+    state.pool.spawn(move || {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&c)));
+        // The slot is free before the answer is.
+        drop(permit);
+        let _ = tx.send(result);
+    });
+    let joined = match tokio::time::timeout_at(deadline, &mut rx).await {
+        Ok(joined) => joined,
+        // Past its point of no return (a commit), the work finishes: wait for it and
+        // tell what happened.
+        Err(_) if !cancel.cancel() => rx.await,
+        Err(_) => return Err(timed_out(timeout)),
+    };
+    match joined {
+        Err(_) | Ok(Err(_)) => Err(internal()),
+        Ok(Ok(Err(e))) if e.status == StatusCode::SERVICE_UNAVAILABLE => Err(timed_out(timeout)),
         Ok(Ok(r)) => r,
     }
 }
@@ -189,12 +243,11 @@ pub struct SearchParams {
     filters: Filters,
 }
 
+/// Answers at once, whatever the load: no index work, no wait for the work pool.
 pub async fn health(State(state): State<AppState>) -> ApiResult<Json<Value>> {
-    let s = state.clone();
-    let records = blocking(&state, move || Ok(s.index.num_docs()?)).await?;
     Ok(Json(json!({
         "status": "ok",
-        "records": records,
+        "records": state.index.searchable_docs(),
         "schema": crate::index::SCHEMA_VERSION,
         "ingest": state.writer.is_some(),
         "version": env!("CARGO_PKG_VERSION"),
@@ -246,7 +299,10 @@ pub async fn search(
         sort,
     };
     let s = state.clone();
-    let results = blocking(&state, move || Ok(s.index.search(&query, &opts)?)).await?;
+    let results = blocking(&state, move |cancel| {
+        Ok(s.index.search_until(&query, &opts, cancel)?)
+    })
+    .await?;
     Ok(Json(json!({
         "query": results.query,
         "total": results.total,
@@ -263,7 +319,7 @@ pub async fn record(
 ) -> ApiResult<Json<Value>> {
     let s = state.clone();
     let key = id.clone();
-    match blocking(&state, move || Ok(s.index.record(&key)?)).await? {
+    match blocking(&state, move |_| Ok(s.index.record(&key)?)).await? {
         Some(hit) => Ok(Json(json!(hit))),
         None => Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -333,7 +389,7 @@ async fn dashboard(state: AppState, p: ThemeParams, report: bool) -> ApiResult<J
         config.segment
     );
     let s = state.clone();
-    let value = blocking(&state, move || {
+    let value = blocking(&state, move |cancel| {
         let generation = s.index.generation();
         if let Ok(cache) = s.cache.lock()
             && let Some((g, v)) = cache.get(&key)
@@ -342,7 +398,7 @@ async fn dashboard(state: AppState, p: ThemeParams, report: bool) -> ApiResult<J
             return Ok(v.clone());
         }
         let themes = s.analyzer.themes();
-        let mut r = super::report_from_index(&s.index, themes, &query, config)?;
+        let mut r = super::report_from_index(&s.index, themes, &query, config, cancel)?;
         r.order_themes(order);
         r.discovered = s.discovered.to_vec();
         let v = if report {
@@ -376,81 +432,166 @@ struct Added {
     records: u64,
 }
 
-pub async fn add_records(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+/// Media types `POST /api/records` reads. Form and text types are refused: a page on
+/// another site can post those without asking (no CORS preflight).
+const INGEST_TYPES: &str =
+    "application/json, application/x-ndjson, text/csv or text/tab-separated-values";
+
+/// The input format of a request's `Content-Type` (None: the type is not accepted).
+/// JSON is an array or lines, by the body's first byte.
+fn ingest_format(content_type: &str) -> Option<Option<Format>> {
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match mime.as_str() {
+        "text/csv" => Some(Some(Format::Csv)),
+        "text/tab-separated-values" => Some(Some(Format::Tsv)),
+        "application/x-ndjson" | "application/ndjson" | "application/jsonl" => {
+            Some(Some(Format::Jsonl))
+        }
+        "application/json" => Some(None),
+        _ => None,
+    }
+}
+
+/// Reads a body of at most `limit` bytes within `timeout`.
+async fn read_body(
+    body: axum::body::Body,
+    limit: usize,
+    timeout: std::time::Duration,
+    expected: usize,
+) -> ApiResult<Bytes> {
+    use http_body_util::BodyExt as _;
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than {limit} bytes"),
+        )
+    };
+    let mut body = body;
+    let mut out = Vec::with_capacity(expected.min(limit));
+    let read = async {
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| ApiError::bad(format!("cannot read the body: {e}")))?;
+            if let Ok(data) = frame.into_data() {
+                if out.len() + data.len() > limit {
+                    return Err(too_large());
+                }
+                out.extend_from_slice(&data);
+            }
+        }
+        Ok(())
+    };
+    match tokio::time::timeout(timeout, read).await {
+        Err(_) => Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the body did not arrive within {} s", timeout.as_secs_f64()),
+        )),
+        Ok(r) => r.map(|()| Bytes::from(out)),
+    }
+}
+
+/// `POST /api/records`. Everything that can be refused is refused before the body is
+/// read (the answer then closes the connection): ingest off (403), an origin that is
+/// not this server (403), a type that is not data (415), a declared length over the
+/// limit (413).
+pub async fn add_records(State(state): State<AppState>, req: Request) -> Response {
+    match ingest(state, req).await {
+        Ok(answer) => answer.into_response(),
+        Err(e) => super::guard::closing(e.into_response()),
+    }
+}
+
+async fn ingest(state: AppState, req: Request) -> ApiResult<(StatusCode, Json<Value>)> {
     let Some(writer) = state.writer.clone() else {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "adding records is off: start the server with --allow-ingest",
         ));
     };
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
+    let (parts, body) = req.into_parts();
+    let headers = &parts.headers;
+    if let (Some(origin), Some(bound)) = (headers.get(header::ORIGIN), state.bound) {
+        let own = origin
+            .to_str()
+            .ok()
+            .and_then(|o| o.strip_prefix("http://"))
+            .is_some_and(|o| super::guard::host_allowed(o, bound, &state.hosts));
+        if !own {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
                 format!(
-                    "the body is larger than {} bytes",
-                    state.limits.max_body_bytes
+                    "records may only be posted from this server's own pages, not from {}",
+                    String::from_utf8_lossy(origin.as_bytes())
                 ),
-            )
-        } else {
-            ApiError::bad(e.body_text())
+            ));
         }
-    })?;
-    let mime = headers
+    }
+    let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let format = if mime.contains("csv") {
-        Some(Format::Csv)
-    } else if mime.contains("tab-separated") {
-        Some(Format::Tsv)
-    } else if mime.contains("ndjson") || mime.contains("jsonl") {
-        Some(Format::Jsonl)
-    } else if mime.contains("json") {
+        .unwrap_or("");
+    let Some(format) = ingest_format(content_type) else {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("Content-Type '{content_type}' is not accepted: send {INGEST_TYPES}"),
+        ));
+    };
+    let limit = state.limits.max_body_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is larger than {limit} bytes"),
+        ));
+    }
+    let expected = declared.map_or(0, |n| usize::try_from(n).unwrap_or(limit));
+    let body = read_body(body, limit, state.limits.body_timeout, expected).await?;
+    let format = format.or_else(|| {
         let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
         Some(if first == Some(b'[') {
             Format::Json
         } else {
             Format::Jsonl
         })
-    } else {
-        None
+    });
+    // Records without an id are named `<request>:<line>` (or `#<record>`): the
+    // request's name must be unique, or a later request would replace them.
+    let name: Arc<str> = Arc::from(state.requests.next());
+    let deadline = tokio::time::Instant::now() + state.limits.timeout;
+    // One ingest at a time; waiting for the writer counts against the deadline and
+    // holds no work permit.
+    let Ok(mut w) = tokio::time::timeout_at(deadline, writer.lock_owned()).await else {
+        return Err(timed_out(state.limits.timeout));
     };
     let s = state.clone();
-    let out = blocking(&state, move || {
-        let opts = IngestOptions {
-            format,
-            ..IngestOptions::default()
-        };
-        let reader = Reader::open(
-            Arc::from("request"),
-            Box::new(Cursor::new(body.to_vec())),
-            None,
-            &opts,
-        )
-        .map_err(|e| ApiError::bad(e.to_string()))?;
-        let mut worker = s.analyzer.worker();
-        let mut rejected = Vec::new();
-        let mut added = 0u64;
-        let mut w = writer
-            .lock()
-            .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "index writer lost"))?;
-        for item in reader {
-            match item {
-                Ok(record) => {
-                    let analysis = worker.analyze(&record);
-                    w.add(&record, &analysis, &analysis.index_tokens)?;
-                    added += 1;
-                }
-                Err(reject) => rejected.push(reject),
+    let out = blocking_until(&state, deadline, move |cancel| {
+        // Whatever happens before the commit is undone: a failed or cancelled request
+        // leaves nothing behind for the next commit to publish.
+        let added = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            add_all(&s, &mut w, body, format, &name, cancel)
+        }))
+        .unwrap_or_else(|_| Err(internal()));
+        let committed = match added {
+            Ok(added) if cancel.commit_point() => {
+                w.commit().map(|()| added).map_err(ApiError::from)
             }
-        }
-        w.commit()?;
+            Ok(_) => Err(IndexError::Cancelled.into()),
+            Err(e) => Err(e),
+        };
+        let (added, rejected) = match committed {
+            Ok(a) => a,
+            Err(e) => {
+                w.rollback()?;
+                return Err(e);
+            }
+        };
         drop(w);
         s.index.refresh()?;
         Ok(Added {
@@ -466,6 +607,46 @@ pub async fn add_records(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     Ok((status, Json(json!(out))))
+}
+
+/// Reads, analyses and adds the records of a request body (uncommitted); stops when
+/// cancelled.
+fn add_all(
+    state: &AppState,
+    w: &mut KoeWriter,
+    body: Bytes,
+    format: Option<Format>,
+    name: &Arc<str>,
+    cancel: &Cancel,
+) -> ApiResult<(u64, Vec<Reject>)> {
+    let opts = IngestOptions {
+        format,
+        ..IngestOptions::default()
+    };
+    let reader = Reader::open(name.clone(), Box::new(Cursor::new(body)), None, &opts)
+        .map_err(|e| ApiError::bad(e.to_string()))?;
+    let mut worker = state.analyzer.worker();
+    let mut rejected = Vec::new();
+    let mut added = 0u64;
+    // Until the reader numbers the records of a one-line JSON array itself, their
+    // default ids (`<request>:<line>`) repeat: the later ones are numbered here.
+    let default_prefix = format!("{name}:");
+    let mut defaulted = std::collections::HashSet::new();
+    for (n, item) in reader.enumerate() {
+        cancel.check()?;
+        match item {
+            Ok(mut record) => {
+                if record.id.starts_with(&default_prefix) && !defaulted.insert(record.id.clone()) {
+                    record.id = format!("{name}#{}", n + 1);
+                }
+                let analysis = worker.analyze(&record);
+                w.add(&record, &analysis, &analysis.index_tokens)?;
+                added += 1;
+            }
+            Err(reject) => rejected.push(reject),
+        }
+    }
+    Ok((added, rejected))
 }
 
 pub async fn not_found(uri: Uri) -> ApiError {

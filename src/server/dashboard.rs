@@ -5,20 +5,22 @@
 
 use std::collections::HashMap;
 
-use crate::index::{IndexError, KoeIndex};
+use crate::index::{Cancel, IndexError, KoeIndex};
 use crate::report::{Report, SCHEMA};
 use crate::sentiment::Sentiment;
 use crate::themes::metrics::{Facts, Metrics, MetricsConfig, Summary};
 use crate::themes::{ThemeHit, ThemeIdx, ThemeMatcher};
 
-/// Theme table, periods and segments of the records `query` matches (blank: all).
+/// Theme table, periods and segments of the records `query` matches (blank: all);
+/// stops with [`IndexError::Cancelled`] soon after `cancel` is.
 pub fn themes_from_index(
     index: &KoeIndex,
     themes: &ThemeMatcher,
     query: &str,
     config: MetricsConfig,
+    cancel: &Cancel,
 ) -> Result<Summary, IndexError> {
-    Ok(themes_and_lang(index, themes, query, config)?.0)
+    Ok(themes_and_lang(index, themes, query, config, cancel)?.0)
 }
 
 /// [`themes_from_index`] and the dominant language (ja, ko or en) of the records.
@@ -27,6 +29,7 @@ fn themes_and_lang(
     themes: &ThemeMatcher,
     query: &str,
     config: MetricsConfig,
+    cancel: &Cancel,
 ) -> Result<(Summary, &'static str), IndexError> {
     let mut langs = [0u64; 3];
     let ids: HashMap<&str, ThemeIdx> = themes
@@ -38,7 +41,7 @@ fn themes_and_lang(
     let segment = config.segment.clone().map(|s| s.to_lowercase());
     let mut m = Metrics::new(themes.themes().to_vec(), config);
     let mut hits: Vec<ThemeHit> = Vec::new();
-    index.for_each_record(query, |f| {
+    index.for_each_record_until(query, cancel, |f| {
         match f.lang.as_str() {
             "ja" => langs[0] += 1,
             "ko" => langs[1] += 1,
@@ -81,14 +84,16 @@ fn themes_and_lang(
     ))
 }
 
-/// The JSON report of the records `query` matches (no discovery: that needs the text).
+/// The JSON report of the records `query` matches (no discovery: that needs the
+/// text); stops with [`IndexError::Cancelled`] soon after `cancel` is.
 pub fn report_from_index(
     index: &KoeIndex,
     themes: &ThemeMatcher,
     query: &str,
     config: MetricsConfig,
+    cancel: &Cancel,
 ) -> Result<Report, IndexError> {
-    let (summary, lang) = themes_and_lang(index, themes, query, config)?;
+    let (summary, lang) = themes_and_lang(index, themes, query, config, cancel)?;
     Ok(Report {
         domains: Vec::new(),
         schema: SCHEMA.to_string(),

@@ -93,12 +93,16 @@ pub fn spec() -> Value {
                 "requestBody": {"required": true, "content": {
                     "text/csv": {"schema": {"type": "string"}},
                     "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
-                    "application/x-ndjson": {"schema": {"type": "string"}}
+                    "application/x-ndjson": {"schema": {"type": "string"}},
+                    "text/tab-separated-values": {"schema": {"type": "string"}}
                 }},
                 "responses": {"201": {"description": "Added; rejected records listed with their reasons"},
-                              "403": error_response("Ingestion is off"),
+                              "403": error_response("Ingestion is off, or posted from another site's page (Origin)"),
+                              "408": error_response("The body did not arrive in time"),
                               "413": error_response("Body too large"),
-                              "422": error_response("Nothing could be added")}
+                              "415": error_response("Content-Type is not one of the types above"),
+                              "422": error_response("Nothing could be added"),
+                              "503": error_response("Timed out: nothing was added")}
             }},
             "/api/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.1"}}}}
         },

@@ -327,3 +327,96 @@ fn kill_during_indexing_leaves_a_usable_index_and_a_rerun_completes_it() {
     );
     assert_eq!(v["total"].as_u64().unwrap(), n as u64);
 }
+
+#[test]
+fn paging_past_the_caps_is_an_error_naming_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = write(dir.path(), "dump.csv", SUPPORT_DUMP);
+    assert!(index(dir.path(), &[&dump], &[]).status.success());
+    // The same caps as the server: no page buffer of a billion hits.
+    for extra in [
+        &["--offset", "1000000000"][..],
+        &["--offset", "10001"],
+        &["--limit", "10001"],
+        &["--limit", "0"],
+    ] {
+        let (code, _, err) = search(dir.path(), "refund", extra);
+        assert_eq!(code, Some(2), "{extra:?}: {err}");
+        assert!(err.contains("10000") || err.contains("at least 1"), "{err}");
+    }
+    let (code, v, _) = search(dir.path(), "refund", &["--offset", "10000"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(v["hits"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn rebuild_deletes_only_what_koe_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = write(dir.path(), "dump.csv", SUPPORT_DUMP);
+    // Somebody's directory that happens to hold a meta.json.
+    let theirs = dir.path().join("idx");
+    std::fs::create_dir_all(&theirs).unwrap();
+    std::fs::write(theirs.join("meta.json"), "{}").unwrap();
+    std::fs::write(theirs.join("thesis.tex"), "years of work").unwrap();
+    let out = index(dir.path(), &[&dump], &["--rebuild"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("koe-index.json") && err.contains("delete it yourself"),
+        "{err}"
+    );
+    assert!(theirs.join("thesis.tex").is_file());
+    // A directory with other files only: refused the same way.
+    std::fs::remove_file(theirs.join("meta.json")).unwrap();
+    let out = index(dir.path(), &[&dump], &["--rebuild"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(theirs.join("thesis.tex").is_file());
+    // koe's own index (with its marker) is rebuilt.
+    std::fs::remove_dir_all(&theirs).unwrap();
+    assert!(index(dir.path(), &[&dump], &[]).status.success());
+    assert!(theirs.join("koe-index.json").is_file());
+    std::fs::write(theirs.join("stale.txt"), "x").unwrap();
+    assert!(index(dir.path(), &[&dump], &["--rebuild"]).status.success());
+    assert!(!theirs.join("stale.txt").exists());
+}
+
+/// Overwrites the middle of every term dictionary, fast field and doc store file of
+/// an index.
+pub(super) fn damage(idx: &Path) {
+    let mut hit = 0;
+    for e in std::fs::read_dir(idx).unwrap() {
+        let p = e.unwrap().path();
+        let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ["term", "fast", "idx", "store", "pos"].contains(&ext) {
+            let mut bytes = std::fs::read(&p).unwrap();
+            let n = bytes.len();
+            for b in &mut bytes[n / 4..n * 3 / 4] {
+                *b = 0xA5;
+            }
+            std::fs::write(&p, bytes).unwrap();
+            hit += 1;
+        }
+    }
+    assert!(hit > 0);
+}
+
+#[test]
+fn a_damaged_index_is_a_clear_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = write(dir.path(), "dump.csv", SUPPORT_DUMP);
+    assert!(index(dir.path(), &[&dump], &[]).status.success());
+    damage(&dir.path().join("idx"));
+    for q in ["refund", "lang:ja", "遅い", "theme:billing"] {
+        let (code, _, err) = search(dir.path(), q, &[]);
+        assert_eq!(code, Some(2), "{q}: {err}");
+        assert!(
+            err.contains("is damaged") && err.contains("--rebuild"),
+            "{q}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    // --rebuild starts over.
+    assert!(index(dir.path(), &[&dump], &["--rebuild"]).status.success());
+    let (code, _, _) = search(dir.path(), "refund", &[]);
+    assert_eq!(code, Some(0));
+}

@@ -23,6 +23,11 @@ impl Drop for Server {
     }
 }
 
+fn server_alive(server: &Server) -> bool {
+    std::fs::metadata(format!("/proc/{}", server.child.id())).is_ok()
+        && get(&server.addr, "/api/health").0 == 200
+}
+
 fn start(index: &Path, extra: &[&str]) -> Server {
     let bin = assert_cmd::cargo::cargo_bin("koe");
     let mut child = Command::new(bin)
@@ -357,4 +362,479 @@ fn dashboard_shows_discovered_themes_with_members_and_orders_themes() {
     assert_eq!(v["label_lang"], "ja", "{v}");
     let (_, v) = get(&server.addr, "/api/report");
     assert_eq!(v["label_lang"], "ja");
+}
+
+fn post_json(addr: &str, json: &str) -> (u16, Value) {
+    let (status, body) = request(
+        addr,
+        "POST",
+        "/api/records",
+        Some(("application/json", json.as_bytes())),
+    );
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+#[test]
+fn records_without_ids_get_unique_ids_per_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = build_index(dir.path());
+    let server = start(&idx, &["--allow-ingest"]);
+    let a = server.addr.as_str();
+    // One line, two records, no id column: twice.
+    let json = r#"[{"text": "The app crashes at login."}, {"text": "Refund took a month."}]"#;
+    for expected in [11, 13] {
+        let (status, v) = post_json(a, json);
+        assert_eq!(status, 201, "{v}");
+        assert_eq!(v["added"], 2, "{v}");
+        assert_eq!(v["records"], expected, "{v}");
+    }
+    let (_, v) = get(a, "/api/search?q=refund&limit=100");
+    let ids = hit_ids(&v);
+    let mine: Vec<&String> = ids.iter().filter(|id| id.starts_with("request-")).collect();
+    assert_eq!(mine.len(), 2, "{ids:?}");
+    assert_ne!(mine[0], mine[1]);
+}
+
+/// An index of `n` short records (dates, ratings, channels): big enough that a
+/// report over all of it takes a noticeable time in a debug build.
+fn build_big_index(dir: &Path, n: usize) -> std::path::PathBuf {
+    let mut csv = String::from("id,date,rating,channel,text\n");
+    for i in 0..n {
+        let channel = ["app", "email", "chat"][i % 3];
+        csv.push_str(&format!(
+            "r{i},2026-0{}-{:02},{},{channel},ok\n",
+            1 + i % 9,
+            1 + i % 28,
+            1 + i % 5
+        ));
+    }
+    let dump = dir.join("big.csv");
+    std::fs::write(&dump, csv).unwrap();
+    let idx = dir.join("big");
+    run_ok(koe().args(["index", "-q", "--index"]).arg(&idx).arg(&dump));
+    idx
+}
+
+/// (threads, user + system CPU ticks) of a process.
+fn proc_stats(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let threads = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let ticks = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    (threads, ticks)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn timed_out_requests_stop_their_work_and_health_answers_under_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = build_big_index(dir.path(), 100_000);
+    let server = start(&idx, &["--timeout-secs", "2"]);
+    let pid = server.child.id();
+    let a = server.addr.clone();
+    let (idle_threads, _) = proc_stats(pid);
+    // 120 clients ask for reports with filters that change (no cache hits), twice
+    // each: far more work than the timeout lets the server do.
+    let clients: Vec<_> = (0..120)
+        .map(|i| {
+            let a = a.clone();
+            std::thread::spawn(move || {
+                let mut statuses = Vec::new();
+                for round in 0..2 {
+                    let (status, v) = get(
+                        &a,
+                        &format!("/api/report?rating_min=1.{i}{round}&segment=channel:app"),
+                    );
+                    if status != 200 {
+                        assert_eq!(v["status"], status, "{v}");
+                    }
+                    statuses.push(status);
+                }
+                statuses
+            })
+        })
+        .collect();
+    // The health check answers at once meanwhile: it does not queue behind the work.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let mut peak_threads = 0;
+    for _ in 0..8 {
+        let t = std::time::Instant::now();
+        let (status, v) = get(&a, "/api/health");
+        let took = t.elapsed();
+        assert_eq!(status, 200, "{v}");
+        assert!(took.as_millis() < 1000, "health took {took:?} under load");
+        peak_threads = peak_threads.max(proc_stats(pid).0);
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let mut answered = 0;
+    for c in clients {
+        for status in c.join().unwrap() {
+            assert!(status == 200 || status == 503, "{status}");
+            answered += 1;
+        }
+        peak_threads = peak_threads.max(proc_stats(pid).0);
+    }
+    assert_eq!(answered, 240);
+    // At most 2 × cores requests work at once, each on one blocking thread.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
+    assert!(
+        peak_threads <= idle_threads + 2 * cores + 6,
+        "threads grew from {idle_threads} to {peak_threads}"
+    );
+    // Once every request has its answer, no work is left running: the CPU goes quiet
+    // (a 503 cancelled its work).
+    let quiet = (0..20).any(|_| {
+        let (_, before) = proc_stats(pid);
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        let (_, after) = proc_stats(pid);
+        after - before <= 3
+    });
+    assert!(
+        quiet,
+        "the server kept working after answering every request"
+    );
+    let (status, _) = get(&a, "/api/health");
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn ingest_that_times_out_commits_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = build_index(dir.path());
+    let server = start(&idx, &["--allow-ingest", "--timeout-secs", "1"]);
+    let a = server.addr.as_str();
+    // Far more records than one second of analysis.
+    let mut csv = String::from("id,rating,text\n");
+    for i in 0..80_000 {
+        csv.push_str(&format!(
+            "slow{i},{},The delivery was late again.\n",
+            1 + i % 5
+        ));
+    }
+    let (status, body) = request(
+        a,
+        "POST",
+        "/api/records",
+        Some(("text/csv", csv.as_bytes())),
+    );
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(status, 503, "{v}");
+    assert_eq!(v["status"], 503, "{v}");
+    // The next ingest gets the writer once the first let it go; the first request's
+    // records were rolled back, not committed with the next commit.
+    let late = "id,text\nlate1,The refund is late.\n";
+    let answer = (0..30)
+        .find_map(|_| {
+            let (status, body) = request(
+                a,
+                "POST",
+                "/api/records",
+                Some(("text/csv", late.as_bytes())),
+            );
+            let v: Value = serde_json::from_slice(&body).unwrap();
+            (status == 201).then_some(v)
+        })
+        .expect("a small ingest succeeds");
+    assert_eq!(answer["records"], 10, "{answer}");
+    let (_, v) = get(a, "/api/health");
+    assert_eq!(v["records"], 10, "{v}");
+}
+
+/// Reads one HTTP response: status, lower-cased head, body (by Content-Length, or to
+/// the end). `None` when the server closed the connection without answering.
+fn read_response(s: &mut TcpStream) -> std::io::Result<Option<(u16, String, Vec<u8>)>> {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    let split = loop {
+        if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p;
+        }
+        let n = s.read(&mut buf)?;
+        if n == 0 {
+            return if raw.is_empty() {
+                Ok(None)
+            } else {
+                Err(std::io::Error::other("connection closed inside the head"))
+            };
+        }
+        raw.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map(|v| v.trim().parse::<usize>().unwrap());
+    let mut body = raw[split + 4..].to_vec();
+    while length.is_none_or(|n| body.len() < n) {
+        let n = s.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&buf[..n]);
+    }
+    Ok(Some((status, head, body)))
+}
+
+/// Sends raw bytes on a new connection and reads one response, waiting at most 15 s.
+fn raw(addr: &str, bytes: &[u8]) -> (u16, String, Value) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(15)))
+        .unwrap();
+    s.write_all(bytes).unwrap();
+    let (status, head, body) = read_response(&mut s)
+        .expect("an answer within 15 s")
+        .expect("an answer, not a closed connection");
+    (
+        status,
+        head,
+        serde_json::from_slice(&body).unwrap_or(Value::Null),
+    )
+}
+
+/// A JSON error answer: `{"status": N, "error": "..."}` as application/json.
+fn assert_json_error(status: u16, head: &str, v: &Value, expected: u16) {
+    assert_eq!(status, expected, "{head}\n{v}");
+    assert!(
+        head.contains("content-type: application/json"),
+        "{expected}: {head}"
+    );
+    assert_eq!(v["status"], expected, "{v}");
+    assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()), "{v}");
+}
+
+#[test]
+fn ingest_checks_come_before_reading_the_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = build_index(dir.path());
+    // Without --allow-ingest: 403 at once, without waiting for 15 MB that never come.
+    let server = start(&idx, &[]);
+    let head = format!(
+        "POST /api/records HTTP/1.1\r\nHost: {}\r\nContent-Type: text/csv\r\nContent-Length: 15000000\r\n\r\nid,text\n",
+        server.addr
+    );
+    let (status, h, v) = raw(&server.addr, head.as_bytes());
+    assert_json_error(status, &h, &v, 403);
+    drop(server);
+    // With it: a Content-Length over the limit is 413 before reading.
+    let server = start(&idx, &["--allow-ingest", "--max-body-bytes", "4096"]);
+    let head = format!(
+        "POST /api/records HTTP/1.1\r\nHost: {}\r\nContent-Type: text/csv\r\nContent-Length: 100000\r\n\r\nid,text\n",
+        server.addr
+    );
+    let (status, h, v) = raw(&server.addr, head.as_bytes());
+    assert_json_error(status, &h, &v, 413);
+}
+
+#[test]
+fn slow_clients_are_cut_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = build_index(dir.path());
+    let server = start(
+        &idx,
+        &[
+            "--allow-ingest",
+            "--header-timeout-secs",
+            "1",
+            "--body-timeout-secs",
+            "1",
+        ],
+    );
+    let a = server.addr.as_str();
+    let connect = |bytes: &[u8]| {
+        let mut s = TcpStream::connect(a).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(15)))
+            .unwrap();
+        s.write_all(bytes).unwrap();
+        s
+    };
+    // Silent, half a request line, half the headers: closed without an answer.
+    let partial = format!("GET /api/health HTTP/1.1\r\nHost: {a}\r\nX-Slow: 1");
+    let mut held: Vec<TcpStream> = vec![
+        connect(b""),
+        connect(b"GET /api/hea"),
+        connect(partial.as_bytes()),
+    ];
+    for (i, s) in held.iter_mut().enumerate() {
+        match read_response(s) {
+            Ok(None) => {}
+            Ok(Some((status, _, _))) => assert_eq!(status, 408, "connection {i}"),
+            Err(e) => panic!("connection {i} still open after 15 s: {e}"),
+        }
+    }
+    // A body that stops coming: 408 as JSON.
+    let head = format!(
+        "POST /api/records HTTP/1.1\r\nHost: {a}\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\nid,text\nx1,"
+    );
+    let mut s = connect(head.as_bytes());
+    let (status, h, body) = read_response(&mut s)
+        .expect("an answer within 15 s")
+        .expect("an answer");
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    assert_json_error(status, &h, &v, 408);
+    // Keep-alive connections that go idle are closed too.
+    let mut s = connect(format!("GET /api/health HTTP/1.1\r\nHost: {a}\r\n\r\n").as_bytes());
+    let (status, _, _) = read_response(&mut s).unwrap().unwrap();
+    assert_eq!(status, 200);
+    assert!(read_response(&mut s).unwrap().is_none());
+    // The server still answers.
+    let (status, _) = get(a, "/api/health");
+    assert_eq!(status, 200);
+}
+
+#[test]
+fn every_error_is_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = build_index(dir.path());
+    let server = start(&idx, &[]);
+    let a = server.addr.as_str();
+    let cases: Vec<(String, u16)> = vec![
+        // Method not allowed.
+        (
+            format!("DELETE /api/search HTTP/1.1\r\nHost: {a}\r\nConnection: close\r\n\r\n"),
+            405,
+        ),
+        // A path that is not UTF-8 once decoded.
+        (
+            format!("GET /api/records/%FF%FE HTTP/1.1\r\nHost: {a}\r\nConnection: close\r\n\r\n"),
+            400,
+        ),
+        // URI too long.
+        (
+            format!(
+                "GET /api/search?q={} HTTP/1.1\r\nHost: {a}\r\n\r\n",
+                "a".repeat(70_000)
+            ),
+            414,
+        ),
+        // Headers too large.
+        (
+            format!(
+                "GET /api/health HTTP/1.1\r\nHost: {a}\r\nX-Big: {}\r\n\r\n",
+                "b".repeat(600_000)
+            ),
+            431,
+        ),
+        // Not HTTP.
+        ("GARBAGE\r\n\r\n".to_string(), 400),
+        (
+            format!("GET /api/health HTTP/1.1\r\nHost: {a}\r\nBad Header\r\n\r\n"),
+            400,
+        ),
+    ];
+    for (req, expected) in cases {
+        let (status, h, v) = raw(a, req.as_bytes());
+        assert_json_error(status, &h, &v, expected);
+    }
+}
+
+#[test]
+fn foreign_hosts_origins_and_content_types_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = build_index(dir.path());
+    let server = start(&idx, &["--allow-ingest", "--host", "koe.internal"]);
+    let a = server.addr.as_str();
+    let port = a.rsplit(':').next().unwrap();
+    let with_host = |host: &str| {
+        raw(
+            a,
+            format!("GET /api/health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+    };
+    // DNS rebinding: a name that is not ours.
+    for host in [
+        format!("evil.example:{port}"),
+        "evil.example".to_string(),
+        format!("localhost.evil.example:{port}"),
+    ] {
+        let (status, h, v) = with_host(&host);
+        assert_json_error(status, &h, &v, 421);
+    }
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("koe.internal:{port}"),
+    ] {
+        let (status, _, v) = with_host(&host);
+        assert_eq!(status, 200, "{host}: {v}");
+    }
+    let post = |mime: Option<&str>, origin: Option<&str>| {
+        let body = "id,text\nh1,hello there\n";
+        let mut req = format!("POST /api/records HTTP/1.1\r\nHost: {a}\r\nConnection: close\r\n");
+        if let Some(m) = mime {
+            req.push_str(&format!("Content-Type: {m}\r\n"));
+        }
+        if let Some(o) = origin {
+            req.push_str(&format!("Origin: {o}\r\n"));
+        }
+        req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+        raw(a, req.as_bytes())
+    };
+    // Cross-origin form posts.
+    for mime in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+    ] {
+        let (status, h, v) = post(mime, None);
+        assert_json_error(status, &h, &v, 415);
+    }
+    for origin in ["http://evil.example", "null", "http://127.0.0.1:1"] {
+        let (status, h, v) = post(Some("text/csv"), Some(origin));
+        assert_json_error(status, &h, &v, 403);
+    }
+    let own = format!("http://{a}");
+    let (status, _, v) = post(Some("text/csv; charset=utf-8"), Some(&own));
+    assert_eq!(status, 201, "{v}");
+}
+
+#[test]
+fn a_damaged_index_answers_500_json_and_the_server_lives_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = build_index(dir.path());
+    let server = start(&idx, &[]);
+    let a = server.addr.as_str();
+    let (status, _) = get(a, "/api/search?q=refund");
+    assert_eq!(status, 200);
+    // The files change under the running server.
+    super::search::damage(&idx);
+    let mut damaged = 0;
+    for path in [
+        "/api/search?q=refund",
+        "/api/search?lang=ja&sort=date",
+        "/api/search?rating_max=2&sort=rating",
+        "/api/report?from=2026-02",
+        "/api/themes?segment=channel:app",
+        "/api/records/k2",
+    ] {
+        let (status, h, v) = raw(
+            a,
+            format!("GET {path} HTTP/1.1\r\nHost: {a}\r\nConnection: close\r\n\r\n").as_bytes(),
+        );
+        // Damage tantivy notices is a 500 that says what to do; the process lives on.
+        if status != 200 {
+            assert_json_error(status, &h, &v, 500);
+            let e = v["error"].as_str().unwrap();
+            assert!(e.contains("is damaged") && e.contains("--rebuild"), "{e}");
+            damaged += 1;
+        }
+        let (status, _) = get(a, "/api/health");
+        assert_eq!(status, 200, "after {path}");
+    }
+    assert!(damaged > 0, "no request noticed the damage");
+    assert!(server_alive(&server));
 }
