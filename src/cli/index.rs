@@ -179,7 +179,7 @@ pub fn run_search(args: SearchArgs) -> anyhow::Result<Outcome> {
         );
     }
     let processor = args.text.processor()?;
-    let index = KoeIndex::open(&args.index, &processor)?;
+    let index = KoeIndex::open_unverified(&args.index, &processor)?;
     let opts = SearchOptions {
         limit: args.limit,
         offset: args.offset,

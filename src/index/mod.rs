@@ -302,13 +302,30 @@ impl KoeIndex {
     }
 
     /// Opens an existing index, checking its files' checksums (a damaged index is
-    /// [`IndexError::Damaged`], whether tantivy reports it or panics on it).
+    /// [`IndexError::Damaged`], whether tantivy reports it or panics on it). The check
+    /// reads the whole index once: right for a server or a writer that keep it open;
+    /// a one-shot search uses [`KoeIndex::open_unverified`].
     pub fn open(dir: &Path, text: &TextProcessor) -> Result<KoeIndex, IndexError> {
+        Self::open_checked(dir, text, true)
+    }
+
+    /// Opens an existing index without reading all of it for the checksums (a search
+    /// of a 50 GB index must not read 50 GB first). Damage met while reading is still
+    /// [`IndexError::Damaged`], never a panic.
+    pub fn open_unverified(dir: &Path, text: &TextProcessor) -> Result<KoeIndex, IndexError> {
+        Self::open_checked(dir, text, false)
+    }
+
+    fn open_checked(
+        dir: &Path,
+        text: &TextProcessor,
+        verify: bool,
+    ) -> Result<KoeIndex, IndexError> {
         let damaged = |detail: String| IndexError::Damaged {
             path: dir.display().to_string(),
             detail,
         };
-        match panics::quietly(|| Self::open_unguarded(dir, text)) {
+        match panics::quietly(|| Self::open_unguarded(dir, text, verify)) {
             Err(()) => Err(damaged("opening it failed".into())),
             Ok(Err(IndexError::Tantivy { message, .. })) if is_corruption(&message) => {
                 Err(damaged(message))
@@ -317,7 +334,11 @@ impl KoeIndex {
         }
     }
 
-    fn open_unguarded(dir: &Path, text: &TextProcessor) -> Result<KoeIndex, IndexError> {
+    fn open_unguarded(
+        dir: &Path,
+        text: &TextProcessor,
+        verify: bool,
+    ) -> Result<KoeIndex, IndexError> {
         let path = dir.display().to_string();
         let meta = match std::fs::read_to_string(dir.join(META_FILE)) {
             Ok(m) => m,
@@ -344,7 +365,12 @@ impl KoeIndex {
         // Every file of the last commit against its checksum (reads the whole index
         // once). A file that vanished meanwhile (a merge in another process) is no
         // damage: only mismatches count.
-        let bad = match index.validate_checksum() {
+        let checked = if verify {
+            index.validate_checksum()
+        } else {
+            Ok(Default::default())
+        };
+        let bad = match checked {
             Ok(bad) => bad,
             Err(tantivy::TantivyError::OpenReadError(
                 tantivy::directory::error::OpenReadError::FileDoesNotExist(_),
