@@ -23,7 +23,9 @@ pub enum Outcome {
 pub struct BatchLimits {
     /// At most this many records per batch.
     pub records: usize,
-    /// At most about this many text bytes per batch.
+    /// At most about this many text bytes per batch (the analysis of a long record
+    /// takes ~100 times its text in memory, so a record near the 1 MiB field limit
+    /// gets a batch of its own; ordinary reviews fill batches by count long before).
     pub bytes: usize,
 }
 
@@ -31,7 +33,7 @@ impl Default for BatchLimits {
     fn default() -> Self {
         BatchLimits {
             records: 1024,
-            bytes: 4 * 1024 * 1024,
+            bytes: 1024 * 1024,
         }
     }
 }
