@@ -5,6 +5,7 @@ mod common;
 mod cli_analyze;
 mod cli_tokenize;
 mod golden;
+mod lexicon;
 mod pipeline;
 
 mod props;
