@@ -72,21 +72,25 @@ pub fn run(mut args: ReportArgs) -> anyhow::Result<Outcome> {
     if !(1..=4).contains(&args.csat_top) {
         anyhow::bail!("--csat-top must be 1 to 4 (boxes of a 1–5 scale)");
     }
-    let format = args.format.unwrap_or_else(|| {
-        match args
+    let format = match args.format {
+        Some(f) => f,
+        None => match args
             .output
             .as_ref()
             .and_then(|p| p.extension())
-            .and_then(|e| e.to_str())
-            .map(|e| e.to_ascii_lowercase())
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .as_deref()
         {
             Some("html" | "htm") => ReportFormat::Html,
             Some("json") => ReportFormat::Json,
             Some("csv") => ReportFormat::Csv,
-            _ => ReportFormat::Md,
-        }
-    });
+            Some("md" | "markdown" | "txt") | None => ReportFormat::Md,
+            // `-o r.pdf` must not silently write Markdown under a .pdf name.
+            Some(other) => anyhow::bail!(
+                "koe cannot write a .{other} report: name the output .md, .html, .json or .csv, or choose with --format md|html|json|csv"
+            ),
+        },
+    };
     // `--segment COL` (the first one) is the breakdown. Every column without another
     // role is a segment already, so the inputs need not all have it (a file without it
     // falls under `(none)`); `lang` is the detected language.

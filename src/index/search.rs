@@ -92,8 +92,8 @@ pub struct Hit {
 pub struct HitTheme {
     /// Theme id.
     pub id: String,
-    /// Sentiment of the record's mentions of the theme.
-    pub label: String,
+    /// Sentiment of the record's mentions of the theme (`pos`, `neg`, `neu`).
+    pub sentiment: String,
 }
 
 /// Counts over the whole matched set.
@@ -357,7 +357,7 @@ impl FastValues {
             nps: text("nps"),
             themes: pairs("theme_sentiment")
                 .into_iter()
-                .map(|(id, label)| HitTheme { id, label })
+                .map(|(id, sentiment)| HitTheme { id, sentiment })
                 .collect(),
             segments: pairs("segment").into_iter().collect(),
         }

@@ -301,10 +301,32 @@ fn detect(name: &str, sample: &[u8]) -> Result<(&'static Encoding, String, usize
                 } else {
                     guess_cjk(sample).unwrap_or(guess)
                 };
-                (guess, guess.name().to_string(), 0)
+                (guess, legacy_label(guess, sample), 0)
             }
         }
     })
+}
+
+/// The name to show for a detected legacy encoding. encoding_rs's `EUC-KR` decoder is
+/// CP949 (Unified Hangul Code), a superset: the label says CP949 when the bytes use
+/// its extension (a lead byte 0x81–0xA0, or a trail byte below 0xA1), which plain
+/// EUC-KR cannot encode.
+fn legacy_label(enc: &'static Encoding, sample: &[u8]) -> String {
+    if enc == EUC_KR {
+        let mut i = 0;
+        while i + 1 < sample.len() {
+            let (lead, trail) = (sample[i], sample[i + 1]);
+            if lead >= 0x81 && lead != 0xFF {
+                if lead <= 0xA0 || (lead <= 0xC6 && trail < 0xA1) {
+                    return "CP949".into();
+                }
+                i += 2;
+            } else {
+                i += 1;
+            }
+        }
+    }
+    enc.name().to_string()
 }
 
 /// A forced encoding must read the input: replacement characters in the header line
@@ -459,6 +481,14 @@ pub fn control_share(text: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cp949_is_named_cp949() {
+        let (uhc, _, _) = EUC_KR.encode("똠양꿍 컵라면 맛있어요");
+        assert_eq!(legacy_label(EUC_KR, &uhc), "CP949");
+        let (plain, _, _) = EUC_KR.encode("배송이 빨라요");
+        assert_eq!(legacy_label(EUC_KR, &plain), "EUC-KR");
+    }
 
     #[test]
     fn a_stray_byte_is_replaced_not_the_field_re_decoded() {

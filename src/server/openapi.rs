@@ -113,7 +113,7 @@ pub fn spec() -> Value {
                 "id": {"type": "string"}, "score": {"type": "number"}, "date": {"type": "string"},
                 "rating": {"type": "number"}, "nps": {"type": "string"}, "lang": {"type": "string"},
                 "sentiment": {"type": "string"}, "sentiment_score": {"type": "number"},
-                "themes": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "label": {"type": "string"}}}},
+                "themes": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "sentiment": {"type": "string", "enum": ["pos", "neg", "neu"], "description": "sentiment of the record's mentions of the theme"}}}},
                 "segments": {"type": "object", "additionalProperties": {"type": "string"}},
                 "snippet": {"type": "string"},
                 "highlights": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}},

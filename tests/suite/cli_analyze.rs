@@ -164,7 +164,7 @@ fn unknown_column_lists_the_available_ones() {
 fn encodings_are_detected_and_reported() {
     for (name, label, needle) in [
         ("reviews_sjis.csv", "Shift_JIS", "使いやすい"),
-        ("reviews_cp949.csv", "EUC-KR", "똠양꿍"),
+        ("reviews_cp949.csv", "CP949", "똠양꿍"),
         ("reviews_utf16.txt", "UTF-16LE", "\t"),
         ("nps_survey_ja.csv", "UTF-8 (BOM)", "解約"),
     ] {

@@ -40,10 +40,27 @@ fn topic_nouns_carry_no_sentiment() {
     assert_eq!(got[0].0, "pos", "{got:?}");
     for (_, entries) in &got {
         for topic in [
-            "chatbot", "refund", "fee", "ad", "返金", "返品", "解約", "手数料", "広告",
-            "환불", "반품", "해지", "챗봇", "요금", "배송", "고객센터",
+            "chatbot",
+            "refund",
+            "fee",
+            "ad",
+            "返金",
+            "返品",
+            "解約",
+            "手数料",
+            "広告",
+            "환불",
+            "반품",
+            "해지",
+            "챗봇",
+            "요금",
+            "배송",
+            "고객센터",
         ] {
-            assert!(!entries.iter().any(|e| e == topic), "{topic} scored: {got:?}");
+            assert!(
+                !entries.iter().any(|e| e == topic),
+                "{topic} scored: {got:?}"
+            );
         }
     }
     for (label, _) in &got[1..] {

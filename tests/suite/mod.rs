@@ -15,3 +15,4 @@ mod sentiment;
 mod serve;
 mod text_api;
 mod themes;
+mod truths;

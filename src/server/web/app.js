@@ -87,7 +87,7 @@ function hitView(h) {
     el("span", { text: h.rating != null ? "rating " + h.rating : "unrated" }),
     el("span", { class: "badge " + h.sentiment, text: h.sentiment + " " + h.sentiment_score.toFixed(2) }),
     el("span", { text: h.lang }));
-  const themes = el("div", { class: "meta" }, ...h.themes.map((t) => el("span", { class: "badge " + t.label, text: themeName(t.id) })));
+  const themes = el("div", { class: "meta" }, ...h.themes.map((t) => el("span", { class: "badge " + t.sentiment, text: themeName(t.id) })));
   return el("li", { class: "hit" }, meta, el("div", { class: "snippet" }, highlighted(h.snippet, h.highlights)), themes);
 }
 

@@ -1,0 +1,103 @@
+//! Issue 25's "smaller truths": names and messages that say what they hold.
+
+use serde_json::Value;
+
+use super::common::{SUPPORT_DUMP, fixture, koe, run_ok};
+
+#[test]
+fn search_hits_call_a_theme_sentiment_sentiment_not_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("dump.csv");
+    std::fs::write(&dump, SUPPORT_DUMP).unwrap();
+    let idx = dir.path().join("idx");
+    run_ok(
+        koe()
+            .arg("index")
+            .arg(&dump)
+            .arg("--index")
+            .arg(&idx)
+            .arg("-q"),
+    );
+    let out = run_ok(
+        koe()
+            .args([
+                "search",
+                "解約 OR 해지 OR refund",
+                "--format",
+                "json",
+                "--index",
+            ])
+            .arg(&idx),
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let themes: Vec<&Value> = v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|h| h["themes"].as_array().unwrap())
+        .collect();
+    assert!(!themes.is_empty(), "{v}");
+    for t in themes {
+        assert!(t.get("label").is_none(), "{t}");
+        assert!(
+            ["pos", "neg", "neu"].contains(&t["sentiment"].as_str().unwrap()),
+            "{t}"
+        );
+    }
+}
+
+#[test]
+fn a_report_named_with_an_unknown_extension_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("r.pdf");
+    let out = koe()
+        .arg("report")
+        .arg(fixture("ingest/appstore_reviews.csv"))
+        .arg("-o")
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(".pdf") && err.contains("--format"), "{err}");
+    assert!(!pdf.exists(), "Markdown was written under a .pdf name");
+    // --format decides whatever the name.
+    let out = koe()
+        .arg("report")
+        .arg(fixture("ingest/appstore_reviews.csv"))
+        .args(["-q", "--format", "md", "-o"])
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(std::fs::read_to_string(&pdf).unwrap().starts_with('#'));
+}
+
+#[test]
+fn themes_of_an_empty_file_say_why_there_is_no_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, "").unwrap();
+    let out = koe().arg("themes").arg(&empty).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(out.stdout.is_empty(), "an empty table was printed");
+    assert!(
+        err.contains("is empty") && err.contains("nothing written"),
+        "{err}"
+    );
+}
+
+#[test]
+fn cp949_data_is_reported_as_cp949() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_ok(
+        koe()
+            .arg("analyze")
+            .arg(fixture("ingest/reviews_cp949.csv"))
+            .arg("-o")
+            .arg(dir.path().join("out.jsonl")),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("csv CP949"), "{err}");
+}
