@@ -747,6 +747,15 @@ fn unswap_8859_15(text: &str, mut plausibility: Option<Plausibility<'_>>) -> Opt
         }
         guess = decided;
     }
+    // Per word, not per character: in a text that carries this damage, ヌ after a
+    // katakana character is ー almost always (カスタマヌサヌビス, フィヌドバック), even
+    // where a window of the dictionary prefers the other reading for one of them.
+    for k in 1..chars.len() {
+        // (The left neighbour as repaired: ゜ヌ is a damaged ソー.)
+        if chars[k].1 == 'ヌ' && katakana_artifact(Some(guess[k - 1]), 'ヌ') {
+            guess[k] = 'ー';
+        }
+    }
     let mut out = String::with_capacity(text.len());
     let mut entries = Vec::with_capacity(chars.len());
     for (&(i, c), &chosen) in chars.iter().zip(&guess) {
@@ -1071,10 +1080,14 @@ mod tests {
     #[test]
     fn cp_swap_8859_15() {
         // サービス with ー (E3 83 BC) turned into ヌ (E3 83 8C); 不 into 䞍; と into ず.
-        // Without a plausibility scorer only the unambiguous characters are repaired.
+        // Without a plausibility scorer only the unambiguous characters are repaired,
+        // and ヌ after katakana (decided per word: in damaged text it is ー).
         let (st, t) = repaired("顧客サヌビスは䞍満ず感じた。䜓隓が悪い");
         assert_eq!(st, MojibakeStatus::Repaired);
-        assert_eq!(t, "顧客サヌビスは不満ず感じた。体験が悪い");
+        assert_eq!(t, "顧客サービスは不満ず感じた。体験が悪い");
+        // Long katakana words keep no ヌ (issue 25: カスタマヌサヌビス, フィヌドバック).
+        let (_, t) = repaired("カスタマヌサヌビスの䞍満ずフィヌドバック");
+        assert_eq!(t, "カスタマーサービスの不満ずフィードバック");
         // With one, the ambiguous ones are decided in context.
         let mut scorer = |w: &str| -> u32 {
             ["サヌ", "満ず"]

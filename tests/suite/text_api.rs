@@ -202,3 +202,36 @@ fn workers_share_one_processor_across_threads() {
         assert!(h.join().unwrap() > 0);
     }
 }
+
+#[test]
+fn katakana_words_are_repaired_whole() {
+    // Issue 25: ー damaged into ヌ (the ISO-8859-15 / windows-1252 swap) stayed in long
+    // katakana words (カスタマヌサヌビス). fixtures/text/mojibake_katakana.tsv: our own
+    // support sentences, damaged by that swap byte for byte (damaged<TAB>original).
+    let data =
+        std::fs::read_to_string(super::common::fixture("text/mojibake_katakana.tsv")).unwrap();
+    let is_kata = |c: char| ('\u{30A1}'..='\u{30FA}').contains(&c);
+    let (mut damaged_words, mut restored, mut exact, mut lines) = (0, 0, 0, 0);
+    for line in data.lines() {
+        let (damaged, original) = line.split_once('\t').unwrap();
+        let a = super::common::analyze(damaged, LangHint::Auto);
+        let repaired = a.repaired.clone().unwrap_or_else(|| damaged.to_string());
+        lines += 1;
+        exact += usize::from(repaired == original);
+        // Every ヌ after katakana in the damaged line is a damaged ー of the original.
+        let (d, r): (Vec<char>, Vec<char>) =
+            (damaged.chars().collect(), repaired.chars().collect());
+        for i in 1..d.len() {
+            if d[i] == 'ヌ' && (is_kata(d[i - 1]) || d[i - 1] == '\u{309C}') {
+                damaged_words += 1;
+                restored += usize::from(r.get(i) == Some(&'ー'));
+            }
+        }
+    }
+    assert!(damaged_words >= 40, "{damaged_words}");
+    assert!(
+        restored * 100 >= damaged_words * 95,
+        "{restored} of {damaged_words} restored"
+    );
+    assert!(exact * 10 >= lines * 8, "{exact} of {lines} lines exact");
+}
