@@ -41,6 +41,8 @@ struct RecordOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     date: Option<String>,
     segments: BTreeMap<&'a str, &'a str>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    segments_raw: BTreeMap<&'a str, &'a str>,
     text: std::borrow::Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     repaired_text: Option<&'a str>,
@@ -70,6 +72,11 @@ fn record_out<'a>(r: &'a Record, a: &'a Analysis) -> RecordOut<'a> {
         }),
         date: r.date.map(|d| d.to_string()),
         segments: r.segments.iter().map(|(k, v)| (&**k, v.as_str())).collect(),
+        segments_raw: r
+            .segments_raw
+            .iter()
+            .map(|(k, v)| (&**k, v.as_str()))
+            .collect(),
         text: r.text(),
         repaired_text: a.repaired_text.as_deref(),
         sentiment: &a.sentiment,
@@ -101,6 +108,20 @@ fn write_jsonl_serde(out: &mut Vec<u8>, r: &Record, a: &Analysis) {
 }
 
 /// A JSON string, escaped as serde_json escapes it.
+/// `{"k": "v", ...}`.
+fn json_map(b: &mut Vec<u8>, m: &std::collections::BTreeMap<std::sync::Arc<str>, String>) {
+    b.push(b'{');
+    for (i, (k, v)) in m.iter().enumerate() {
+        if i > 0 {
+            b.push(b',');
+        }
+        json_str(b, k);
+        b.push(b':');
+        json_str(b, v);
+    }
+    b.push(b'}');
+}
+
 fn json_str(b: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     b.push(b'"');
@@ -270,16 +291,11 @@ fn json_record(b: &mut Vec<u8>, r: &Record, a: &Analysis) {
         json_str(b, &d.to_string());
     }
     json_key(b, false, "segments");
-    b.push(b'{');
-    for (i, (k, v)) in r.segments.iter().enumerate() {
-        if i > 0 {
-            b.push(b',');
-        }
-        json_str(b, k);
-        b.push(b':');
-        json_str(b, v);
+    json_map(b, &r.segments);
+    if !r.segments_raw.is_empty() {
+        json_key(b, false, "segments_raw");
+        json_map(b, &r.segments_raw);
     }
-    b.push(b'}');
     json_key(b, false, "text");
     json_str(b, &r.text());
     if let Some(t) = &a.repaired_text {

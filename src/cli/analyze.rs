@@ -63,10 +63,20 @@ pub struct InputArgs {
     /// analysis assigns the themes it found to every record.
     #[arg(long, value_name = "N", default_value_t = koe::analyze::discover::DEFAULT_SAMPLE)]
     pub discover_sample: usize,
+    /// Segment value aliases to add to the built-in table (`canonical = ["alias", ...]`,
+    /// TOML; see dictionaries/segments.toml): アプリ, 앱 and App are one channel.
+    #[arg(long, value_name = "FILE")]
+    pub segment_aliases: Option<PathBuf>,
+    /// Keep segment values as they are (no alias table).
+    #[arg(long, conflicts_with = "segment_aliases")]
+    pub no_segment_aliases: bool,
     /// A copy of stdin to read instead of stdin (set by [`InputArgs::spool_stdin`] for
     /// commands that read their input twice).
     #[arg(skip)]
     pub stdin_spool: Option<PathBuf>,
+    /// The alias table, loaded once.
+    #[arg(skip)]
+    aliases: std::sync::OnceLock<std::sync::Arc<koe::ingest::SegmentAliases>>,
 }
 
 impl InputArgs {
@@ -97,8 +107,25 @@ impl InputArgs {
             },
             scale: self.scale,
             max_field_bytes: self.max_field_bytes,
+            segment_aliases: self.aliases()?,
             ..IngestOptions::default()
         })
+    }
+
+    fn aliases(&self) -> anyhow::Result<std::sync::Arc<koe::ingest::SegmentAliases>> {
+        use koe::ingest::SegmentAliases;
+        if let Some(a) = self.aliases.get() {
+            return Ok(a.clone());
+        }
+        let table = if self.no_segment_aliases {
+            std::sync::Arc::new(SegmentAliases::default())
+        } else {
+            match &self.segment_aliases {
+                Some(p) => std::sync::Arc::new(SegmentAliases::builtin().with_file(p)?),
+                None => SegmentAliases::builtin(),
+            }
+        };
+        Ok(self.aliases.get_or_init(|| table).clone())
     }
 
     /// Copies stdin (when it is an input) to a temporary file that later readers of

@@ -10,6 +10,7 @@
 //! Invariant: every record read ends up as exactly one `Ok(Record)` or one
 //! `Err(Reject)`; nothing is dropped silently.
 
+mod aliases;
 mod columns;
 pub mod csv;
 mod decode;
@@ -26,6 +27,7 @@ use encoding_rs::Encoding;
 use serde::Serialize;
 use thiserror::Error;
 
+pub use aliases::SegmentAliases;
 pub use columns::{ColumnMap, ColumnSpec};
 pub use value::{Date, NpsClass, Rating, Scale, parse_date, parse_rating};
 
@@ -90,6 +92,14 @@ pub enum IngestError {
         reason: String,
         /// What koe would have detected, as a hint.
         detected: String,
+    },
+    /// A segment alias table cannot be read.
+    #[error("segment aliases {path}: {message}")]
+    Aliases {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
     },
     /// The input is empty.
     #[error("{path} is empty")]
@@ -161,6 +171,8 @@ pub struct IngestOptions {
     pub max_field_bytes: usize,
     /// Records read ahead to infer the rating scale and JSON keys.
     pub sample_records: usize,
+    /// Segment value aliases (アプリ, 앱 → app); empty for none.
+    pub segment_aliases: Arc<SegmentAliases>,
 }
 
 impl Default for IngestOptions {
@@ -172,6 +184,7 @@ impl Default for IngestOptions {
             scale: None,
             max_field_bytes: 1024 * 1024,
             sample_records: 1000,
+            segment_aliases: SegmentAliases::builtin(),
         }
     }
 }
@@ -200,8 +213,11 @@ pub struct Record {
     /// Date, when the source has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date: Option<Date>,
-    /// Segment columns (channel, product, ...).
+    /// Segment columns (channel, product, ...), values through the alias table.
     pub segments: BTreeMap<Arc<str>, String>,
+    /// The raw values of the segments that an alias replaced.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub segments_raw: BTreeMap<Arc<str>, String>,
     /// Where it came from.
     pub origin: Origin,
     /// Non-fatal problems (an unreadable rating, a field decoded with another encoding).
@@ -840,11 +856,21 @@ impl Reader {
             None => default_id(),
         };
         let mut segments = BTreeMap::new();
+        let mut segments_raw = BTreeMap::new();
         for &sidx in &self.map.segments {
             if let Ok(Some(s)) = get(sidx, &mut warnings) {
                 let s = s.trim();
                 if !s.is_empty() {
-                    segments.insert(self.headers[sidx].clone(), s.to_string());
+                    let column = self.headers[sidx].clone();
+                    match self.opts.segment_aliases.canonical(s) {
+                        Some(c) => {
+                            segments.insert(column.clone(), c.to_string());
+                            segments_raw.insert(column, s.to_string());
+                        }
+                        None => {
+                            segments.insert(column, s.to_string());
+                        }
+                    }
                 }
             }
         }
@@ -854,6 +880,7 @@ impl Reader {
             rating,
             date,
             segments,
+            segments_raw,
             origin: Origin {
                 file: self.info.name.clone(),
                 line: p.line,

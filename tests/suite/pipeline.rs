@@ -42,6 +42,7 @@ fn items(n: u64) -> impl Iterator<Item = Result<Record, Reject>> + Send {
             rating: None,
             date: None,
             segments: BTreeMap::new(),
+            segments_raw: BTreeMap::new(),
             origin: Origin {
                 file: file.clone(),
                 line: i,

@@ -1,4 +1,4 @@
-//! Issue 25's "smaller truths": names and messages that say what they hold.
+//! Issue 25's "smaller truths": names, values and messages that say what they hold.
 
 use serde_json::Value;
 
@@ -100,4 +100,86 @@ fn cp949_data_is_reported_as_cp949() {
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("csv CP949"), "{err}");
+}
+
+#[test]
+fn segment_values_in_three_languages_are_one_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("seg.csv");
+    std::fs::write(
+        &dump,
+        "id,channel,text\n1,アプリ,配送が遅い\n2,앱,배송이 느려요\n3,App,slow shipping\n\
+         4,Web,slow site\n5,メール,返信が遅い\n6,kiosk,fine\n",
+    )
+    .unwrap();
+    let out = run_ok(koe().arg("analyze").arg(&dump).arg("-q"));
+    let recs: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let channels: Vec<&str> = recs
+        .iter()
+        .map(|r| r["segments"]["channel"].as_str().unwrap())
+        .collect();
+    assert_eq!(channels, ["app", "app", "app", "web", "email", "kiosk"]);
+    // The raw value stays available.
+    assert_eq!(recs[0]["segments_raw"]["channel"], "アプリ");
+    assert!(recs[5].get("segments_raw").is_none());
+    // The report has one row per channel.
+    let out = run_ok(koe().arg("report").arg(&dump).args([
+        "-q",
+        "--format",
+        "json",
+        "--segment",
+        "channel",
+    ]));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !text.contains("アプリ") && !text.contains("\"앱\""),
+        "{text}"
+    );
+    // A user's table adds to the built-in one; --no-segment-aliases keeps values.
+    let aliases = dir.path().join("aliases.toml");
+    std::fs::write(&aliases, "app = [\"kiosk\"]\n").unwrap();
+    let out = run_ok(
+        koe()
+            .arg("analyze")
+            .arg(&dump)
+            .arg("-q")
+            .arg("--segment-aliases")
+            .arg(&aliases),
+    );
+    let last: Value = serde_json::from_str(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(last["segments"]["channel"], "app");
+    assert_eq!(last["segments_raw"]["channel"], "kiosk");
+    let out = run_ok(
+        koe()
+            .arg("analyze")
+            .arg(&dump)
+            .args(["-q", "--no-segment-aliases"]),
+    );
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("\"channel\":\"アプリ\"")
+    );
+    // A broken table is a clear error.
+    std::fs::write(&aliases, "app = 3\n").unwrap();
+    let out = koe()
+        .arg("analyze")
+        .arg(&dump)
+        .arg("--segment-aliases")
+        .arg(&aliases)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("must be a list"));
 }
