@@ -43,6 +43,8 @@ struct RecordOut<'a> {
     segments: BTreeMap<&'a str, &'a str>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     segments_raw: BTreeMap<&'a str, &'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    support: Option<&'a crate::ingest::Support>,
     text: std::borrow::Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     repaired_text: Option<&'a str>,
@@ -77,6 +79,7 @@ fn record_out<'a>(r: &'a Record, a: &'a Analysis) -> RecordOut<'a> {
             .iter()
             .map(|(k, v)| (&**k, v.as_str()))
             .collect(),
+        support: r.support.as_deref(),
         text: r.text(),
         repaired_text: a.repaired_text.as_deref(),
         sentiment: &a.sentiment,
@@ -295,6 +298,13 @@ fn json_record(b: &mut Vec<u8>, r: &Record, a: &Analysis) {
     if !r.segments_raw.is_empty() {
         json_key(b, false, "segments_raw");
         json_map(b, &r.segments_raw);
+    }
+    if let Some(s) = &r.support {
+        // Rare and small: serde is fast enough here.
+        json_key(b, false, "support");
+        if serde_json::to_writer(&mut *b, s).is_err() {
+            b.extend_from_slice(b"null");
+        }
     }
     json_key(b, false, "text");
     json_str(b, &r.text());

@@ -67,6 +67,10 @@ pub struct InputArgs {
     /// TOML; see dictionaries/segments.toml): アプリ, 앱 and App are one channel.
     #[arg(long, value_name = "FILE")]
     pub segment_aliases: Option<PathBuf>,
+    /// Time zone of timestamps written without one (ticket exports): an IANA name
+    /// (Asia/Tokyo), UTC or an offset (+09:00).
+    #[arg(long, value_name = "TZ", default_value = "UTC")]
+    pub timezone: String,
     /// Keep segment values as they are (no alias table).
     #[arg(long, conflicts_with = "segment_aliases")]
     pub no_segment_aliases: bool,
@@ -108,6 +112,8 @@ impl InputArgs {
             scale: self.scale,
             max_field_bytes: self.max_field_bytes,
             segment_aliases: self.aliases()?,
+            timezone: koe::ingest::time::parse_timezone(&self.timezone)
+                .map_err(|e| anyhow::anyhow!("--timezone: {e}"))?,
             ..IngestOptions::default()
         })
     }

@@ -16,6 +16,37 @@ pub struct ColumnMap {
     pub id: Option<usize>,
     /// Segment columns (channel, product, plan, ...).
     pub segments: Vec<usize>,
+    /// Support exports: tickets and threaded messages.
+    pub support: SupportColumns,
+}
+
+/// The columns of ticket and message exports (Zendesk, Freshdesk, Intercom, the
+/// Customer Support on Twitter format).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SupportColumns {
+    /// When the first agent response was sent.
+    pub first_response: Option<usize>,
+    /// When the ticket was resolved / solved / closed.
+    pub resolved: Option<usize>,
+    /// Ticket status (open, pending, solved, closed, ...).
+    pub status: Option<usize>,
+    /// Customer (requester, user) id.
+    pub customer: Option<usize>,
+    /// Agent (assignee).
+    pub agent: Option<usize>,
+    /// Message author (a customer id or a support account), in threaded exports.
+    pub author: Option<usize>,
+    /// Whether a message comes from the customer (`inbound`), in threaded exports.
+    pub inbound: Option<usize>,
+    /// The message this one answers, in threaded exports.
+    pub reply_to: Option<usize>,
+}
+
+impl SupportColumns {
+    /// Whether any support column was found.
+    pub fn any(&self) -> bool {
+        *self != SupportColumns::default()
+    }
 }
 
 /// Explicit column choices (`--text`, `--rating`, ...), by header name or 1-based index.
@@ -173,11 +204,120 @@ const ID: &[&str] = &[
     "id番号",
     "レビューid",
     "問い合わせid",
+    "問い合わせ番号",
+    "チケットid",
+    "チケット番号",
+    "tweetid",
+    "messageid",
     "응답id",
     "번호",
     "리뷰id",
     "티켓id",
 ];
+const FIRST_RESPONSE: &[&str] = &[
+    "firstresponseat",
+    "firstresponse",
+    "firstresponsedate",
+    "firstrespondedat",
+    "firstreplyat",
+    "firstrepliedat",
+    "firstreplied",
+    "初回返信日時",
+    "初回返信日",
+    "初回回答日時",
+    "初回応答日時",
+    "一次回答日時",
+    "첫응답시간",
+    "첫응답일시",
+    "최초응답일시",
+    "첫답변일시",
+];
+const RESOLVED: &[&str] = &[
+    "resolvedat",
+    "resolved",
+    "solvedat",
+    "solved",
+    "closedat",
+    "closed",
+    "completedat",
+    "resolutiondate",
+    "解決日時",
+    "解決日",
+    "完了日時",
+    "対応完了日時",
+    "クローズ日時",
+    "終了日時",
+    "해결일시",
+    "해결시간",
+    "종료일시",
+    "처리완료일시",
+    "완료일시",
+];
+const STATUS: &[&str] = &[
+    "status",
+    "state",
+    "ticketstatus",
+    "ステータス",
+    "状態",
+    "対応状況",
+    "対応ステータス",
+    "상태",
+    "처리상태",
+    "진행상태",
+];
+const CUSTOMER: &[&str] = &[
+    "customerid",
+    "customer",
+    "requester",
+    "requesterid",
+    "userid",
+    "clientid",
+    "memberid",
+    "顧客id",
+    "顧客番号",
+    "顧客",
+    "会員id",
+    "会員番号",
+    "ユーザーid",
+    "お客様id",
+    "고객id",
+    "고객번호",
+    "고객",
+    "회원id",
+    "회원번호",
+    "사용자id",
+];
+const AGENT: &[&str] = &[
+    "agent",
+    "agentname",
+    "assignee",
+    "assigneeid",
+    "assigneename",
+    "担当者",
+    "担当",
+    "担当オペレーター",
+    "オペレーター",
+    "상담원",
+    "담당자",
+    "상담사",
+];
+const AUTHOR: &[&str] = &["authorid", "author", "sender", "senderid", "from", "送信者", "발신자"];
+const INBOUND: &[&str] = &["inbound", "isinbound", "fromcustomer", "direction", "sendertype"];
+const REPLY_TO: &[&str] = &[
+    "inresponsetotweetid",
+    "inresponseto",
+    "inreplyto",
+    "inreplytoid",
+    "replyto",
+    "replytoid",
+    "parentid",
+    "parentmessageid",
+    "返信先",
+    "返信先id",
+    "답장대상",
+    "상위메시지id",
+];
+
 const SEGMENT: &[&str] = &[
     "channel",
     "source",
@@ -306,9 +446,31 @@ pub fn assign(headers: &[String], spec: &ColumnSpec) -> Result<ColumnMap, Vec<St
     if !missing.is_empty() {
         return Err(missing);
     }
-    map.id = id.unwrap_or_else(|| {
+    // Exact names first, then the support roles, then loose id and date names (so that
+    // `customer_id` is no record id and `first_response_time` no date).
+    let exact_id = id
+        .clone()
+        .unwrap_or_else(|| pick(&|k| matches_any(k, ID), &mut used));
+    let mut support = SupportColumns::default();
+    for (slot, list) in [
+        (&mut support.first_response, FIRST_RESPONSE),
+        (&mut support.resolved, RESOLVED),
+        (&mut support.status, STATUS),
+        (&mut support.customer, CUSTOMER),
+        (&mut support.agent, AGENT),
+        (&mut support.author, AUTHOR),
+        (&mut support.inbound, INBOUND),
+        (&mut support.reply_to, REPLY_TO),
+    ] {
+        *slot = pick(&|k| matches_any(k, list), &mut used);
+    }
+    map.support = support;
+    map.id = exact_id.or_else(|| {
+        if id.is_some() {
+            return None;
+        }
         pick(
-            &|k| matches_any(k, ID) || k.ends_with("id") && k.len() <= 12,
+            &|k| k.ends_with("id") && k.chars().count() <= 12,
             &mut used,
         )
     });
@@ -361,6 +523,60 @@ mod tests {
 
     fn h(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn support_export_roles() {
+        // Zendesk-style ticket export with Japanese headers.
+        let m = assign(
+            &h(&[
+                "顧客ID",
+                "チケットID",
+                "作成日時",
+                "初回返信日時",
+                "解決日時",
+                "ステータス",
+                "担当者",
+                "チャネル",
+                "件名",
+                "内容",
+            ]),
+            &ColumnSpec::default(),
+        )
+        .unwrap();
+        assert_eq!(m.id, Some(1), "customer_id is not the record id");
+        assert_eq!(m.date, Some(2));
+        assert_eq!(
+            m.support,
+            SupportColumns {
+                first_response: Some(3),
+                resolved: Some(4),
+                status: Some(5),
+                customer: Some(0),
+                agent: Some(6),
+                ..SupportColumns::default()
+            }
+        );
+        assert_eq!((m.text.clone(), m.segments.clone()), (vec![8, 9], vec![7]));
+        // The Customer Support on Twitter format.
+        let m = assign(
+            &h(&[
+                "tweet_id",
+                "author_id",
+                "inbound",
+                "created_at",
+                "text",
+                "response_tweet_id",
+                "in_response_to_tweet_id",
+            ]),
+            &ColumnSpec::default(),
+        )
+        .unwrap();
+        assert_eq!((m.id, m.date, m.text.clone()), (Some(0), Some(3), vec![4]));
+        assert_eq!(
+            (m.support.author, m.support.inbound, m.support.reply_to),
+            (Some(1), Some(2), Some(6))
+        );
     }
 
     #[test]

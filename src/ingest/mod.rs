@@ -15,6 +15,7 @@ mod columns;
 pub mod csv;
 mod decode;
 pub mod json;
+pub mod time;
 pub mod value;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -173,6 +174,8 @@ pub struct IngestOptions {
     pub sample_records: usize,
     /// Segment value aliases (アプリ, 앱 → app); empty for none.
     pub segment_aliases: Arc<SegmentAliases>,
+    /// The time zone of timestamps written without one.
+    pub timezone: jiff::tz::TimeZone,
 }
 
 impl Default for IngestOptions {
@@ -185,6 +188,7 @@ impl Default for IngestOptions {
             max_field_bytes: 1024 * 1024,
             sample_records: 1000,
             segment_aliases: SegmentAliases::builtin(),
+            timezone: jiff::tz::TimeZone::UTC,
         }
     }
 }
@@ -218,6 +222,9 @@ pub struct Record {
     /// The raw values of the segments that an alias replaced.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub segments_raw: BTreeMap<Arc<str>, String>,
+    /// Ticket and message fields, when the source is a support export.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub support: Option<Box<Support>>,
     /// Where it came from.
     pub origin: Origin,
     /// Non-fatal problems (an unreadable rating, a field decoded with another encoding).
@@ -249,6 +256,53 @@ impl Record {
         std::borrow::Cow::Owned(out)
     }
 }
+
+/// The fields of a ticket or a threaded message (support exports).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Support {
+    /// When the ticket or message was created (the date column, when it has a time).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<jiff::Timestamp>,
+    /// When the first agent response was sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_response: Option<jiff::Timestamp>,
+    /// When the ticket was resolved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<jiff::Timestamp>,
+    /// Ticket status as written in the export.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Customer id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
+    /// Agent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    /// Message author (threaded exports).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// The message comes from the customer (threaded exports).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inbound: Option<bool>,
+    /// Id of the message this one answers (threaded exports).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+}
+
+/// Whether a message comes from the customer: `True`/`False`, `1`/`0`, `in`/`out`,
+/// `customer`/`agent` and their Japanese and Korean forms.
+fn parse_inbound(raw: &str) -> Option<bool> {
+    match raw.trim().to_lowercase().as_str() {
+        "true" | "t" | "1" | "yes" | "y" | "in" | "inbound" | "customer" | "user" | "end-user"
+        | "enduser" | "requester" | "顧客" | "お客様" | "고객" => Some(true),
+        "false" | "f" | "0" | "no" | "n" | "out" | "outbound" | "agent" | "staff" | "admin"
+        | "operator" | "support" | "担当者" | "オペレーター" | "상담원" | "직원" => Some(false),
+        _ => None,
+    }
+}
+
+/// Longest a response or a resolution may plausibly take; longer is a data error.
+const MAX_SUPPORT_SECONDS: i64 = 366 * 24 * 3600;
 
 /// A record that could not be used, with why and its raw content.
 #[derive(Debug, Clone, Serialize)]
@@ -698,6 +752,76 @@ impl Reader {
         }
     }
 
+    /// The support fields of a record; times that run backwards or are absurd (over a
+    /// year) go to the warnings and out of the record.
+    fn support(
+        &self,
+        get: &dyn Fn(usize, &mut Vec<String>) -> Result<Option<String>, String>,
+        warnings: &mut Vec<String>,
+    ) -> Option<Box<Support>> {
+        let cols = &self.map.support;
+        let mut text = |i: Option<usize>, warnings: &mut Vec<String>| -> Option<String> {
+            let v = get(i?, warnings).ok()??;
+            let v = v.trim();
+            (!v.is_empty()).then(|| v.to_string())
+        };
+        let tz = &self.opts.timezone;
+        let mut time = |i: Option<usize>, what: &str, warnings: &mut Vec<String>| {
+            let raw = text(i, warnings)?;
+            let t = time::parse_timestamp(&raw, tz);
+            if t.is_none() {
+                warnings.push(format!("{what} '{raw}' is not a time; ignored"));
+            }
+            t
+        };
+        // The date column is the creation time when it has a time of day.
+        let created = self
+            .map
+            .date
+            .and_then(|d| get(d, &mut Vec::new()).ok().flatten())
+            .filter(|raw| raw.contains([':', '時', '시']) || raw.contains('T'))
+            .and_then(|raw| time::parse_timestamp(&raw, tz));
+        let mut s = Support {
+            created,
+            first_response: time(cols.first_response, "first response", warnings),
+            resolved: time(cols.resolved, "resolution time", warnings),
+            status: text(cols.status, warnings),
+            customer: text(cols.customer, warnings),
+            agent: text(cols.agent, warnings),
+            author: text(cols.author, warnings),
+            inbound: text(cols.inbound, warnings).and_then(|v| {
+                let b = parse_inbound(&v);
+                if b.is_none() {
+                    warnings.push(format!("inbound '{v}' is neither customer nor agent; ignored"));
+                }
+                b
+            }),
+            reply_to: text(cols.reply_to, warnings),
+        };
+        if let Some(c) = s.created {
+            for (slot, what) in [
+                (&mut s.first_response, "first response"),
+                (&mut s.resolved, "resolution"),
+            ] {
+                if let Some(t) = *slot {
+                    let secs = t.as_second() - c.as_second();
+                    if secs < 0 {
+                        warnings.push(format!(
+                            "{what} {t} is before the creation {c}; left out of the figures"
+                        ));
+                        *slot = None;
+                    } else if secs > MAX_SUPPORT_SECONDS {
+                        warnings.push(format!(
+                            "{what} {t} is over a year after the creation {c}; left out of the figures"
+                        ));
+                        *slot = None;
+                    }
+                }
+            }
+        }
+        (s != Support::default()).then(|| Box::new(s))
+    }
+
     fn to_record(&self, p: Parsed) -> Result<Record, Reject> {
         let fail = |reason: String, p: &Parsed| Reject {
             file: self.info.name.clone(),
@@ -874,6 +998,11 @@ impl Reader {
                 }
             }
         }
+        let support = if self.map.support.any() {
+            self.support(&get, &mut warnings)
+        } else {
+            None
+        };
         Ok(Record {
             id,
             texts,
@@ -881,6 +1010,7 @@ impl Reader {
             date,
             segments,
             segments_raw,
+            support,
             origin: Origin {
                 file: self.info.name.clone(),
                 line: p.line,

@@ -43,6 +43,7 @@ fn items(n: u64) -> impl Iterator<Item = Result<Record, Reject>> + Send {
             date: None,
             segments: BTreeMap::new(),
             segments_raw: BTreeMap::new(),
+            support: None,
             origin: Origin {
                 file: file.clone(),
                 line: i,
