@@ -203,7 +203,8 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub threads: Option<usize>,
     /// First learn a sentiment overlay from the records' ratings (cross-validated),
-    /// then analyse with it. Needs files (the input is read twice).
+    /// then analyse with it; when the gain is not reliable nothing is applied or
+    /// written, and a warning says so. Needs files (the input is read twice).
     #[arg(long)]
     pub calibrate: bool,
     /// Where `--calibrate` writes the learned overlay (default `<output>.overlay.tsv`).
@@ -420,17 +421,26 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
     )?;
     let analyzer = if args.calibrate {
         let c = super::calibrate::learn(&analyzer, &args.input, 5, 3, 20_000)?;
-        let note = c.note(5);
-        let path = &overlay_path;
-        write_file(path, c.overlay.to_tsv(&note).as_bytes())?;
-        if !args.quiet {
+        if !c.kept() {
+            // Said even with --quiet: the user asked for a calibration and gets none.
             eprintln!(
-                "koe: calibration: {note}; overlay ({} entries) in {}",
-                c.overlay.entries.len(),
-                path.display()
+                "koe: warning: calibration not applied (no overlay written): {}",
+                c.refusal()
             );
+            analyzer
+        } else {
+            let note = c.note();
+            let path = &overlay_path;
+            write_file(path, c.overlay.to_tsv(&note).as_bytes())?;
+            if !args.quiet {
+                eprintln!(
+                    "koe: calibration: {note}; overlay ({} entries) in {}",
+                    c.overlay.entries.len(),
+                    path.display()
+                );
+            }
+            analyzer.with_sentiment(analyzer.sentiment_model().with_overlay(&c.overlay))
         }
-        analyzer.with_sentiment(analyzer.sentiment_model().with_overlay(&c.overlay))
     } else {
         analyzer
     };

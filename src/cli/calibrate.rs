@@ -1,5 +1,6 @@
 //! `koe calibrate`: learns a lexicon overlay from the ratings in the user's own data,
-//! with a held-out cross-validation report of the gain.
+//! with a held-out cross-validation of the gain; writes nothing (exit 1) when the gain
+//! is not reliable.
 
 use std::path::PathBuf;
 
@@ -7,6 +8,7 @@ use anyhow::bail;
 use clap::Args;
 use koe::analyze::Analyzer;
 use koe::ingest::Reader;
+use koe::sentiment::TextSentiment;
 use koe::sentiment::calibrate::{self, Sample, Settings};
 use koe::text::TextAnalysis;
 use rayon::prelude::*;
@@ -23,13 +25,15 @@ pub struct CalibrateArgs {
     /// Where to write the overlay (a lexicon TSV for `--lexicon`).
     #[arg(short, long)]
     pub output: PathBuf,
-    /// Folds of the cross-validation that measures the gain.
+    /// Folds of the cross-validation that decides whether the overlay is kept (a gain on
+    /// every fold and a one-sided McNemar p < 0.01 over the held-out records).
     #[arg(long, default_value_t = 5)]
     pub folds: usize,
     /// Ignore words seen in fewer records than this.
     #[arg(long, default_value_t = 3)]
     pub min_count: usize,
-    /// Records used for the cross-validation report (the overlay learns from all).
+    /// Records used for the cross-validation (spread over the input; the overlay learns
+    /// from all).
     #[arg(long, default_value_t = 20_000)]
     pub cv_records: usize,
     #[command(flatten)]
@@ -40,24 +44,41 @@ pub struct CalibrateArgs {
 
 /// What a calibration run found.
 pub struct Calibration {
+    /// The overlay learned from all rated records (empty when not kept).
     pub overlay: calibrate::Overlay,
+    /// Rated records with a clear side (pos/neg).
     pub records: usize,
-    pub plain: f64,
-    pub calibrated: f64,
-    pub cv_records: usize,
+    /// The cross-validated verdict.
+    pub assessment: calibrate::Assessment,
 }
 
 impl Calibration {
-    /// One line on what was learned and the cross-validated gain.
-    pub fn note(&self, folds: usize) -> String {
+    /// Whether the overlay should be written and applied.
+    pub fn kept(&self) -> bool {
+        self.assessment.kept()
+    }
+
+    /// One line on what was measured (and learned).
+    pub fn note(&self) -> String {
         format!(
-            "{} rated records; {folds}-fold strict accuracy {:.4} plain -> {:.4} calibrated (on {} records)",
-            self.records, self.plain, self.calibrated, self.cv_records
+            "{} rated records; {}",
+            self.records,
+            self.assessment.summary()
+        )
+    }
+
+    /// The message when nothing is kept.
+    pub fn refusal(&self) -> String {
+        format!(
+            "no reliable gain: the ratings do not predict the text's sentiment better than the lexicon does (a kept overlay needs a gain on every fold and McNemar p < {}); nothing learned. {}",
+            self.assessment.alpha,
+            self.note()
         )
     }
 }
 
-/// Reads rated records from the inputs, learns an overlay and cross-validates it.
+/// Reads rated records from the inputs, cross-validates the calibration and, when the
+/// gain is reliable, learns the overlay from all of them.
 pub fn learn(
     analyzer: &Analyzer,
     input: &InputArgs,
@@ -67,6 +88,9 @@ pub fn learn(
 ) -> anyhow::Result<Calibration> {
     if input.paths().iter().any(|p| p.as_os_str() == "-") {
         bail!("calibration reads its input twice and cannot use stdin: give files");
+    }
+    if folds < 2 {
+        bail!("--folds needs at least 2 folds, got {folds}");
     }
     let opts = input.ingest_options()?;
     let mut texts: Vec<(String, bool)> = Vec::new();
@@ -100,44 +124,50 @@ pub fn learn(
             texts.len()
         );
     }
-    let analysed: Vec<(TextAnalysis, Sample)> = texts
+    let analysed: Vec<(TextAnalysis, TextSentiment, Vec<String>)> = texts
         .par_iter()
         .map_init(
             || analyzer.worker(),
-            |w, (text, positive)| {
+            |w, (text, _)| {
                 let (t, s) = w.analyze_text(text);
-                let sample = calibrate::sample(&t, &s, *positive);
-                (t, sample)
+                let candidates = calibrate::candidates(&t);
+                (t, s, candidates)
             },
         )
         .collect();
-    let samples: Vec<Sample> = analysed.iter().map(|(_, s)| s.clone()).collect();
+    let prober = calibrate::Prober::new(analysed.iter().map(|x| x.2.as_slice()), min_count);
+    let samples: Vec<Sample> = texts
+        .par_iter()
+        .zip(&analysed)
+        .map(|((text, positive), (t, s, _))| prober.sample(text, t, s, *positive))
+        .collect();
+    let plain: Vec<f32> = analysed.iter().map(|x| x.1.overall.score).collect();
     let model = analyzer.sentiment_model();
     let settings = Settings {
         min_count,
+        folds,
         ..Settings::default()
     };
-    // Cross-validation on (at most) cv_records of them.
-    let n_cv = analysed.len().min(cv_records);
     let cv_texts: Vec<(&str, &TextAnalysis)> = texts
         .iter()
         .zip(&analysed)
-        .take(n_cv)
-        .map(|((t, _), (a, _))| (t.as_str(), a))
+        .map(|((t, _), (a, _, _))| (t.as_str(), a))
         .collect();
-    let plain: Vec<f32> = cv_texts
-        .iter()
-        .map(|(t, a)| model.score(t, a).overall.score)
-        .collect();
-    let calibrated = calibrate::cross_validate(model, &cv_texts, &samples[..n_cv], folds, settings);
-    let all: Vec<usize> = (0..samples.len()).collect();
-    let overlay = calibrate::train(&samples, &all, settings, &|e| model.entry_score(e));
+    // Cross-validation on (at most) cv_records of them, spread over the whole input.
+    let n = samples.len();
+    let n_cv = n.min(cv_records.max(folds * 10));
+    let rows: Vec<usize> = (0..n_cv).map(|i| i * n / n_cv).collect();
+    let assessment = calibrate::assess(model, &cv_texts, &samples, &plain, &rows, settings);
+    let overlay = if assessment.kept() {
+        let all: Vec<usize> = (0..n).collect();
+        calibrate::train(&samples, &all, settings, &|e| model.entry(e))
+    } else {
+        calibrate::Overlay::default()
+    };
     Ok(Calibration {
         overlay,
-        records: samples.len(),
-        plain: calibrate::strict_accuracy(&plain, &samples[..n_cv]),
-        calibrated: calibrate::strict_accuracy(&calibrated, &samples[..n_cv]),
-        cv_records: n_cv,
+        records: n,
+        assessment,
     })
 }
 
@@ -151,7 +181,12 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<Outcome> {
         args.min_count,
         args.cv_records,
     )?;
-    let note = c.note(args.folds);
+    if !c.kept() {
+        eprintln!("koe: calibration: {}", c.refusal());
+        eprintln!("koe: wrote no overlay");
+        return Ok(Outcome::Negative);
+    }
+    let note = c.note();
     super::output::write_file(&args.output, c.overlay.to_tsv(&note).as_bytes())?;
     eprintln!("koe: calibration: {note}");
     eprintln!(

@@ -180,6 +180,25 @@ pub fn run(args: SentimentArgs) -> anyhow::Result<Outcome> {
 #[derive(Debug, Subcommand)]
 pub enum EvalCommand {
     /// Evaluate sentiment on a labelled TSV (`label<TAB>text`, label pos/neg/neu).
+    ///
+    /// A prediction is the sign of koe's score: pos, neg, or neu when the score is 0
+    /// (no evidence, or evidence that cancels out).
+    ///
+    /// strict accuracy: share of all rows whose prediction equals the gold label; a neu
+    /// prediction on a pos or neg row counts as wrong.
+    ///
+    /// lenient accuracy: on the pos/neg rows only, a neu prediction is replaced by the
+    /// majority class of those rows (what a two-class system that backs off to the
+    /// majority class when it finds no evidence would say); the sign of any non-zero
+    /// score is kept.
+    ///
+    /// majority baseline: on the pos/neg rows, the accuracy of always predicting their
+    /// majority class; lenient accuracy is comparable with it, strict accuracy is not.
+    ///
+    /// With --calibrate-split K, the rows are split into K folds; for each fold,
+    /// `koe calibrate` is run on the other folds (including its own cross-validated
+    /// decision whether to keep the overlay) and the fold is scored with the result, so
+    /// the calibrated figures measure what calibration would really do.
     Sentiment(EvalSentimentArgs),
     /// Evaluate theme assignment (precision / recall) on a labelled TSV
     /// (`id<TAB>lang<TAB>themes<TAB>text`).
@@ -196,8 +215,9 @@ pub struct EvalSentimentArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: TextOrJson,
-    /// Also calibrate inside the file with K-fold cross-validation (learn an overlay on
-    /// K-1 folds from the labels, score the held-out fold) and report both.
+    /// Also calibrate inside the file with K-fold cross-validation (run the calibration,
+    /// with its keep-or-refuse decision, on K-1 folds from the labels, score the
+    /// held-out fold) and report both, per fold too.
     #[arg(long, value_name = "K")]
     pub calibrate_split: Option<usize>,
     #[command(flatten)]
@@ -220,8 +240,12 @@ pub struct EvalReport {
     file: String,
     n: u64,
     skipped: u64,
+    /// Right predictions over all rows; neu predicted for pos/neg counts as wrong.
     strict_accuracy: f64,
+    /// Over pos/neg rows; a neu prediction counts as the majority class of those rows.
     lenient_accuracy: f64,
+    /// Over pos/neg rows: always predicting their majority class.
+    majority_baseline: f64,
     coverage: f64,
     macro_f1: f64,
     classes: BTreeMap<&'static str, ClassStats>,
@@ -286,32 +310,16 @@ pub fn run_eval(cmd: EvalCommand) -> anyhow::Result<Outcome> {
     let report = evaluate(&name, &rows, &predictions, skipped, seconds);
     let calibrated = match args.calibrate_split {
         Some(k) if k >= 2 => {
-            // Only pos/neg rows take part in the calibration; neutral rows keep their score.
-            let polar: Vec<usize> = (0..rows.len())
-                .filter(|&i| rows[i].0 != Label::Neu)
-                .collect();
-            let samples: Vec<Sample> = polar
-                .iter()
-                .map(|&i| {
-                    calibrate::sample(&analyses[i].0, &analyses[i].1, rows[i].0 == Label::Pos)
-                })
-                .collect();
-            let texts: Vec<(&str, &koe::text::TextAnalysis)> = polar
-                .iter()
-                .map(|&i| (rows[i].1.as_str(), &analyses[i].0))
-                .collect();
-            let model = analyzer.sentiment_model();
-            let scores = calibrate::cross_validate(model, &texts, &samples, k, Settings::default());
-            let mut calibrated = predictions.clone();
-            for (j, &i) in polar.iter().enumerate() {
-                calibrated[i] = scores[j];
-            }
-            Some(evaluate(
-                &format!("{name} (calibrated, {k}-fold)"),
-                &rows,
-                &calibrated,
-                skipped,
-                seconds,
+            let (scores, folds) = calibrate_split(&analyzer, &rows, &analyses, &predictions, k);
+            Some((
+                evaluate(
+                    &format!("{name} (calibrated, {k}-fold)"),
+                    &rows,
+                    &scores,
+                    skipped,
+                    seconds,
+                ),
+                folds,
             ))
         }
         Some(k) => anyhow::bail!("--calibrate-split needs at least 2 folds, got {k}"),
@@ -319,23 +327,124 @@ pub fn run_eval(cmd: EvalCommand) -> anyhow::Result<Outcome> {
     };
     match args.format {
         TextOrJson::Json => match &calibrated {
-            Some(c) => println!(
+            Some((c, folds)) => println!(
                 "{}",
                 serde_json::to_string_pretty(
-                    &serde_json::json!({"plain": report, "calibrated": c})
+                    &serde_json::json!({"plain": report, "calibrated": c, "folds": folds})
                 )?
             ),
             None => println!("{}", serde_json::to_string_pretty(&report)?),
         },
         TextOrJson::Text => {
             print_report(&report);
-            if let Some(c) = &calibrated {
+            if let Some((c, folds)) = &calibrated {
                 println!();
                 print_report(c);
+                println!("per fold (held-out pos/neg rows, strict accuracy plain -> calibrated):");
+                for (i, f) in folds.iter().enumerate() {
+                    println!(
+                        "  fold {}: n={} {:.4} -> {:.4} ({})",
+                        i + 1,
+                        f.n,
+                        f.plain_strict,
+                        f.calibrated_strict,
+                        if f.kept {
+                            "overlay kept"
+                        } else {
+                            "no reliable gain: plain lexicon"
+                        }
+                    );
+                }
             }
         }
     }
     Ok(Outcome::Ok)
+}
+
+/// One outer fold of `--calibrate-split`.
+#[derive(Debug, Serialize)]
+struct SplitFold {
+    /// Held-out pos/neg rows.
+    n: usize,
+    /// Strict accuracy of the plain lexicon on them.
+    plain_strict: f64,
+    /// Strict accuracy after calibrating on the other folds.
+    calibrated_strict: f64,
+    /// Whether the calibration on the other folds kept its overlay.
+    kept: bool,
+    /// The inner cross-validation's summary that decided it.
+    decision: String,
+}
+
+/// `--calibrate-split k`: for each of `k` folds of the pos/neg rows, runs the
+/// calibration (with its keep-or-refuse decision) on the other folds and scores the
+/// fold with the result. Returns every row's score (neutral rows keep the plain one).
+fn calibrate_split(
+    analyzer: &Analyzer,
+    rows: &[(Label, String)],
+    analyses: &[(koe::text::TextAnalysis, koe::sentiment::TextSentiment)],
+    plain: &[f32],
+    k: usize,
+) -> (Vec<f32>, Vec<SplitFold>) {
+    let polar: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].0 != Label::Neu)
+        .collect();
+    let prober = calibrate::Prober::new(
+        polar
+            .iter()
+            .map(|&i| calibrate::candidates(&analyses[i].0))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(Vec::as_slice),
+        Settings::default().min_count,
+    );
+    let samples: Vec<Sample> = polar
+        .iter()
+        .map(|&i| {
+            let (t, s) = &analyses[i];
+            prober.sample(&rows[i].1, t, s, rows[i].0 == Label::Pos)
+        })
+        .collect();
+    let texts: Vec<(&str, &koe::text::TextAnalysis)> = polar
+        .iter()
+        .map(|&i| (rows[i].1.as_str(), &analyses[i].0))
+        .collect();
+    let plain_polar: Vec<f32> = polar.iter().map(|&i| plain[i]).collect();
+    let model = analyzer.sentiment_model();
+    let settings = Settings::default();
+    let mut scores = plain.to_vec();
+    let mut out = Vec::new();
+    let strict = |score: f32, positive: bool| {
+        if positive { score > 0.0 } else { score < 0.0 }
+    };
+    for (train_rows, test_rows) in calibrate::folds(polar.len(), k) {
+        let verdict =
+            calibrate::assess(model, &texts, &samples, &plain_polar, &train_rows, settings);
+        let kept = verdict.kept();
+        let calibrated = kept.then(|| {
+            let overlay = calibrate::train(&samples, &train_rows, settings, &|e| model.entry(e));
+            model.with_overlay(&overlay)
+        });
+        let (mut p, mut c) = (0usize, 0usize);
+        for &j in &test_rows {
+            let score = match &calibrated {
+                Some(m) => m.score(texts[j].0, texts[j].1).overall.score,
+                None => plain_polar[j],
+            };
+            scores[polar[j]] = score;
+            p += usize::from(strict(plain_polar[j], samples[j].positive));
+            c += usize::from(strict(score, samples[j].positive));
+        }
+        let n = test_rows.len().max(1) as f64;
+        out.push(SplitFold {
+            n: test_rows.len(),
+            plain_strict: p as f64 / n,
+            calibrated_strict: c as f64 / n,
+            kept,
+            decision: verdict.summary(),
+        });
+    }
+    (scores, out)
 }
 
 fn evaluate(
@@ -353,6 +462,13 @@ fn evaluate(
         ..EvalReport::default()
     };
     let (mut strict, mut lenient, mut covered) = (0u64, 0u64, 0u64);
+    let polar = rows.iter().filter(|(g, _)| *g != Label::Neu).count();
+    let positives = rows.iter().filter(|(g, _)| *g == Label::Pos).count();
+    let majority = if 2 * positives >= polar {
+        Label::Pos
+    } else {
+        Label::Neg
+    };
     let labels = [Label::Pos, Label::Neg, Label::Neu];
     let mut confusion: BTreeMap<&'static str, BTreeMap<&'static str, u64>> = BTreeMap::new();
     for ((gold, _), &score) in rows.iter().zip(scores) {
@@ -369,8 +485,12 @@ fn evaluate(
         if predicted == *gold {
             strict += 1;
         }
-        let lenient_pred = if score > 0.0 { Label::Pos } else { Label::Neg };
-        if lenient_pred == *gold {
+        let lenient_pred = if predicted == Label::Neu {
+            majority
+        } else {
+            predicted
+        };
+        if *gold != Label::Neu && lenient_pred == *gold {
             lenient += 1;
         }
         *confusion
@@ -381,7 +501,13 @@ fn evaluate(
     }
     let n = rows.len().max(1) as f64;
     r.strict_accuracy = strict as f64 / n;
-    r.lenient_accuracy = lenient as f64 / n;
+    r.lenient_accuracy = lenient as f64 / polar.max(1) as f64;
+    let majority_right = if majority == Label::Pos {
+        positives
+    } else {
+        polar - positives
+    };
+    r.majority_baseline = majority_right as f64 / polar.max(1) as f64;
     r.coverage = covered as f64 / n;
     let mut f1s = Vec::new();
     for l in labels {
@@ -444,8 +570,15 @@ fn print_report(r: &EvalReport) {
             String::new()
         }
     );
-    println!("strict accuracy   {:.4}", r.strict_accuracy);
-    println!("lenient accuracy  {:.4}", r.lenient_accuracy);
+    println!(
+        "strict accuracy   {:.4}  (all rows; neu predicted for pos/neg = wrong)",
+        r.strict_accuracy
+    );
+    println!(
+        "lenient accuracy  {:.4}  (pos/neg rows; neu predicted = majority class)",
+        r.lenient_accuracy
+    );
+    println!("majority baseline {:.4}", r.majority_baseline);
     println!("coverage          {:.4}", r.coverage);
     println!("macro F1          {:.4}", r.macro_f1);
     for (l, c) in &r.classes {

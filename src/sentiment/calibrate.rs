@@ -1,203 +1,490 @@
-//! Self-calibration from the user's own ratings: an L2-regularised logistic
-//! regression over lemma unigrams and bigrams plus the lexicon score, written in plain
-//! Rust. The learned weights become a readable lexicon overlay (`entry<TAB>score`)
-//! that the scorer uses like any other lexicon (`--lexicon overlay.tsv`), so the
-//! calibrated scores keep the rules (negation, contrast, ...) and the evidence.
+//! Self-calibration from the user's own ratings, written in plain Rust.
+//!
+//! The model is the scorer's own: a text's score is the sum of its lexicon hits, so
+//! calibration learns *adjustments in lexicon units* (`δ`) for content lemmas and lemma
+//! pairs, on top of the lexicon score, with a logistic loss:
+//!
+//! `logit P(positive) = b + a · (lexicon score + Σ δ_f)`
+//!
+//! `a` (logit per lexicon point) is fitted first on the lexicon score alone and then
+//! held fixed, so `δ` is on the lexicon's own scale; `b` only absorbs the class balance
+//! during training (classes are weighted to balance) and is not part of the overlay.
+//! Each `δ` has a Gaussian prior of one lexicon point (`Settings::prior_sd`), so a word
+//! seen in a handful of records can move only a little. The learned entries become a
+//! readable lexicon overlay (`entry<TAB>score`) that the scorer uses like any other
+//! lexicon, so the calibrated scores keep the rules (negation, contrast, ...) and the
+//! evidence.
+//!
+//! Hygiene: punctuation, numbers, symbols and function words never become entries
+//! (an entry needs a content word), and an entry of the lexicon keeps its sign unless
+//! the records contradict it significantly (exact binomial test).
+//!
+//! Honesty: [`assess`] cross-validates the calibration against the plain lexicon *and*
+//! a majority-class baseline on the same held-out folds, all as two-class predictions
+//! (a text without evidence counts as the training folds' majority class), and
+//! [`Assessment::kept`] keeps the overlay only when the gain is significant (one-sided
+//! exact McNemar test on the held-out texts) and positive on every fold.
 
 use std::collections::HashMap;
 
-use super::{SentimentModel, TextSentiment};
-use crate::text::{Pos, TextAnalysis};
+use super::{SentimentModel, TextSentiment, rules};
+use crate::text::{Lang, Pos, TextAnalysis, Token};
 
 /// One labelled text, as features.
 #[derive(Debug, Clone)]
 pub struct Sample {
-    /// Feature names: lemmas and lemma pairs (as lexicon entries).
-    pub features: Vec<String>,
+    /// Features (lexicon entries: content lemmas and lemma pairs) with their value in
+    /// the text: the sum, over their occurrences, of what the scorer's rules make of
+    /// one lexicon point there (negated: negative, intensified: larger, ...).
+    pub features: Vec<(String, f32)>,
     /// The lexicon's raw score of the text (sum of evidence values).
     pub lexicon: f32,
     /// Positive?
     pub positive: bool,
 }
 
-/// Features of an analysed text: content lemmas and pairs of consecutive
-/// non-punctuation lemmas, i.e. exactly what a lexicon entry can match.
-pub fn sample(t: &TextAnalysis, s: &TextSentiment, positive: bool) -> Sample {
+/// Whether a lemma is a word: it has a letter and no digit (so never punctuation, a
+/// symbol, a number or `1回`).
+fn wordlike(tok: &Token) -> bool {
+    !matches!(tok.pos, Pos::Punct | Pos::Num | Pos::Sym)
+        && tok.lemma.chars().any(char::is_alphabetic)
+        && !tok.lemma.chars().any(char::is_numeric)
+}
+
+/// Whether a token may carry sentiment by itself: a word that is not a stopword,
+/// negator, intensifier or contrast marker, and not a particle, auxiliary or pronoun.
+fn content(lang: Lang, tok: &Token) -> bool {
+    wordlike(tok)
+        && !tok.stop
+        && !tok.negator
+        && matches!(
+            tok.pos,
+            Pos::Noun | Pos::Verb | Pos::Adj | Pos::Adv | Pos::X
+        )
+        && rules::intensity(lang, &tok.lemma).is_none()
+        && !rules::is_contrast(lang, tok)
+}
+
+/// Candidate features of an analysed text (no label needed): content lemmas, and
+/// pairs of a word and the next one (skipping up to two particles, as the scorer does
+/// when it matches an entry) where at least one is a content word, i.e. exactly what a
+/// lexicon entry can match. Sorted, without duplicates.
+pub fn candidates(t: &TextAnalysis) -> Vec<String> {
     let mut features = Vec::new();
     for sent in &t.sentences {
-        let toks: Vec<&crate::text::Token> = t
+        let lang = sent.lang;
+        let toks: Vec<&Token> = t
             .sentence_tokens(sent)
             .iter()
             .filter(|x| x.pos != Pos::Punct)
             .collect();
         for (i, tok) in toks.iter().enumerate() {
-            let useful = !tok.stop && !tok.negator && tok.pos != Pos::Num;
-            if useful {
+            let own = content(lang, tok);
+            if own {
                 features.push(tok.lemma.to_string());
             }
-            if let Some(next) = toks.get(i + 1)
-                && (useful || !next.stop)
-                && next.pos != Pos::Num
-            {
-                features.push(format!("{} {}", tok.lemma, next.lemma));
+            let starts = own || (wordlike(tok) && (tok.negator || tok.pos == Pos::Adv));
+            if !starts {
+                continue;
+            }
+            let mut j = i + 1;
+            while j < toks.len() && j <= i + 2 && toks[j].pos == Pos::Part && !toks[j].negator {
+                j += 1;
+            }
+            if let Some(next) = toks.get(j) {
+                let other = content(lang, next);
+                if other || (own && next.negator && wordlike(next)) {
+                    features.push(format!("{} {}", tok.lemma, next.lemma));
+                }
             }
         }
     }
     features.sort();
     features.dedup();
-    let lexicon = s.evidence.iter().map(|e| e.value).sum();
-    Sample {
-        features,
-        lexicon,
-        positive,
+    features
+}
+
+/// Measures candidate features the way the scorer will see them once they are in a
+/// lexicon: two probe lexicons (every frequent candidate word, every frequent pair,
+/// each at one point) run through the scorer, so a feature's value in a text carries
+/// the rules (a negated word counts −1, an intensified one more than 1, ...).
+#[derive(Debug, Clone)]
+pub struct Prober {
+    words: SentimentModel,
+    pairs: SentimentModel,
+}
+
+impl Prober {
+    /// Probes for the candidates seen in at least `min_count` texts (`docs`: each
+    /// text's [`candidates`]).
+    pub fn new<'a>(docs: impl IntoIterator<Item = &'a [String]>, min_count: usize) -> Prober {
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        for d in docs {
+            for f in d {
+                *counts.entry(f.as_str()).or_default() += 1;
+            }
+        }
+        let (mut words, mut pairs) = (String::new(), String::new());
+        let mut frequent: Vec<&str> = counts
+            .into_iter()
+            .filter(|(_, c)| *c >= min_count.max(1))
+            .map(|(f, _)| f)
+            .collect();
+        frequent.sort_unstable();
+        for f in frequent {
+            let out = if f.contains(' ') {
+                &mut pairs
+            } else {
+                &mut words
+            };
+            out.push_str(f);
+            out.push_str("\t1\n");
+        }
+        Prober {
+            words: SentimentModel::from_tsv(&words),
+            pairs: SentimentModel::from_tsv(&pairs),
+        }
+    }
+
+    /// The sample of a text: its probed features, its lexicon score and its label.
+    pub fn sample(
+        &self,
+        text: &str,
+        t: &TextAnalysis,
+        s: &TextSentiment,
+        positive: bool,
+    ) -> Sample {
+        let mut values: HashMap<String, f32> = HashMap::new();
+        for probe in [&self.words, &self.pairs] {
+            for e in probe.score(text, t).evidence {
+                *values.entry(e.entry).or_default() += e.value;
+            }
+        }
+        let mut features: Vec<(String, f32)> =
+            values.into_iter().filter(|(_, v)| *v != 0.0).collect();
+        features.sort_by(|a, b| a.0.cmp(&b.0));
+        Sample {
+            features,
+            lexicon: s.evidence.iter().map(|e| e.value).sum(),
+            positive,
+        }
     }
 }
 
-/// Training settings.
+/// Training and assessment settings. The defaults are chosen by principle, not by
+/// looking at evaluation scores (see each field).
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
-    /// Features seen in fewer texts are ignored.
+    /// Features seen in fewer records are ignored (3: fewer cannot show a pattern).
     pub min_count: usize,
-    /// L2 strength.
-    pub l2: f32,
-    /// Passes over the data.
-    pub epochs: usize,
-    /// Overlay entries whose learned score is smaller than this are left out.
+    /// Prior standard deviation of a learned adjustment, in lexicon points (1: one
+    /// step on the lexicon's −4..4 scale).
+    pub prior_sd: f32,
+    /// Floor of the logit per lexicon point (0.5: a lexicon point is never worth less
+    /// than odds ×1.65; used when the lexicon alone predicts nothing).
+    pub min_logit_per_point: f32,
+    /// Coordinate-descent passes over the features.
+    pub passes: usize,
+    /// Adjustments smaller than this (lexicon points) are left out of the overlay.
     pub min_score: f32,
+    /// Folds of the cross-validation that decides whether to keep the overlay.
+    pub folds: usize,
+    /// Significance level of the gain (one-sided McNemar) and of a sign flip.
+    pub alpha: f64,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             min_count: 3,
-            l2: 1e-4,
-            epochs: 30,
+            prior_sd: 1.0,
+            min_logit_per_point: 0.5,
+            passes: 30,
             min_score: 0.25,
+            folds: 5,
+            alpha: 0.01,
         }
     }
+}
+
+/// One overlay entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverlayEntry {
+    /// The lemmas, space-separated (as in a lexicon file).
+    pub entry: String,
+    /// The calibrated score (lexicon units, −4..4).
+    pub score: f32,
+    /// The part of speech of the lexicon entry it replaces, if that entry has one.
+    pub pos: Option<Pos>,
+    /// The lexicon's score before calibration, if the entry was in the lexicon.
+    pub base: Option<f32>,
+    /// Training records that contain the entry.
+    pub records: usize,
 }
 
 /// A learned overlay: entries with scores in lexicon units (−4..4).
 #[derive(Debug, Clone, Default)]
 pub struct Overlay {
-    /// (entry, score), strongest first.
-    pub entries: Vec<(String, f32)>,
-    /// Logit per lexicon point learned for the lexicon feature.
-    pub lexicon_weight: f32,
+    /// Entries, largest adjustment first.
+    pub entries: Vec<OverlayEntry>,
+    /// Logit per lexicon point (the scale of the adjustments).
+    pub logit_per_point: f32,
 }
 
 impl Overlay {
     /// The overlay as lexicon TSV, with a header that says where it came from.
     pub fn to_tsv(&self, note: &str) -> String {
-        let mut out =
-            format!("# koe calibration overlay: {note}\n# entry\tscore (lexicon units, -4..4)\n");
-        for (e, s) in &self.entries {
-            out.push_str(&format!("{e}\t{s:.2}\n"));
+        let mut out = format!(
+            "# koe calibration overlay: {note}\n# entry\tscore (lexicon units, -4..4)\tPOS of the lexicon entry it replaces\n"
+        );
+        for e in &self.entries {
+            match e.pos {
+                Some(p) => out.push_str(&format!("{}\t{:.2}\t{p}\n", e.entry, e.score)),
+                None => out.push_str(&format!("{}\t{:.2}\n", e.entry, e.score)),
+            }
         }
         out
     }
 }
 
-fn sigmoid(x: f32) -> f32 {
+fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
+/// ln of the binomial probability mass at 0..=n (p = success probability).
+fn binomial_ln_pmf(n: usize, p: f64) -> Vec<f64> {
+    let p = p.clamp(1e-12, 1.0 - 1e-12);
+    let mut out = Vec::with_capacity(n + 1);
+    let mut ln = n as f64 * (1.0 - p).ln();
+    out.push(ln);
+    for i in 0..n {
+        ln += ((n - i) as f64).ln() - ((i + 1) as f64).ln() + p.ln() - (1.0 - p).ln();
+        out.push(ln);
+    }
+    out
+}
+
+fn ln_sum_exp(xs: &[f64]) -> f64 {
+    let m = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if m == f64::NEG_INFINITY {
+        return m;
+    }
+    m + xs.iter().map(|x| (x - m).exp()).sum::<f64>().ln()
+}
+
+/// P(X ≤ k) for X ~ Binomial(n, p).
+pub fn binomial_cdf(k: usize, n: usize, p: f64) -> f64 {
+    if k >= n {
+        return 1.0;
+    }
+    ln_sum_exp(&binomial_ln_pmf(n, p)[..=k]).exp().min(1.0)
+}
+
+/// One-sided exact McNemar test: the probability of at least `better` improvements
+/// among `better + worse` discordant texts if either direction were equally likely.
+pub fn mcnemar_p(better: usize, worse: usize) -> f64 {
+    let n = better + worse;
+    if better == 0 {
+        return 1.0;
+    }
+    // P(X ≥ better) = P(X ≤ worse) by symmetry at p = 1/2.
+    binomial_cdf(worse, n, 0.5)
+}
+
+/// What `train` may look up in the current lexicon: the score and POS of an entry.
+pub type BaseLookup<'a> = &'a dyn Fn(&str) -> Option<(f32, Option<Pos>)>;
+
 /// Trains on `samples` (indices `rows`) and returns the overlay; `base` gives the
-/// current lexicon score of an entry so the overlay states absolute scores.
-pub fn train(
-    samples: &[Sample],
-    rows: &[usize],
-    settings: Settings,
-    base: &dyn Fn(&str) -> Option<f32>,
-) -> Overlay {
-    // Vocabulary with document counts.
-    let mut counts: HashMap<&str, usize> = HashMap::new();
+/// current lexicon entry so the overlay states absolute scores.
+pub fn train(samples: &[Sample], rows: &[usize], settings: Settings, base: BaseLookup) -> Overlay {
+    let n = rows.len();
+    // Document and positive counts per feature.
+    let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
     for &r in rows {
-        for f in &samples[r].features {
-            *counts.entry(f.as_str()).or_default() += 1;
+        for (f, _) in &samples[r].features {
+            let c = counts.entry(f.as_str()).or_default();
+            c.0 += 1;
+            c.1 += usize::from(samples[r].positive);
         }
     }
-    let mut vocab: Vec<&str> = counts
+    let mut vocab: Vec<(&str, usize, usize)> = counts
         .iter()
-        .filter(|(_, c)| **c >= settings.min_count)
-        .map(|(f, _)| *f)
+        .filter(|(f, c)| c.0 >= settings.min_count.max(1) && additive(f, base))
+        .map(|(f, c)| (*f, c.0, c.1))
         .collect();
     vocab.sort_unstable();
-    let index: HashMap<&str, usize> = vocab.iter().enumerate().map(|(i, f)| (*f, i)).collect();
-    let xs: Vec<Vec<usize>> = rows
-        .iter()
-        .map(|&r| {
-            samples[r]
-                .features
-                .iter()
-                .filter_map(|f| index.get(f.as_str()).copied())
-                .collect()
-        })
-        .collect();
-    let pos = rows.iter().filter(|&&r| samples[r].positive).count().max(1) as f32;
-    let neg = (rows.len() as f32 - pos).max(1.0);
-    let mut w = vec![0.0f32; vocab.len()];
-    let mut g2 = vec![1e-6f32; vocab.len()];
-    let (mut a, mut ga2) = (0.5f32, 1e-6f32);
-    let (mut b, mut gb2) = ((pos / neg).ln(), 1e-6f32);
-    let lr = 0.1f32;
-    let mut order: Vec<usize> = (0..rows.len()).collect();
-    let mut seed = 0x9E37_79B9_u64;
-    for _ in 0..settings.epochs {
-        // Shuffle (deterministic).
-        for i in (1..order.len()).rev() {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            order.swap(i, (seed % (i as u64 + 1)) as usize);
-        }
-        for &o in &order {
-            let s = &samples[rows[o]];
-            let x = &xs[o];
-            let lex = s.lexicon.clamp(-12.0, 12.0);
-            let z = b + a * lex + x.iter().map(|&i| w[i]).sum::<f32>();
-            let y = if s.positive { 1.0 } else { 0.0 };
-            // Balanced classes.
-            let weight = if s.positive {
-                rows.len() as f32 / (2.0 * pos)
-            } else {
-                rows.len() as f32 / (2.0 * neg)
-            };
-            let err = (sigmoid(z) - y) * weight;
-            for &i in x {
-                let g = err + settings.l2 * w[i] * rows.len() as f32 / 100.0;
-                g2[i] += g * g;
-                w[i] -= lr * g / g2[i].sqrt();
+    let index: HashMap<&str, usize> = vocab.iter().enumerate().map(|(i, f)| (f.0, i)).collect();
+    // Inverted lists: which rows (positions in `rows`) hold each feature, with its value.
+    let mut docs: Vec<Vec<(u32, f64)>> = vec![Vec::new(); vocab.len()];
+    for (p, &r) in rows.iter().enumerate() {
+        for (f, v) in &samples[r].features {
+            if let Some(&i) = index.get(f.as_str()) {
+                docs[i].push((p as u32, f64::from(*v)));
             }
-            let ga = err * lex;
-            ga2 += ga * ga;
-            a -= lr * ga / ga2.sqrt();
-            gb2 += err * err;
-            b -= lr * err / gb2.sqrt();
         }
     }
-    let a = a.max(0.05);
-    let mut entries: Vec<(String, f32)> = vocab
+    let pos = rows.iter().filter(|&&r| samples[r].positive).count();
+    let neg = n - pos;
+    let y: Vec<f64> = rows
         .iter()
-        .zip(&w)
-        .filter_map(|(f, &wi)| {
-            let delta = wi / a;
-            if delta.abs() < settings.min_score {
-                return None;
-            }
-            let score = (base(f).unwrap_or(0.0) + delta).clamp(-4.0, 4.0);
-            (score.abs() >= settings.min_score)
-                .then(|| (f.to_string(), (score * 100.0).round() / 100.0))
+        .map(|&r| f64::from(u8::from(samples[r].positive)))
+        .collect();
+    // Balanced class weights.
+    let c: Vec<f64> = rows
+        .iter()
+        .map(|&r| {
+            let k = if samples[r].positive { pos } else { neg };
+            n as f64 / (2.0 * k.max(1) as f64)
         })
         .collect();
-    entries.sort_by(|x, y| y.1.abs().total_cmp(&x.1.abs()).then(x.0.cmp(&y.0)));
+    let lex: Vec<f64> = rows
+        .iter()
+        .map(|&r| f64::from(samples[r].lexicon.clamp(-12.0, 12.0)))
+        .collect();
+    let a = fit_scale(&lex, &y, &c).max(f64::from(settings.min_logit_per_point));
+    // Coordinate Newton descent on b and δ (convex with a fixed).
+    let inv_var = 1.0 / f64::from(settings.prior_sd.max(1e-3)).powi(2);
+    let mut delta = vec![0.0f64; vocab.len()];
+    let mut z: Vec<f64> = lex.iter().map(|l| a * l).collect();
+    if pos > 0 && neg > 0 {
+        for _ in 0..settings.passes.max(1) {
+            let mut largest = 0.0f64;
+            // Bias.
+            let (mut g, mut h) = (0.0, 1e-9);
+            for i in 0..n {
+                let p = sigmoid(z[i]);
+                g += c[i] * (p - y[i]);
+                h += c[i] * p * (1.0 - p);
+            }
+            // The intercept only absorbs the class balance: it is not part of the overlay.
+            let d = (-g / h).clamp(-2.0, 2.0);
+            z.iter_mut().for_each(|v| *v += d);
+            largest = largest.max(d.abs());
+            for (f, rows_f) in docs.iter().enumerate() {
+                let (mut g, mut h) = (delta[f] * inv_var, inv_var);
+                for &(i, x) in rows_f {
+                    let i = i as usize;
+                    let p = sigmoid(z[i]);
+                    g += a * x * c[i] * (p - y[i]);
+                    h += a * a * x * x * c[i] * p * (1.0 - p);
+                }
+                let d = (-g / h).clamp(-1.0, 1.0);
+                if d != 0.0 {
+                    delta[f] += d;
+                    for &(i, x) in rows_f {
+                        z[i as usize] += a * d * x;
+                    }
+                }
+                largest = largest.max(d.abs());
+            }
+            if largest < 1e-4 {
+                break;
+            }
+        }
+    }
+    // What each word's adjustment is once written (entries below `min_score` are not).
+    let min = f64::from(settings.min_score);
+    let written = |w: &str| {
+        index
+            .get(w)
+            .map(|&i| delta[i])
+            .filter(|d| d.abs() >= min)
+            .unwrap_or(0.0)
+    };
+    let rate = pos as f64 / n.max(1) as f64;
+    let mut entries: Vec<OverlayEntry> = vocab
+        .iter()
+        .zip(&delta)
+        .filter_map(|(&(f, seen, seen_pos), &d)| {
+            if d.abs() < min {
+                return None;
+            }
+            let found = base(f);
+            let old = found.map_or(0.0, |x| f64::from(x.0));
+            // A pair entry replaces the hits of its words when it matches: it carries
+            // their adjustments too.
+            let words = f
+                .split_once(' ')
+                .map_or(0.0, |(w1, w2)| written(w1) + written(w2));
+            let mut score = (old + d + words).clamp(-4.0, 4.0);
+            // Keep the lexicon's sign unless the records contradict it significantly.
+            if old != 0.0 && score * old <= 0.0 {
+                let contradicted = if old > 0.0 {
+                    binomial_cdf(seen_pos, seen, rate) < settings.alpha
+                } else {
+                    binomial_cdf(seen - seen_pos, seen, 1.0 - rate) < settings.alpha
+                };
+                if !contradicted {
+                    score = old.signum() * min.min(old.abs());
+                }
+            }
+            let score = ((score * 100.0).round() / 100.0) as f32;
+            if (f64::from(score) - old).abs() < min / 2.0 || score == 0.0 {
+                return None;
+            }
+            Some(OverlayEntry {
+                entry: f.to_string(),
+                score,
+                pos: found.and_then(|x| x.1),
+                base: found.map(|x| x.0),
+                records: seen,
+            })
+        })
+        .collect();
+    entries.sort_by(|x, y| {
+        let dx = (x.score - x.base.unwrap_or(0.0)).abs();
+        let dy = (y.score - y.base.unwrap_or(0.0)).abs();
+        dy.total_cmp(&dx).then(x.entry.cmp(&y.entry))
+    });
     Overlay {
         entries,
-        lexicon_weight: a,
+        logit_per_point: a as f32,
     }
 }
 
-/// k-fold split of `n` rows: fold `f` of `k` (deterministic interleave).
+/// Whether a feature's adjustment adds to the text's score the way the model assumes:
+/// a single word, a pair that is a lexicon entry, or a pair none of whose words is one
+/// (an overlay pair replaces the hits of its words, and negation inside a pair is not
+/// applied, so a pair over a scored word would not add up).
+fn additive(feature: &str, base: BaseLookup) -> bool {
+    match feature.split_once(' ') {
+        None => true,
+        Some((w1, w2)) => base(feature).is_some() || (base(w1).is_none() && base(w2).is_none()),
+    }
+}
+
+/// Logistic regression of the label on the lexicon score alone (slope only matters):
+/// Newton's method on (intercept, slope).
+fn fit_scale(lex: &[f64], y: &[f64], c: &[f64]) -> f64 {
+    let (mut b, mut a) = (0.0f64, 0.0f64);
+    for _ in 0..25 {
+        let (mut g0, mut g1, mut h00, mut h01, mut h11) = (0.0, 0.0, 1e-6, 0.0, 1e-6);
+        for i in 0..lex.len() {
+            let p = sigmoid(b + a * lex[i]);
+            let e = c[i] * (p - y[i]);
+            let w = c[i] * p * (1.0 - p);
+            g0 += e;
+            g1 += e * lex[i];
+            h00 += w;
+            h01 += w * lex[i];
+            h11 += w * lex[i] * lex[i];
+        }
+        let det = h00 * h11 - h01 * h01;
+        if det.abs() < 1e-12 {
+            break;
+        }
+        let db = (h11 * g0 - h01 * g1) / det;
+        let da = (h00 * g1 - h01 * g0) / det;
+        b -= db.clamp(-5.0, 5.0);
+        a -= da.clamp(-5.0, 5.0);
+        if db.abs() + da.abs() < 1e-8 {
+            break;
+        }
+    }
+    if a.is_finite() { a } else { 0.0 }
+}
+
+/// k-fold split of `n` rows: (train, test) positions per fold (deterministic interleave).
 pub fn folds(n: usize, k: usize) -> Vec<(Vec<usize>, Vec<usize>)> {
     let k = k.max(2);
     (0..k)
@@ -209,42 +496,135 @@ pub fn folds(n: usize, k: usize) -> Vec<(Vec<usize>, Vec<usize>)> {
         .collect()
 }
 
-/// k-fold cross-validation of the calibration: for each fold, learns an overlay on
-/// the other folds and rescores the fold's texts through the scorer with it. Returns
-/// the held-out calibrated score of every text (`texts[i]` = original text and its
-/// analysis; `samples[i]` its features and label).
-pub fn cross_validate(
+/// The two-class prediction of a score: its sign, or `fallback` when it is 0 (no evidence).
+pub fn predicts_positive(score: f32, fallback: bool) -> bool {
+    if score == 0.0 { fallback } else { score > 0.0 }
+}
+
+/// Held-out figures of one fold (counts of right two-class predictions).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FoldCounts {
+    /// Held-out texts.
+    pub n: usize,
+    /// Right when always predicting the training folds' majority class.
+    pub majority: usize,
+    /// Right with the plain lexicon (no evidence: the majority class).
+    pub plain: usize,
+    /// Right with the calibrated lexicon (no evidence: the majority class).
+    pub calibrated: usize,
+}
+
+/// The cross-validated verdict on a calibration.
+#[derive(Debug, Clone, Default)]
+pub struct Assessment {
+    /// Per fold.
+    pub folds: Vec<FoldCounts>,
+    /// Held-out texts the calibration got right and the plain lexicon wrong.
+    pub better: usize,
+    /// Held-out texts the calibration got wrong and the plain lexicon right.
+    pub worse: usize,
+    /// One-sided exact McNemar p-value of the gain.
+    pub p_value: f64,
+    /// Significance level the verdict uses.
+    pub alpha: f64,
+}
+
+impl Assessment {
+    fn total(&self, f: impl Fn(&FoldCounts) -> usize) -> f64 {
+        let n: usize = self.folds.iter().map(|x| x.n).sum();
+        self.folds.iter().map(f).sum::<usize>() as f64 / n.max(1) as f64
+    }
+
+    /// Held-out accuracy of the majority-class baseline.
+    pub fn majority(&self) -> f64 {
+        self.total(|f| f.majority)
+    }
+
+    /// Held-out two-class accuracy of the plain lexicon.
+    pub fn plain(&self) -> f64 {
+        self.total(|f| f.plain)
+    }
+
+    /// Held-out two-class accuracy of the calibrated lexicon.
+    pub fn calibrated(&self) -> f64 {
+        self.total(|f| f.calibrated)
+    }
+
+    /// Folds on which the calibration was right more often than the plain lexicon.
+    pub fn folds_gained(&self) -> usize {
+        self.folds.iter().filter(|f| f.calibrated > f.plain).count()
+    }
+
+    /// Keep the overlay? Only when the gain is significant and positive on every fold.
+    pub fn kept(&self) -> bool {
+        !self.folds.is_empty()
+            && self.p_value < self.alpha
+            && self.folds_gained() == self.folds.len()
+    }
+
+    /// One line with the figures.
+    pub fn summary(&self) -> String {
+        let n: usize = self.folds.iter().map(|x| x.n).sum();
+        format!(
+            "{}-fold held-out accuracy on {n} rated texts (pos/neg; no evidence counts as the majority class): majority {:.4}, plain {:.4}, calibrated {:.4}; calibration right where plain was wrong on {}, wrong where plain was right on {} (McNemar p = {:.2e}); gain on {}/{} folds",
+            self.folds.len(),
+            self.majority(),
+            self.plain(),
+            self.calibrated(),
+            self.better,
+            self.worse,
+            self.p_value,
+            self.folds_gained(),
+            self.folds.len()
+        )
+    }
+}
+
+/// Cross-validates the calibration on `rows` (indices into `texts`/`samples`/`plain`):
+/// for each of `settings.folds` folds, learns an overlay on the other folds and scores
+/// the fold through the scorer with it. `plain[i]` is the plain score of text `i`.
+pub fn assess(
     model: &SentimentModel,
     texts: &[(&str, &TextAnalysis)],
     samples: &[Sample],
-    k: usize,
+    plain: &[f32],
+    rows: &[usize],
     settings: Settings,
-) -> Vec<f32> {
-    let mut scores = vec![0.0f32; texts.len()];
-    for (train_rows, test_rows) in folds(texts.len(), k) {
-        let overlay = train(samples, &train_rows, settings, &|e| model.entry_score(e));
+) -> Assessment {
+    let mut out = Assessment {
+        alpha: settings.alpha,
+        ..Assessment::default()
+    };
+    for (train_pos, test_pos) in folds(rows.len(), settings.folds) {
+        let train_rows: Vec<usize> = train_pos.iter().map(|&p| rows[p]).collect();
+        let positives = train_rows.iter().filter(|&&r| samples[r].positive).count();
+        let majority = 2 * positives >= train_rows.len();
+        let overlay = train(samples, &train_rows, settings, &|e| model.entry(e));
         let calibrated = model.with_overlay(&overlay);
-        for i in test_rows {
-            let (text, t) = texts[i];
-            scores[i] = calibrated.score(text, t).overall.score;
+        let mut f = FoldCounts::default();
+        for p in test_pos {
+            let r = rows[p];
+            let gold = samples[r].positive;
+            let (text, t) = texts[r];
+            let plain_right = predicts_positive(plain[r], majority) == gold;
+            let cal_right =
+                predicts_positive(calibrated.score(text, t).overall.score, majority) == gold;
+            f.n += 1;
+            f.majority += usize::from(majority == gold);
+            f.plain += usize::from(plain_right);
+            f.calibrated += usize::from(cal_right);
+            out.better += usize::from(cal_right && !plain_right);
+            out.worse += usize::from(plain_right && !cal_right);
         }
+        out.folds.push(f);
     }
-    scores
-}
-
-/// Share of texts whose score sign matches the label (0 counts as wrong).
-pub fn strict_accuracy(scores: &[f32], samples: &[Sample]) -> f64 {
-    let right = scores
-        .iter()
-        .zip(samples)
-        .filter(|(s, x)| if x.positive { **s > 0.0 } else { **s < 0.0 })
-        .count();
-    right as f64 / scores.len().max(1) as f64
+    out.p_value = mcnemar_p(out.better, out.worse);
+    out
 }
 
 impl SentimentModel {
-    /// The current score of a lexicon entry (as written in a lexicon file), if any.
-    pub fn entry_score(&self, entry: &str) -> Option<f32> {
+    /// The current score and POS of a lexicon entry (as written in a lexicon file), if any.
+    pub fn entry(&self, entry: &str) -> Option<(f32, Option<Pos>)> {
         let mut parts = entry.split(' ');
         let first = parts.next()?;
         let rest: Vec<&str> = parts.collect();
@@ -252,10 +632,26 @@ impl SentimentModel {
             if let Some(e) = lex.starting_with(first).iter().find(|e| {
                 e.rest.len() == rest.len() && e.rest.iter().zip(&rest).all(|(a, b)| &**a == *b)
             }) {
-                return Some(e.score);
+                return Some((e.score, e.pos));
             }
         }
         None
+    }
+
+    /// The current score of a lexicon entry (as written in a lexicon file), if any.
+    pub fn entry_score(&self, entry: &str) -> Option<f32> {
+        self.entry(entry).map(|e| e.0)
+    }
+
+    /// A model with only the entries of `tsv` (made by us: it always parses).
+    fn from_tsv(tsv: &str) -> SentimentModel {
+        let mut lexicons: [super::Lexicon; 3] = Default::default();
+        for lex in lexicons.iter_mut() {
+            let _ = lex.add_text(std::path::Path::new("<probe>"), tsv);
+        }
+        SentimentModel {
+            inner: std::sync::Arc::new(lexicons),
+        }
     }
 
     /// This model with an overlay's entries added to every language's lexicon.
@@ -276,35 +672,78 @@ impl SentimentModel {
 mod tests {
     use super::*;
 
+    fn samples(n: usize, rare_every: usize) -> Vec<Sample> {
+        (0..n)
+            .map(|i| {
+                let positive = i % 2 == 0;
+                let mut features = vec![
+                    (if positive { "lovely" } else { "awful" }.to_string(), 1.0),
+                    ("parcel".to_string(), 1.0),
+                ];
+                // A word seen a few times, always in positive texts.
+                if i % rare_every == 0 && i < 3 * rare_every {
+                    features.push(("rare".into(), 1.0));
+                }
+                Sample {
+                    features,
+                    lexicon: 0.0,
+                    positive,
+                }
+            })
+            .collect()
+    }
+
     #[test]
-    fn learns_a_separating_word() {
-        let mut samples = Vec::new();
-        for i in 0..200 {
-            let positive = i % 2 == 0;
-            let mut features = vec![
-                if positive {
-                    "lovely".to_string()
-                } else {
-                    "awful".to_string()
-                },
-                "the".to_string(),
-            ];
-            if i % 7 == 0 {
-                features.push("noise".into());
-            }
-            samples.push(Sample {
-                features,
-                lexicon: 0.0,
-                positive,
-            });
-        }
-        let rows: Vec<usize> = (0..samples.len()).collect();
-        let o = train(&samples, &rows, Settings::default(), &|_| None);
-        let get = |w: &str| o.entries.iter().find(|e| e.0 == w).map(|e| e.1);
-        assert!(get("lovely").unwrap() > 0.5, "{o:?}");
-        assert!(get("awful").unwrap() < -0.5, "{o:?}");
-        assert!(get("the").is_none_or(|s| s.abs() < 0.5));
-        assert_eq!(folds(10, 5).len(), 5);
+    fn learns_separating_words_and_shrinks_rare_ones() {
+        let s = samples(200, 10);
+        let rows: Vec<usize> = (0..s.len()).collect();
+        let o = train(&s, &rows, Settings::default(), &|_| None);
+        let get = |w: &str| o.entries.iter().find(|e| e.entry == w).map(|e| e.score);
+        assert!(get("lovely").unwrap() > 1.0, "{o:?}");
+        assert!(get("awful").unwrap() < -1.0, "{o:?}");
+        assert!(get("parcel").is_none(), "{o:?}");
+        // Seen 3 times, all positive: a small step, nowhere near the cap.
+        assert!(get("rare").is_none_or(|v| v.abs() < 1.0), "{o:?}");
         assert!(o.to_tsv("test").contains("lovely\t"));
+    }
+
+    #[test]
+    fn keeps_the_lexicon_sign_without_strong_evidence() {
+        // "fine" is +0.5 in the lexicon and appears in 3 negative texts only: the fit
+        // pulls it below zero, but 3 texts are no strong evidence, so it stays positive.
+        let mut s = samples(200, 1000);
+        for x in s.iter_mut().filter(|x| !x.positive).take(3) {
+            x.features = vec![("fine".into(), 1.0), ("parcel".into(), 1.0)];
+            x.lexicon += 0.5;
+        }
+        let rows: Vec<usize> = (0..s.len()).collect();
+        let base = |e: &str| (e == "fine").then_some((0.5f32, None));
+        let o = train(&s, &rows, Settings::default(), &base);
+        let e = o.entries.iter().find(|e| e.entry == "fine").unwrap();
+        assert!(e.score > 0.0 && e.score < 0.5, "{e:?}");
+        // 60 of 60 negative texts: strong evidence, the sign may flip.
+        let mut s = samples(400, 1000);
+        for x in s.iter_mut().filter(|x| !x.positive).take(60) {
+            x.features = vec![("fine".into(), 1.0), ("parcel".into(), 1.0)];
+            x.lexicon += 2.0;
+        }
+        let rows: Vec<usize> = (0..s.len()).collect();
+        let base = |e: &str| (e == "fine").then_some((2.0f32, None));
+        let o = train(&s, &rows, Settings::default(), &base);
+        let e = o.entries.iter().find(|e| e.entry == "fine").unwrap();
+        assert!(e.score < 0.0, "{e:?}");
+    }
+
+    #[test]
+    fn statistics() {
+        assert!((binomial_cdf(0, 1, 0.5) - 0.5).abs() < 1e-9);
+        assert!((binomial_cdf(2, 4, 0.5) - 11.0 / 16.0).abs() < 1e-9);
+        assert_eq!(binomial_cdf(5, 5, 0.3), 1.0);
+        // 10 better, 0 worse: p = 2^-10.
+        assert!((mcnemar_p(10, 0) - 1.0 / 1024.0).abs() < 1e-9);
+        assert_eq!(mcnemar_p(0, 5), 1.0);
+        assert!(mcnemar_p(50, 50) > 0.4);
+        assert_eq!(folds(10, 5).len(), 5);
+        assert!(predicts_positive(0.0, true) && !predicts_positive(-0.1, true));
     }
 }
