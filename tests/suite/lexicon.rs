@@ -35,7 +35,7 @@ fn topic_nouns_carry_no_sentiment() {
         "The chatbot actually handled my missing-item refund. Nice improvement.",
         "Refund, chatbot, fee, ad.",
         "返金、返品、解約、手数料、広告。",
-        "환불, 반품, 해지, 챗봇, 요금, 배송, 고객센터.",
+        "환불, 반품, 해지, 챗봇, 요금, 배송, 고객센터, 상담원.",
     ]);
     assert_eq!(got[0].0, "pos", "{got:?}");
     for (_, entries) in &got {
