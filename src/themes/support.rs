@@ -1,0 +1,665 @@
+//! Support metrics of ticket and message exports, per period and per theme: first
+//! response time and every later response time (median, p90, share within targets),
+//! resolution time and rate, first-contact resolution, replies per conversation,
+//! repeat contacts, backlog.
+//!
+//! Tickets (one row per ticket: created, first response, resolved, status, customer)
+//! are measured row by row. Threaded messages (one row per message with a reply
+//! link, like the Customer Support on Twitter export) are first put back together
+//! into conversations: a customer message, the agent replies to it, the exchanges
+//! after. A figure whose columns are missing is `None` with a note naming them.
+//!
+//! Memory: durations go into log-scale histograms (quantiles within 2.5%), counts per
+//! period; only repeat contacts (customer, time) and messages (for the threads) are
+//! kept per record, a few dozen bytes each.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::ingest::{Record, Support};
+
+/// Settings of the support figures.
+#[derive(Debug, Clone)]
+pub struct SupportConfig {
+    /// Response-time targets, in hours: the share of first responses within each.
+    pub targets_hours: Vec<f64>,
+    /// A contact is a repeat when the same customer writes again within this many days.
+    pub repeat_days: u32,
+}
+
+impl Default for SupportConfig {
+    fn default() -> Self {
+        SupportConfig {
+            targets_hours: vec![1.0, 24.0],
+            repeat_days: 7,
+        }
+    }
+}
+
+/// Durations in log-scale buckets: bounded memory, quantiles within half a bucket.
+#[derive(Debug, Clone, Default)]
+struct Hist {
+    /// Bucket `i` holds durations in [60·R^i, 60·R^(i+1)) seconds; bucket 0 also
+    /// everything under a minute.
+    buckets: Vec<u64>,
+    n: u64,
+    sum: f64,
+}
+
+const RATIO: f64 = 1.05;
+
+impl Hist {
+    fn add(&mut self, secs: i64) {
+        let s = secs.max(0) as f64;
+        let i = if s < 60.0 {
+            0
+        } else {
+            ((s / 60.0).ln() / RATIO.ln()).floor() as usize
+        };
+        if self.buckets.len() <= i {
+            self.buckets.resize(i + 1, 0);
+        }
+        self.buckets[i] += 1;
+        self.n += 1;
+        self.sum += s;
+    }
+
+    /// The q-quantile in hours (the bucket's geometric middle).
+    fn quantile_hours(&self, q: f64) -> Option<f64> {
+        if self.n == 0 {
+            return None;
+        }
+        let rank = ((q * self.n as f64).ceil() as u64).clamp(1, self.n);
+        let mut seen = 0;
+        for (i, &c) in self.buckets.iter().enumerate() {
+            seen += c;
+            if seen >= rank {
+                let lo = 60.0 * RATIO.powi(i as i32);
+                let mid = if i == 0 { 30.0 } else { lo * RATIO.sqrt() };
+                return Some(mid / 3600.0);
+            }
+        }
+        None
+    }
+}
+
+/// Durations summarised.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Durations {
+    /// How many durations.
+    pub n: u64,
+    /// Median, hours.
+    pub median_hours: f64,
+    /// 90th percentile, hours.
+    pub p90_hours: f64,
+    /// Mean, hours.
+    pub mean_hours: f64,
+    /// Share within each target: (target hours, share 0..1).
+    pub within: Vec<(f64, f64)>,
+}
+
+/// A share with the counts it comes from.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Rate {
+    /// Share 0..1.
+    pub rate: f64,
+    /// Numerator.
+    pub count: u64,
+    /// Denominator.
+    pub of: u64,
+}
+
+impl Rate {
+    fn of(count: u64, of: u64) -> Option<Rate> {
+        (of > 0).then(|| Rate {
+            rate: count as f64 / of as f64,
+            count,
+            of,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Acc {
+    units: u64,
+    first: Hist,
+    first_within: Vec<u64>,
+    later: Hist,
+    resolution: Hist,
+    resolved: u64,
+    judged: u64,
+    fcr: u64,
+    fcr_judged: u64,
+    replies: u64,
+    conversations: u64,
+}
+
+impl Acc {
+    fn first_response(&mut self, secs: i64, targets: &[f64]) {
+        self.first.add(secs);
+        if self.first_within.len() < targets.len() {
+            self.first_within.resize(targets.len(), 0);
+        }
+        for (i, t) in targets.iter().enumerate() {
+            if secs as f64 <= t * 3600.0 {
+                self.first_within[i] += 1;
+            }
+        }
+    }
+
+    fn durations(h: &Hist, within: Option<(&[u64], &[f64])>) -> Option<Durations> {
+        Some(Durations {
+            n: h.n,
+            median_hours: round3(h.quantile_hours(0.5)?),
+            p90_hours: round3(h.quantile_hours(0.9)?),
+            mean_hours: round3(h.sum / h.n as f64 / 3600.0),
+            within: within
+                .map(|(counts, targets)| {
+                    targets
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &t)| {
+                            (t, round3(counts.get(i).copied().unwrap_or(0) as f64 / h.n as f64))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+    }
+
+    fn figures(&self, targets: &[f64]) -> SupportFigures {
+        SupportFigures {
+            units: self.units,
+            first_response: Self::durations(&self.first, Some((&self.first_within, targets))),
+            later_responses: Self::durations(&self.later, None),
+            resolution: Self::durations(&self.resolution, None),
+            resolution_rate: Rate::of(self.resolved, self.judged),
+            first_contact_resolution: Rate::of(self.fcr, self.fcr_judged),
+            replies_per_conversation: (self.conversations > 0)
+                .then(|| round3(self.replies as f64 / self.conversations as f64)),
+        }
+    }
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+/// The figures of one group (all, a period, a theme).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SupportFigures {
+    /// Tickets or conversations.
+    pub units: u64,
+    /// Time to the first agent response.
+    pub first_response: Option<Durations>,
+    /// Time of every later agent response (to the customer message it answers).
+    pub later_responses: Option<Durations>,
+    /// Time to resolution.
+    pub resolution: Option<Durations>,
+    /// Resolved share (by status, a resolution time, or a closing customer message).
+    pub resolution_rate: Option<Rate>,
+    /// Resolved with one agent reply.
+    pub first_contact_resolution: Option<Rate>,
+    /// Agent replies per conversation.
+    pub replies_per_conversation: Option<f64>,
+}
+
+/// One theme's support figures, with how they compare to all.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SupportThemeRow {
+    /// Theme id.
+    pub theme: Arc<str>,
+    /// The figures.
+    #[serde(flatten)]
+    pub figures: SupportFigures,
+    /// Median resolution time ÷ the median of all ("takes 2.3× longer to resolve").
+    pub resolution_vs_all: Option<f64>,
+    /// Median first response ÷ the median of all.
+    pub first_response_vs_all: Option<f64>,
+}
+
+/// The support section of a report.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SupportMetrics {
+    /// What was measured: `tickets`, `conversations` (threaded messages) or both.
+    pub kind: String,
+    /// All records.
+    pub all: SupportFigures,
+    /// Per period (`YYYY-MM`, by creation time in UTC).
+    pub periods: BTreeMap<String, SupportFigures>,
+    /// Open at the end of each period (created by then, not resolved by then);
+    /// `None` without creation and resolution times.
+    pub backlog: Option<BTreeMap<String, u64>>,
+    /// Per theme, most units first.
+    pub themes: Vec<SupportThemeRow>,
+    /// Contacts followed by another from the same customer within `repeat_days`
+    /// (contacts in the last `repeat_days` of the data are not judged).
+    pub repeat_contact: Option<Rate>,
+    /// The window of a repeat contact, days.
+    pub repeat_days: u32,
+    /// Figures that cannot be computed, and the column each needs.
+    pub missing: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+struct Message {
+    id: Arc<str>,
+    created: Option<i64>,
+    inbound: bool,
+    reply_to: Option<Arc<str>>,
+    customer: Option<Arc<str>>,
+    themes: Vec<Arc<str>>,
+    resolved_cue: bool,
+}
+
+/// Collects the support fields of analysed records.
+#[derive(Debug, Default)]
+pub struct SupportCollector {
+    config: SupportConfig,
+    all: Acc,
+    periods: BTreeMap<String, Acc>,
+    themes: HashMap<Arc<str>, Acc>,
+    created: BTreeMap<String, u64>,
+    resolved_in: BTreeMap<String, u64>,
+    contacts: Vec<(Arc<str>, i64)>,
+    messages: Vec<Message>,
+    seen: Seen,
+    tickets: u64,
+}
+
+/// Which columns the data had.
+#[derive(Debug, Default, Clone, Copy)]
+struct Seen {
+    created: bool,
+    first_response: bool,
+    resolved: bool,
+    status: bool,
+    customer: bool,
+    threads: bool,
+}
+
+fn month(secs: i64) -> String {
+    jiff::Timestamp::from_second(secs)
+        .map(|t| t.strftime("%Y-%m").to_string())
+        .unwrap_or_else(|_| "?".into())
+}
+
+/// Statuses that mean resolved, in the languages of real exports.
+fn status_resolved(status: &str) -> Option<bool> {
+    let s = status.trim().to_lowercase();
+    const DONE: &[&str] = &[
+        "solved", "resolved", "closed", "done", "completed", "complete", "解決", "解決済み",
+        "解決済", "完了", "対応完了", "クローズ", "終了", "해결", "해결됨", "완료", "처리완료",
+        "종료",
+    ];
+    const OPEN: &[&str] = &[
+        "open", "new", "pending", "on-hold", "on hold", "hold", "in progress", "waiting",
+        "reopened", "未対応", "対応中", "保留", "新規", "未解決", "再オープン", "접수",
+        "처리중", "대기", "보류", "미해결", "진행중",
+    ];
+    if DONE.contains(&s.as_str()) {
+        Some(true)
+    } else if OPEN.contains(&s.as_str()) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// A customer's closing message: thanks, it works now, solved.
+fn closes(text: &str) -> bool {
+    let t = text.to_lowercase();
+    const CUES: &[&str] = &[
+        "thank",
+        "thx",
+        "that worked",
+        "it works now",
+        "works now",
+        "solved",
+        "fixed now",
+        "all good",
+        "ありがとう",
+        "解決しました",
+        "直りました",
+        "助かりました",
+        "감사",
+        "고맙",
+        "해결됐",
+        "해결되었",
+    ];
+    CUES.iter().any(|c| t.contains(c))
+}
+
+impl SupportCollector {
+    /// A collector with these settings.
+    pub fn new(config: SupportConfig) -> SupportCollector {
+        SupportCollector {
+            config,
+            ..SupportCollector::default()
+        }
+    }
+
+    /// Adds one record with the ids of its themes.
+    pub fn add(&mut self, record: &Record, themes: &[Arc<str>]) {
+        let Some(s) = record.support.as_deref() else {
+            return;
+        };
+        if s.inbound.is_some() || s.reply_to.is_some() {
+            self.seen.threads = true;
+            self.messages.push(Message {
+                id: Arc::from(record.id.as_str()),
+                created: s.created.map(|t| t.as_second()),
+                inbound: s.inbound.unwrap_or(true),
+                reply_to: s.reply_to.as_deref().map(Arc::from),
+                customer: s.author.as_deref().or(s.customer.as_deref()).map(Arc::from),
+                themes: themes.to_vec(),
+                resolved_cue: closes(&record.text()),
+            });
+            return;
+        }
+        self.ticket(s, themes);
+    }
+
+    fn ticket(&mut self, s: &Support, themes: &[Arc<str>]) {
+        self.tickets += 1;
+        let created = s.created.map(|t| t.as_second());
+        self.seen.created |= created.is_some();
+        self.seen.first_response |= s.first_response.is_some();
+        self.seen.resolved |= s.resolved.is_some();
+        self.seen.status |= s.status.is_some();
+        let period = created.map(month);
+        let first = created.zip(s.first_response).map(|(c, f)| f.as_second() - c);
+        let resolution = created.zip(s.resolved).map(|(c, r)| r.as_second() - c);
+        let resolved = match s.status.as_deref().and_then(status_resolved) {
+            Some(b) => Some(b),
+            None if s.resolved.is_some() => Some(true),
+            None if self.seen.resolved || s.status.is_some() => Some(false),
+            None => None,
+        };
+        if let Some(c) = created {
+            *self.created.entry(month(c)).or_default() += 1;
+        }
+        if let Some(r) = s.resolved {
+            *self.resolved_in.entry(month(r.as_second())).or_default() += 1;
+        }
+        if let Some(cust) = s.customer.as_deref() {
+            self.seen.customer = true;
+            if let Some(c) = created {
+                self.contacts.push((Arc::from(cust), c));
+            }
+        }
+        let targets = self.config.targets_hours.clone();
+        let mut apply = |acc: &mut Acc| {
+            acc.units += 1;
+            if let Some(f) = first {
+                acc.first_response(f, &targets);
+            }
+            if let Some(r) = resolution {
+                acc.resolution.add(r);
+            }
+            if let Some(r) = resolved {
+                acc.judged += 1;
+                acc.resolved += u64::from(r);
+            }
+        };
+        apply(&mut self.all);
+        if let Some(p) = period {
+            apply(self.periods.entry(p).or_default());
+        }
+        for t in themes {
+            apply(self.themes.entry(t.clone()).or_default());
+        }
+    }
+
+    /// Puts threaded messages back into conversations and measures them.
+    fn conversations(&mut self) {
+        let messages = std::mem::take(&mut self.messages);
+        if messages.is_empty() {
+            return;
+        }
+        let index: HashMap<&str, usize> = messages
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (&*m.id, i))
+            .collect();
+        // The root of each message: follow reply links up (cycles and unknown ids stop).
+        let root = |mut i: usize| -> usize {
+            for _ in 0..messages.len() {
+                match messages[i].reply_to.as_deref().and_then(|r| index.get(r)) {
+                    Some(&p) if p != i => i = p,
+                    _ => break,
+                }
+            }
+            i
+        };
+        let mut threads: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for i in 0..messages.len() {
+            threads.entry(root(i)).or_default().push(i);
+        }
+        let targets = self.config.targets_hours.clone();
+        for (_, mut members) in threads {
+            members.sort_by_key(|&i| (messages[i].created.unwrap_or(i64::MAX), i));
+            // A conversation starts with a customer message.
+            let Some(&start) = members.iter().find(|&&i| messages[i].inbound) else {
+                continue;
+            };
+            let mut first: Option<i64> = None;
+            let mut later = Vec::new();
+            let mut replies = 0u64;
+            for &i in &members {
+                let m = &messages[i];
+                if m.inbound {
+                    continue;
+                }
+                replies += 1;
+                // The customer message it answers (its reply link), else the last
+                // customer message before it.
+                let asked = m
+                    .reply_to
+                    .as_deref()
+                    .and_then(|r| index.get(r))
+                    .map(|&j| &messages[j])
+                    .filter(|q| q.inbound);
+                if let (Some(q), Some(t)) = (asked, m.created)
+                    && let Some(qt) = q.created
+                {
+                    let d = t - qt;
+                    if d >= 0 {
+                        if first.is_none() {
+                            first = Some(d);
+                        } else {
+                            later.push(d);
+                        }
+                    }
+                }
+            }
+            let last_customer = members.iter().rev().find(|&&i| messages[i].inbound);
+            let resolved = last_customer.is_some_and(|&i| messages[i].resolved_cue && i != start)
+                || (replies > 0 && messages[start].resolved_cue);
+            let created = messages[start].created;
+            let period = created.map(month);
+            let mut themes: Vec<Arc<str>> = members
+                .iter()
+                .filter(|&&i| messages[i].inbound)
+                .flat_map(|&i| messages[i].themes.iter().cloned())
+                .collect();
+            themes.sort();
+            themes.dedup();
+            if let (Some(c), Some(cust)) = (created, messages[start].customer.clone()) {
+                self.contacts.push((cust, c));
+                self.seen.customer = true;
+            }
+            if let Some(c) = created {
+                self.seen.created = true;
+                *self.created.entry(month(c)).or_default() += 1;
+            }
+            let mut apply = |acc: &mut Acc| {
+                acc.units += 1;
+                acc.conversations += 1;
+                acc.replies += replies;
+                if let Some(f) = first {
+                    acc.first_response(f, &targets);
+                }
+                for &l in &later {
+                    acc.later.add(l);
+                }
+                acc.judged += 1;
+                acc.resolved += u64::from(resolved);
+                acc.fcr_judged += 1;
+                acc.fcr += u64::from(resolved && replies == 1);
+            };
+            apply(&mut self.all);
+            if let Some(p) = period {
+                apply(self.periods.entry(p).or_default());
+            }
+            for t in &themes {
+                apply(self.themes.entry(t.clone()).or_default());
+            }
+        }
+    }
+
+    /// The figures, or `None` when no record had support fields.
+    pub fn finish(mut self) -> Option<SupportMetrics> {
+        let threads = self.seen.threads;
+        self.conversations();
+        if self.all.units == 0 {
+            return None;
+        }
+        let targets = self.config.targets_hours.clone();
+        let all = self.all.figures(&targets);
+        let mut missing = Vec::new();
+        if self.tickets > 0 {
+            if !self.seen.created {
+                missing.push("all times: no creation time with a time of day (a created_at / 作成日時 / 접수일시 column)".to_string());
+            }
+            if !self.seen.first_response {
+                missing.push("first response: no first-response time column (first_response_at / 初回返信日時 / 첫응답일시)".into());
+            }
+            if !self.seen.resolved {
+                missing.push("resolution time: no resolved/solved time column (solved_at / 解決日時 / 해결일시)".into());
+            }
+            if !self.seen.resolved && !self.seen.status {
+                missing.push("resolution rate: no status or resolution time column".into());
+            }
+            missing.push("first-contact resolution: needs threaded messages (one row per message with a reply link)".into());
+        }
+        if !self.seen.customer {
+            missing.push("repeat contacts: no customer id column (customer_id / 顧客ID / 고객ID)".into());
+        }
+        let median = |f: &SupportFigures, pick: fn(&SupportFigures) -> Option<&Durations>| {
+            pick(f).map(|d| d.median_hours)
+        };
+        let all_res = median(&all, |f| f.resolution.as_ref());
+        let all_first = median(&all, |f| f.first_response.as_ref());
+        let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) if b > 0.0 => Some(round3(a / b)),
+            _ => None,
+        };
+        let mut themes: Vec<SupportThemeRow> = self
+            .themes
+            .iter()
+            .map(|(id, acc)| {
+                let figures = acc.figures(&targets);
+                SupportThemeRow {
+                    theme: id.clone(),
+                    resolution_vs_all: ratio(median(&figures, |f| f.resolution.as_ref()), all_res),
+                    first_response_vs_all: ratio(
+                        median(&figures, |f| f.first_response.as_ref()),
+                        all_first,
+                    ),
+                    figures,
+                }
+            })
+            .collect();
+        themes.sort_by(|a, b| b.figures.units.cmp(&a.figures.units).then(a.theme.cmp(&b.theme)));
+        let backlog = (self.seen.created && (self.seen.resolved || self.seen.status) && !threads)
+            .then(|| {
+                let mut open = 0i64;
+                let mut out = BTreeMap::new();
+                let mut periods: Vec<&String> =
+                    self.created.keys().chain(self.resolved_in.keys()).collect();
+                periods.sort();
+                periods.dedup();
+                for p in periods {
+                    open += self.created.get(p).copied().unwrap_or(0) as i64;
+                    open -= self.resolved_in.get(p).copied().unwrap_or(0) as i64;
+                    out.insert(p.clone(), open.max(0) as u64);
+                }
+                out
+            });
+        let repeat_contact = self.repeat_contact();
+        Some(SupportMetrics {
+            kind: match (self.tickets > 0, threads) {
+                (true, true) => "tickets and conversations",
+                (false, true) => "conversations",
+                _ => "tickets",
+            }
+            .into(),
+            all,
+            periods: self
+                .periods
+                .iter()
+                .map(|(p, a)| (p.clone(), a.figures(&targets)))
+                .collect(),
+            backlog,
+            themes,
+            repeat_contact,
+            repeat_days: self.config.repeat_days,
+            missing,
+        })
+    }
+
+    fn repeat_contact(&mut self) -> Option<Rate> {
+        if self.contacts.is_empty() {
+            return None;
+        }
+        let window = i64::from(self.config.repeat_days) * 86_400;
+        let last = self.contacts.iter().map(|c| c.1).max()?;
+        self.contacts.sort();
+        let (mut repeats, mut judged) = (0, 0);
+        for (i, (cust, t)) in self.contacts.iter().enumerate() {
+            if *t > last - window {
+                continue; // Its window runs past the data: cannot be judged.
+            }
+            judged += 1;
+            if self
+                .contacts
+                .get(i + 1)
+                .is_some_and(|(c2, t2)| c2 == cust && *t2 - *t <= window)
+            {
+                repeats += 1;
+            }
+        }
+        Rate::of(repeats, judged)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_quantiles_are_close() {
+        let mut h = Hist::default();
+        for m in 1..=100 {
+            h.add(m * 60);
+        }
+        let median = h.quantile_hours(0.5).unwrap() * 60.0;
+        let p90 = h.quantile_hours(0.9).unwrap() * 60.0;
+        assert!((median - 50.0).abs() <= 50.0 * 0.03, "{median}");
+        assert!((p90 - 90.0).abs() <= 90.0 * 0.03, "{p90}");
+    }
+
+    #[test]
+    fn statuses_in_three_languages() {
+        for s in ["Solved", "closed", "解決済み", "完了", "해결", "종료"] {
+            assert_eq!(status_resolved(s), Some(true), "{s}");
+        }
+        for s in ["open", "Pending", "対応中", "처리중"] {
+            assert_eq!(status_resolved(s), Some(false), "{s}");
+        }
+        assert_eq!(status_resolved("escalated to tier 2"), None);
+    }
+}
