@@ -12,11 +12,13 @@ fn opt(v: Option<f64>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
+/// The columns. `growth`, `difference` (rate points as a fraction), `p_value` and
+/// `p_adjusted` (Benjamini–Hochberg) are the emerging test's.
+const HEADER: &str = "kind,id,category,label,period,records,mentions,share,negative,neutral,positive,net_sentiment,avg_rating,nps_mentioners,nps_others,impact,emerging,growth,difference,p_value,p_adjusted";
+
 /// Renders the theme table.
 pub fn render(r: &Report) -> String {
-    let mut out = String::from(
-        "kind,id,category,label,period,records,mentions,share,negative,neutral,positive,net_sentiment,avg_rating,nps_mentioners,nps_others,impact,emerging,z\n",
-    );
+    let mut out = format!("{HEADER}\n");
     let mut row = |cols: Vec<String>| {
         let line: Vec<String> = cols.iter().map(|c| field(c)).collect();
         out.push_str(&line.join(","));
@@ -42,7 +44,10 @@ pub fn render(r: &Report) -> String {
             opt(t.nps_others),
             opt(t.impact),
             e.map(|e| e.emerging.to_string()).unwrap_or_default(),
-            opt(e.map(|e| e.z)),
+            opt(e.and_then(|e| e.growth)),
+            opt(e.map(|e| e.difference)),
+            opt(e.map(|e| e.p_value)),
+            opt(e.map(|e| e.p_adjusted)),
         ]);
     }
     for t in &r.summary.themes {
@@ -57,7 +62,7 @@ pub fn render(r: &Report) -> String {
                 String::new(),
                 p.share.to_string(),
             ];
-            cols.resize(18, String::new());
+            cols.resize(HEADER.split(',').count(), String::new());
             row(cols);
         }
     }

@@ -290,10 +290,12 @@ pub fn render(r: &Report) -> String {
         o.push_str("<table><thead><tr><th>Theme</th><th style=\"width:24%\">Volume</th><th class=\"n\">Records</th><th class=\"n\">Share</th><th class=\"n\">Net</th><th class=\"n\">Avg rating</th><th class=\"n\">NPS mentioners / others</th><th class=\"n\">Impact</th><th>Trend</th></tr></thead><tbody>");
         let max = s.themes.iter().map(|t| t.records).max().unwrap_or(1);
         for th in &s.themes {
-            let mut badge = if th.emerging.as_ref().is_some_and(|e| e.emerging) {
-                "<span class=\"badge\">emerging</span>".to_string()
-            } else {
-                String::new()
+            let mut badge = match th.emerging.as_ref() {
+                Some(e) if e.emerging => format!(
+                    "<span class=\"badge\" title=\"{}\">emerging</span>",
+                    esc(&Report::emerging_detail(th).unwrap_or_default())
+                ),
+                _ => String::new(),
             };
             if th.discovered {
                 badge.push_str(" <span class=\"badge disc\">discovered</span>");
@@ -319,24 +321,26 @@ pub fn render(r: &Report) -> String {
     }
 
     o.push_str("<h2>Emerging themes</h2>");
+    let _ = write!(o, "<p class=\"meta\">{}</p>", esc(&r.emerging_method()));
     let emerging: Vec<_> = r.emerging().collect();
     if emerging.is_empty() {
-        o.push_str("<p>None: no theme's share in the latest period is significantly above its earlier share (one-sided two-proportion z-test, z ≥ 1.96).</p>");
+        o.push_str("<p>None: no theme passed the test.</p>");
+        if let Some(th) = r.closest_to_emerging() {
+            if let (Some(line), Some(e)) = (Report::emerging_detail(th), th.emerging.as_ref()) {
+                let _ = write!(
+                    o,
+                    "<p class=\"meta\">Closest: <b>{}</b>: {} — not emerging: {}.</p>",
+                    esc(r.label(th)),
+                    esc(&line),
+                    esc(&e.reason)
+                );
+            }
+        }
     } else {
         o.push_str("<ul>");
         for th in emerging {
-            if let Some(e) = &th.emerging {
-                let _ = write!(
-                    o,
-                    "<li><b>{}</b>: {} of records in {} vs {} before (×{}, z = {:.2}, p = {:.3})</li>",
-                    esc(r.label(th)),
-                    pct(Some(e.latest_share)),
-                    esc(&e.period),
-                    pct(Some(e.baseline_share)),
-                    num(e.growth, 1),
-                    e.z,
-                    e.p_value
-                );
+            if let Some(line) = Report::emerging_detail(th) {
+                let _ = write!(o, "<li><b>{}</b>: {}</li>", esc(r.label(th)), esc(&line));
             }
         }
         o.push_str("</ul>");

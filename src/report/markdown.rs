@@ -183,25 +183,24 @@ pub fn render(r: &Report) -> String {
 
     let emerging: Vec<_> = r.emerging().collect();
     let _ = writeln!(o, "## Emerging themes\n");
+    let _ = writeln!(o, "{}\n", cell(&r.emerging_method()));
     if emerging.is_empty() {
-        let _ = writeln!(
-            o,
-            "None: no theme's share in the latest period is significantly above its earlier share (one-sided two-proportion z-test, z ≥ 1.96).\n"
-        );
-    } else {
-        for th in emerging {
-            if let Some(e) = &th.emerging {
+        let _ = writeln!(o, "None: no theme passed the test.\n");
+        if let Some(th) = r.closest_to_emerging() {
+            if let (Some(line), Some(e)) = (Report::emerging_detail(th), th.emerging.as_ref()) {
                 let _ = writeln!(
                     o,
-                    "- **{}**: {} of records in {} vs {} before (×{}, z = {:.2}, p = {:.3})",
+                    "Closest: {}: {} — not emerging: {}.\n",
                     cell(r.label(th)),
-                    pct(Some(e.latest_share)),
-                    e.period,
-                    pct(Some(e.baseline_share)),
-                    num(e.growth, 1),
-                    e.z,
-                    e.p_value
+                    cell(&line),
+                    cell(&e.reason)
                 );
+            }
+        }
+    } else {
+        for th in emerging {
+            if let Some(line) = Report::emerging_detail(th) {
+                let _ = writeln!(o, "- **{}**: {}", cell(r.label(th)), cell(&line));
             }
         }
         o.push('\n');

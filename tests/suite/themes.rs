@@ -937,3 +937,308 @@ fn discovered_opinions_are_words_not_emoticons() {
         assert!(!words.contains(&e), "{e} in {words:?}");
     }
 }
+
+/// One analysed record of the main fixtures, as the metrics see it.
+struct PoolRecord {
+    rating: Option<koe::ingest::Rating>,
+    label: koe::sentiment::Label,
+    /// (theme id, label of its mention).
+    themes: Vec<(String, koe::sentiment::Label)>,
+}
+
+fn label_of(v: &serde_json::Value) -> koe::sentiment::Label {
+    match v.as_str() {
+        Some("pos") => koe::sentiment::Label::Pos,
+        Some("neg") => koe::sentiment::Label::Neg,
+        _ => koe::sentiment::Label::Neu,
+    }
+}
+
+/// The 220 records of the main fixtures, analysed once by `koe analyze` (real texts,
+/// real themes and sentiment), for dumps built in the tests.
+fn pool() -> &'static [PoolRecord] {
+    static POOL: std::sync::OnceLock<Vec<PoolRecord>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let out = run_ok(
+            koe()
+                .args(["analyze", "-q"])
+                .args(MAIN_FIXTURES.iter().map(|f| fixture(f))),
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                let rating = v["rating"]["value"]
+                    .as_f64()
+                    .map(|value| koe::ingest::Rating {
+                        value,
+                        scale: v["rating"]["scale"].as_str().unwrap().parse().unwrap(),
+                    });
+                let themes = v["themes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| {
+                        (
+                            t["id"].as_str().unwrap().to_string(),
+                            label_of(&t["sentiment"]["label"]),
+                        )
+                    })
+                    .collect();
+                PoolRecord {
+                    rating,
+                    label: label_of(&v["sentiment"]["label"]),
+                    themes,
+                }
+            })
+            .collect()
+    })
+}
+
+/// xorshift64*: reproducible randomness without a dependency.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+}
+
+/// Feeds `(record, date)` pairs to the metrics, as `koe report` does.
+fn summarize(dump: &[(&PoolRecord, koe::ingest::Date)]) -> koe::themes::metrics::Summary {
+    use koe::themes::metrics::{Facts, Metrics, MetricsConfig};
+    use koe::themes::{ThemeHit, ThemeInfo};
+    let mut ids: Vec<&str> = pool()
+        .iter()
+        .flat_map(|r| r.themes.iter().map(|t| t.0.as_str()))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let infos: Vec<ThemeInfo> = ids
+        .iter()
+        .map(|id| ThemeInfo {
+            id: (*id).into(),
+            category: "c".into(),
+            category_label: Default::default(),
+            label: Default::default(),
+            description: None,
+            discovered: false,
+        })
+        .collect();
+    let mut m = Metrics::new(infos, MetricsConfig::default());
+    for (r, date) in dump {
+        let hits: Vec<ThemeHit> = r
+            .themes
+            .iter()
+            .map(|(id, label)| ThemeHit {
+                id: id.as_str().into(),
+                idx: ids.iter().position(|x| x == id).unwrap() as u16,
+                sentiment: koe::sentiment::Sentiment {
+                    score: 0.0,
+                    label: *label,
+                    confidence: 0.0,
+                },
+                mentions: Vec::new(),
+            })
+            .collect();
+        m.add(&Facts {
+            rating: r.rating,
+            date: Some(*date),
+            label: r.label,
+            segment: None,
+            themes: &hits,
+            id: "",
+            text: "",
+        });
+    }
+    m.finish()
+}
+
+/// A uniformly random day from `from`, `days` days long.
+fn random_day(rng: &mut Rng, from: koe::ingest::Date, days: u64) -> koe::ingest::Date {
+    koe::ingest::Date::from_days_since_epoch(from.days_since_epoch() + rng.below(days) as i64)
+}
+
+#[test]
+fn emerging_flags_nothing_on_random_dates() {
+    // The main fixtures ten times over (2,200 records) with dates drawn uniformly from
+    // 2025-01-01 to 2025-06-03: five full months and a partial June of three days.
+    // No theme's rate changes over time, so nothing is emerging.
+    let start = koe::ingest::Date::new(2025, 1, 1).unwrap();
+    let days = (koe::ingest::Date::new(2025, 6, 3)
+        .unwrap()
+        .days_since_epoch()
+        - start.days_since_epoch()
+        + 1) as u64;
+    let mut flagged = Vec::new();
+    for seed in 1..=20u64 {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ seed.wrapping_mul(0xD1B5_4A32_D192_ED03));
+        let dump: Vec<_> = (0..10)
+            .flat_map(|_| pool().iter())
+            .map(|r| (r, random_day(&mut rng, start, days)))
+            .collect();
+        let s = summarize(&dump);
+        let june = s.periods.last().unwrap();
+        assert!(june.partial, "{} of {} days", june.days_covered, june.days);
+        assert_eq!(june.period, "2025-06");
+        let hits: Vec<String> = s
+            .themes
+            .iter()
+            .filter(|t| t.emerging.as_ref().is_some_and(|e| e.emerging))
+            .map(|t| format!("{} {:?}", t.id, t.emerging))
+            .collect();
+        if !hits.is_empty() {
+            flagged.push((seed, hits));
+        }
+    }
+    assert!(flagged.len() <= 1, "{flagged:#?}");
+}
+
+#[test]
+fn emerging_flags_a_theme_at_three_times_its_rate() {
+    // 10,000 records over six full months; in June one theme is mentioned at three
+    // times its rate of the earlier months (records drawn from the pool with and
+    // without the theme), every other record as before.
+    let pool = pool();
+    let count = |id: &str| {
+        pool.iter()
+            .filter(|r| r.themes.iter().any(|t| t.0 == id))
+            .count()
+    };
+    // The commonest theme mentioned by at most a tenth of the records.
+    let mut ids: Vec<&str> = pool
+        .iter()
+        .flat_map(|r| r.themes.iter().map(|t| t.0.as_str()))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let target = ids
+        .iter()
+        .copied()
+        .filter(|id| count(id) * 10 <= pool.len())
+        .max_by_key(|id| (count(id), std::cmp::Reverse(*id)))
+        .unwrap();
+    let yes: Vec<&PoolRecord> = pool
+        .iter()
+        .filter(|r| r.themes.iter().any(|t| t.0 == target))
+        .collect();
+    let no: Vec<&PoolRecord> = pool
+        .iter()
+        .filter(|r| !r.themes.iter().any(|t| t.0 == target))
+        .collect();
+    let base = yes.len() as f64 / pool.len() as f64;
+    let mut rng = Rng(42);
+    let start = koe::ingest::Date::new(2025, 1, 1).unwrap();
+    let dump: Vec<_> = (0..10_000)
+        .map(|_| {
+            let date = random_day(&mut rng, start, 181);
+            let rate = if date.month == 6 { 3.0 * base } else { base };
+            let from = if rng.chance(rate) { &yes } else { &no };
+            (from[rng.below(from.len() as u64) as usize], date)
+        })
+        .collect();
+    let s = summarize(&dump);
+    assert!(!s.periods.iter().any(|p| p.partial), "{:?}", s.periods);
+    let row = s.themes.iter().find(|t| t.id == target).unwrap();
+    let e = row.emerging.as_ref().unwrap();
+    assert!(e.emerging, "{target} at ×3 (base {base:.3}): {e:?}");
+    assert_eq!(e.window, ["2025-06"]);
+    assert!(e.growth.unwrap() > 2.0 && e.p_adjusted < 0.001, "{e:?}");
+}
+
+#[test]
+fn a_partial_last_month_with_three_mentions_is_not_emerging_in_any_format() {
+    // Five steady months, then three days of June whose three records all ask to
+    // cancel a subscription (解約・サブスク): three mentions in a partial period are no evidence.
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("id,date,rating,text\n");
+    let texts = [
+        "Delivery was late again and the box was damaged.",
+        "Great service, thank you!",
+        "Prices went up but quality is the same.",
+        "サブスクを解約したいのに解約できません。",
+    ];
+    let mut n = 0;
+    for month in 1..=5 {
+        for i in 0..40 {
+            n += 1;
+            // One record in forty mentions the subscription before June.
+            let text = if i == 0 { texts[3] } else { texts[i % 3] };
+            csv.push_str(&format!(
+                "{n},2026-{month:02}-{:02},{},\"{text}\"\n",
+                i % 28 + 1,
+                1 + i % 5
+            ));
+        }
+    }
+    for day in 1..=3 {
+        n += 1;
+        csv.push_str(&format!("{n},2026-06-{day:02},1,\"{}\"\n", texts[3]));
+    }
+    let dump = write_temp(dir.path(), "partial.csv", &csv);
+    let out = run_ok(koe().args(["report", "-q", "--format", "json"]).arg(&dump));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let june = v["periods"].as_array().unwrap().last().unwrap();
+    assert_eq!(june["period"], "2026-06");
+    assert_eq!(june["partial"], true, "{june}");
+    let subscription = v["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "billing.subscription")
+        .expect("the subscription theme is found");
+    let e = &subscription["emerging"];
+    assert_eq!(e["emerging"], false, "{e}");
+    // The partial June is tested together with May.
+    assert_eq!(
+        e["window"],
+        serde_json::json!(["2026-05", "2026-06"]),
+        "{e}"
+    );
+    assert!(e["p_adjusted"].as_f64().unwrap() >= e["p_value"].as_f64().unwrap());
+    let report: Report = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report.emerging().count(), 0);
+
+    for (ext, must) in [
+        (
+            "md",
+            vec![
+                "is partial (3 of 30 days",
+                "Benjamini–Hochberg",
+                "adjusted p",
+            ],
+        ),
+        (
+            "html",
+            vec![
+                "is partial (3 of 30 days",
+                "Benjamini–Hochberg",
+                "adjusted p",
+            ],
+        ),
+        (
+            "csv",
+            vec![",emerging,growth,difference,p_value,p_adjusted\n"],
+        ),
+    ] {
+        let path = dir.path().join(format!("report.{ext}"));
+        run_ok(koe().args(["report", "-q", "-o"]).arg(&path).arg(&dump));
+        let text = std::fs::read_to_string(&path).unwrap();
+        for m in must {
+            assert!(text.contains(m), "{ext}: no {m:?} in\n{text}");
+        }
+        assert!(
+            !text.contains("▲ emerging") && !text.contains(">emerging<"),
+            "{ext}"
+        );
+    }
+}

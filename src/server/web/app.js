@@ -148,7 +148,14 @@ async function runThemes(p) {
       bar.append(seg);
     }
     const name = el("td", {}, el("a", { href: "#search?theme=" + encodeURIComponent(r.id), text: themeName(r.id) }));
-    if (r.emerging && r.emerging.emerging) name.append(" ", el("span", { class: "badge emerging", text: "emerging" }));
+    if (r.emerging && r.emerging.emerging) {
+      // The server's decision (exact test, FDR-adjusted); the title says on what.
+      const e = r.emerging;
+      const growth = e.growth == null ? "new" : "×" + num(e.growth, 1);
+      const q = e.p_adjusted < 0.001 ? "< 0.001" : num(e.p_adjusted, 3);
+      name.append(" ", el("span", { class: "badge emerging", text: "emerging",
+        title: `${pct(e.latest_share)} of records in ${e.window.join(" + ")} (${e.mentions} of ${e.records}) vs ${pct(e.baseline_share)} before: ${growth}, adjusted p ${q}` }));
+    }
     if (r.discovered) {
       name.append(" ", el("span", { class: "badge discovered", text: "discovered" }));
       const d = discovered[r.id];
