@@ -12,9 +12,10 @@ fn opt(v: Option<f64>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
-/// The columns. `growth`, `difference` (rate points as a fraction), `p_value` and
+/// The columns. `impact` is in points of `impact_basis` (`nps`, `csat` percentage
+/// points or `rating_100`) and leaves out `impact_records` records. `growth`, `difference` (rate points as a fraction), `p_value` and
 /// `p_adjusted` (Benjamini–Hochberg) are the emerging test's.
-const HEADER: &str = "kind,id,category,label,period,records,mentions,share,negative,neutral,positive,net_sentiment,avg_rating,nps_mentioners,nps_others,impact,emerging,growth,difference,p_value,p_adjusted";
+const HEADER: &str = "kind,id,category,label,period,records,mentions,share,negative,neutral,positive,net_sentiment,avg_rating,nps_mentioners,nps_others,impact,impact_basis,impact_records,emerging,growth,difference,p_value,p_adjusted";
 
 /// Renders the theme table.
 pub fn render(r: &Report) -> String {
@@ -43,6 +44,17 @@ pub fn render(r: &Report) -> String {
             opt(t.nps_mentioners),
             opt(t.nps_others),
             opt(t.impact),
+            r.summary
+                .impact_basis
+                .filter(|_| t.impact.is_some())
+                .map(|b| match b {
+                    crate::themes::metrics::ImpactBasis::Nps => "nps",
+                    crate::themes::metrics::ImpactBasis::Csat => "csat",
+                    crate::themes::metrics::ImpactBasis::Rating100 => "rating_100",
+                })
+                .unwrap_or_default()
+                .to_string(),
+            t.impact_records.to_string(),
             e.map(|e| e.emerging.to_string()).unwrap_or_default(),
             opt(e.and_then(|e| e.growth)),
             opt(e.map(|e| e.difference)),

@@ -287,7 +287,11 @@ pub fn render(r: &Report) -> String {
         o.push_str("<p>No theme of the taxonomy was found.</p>");
     } else {
         o.push_str("<p class=\"legend\">Bar length: records mentioning the theme; colour: sentiment of the mention<span class=\"neg\"></span>negative<span class=\"neu\"></span>neutral<span class=\"pos\"></span>positive</p>");
-        o.push_str("<table><thead><tr><th>Theme</th><th style=\"width:24%\">Volume</th><th class=\"n\">Records</th><th class=\"n\">Share</th><th class=\"n\">Net</th><th class=\"n\">Avg rating</th><th class=\"n\">NPS mentioners / others</th><th class=\"n\">Impact</th><th>Trend</th></tr></thead><tbody>");
+        let _ = write!(
+            o,
+            "<table><thead><tr><th>Theme</th><th style=\"width:24%\">Volume</th><th class=\"n\">Records</th><th class=\"n\">Share</th><th class=\"n\">Net</th><th class=\"n\">Avg rating</th><th class=\"n\">NPS mentioners / others</th><th class=\"n\">{}</th><th>Trend</th></tr></thead><tbody>",
+            esc(&r.impact_header())
+        );
         let max = s.themes.iter().map(|t| t.records).max().unwrap_or(1);
         for th in &s.themes {
             let mut badge = match th.emerging.as_ref() {
@@ -317,7 +321,11 @@ pub fn render(r: &Report) -> String {
                 sparkline_svg(&trend)
             );
         }
-        o.push_str("</tbody></table><p class=\"meta\">Impact: NPS points the overall score would gain without the detractors who mention the theme.</p>");
+        let _ = write!(
+            o,
+            "</tbody></table><p class=\"meta\">{}</p>",
+            esc(r.impact_note())
+        );
     }
 
     o.push_str("<h2>Emerging themes</h2>");

@@ -144,7 +144,8 @@ pub fn render(r: &Report) -> String {
     } else {
         let _ = writeln!(
             o,
-            "| Theme | Category | Records | Share | Neg / neu / pos | Net | Avg rating | NPS mentioners / others | Impact | Trend |\n|---|---|---:|---:|---|---:|---:|---|---:|---|"
+            "| Theme | Category | Records | Share | Neg / neu / pos | Net | Avg rating | NPS mentioners / others | {} | Trend |\n|---|---|---:|---:|---|---:|---:|---|---:|---|",
+            r.impact_header()
         );
         for th in &s.themes {
             let trend: Vec<f64> = th.trend.iter().map(|p| p.share).collect();
@@ -175,10 +176,7 @@ pub fn render(r: &Report) -> String {
                 sparkline(&trend),
             );
         }
-        let _ = writeln!(
-            o,
-            "\nImpact: NPS points the overall score would gain without the detractors who mention the theme.\n"
-        );
+        let _ = writeln!(o, "\n{}\n", r.impact_note());
     }
 
     let emerging: Vec<_> = r.emerging().collect();

@@ -156,6 +156,22 @@ impl Report {
             })
     }
 
+    /// The impact column's header: `Impact` and the score it is measured on.
+    pub fn impact_header(&self) -> String {
+        match self.summary.impact_basis {
+            Some(b) => format!("Impact ({})", b.unit()),
+            None => "Impact".to_string(),
+        }
+    }
+
+    /// What the impact column measures, in one sentence.
+    pub fn impact_note(&self) -> &'static str {
+        match self.summary.impact_basis {
+            Some(b) => b.describe(),
+            None => "Impact: none, the data has no ratings to measure it on.",
+        }
+    }
+
     /// The themes with the most negative mentions (praise aside), biggest first.
     pub fn top_complaints(
         &self,

@@ -1242,3 +1242,77 @@ fn a_partial_last_month_with_three_mentions_is_not_emerging_in_any_format() {
         );
     }
 }
+
+/// 330 records: praise, a bug and a price remark in turn, each with every score of
+/// `scores` equally often (so scores are unrelated to the themes).
+fn impact_dump(dir: &std::path::Path, name: &str, scores: &[u32]) -> std::path::PathBuf {
+    let texts = [
+        "Love this app, it is the best!",
+        "The app crashes every time I open it.",
+        "Prices went up but quality is the same.",
+    ];
+    let mut csv = String::from("id,date,score,text\n");
+    for i in 0..330usize {
+        csv.push_str(&format!(
+            "{i},2026-0{}-{:02},{},\"{}\"\n",
+            1 + i % 3,
+            1 + i % 28,
+            scores[(i / 3) % scores.len()],
+            texts[i % 3]
+        ));
+    }
+    write_temp(dir, name, &csv)
+}
+
+#[test]
+fn impact_measures_harm_not_volume_on_the_score_the_data_has() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, scores, basis, unit) in [
+        (
+            "nps.csv",
+            (0..=10).collect::<Vec<u32>>(),
+            "nps",
+            "NPS points",
+        ),
+        (
+            "stars.csv",
+            (1..=5).collect(),
+            "csat",
+            "CSAT percentage points",
+        ),
+    ] {
+        let dump = impact_dump(dir.path(), name, &scores);
+        let out = run_ok(koe().args(["report", "-q", "--format", "json"]).arg(&dump));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["impact_basis"], basis, "{name}");
+        let row = |id: &str| {
+            v["themes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["id"] == id)
+                .unwrap_or_else(|| panic!("{name}: no {id}"))
+                .clone()
+        };
+        // Praise is mentioned by as many low scorers as the bug, but positively.
+        let praise = row("overall.praise");
+        assert_eq!(praise["impact"], 0.0, "{name}: {praise}");
+        assert_eq!(praise["impact_records"], 0, "{name}");
+        let bugs = row("product.bugs");
+        assert!(bugs["impact"].as_f64().unwrap() > 0.0, "{name}: {bugs}");
+        // The bug's low scorers: 7 of 11 scores (0–6) or 3 of 5 (1–3) of its 110.
+        let low = if basis == "nps" { 70 } else { 66 };
+        assert_eq!(bugs["impact_records"], low, "{name}");
+        for ext in ["md", "html", "csv"] {
+            let path = dir.path().join(format!("{name}.{ext}"));
+            run_ok(koe().args(["report", "-q", "-o"]).arg(&path).arg(&dump));
+            let text = std::fs::read_to_string(&path).unwrap();
+            let must = if ext == "csv" {
+                format!(",{basis},")
+            } else {
+                format!("Impact ({unit})")
+            };
+            assert!(text.contains(&must), "{name}.{ext}: no {must:?}");
+        }
+    }
+}

@@ -136,6 +136,8 @@ async function runThemes(p) {
     ...[["Records", t.records], ["NPS", num(t.nps, 0)], ["CSAT", pct(t.csat)], ["Avg rating", num(t.avg_rating, 2)],
         ["Complaints", pct(t.complaint_share)], ["Net sentiment", num(t.net_sentiment, 2)]]
       .map(([k, v]) => el("div", { class: "kpi" }, el("span", { class: "muted", text: k }), el("b", { text: String(v) }))));
+  const units = { nps: "NPS points", csat: "CSAT points", rating_100: "rating points /100" };
+  $("#impact-head").textContent = "Impact" + (s.impact_basis ? " (" + units[s.impact_basis] + ")" : "");
   const discovered = Object.fromEntries((s.discovered || []).map((d) => [d.id, d]));
   const rows = s.themes.filter((r) => r.records > 0);
   const max = Math.max(1, ...rows.map((r) => r.records));
