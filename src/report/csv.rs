@@ -12,10 +12,11 @@ fn opt(v: Option<f64>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
-/// The columns. `impact` is in points of `impact_basis` (`nps`, `csat` percentage
+/// The columns. `avg_rating` is on the mentioners' most used scale, `rating_100` over
+/// all their `ratings` with every scale mapped to 0–100. `impact` is in points of `impact_basis` (`nps`, `csat` percentage
 /// points or `rating_100`) and leaves out `impact_records` records. `growth`, `difference` (rate points as a fraction), `p_value` and
 /// `p_adjusted` (Benjamini–Hochberg) are the emerging test's.
-const HEADER: &str = "kind,id,category,label,period,records,mentions,share,negative,neutral,positive,net_sentiment,avg_rating,nps_mentioners,nps_others,impact,impact_basis,impact_records,emerging,growth,difference,p_value,p_adjusted";
+const HEADER: &str = "kind,id,category,label,period,records,mentions,share,negative,neutral,positive,net_sentiment,avg_rating,rating_100,ratings,nps_mentioners,nps_others,impact,impact_basis,impact_records,emerging,growth,difference,p_value,p_adjusted";
 
 /// Renders the theme table.
 pub fn render(r: &Report) -> String {
@@ -41,6 +42,8 @@ pub fn render(r: &Report) -> String {
             t.positive.to_string(),
             t.net_sentiment.to_string(),
             opt(t.avg_rating),
+            opt(t.rating_100),
+            t.ratings.to_string(),
             opt(t.nps_mentioners),
             opt(t.nps_others),
             opt(t.impact),

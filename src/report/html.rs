@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{Report, num, pct, signed};
+use super::{Report, excluded_note, num, pct, scales_note, signed, with_n};
 use crate::themes::metrics::{Kpis, Quote, ThemeRow};
 
 /// HTML-escapes text.
@@ -175,9 +175,9 @@ fn kpi_cells(k: &Kpis) -> String {
     format!(
         "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
         k.records,
-        num(k.nps, 1),
-        pct(k.csat),
-        num(k.avg_rating, 2),
+        with_n(num(k.nps, 1), k.nps_answers),
+        with_n(pct(k.csat), k.csat_answers),
+        with_n(num(k.rating_100, 1), k.ratings),
         pct(k.complaint_share),
         num(k.net_sentiment, 2)
     )
@@ -229,26 +229,34 @@ pub fn render(r: &Report) -> String {
         &mut o,
         "NPS",
         &num(t.nps, 1),
-        &format!(
-            "{} answers · {} promoters · {} detractors",
-            t.nps_answers, t.promoters, t.detractors
-        ),
+        &[
+            format!(
+                "{} answers (0–10) · {} promoters · {} detractors",
+                t.nps_answers, t.promoters, t.detractors
+            ),
+            excluded_note(t, "nps"),
+        ]
+        .join(" · ")
+        .trim_end_matches(" · ")
+        .to_string(),
     );
     card(
         &mut o,
         "CSAT",
         &pct(t.csat),
-        &format!("top-2 of 5 · {} answers", t.csat_answers),
+        &[
+            format!("top-2 of 5 · {} answers (1–5)", t.csat_answers),
+            excluded_note(t, "stars5"),
+        ]
+        .join(" · ")
+        .trim_end_matches(" · ")
+        .to_string(),
     );
     card(
         &mut o,
-        "Average rating",
-        &num(t.avg_rating, 2),
-        &format!(
-            "{} ratings · {}",
-            t.rated,
-            t.rating_scale.as_deref().unwrap_or("–")
-        ),
+        "Average rating (0–100)",
+        &num(t.rating_100, 1),
+        &format!("{} ratings · {}", t.ratings, scales_note(t)),
     );
     card(
         &mut o,
@@ -266,14 +274,23 @@ pub fn render(r: &Report) -> String {
         ),
     );
     o.push_str("</section>");
+    o.push_str("<p class=\"meta\">Ratings of different scales are put on one 0–100 scale (0 = the scale's lowest value, 100 = its highest) wherever sources are combined: the average, the trend, the segments and the themes. CSAT counts only 1–5 answers and NPS only 0–10 answers; the numbers in brackets are the answers each figure uses.</p>");
 
     if !s.periods.is_empty() {
         let _ = write!(o, "<h2>Trend</h2>{}", trend_chart(&s.periods));
-        o.push_str("<table><thead><tr><th>Period</th><th class=\"n\">Records</th><th class=\"n\">NPS</th><th class=\"n\">CSAT</th><th class=\"n\">Avg rating</th><th class=\"n\">Complaints</th><th class=\"n\">Net sentiment</th></tr></thead><tbody>");
+        o.push_str("<table><thead><tr><th>Period</th><th class=\"n\">Records</th><th class=\"n\">NPS (answers)</th><th class=\"n\">CSAT (answers)</th><th class=\"n\">Rating /100 (ratings)</th><th class=\"n\">Complaints</th><th class=\"n\">Net sentiment</th></tr></thead><tbody>");
         for p in &s.periods {
+            let partial = if p.partial {
+                format!(
+                    " <span class=\"meta\">(partial: {} of {} days)</span>",
+                    p.days_covered, p.days
+                )
+            } else {
+                String::new()
+            };
             let _ = write!(
                 o,
-                "<tr><td>{}</td>{}</tr>",
+                "<tr><td>{}{partial}</td>{}</tr>",
                 esc(&p.period),
                 kpi_cells(&p.kpis)
             );
@@ -289,7 +306,7 @@ pub fn render(r: &Report) -> String {
         o.push_str("<p class=\"legend\">Bar length: records mentioning the theme; colour: sentiment of the mention<span class=\"neg\"></span>negative<span class=\"neu\"></span>neutral<span class=\"pos\"></span>positive</p>");
         let _ = write!(
             o,
-            "<table><thead><tr><th>Theme</th><th style=\"width:24%\">Volume</th><th class=\"n\">Records</th><th class=\"n\">Share</th><th class=\"n\">Net</th><th class=\"n\">Avg rating</th><th class=\"n\">NPS mentioners / others</th><th class=\"n\">{}</th><th>Trend</th></tr></thead><tbody>",
+            "<table><thead><tr><th>Theme</th><th style=\"width:24%\">Volume</th><th class=\"n\">Records</th><th class=\"n\">Share</th><th class=\"n\">Net</th><th class=\"n\">Rating /100</th><th class=\"n\">NPS mentioners / others</th><th class=\"n\">{}</th><th>Trend</th></tr></thead><tbody>",
             esc(&r.impact_header())
         );
         let max = s.themes.iter().map(|t| t.records).max().unwrap_or(1);
@@ -314,7 +331,7 @@ pub fn render(r: &Report) -> String {
                 th.records,
                 pct(Some(th.share)),
                 th.net_sentiment,
-                num(th.avg_rating, 2),
+                num(th.rating_100, 1),
                 num(th.nps_mentioners, 1),
                 num(th.nps_others, 1),
                 signed(th.impact),
@@ -406,7 +423,7 @@ pub fn render(r: &Report) -> String {
     if !s.segments.is_empty() {
         let _ = write!(
             o,
-            "<h2>By {}</h2><table><thead><tr><th>Value</th><th class=\"n\">Records</th><th class=\"n\">NPS</th><th class=\"n\">CSAT</th><th class=\"n\">Avg rating</th><th class=\"n\">Complaints</th><th class=\"n\">Net sentiment</th></tr></thead><tbody>",
+            "<h2>By {}</h2><table><thead><tr><th>Value</th><th class=\"n\">Records</th><th class=\"n\">NPS (answers)</th><th class=\"n\">CSAT (answers)</th><th class=\"n\">Rating /100 (ratings)</th><th class=\"n\">Complaints</th><th class=\"n\">Net sentiment</th></tr></thead><tbody>",
             esc(s.segment.as_deref().unwrap_or("segment"))
         );
         for seg in &s.segments {

@@ -361,6 +361,56 @@ pub fn sparkline(values: &[f64]) -> String {
         .collect()
 }
 
+/// The ratings behind a KPI row, by scale: `stars5 9194 (mean 3.03 on 1–5), …`.
+pub fn scales_note(k: &crate::themes::metrics::Kpis) -> String {
+    k.rating_scales
+        .iter()
+        .map(|s| {
+            let bounds = s
+                .scale
+                .parse::<crate::ingest::Scale>()
+                .map(|sc| sc.bounds())
+                .map_or_else(|_| String::new(), |(lo, hi)| format!(" on {lo}–{hi}"));
+            format!("{} {} (mean {:.2}{bounds})", s.scale, s.ratings, s.mean)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The ratings a figure on `scale` leaves out, in words (empty when none):
+/// `2000 ratings on other scales not counted (ten 2000)`.
+pub fn excluded_note(k: &crate::themes::metrics::Kpis, scale: &str) -> String {
+    let other: Vec<String> = k
+        .rating_scales
+        .iter()
+        .filter(|s| s.scale != scale)
+        .map(|s| format!("{} {}", s.scale, s.ratings))
+        .collect();
+    let n: u64 = k
+        .rating_scales
+        .iter()
+        .filter(|s| s.scale != scale)
+        .map(|s| s.ratings)
+        .sum();
+    if n == 0 {
+        String::new()
+    } else {
+        format!(
+            "{n} ratings on other scales not counted ({})",
+            other.join(", ")
+        )
+    }
+}
+
+/// A figure and how many answers it rests on: `41.2 (53)`, `–` without any.
+pub(crate) fn with_n(v: String, n: u64) -> String {
+    if n == 0 {
+        "–".to_string()
+    } else {
+        format!("{v} ({n})")
+    }
+}
+
 /// Formats an optional number with `digits` decimals, `–` when absent.
 pub(crate) fn num(v: Option<f64>, digits: usize) -> String {
     v.map_or_else(|| "–".to_string(), |x| format!("{x:.digits$}"))

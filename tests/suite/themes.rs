@@ -1316,3 +1316,86 @@ fn impact_measures_harm_not_volume_on_the_score_the_data_has() {
         }
     }
 }
+
+#[test]
+fn mixed_rating_scales_share_one_documented_scale() {
+    // A 1–5 source (channel app) beside a 1–10 source (channel web): every rating
+    // counts in the 0–100 average, CSAT says what it leaves out, and the channels are
+    // compared on the same scale.
+    let dir = tempfile::tempdir().unwrap();
+    let stars = [5, 4, 5, 4, 3];
+    let tens = [1, 2, 3, 10];
+    let mut a = String::from("id,date,rating,channel,text\n");
+    for i in 0..60 {
+        a.push_str(&format!(
+            "a{i},2026-01-{:02},{},app,Fast delivery.\n",
+            1 + i % 28,
+            stars[i % 5]
+        ));
+    }
+    let mut b = String::from("id,date,rating,channel,text\n");
+    for i in 0..40 {
+        b.push_str(&format!(
+            "b{i},2026-01-{:02},{},web,Slow delivery.\n",
+            1 + i % 28,
+            tens[i % 4]
+        ));
+    }
+    let a = write_temp(dir.path(), "stars.csv", &a);
+    let b = write_temp(dir.path(), "tens.csv", &b);
+    // Independently: each value mapped from its scale's bounds to 0–100.
+    let app: f64 = (0..60)
+        .map(|i| (stars[i % 5] - 1) as f64 / 4.0 * 100.0)
+        .sum::<f64>()
+        / 60.0;
+    let web: f64 = (0..40)
+        .map(|i| (tens[i % 4] - 1) as f64 / 9.0 * 100.0)
+        .sum::<f64>()
+        / 40.0;
+    let all = (app * 60.0 + web * 40.0) / 100.0;
+
+    let out = run_ok(
+        koe()
+            .args(["report", "-q", "--format", "json", "--segment", "channel"])
+            .arg(&a)
+            .arg(&b),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = &v["totals"];
+    assert_eq!(t["ratings"], 100, "{t}");
+    assert!(
+        (t["rating_100"].as_f64().unwrap() - all).abs() < 0.051,
+        "{t} vs {all}"
+    );
+    assert_eq!(t["csat_answers"], 60);
+    let seg = |name: &str| {
+        v["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["value"] == name)
+            .unwrap()["kpis"]
+            .clone()
+    };
+    assert!((seg("app")["rating_100"].as_f64().unwrap() - app).abs() < 0.051);
+    assert!((seg("web")["rating_100"].as_f64().unwrap() - web).abs() < 0.051);
+
+    let out = run_ok(
+        koe()
+            .args(["report", "-q", "--segment", "channel"])
+            .arg(&a)
+            .arg(&b),
+    );
+    let md = String::from_utf8(out.stdout).unwrap();
+    for must in [
+        format!("| Average rating (0–100) | {all:.1} | 100 ratings: stars5 60"),
+        "60 answers (1–5); 40 ratings on other scales not counted (ten 40)".to_string(),
+        format!("| web | 40 | – | – | {web:.1} (40) |"),
+        format!(
+            "| app | 60 | – | {:.1}% (60) | {app:.1} (60) |",
+            100.0 * 48.0 / 60.0
+        ),
+    ] {
+        assert!(md.contains(&must), "no {must:?} in\n{md}");
+    }
+}

@@ -133,7 +133,7 @@ async function runThemes(p) {
   catch (e) { err.textContent = e.message; err.hidden = false; return; }
   const t = s.totals;
   $("#kpis").replaceChildren(
-    ...[["Records", t.records], ["NPS", num(t.nps, 0)], ["CSAT", pct(t.csat)], ["Avg rating", num(t.avg_rating, 2)],
+    ...[["Records", t.records], ["NPS", num(t.nps, 0)], ["CSAT", pct(t.csat)], ["Rating /100", t.ratings ? `${num(t.rating_100, 1)} (${t.ratings})` : "–"],
         ["Complaints", pct(t.complaint_share)], ["Net sentiment", num(t.net_sentiment, 2)]]
       .map(([k, v]) => el("div", { class: "kpi" }, el("span", { class: "muted", text: k }), el("b", { text: String(v) }))));
   const units = { nps: "NPS points", csat: "CSAT points", rating_100: "rating points /100" };
@@ -171,7 +171,7 @@ async function runThemes(p) {
     }
     return el("tr", {}, name, el("td", { text: `${r.records} (${pct(r.share)})` }), el("td", {}, bar),
       el("td", {}, trendSvg(r.trend)), el("td", { text: r.impact == null ? "–" : (r.impact > 0 ? "+" : "") + num(r.impact, 1) }),
-      el("td", { text: num(r.avg_rating, 2) }));
+      el("td", { text: num(r.rating_100, 1) }));
   }));
   document.body.dataset.ready = "themes";
 }
