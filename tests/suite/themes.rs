@@ -1399,3 +1399,39 @@ fn mixed_rating_scales_share_one_documented_scale() {
         assert!(md.contains(&must), "no {must:?} in\n{md}");
     }
 }
+
+#[test]
+fn goals_table_shows_csat_as_a_percentage_and_nps_as_a_score() {
+    let goals = fixture("report/goals.toml");
+    let r = report_json(&["--goals", goals.to_str().unwrap()]);
+    let goal = |m: &str| r.goals.iter().find(|g| g.goal.metric == m).unwrap();
+    let (csat, nps) = (goal("csat"), goal("nps"));
+    let out = run_ok(
+        koe()
+            .args(["report", "-q", "--goals"])
+            .arg(&goals)
+            .args(MAIN_FIXTURES.iter().map(|f| fixture(f))),
+    );
+    let md = String::from_utf8(out.stdout).unwrap();
+    let row = |metric: &str| {
+        md.lines()
+            .find(|l| l.contains(&format!("| `{metric}` |")))
+            .unwrap_or_else(|| panic!("no goal row for {metric} in\n{md}"))
+            .to_string()
+    };
+    let pct = |x: f64| format!("{:.1}%", x * 100.0);
+    let csat_row = row("csat");
+    assert!(
+        csat_row.contains("| ≥ 80.0% |")
+            && csat_row.contains(&format!("| {} |", pct(csat.current.unwrap()))),
+        "{csat_row}"
+    );
+    let nps_row = row("nps");
+    assert!(
+        nps_row.contains("| ≥ 10 |")
+            && nps_row.contains(&format!("| {} |", nps.current.unwrap().round() as i64)),
+        "{nps_row}"
+    );
+    let share_row = row("theme:support.response_time:share");
+    assert!(share_row.contains("| ≤ 5.0% |"), "{share_row}");
+}
