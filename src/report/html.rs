@@ -80,6 +80,16 @@ fn card(o: &mut String, key: &str, value: &str, sub: &str) {
     );
 }
 
+/// The non-empty parts, joined by ` · `.
+fn dotted(parts: &[String]) -> String {
+    parts
+        .iter()
+        .filter(|p| !p.is_empty())
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 /// A small inline SVG line of a series.
 fn sparkline_svg(values: &[f64]) -> String {
     let (w, h) = (120.0, 26.0);
@@ -229,28 +239,22 @@ pub fn render(r: &Report) -> String {
         &mut o,
         "NPS",
         &num(t.nps, 1),
-        &[
+        &dotted(&[
             format!(
                 "{} answers (0–10) · {} promoters · {} detractors",
                 t.nps_answers, t.promoters, t.detractors
             ),
             excluded_note(t, "nps"),
-        ]
-        .join(" · ")
-        .trim_end_matches(" · ")
-        .to_string(),
+        ]),
     );
     card(
         &mut o,
         "CSAT",
         &pct(t.csat),
-        &[
+        &dotted(&[
             format!("top-2 of 5 · {} answers (1–5)", t.csat_answers),
             excluded_note(t, "stars5"),
-        ]
-        .join(" · ")
-        .trim_end_matches(" · ")
-        .to_string(),
+        ]),
     );
     card(
         &mut o,

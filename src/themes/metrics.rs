@@ -815,7 +815,7 @@ impl Metrics {
         window: &[&Arc<str>],
         partial: bool,
     ) -> Option<Emerging> {
-        let in_window = |p: &Arc<str>| window.iter().any(|w| *w == p);
+        let in_window = |p: &Arc<str>| window.contains(&p);
         let (mut n1, mut n0) = (0u64, 0u64);
         for (p, c) in &self.by_period {
             if in_window(p) {
