@@ -1314,6 +1314,12 @@ fn impact_measures_harm_not_volume_on_the_score_the_data_has() {
             };
             assert!(text.contains(&must), "{name}.{ext}: no {must:?}");
         }
+        let out = run_ok(koe().args(["themes", "-q"]).arg(&dump));
+        let head = format!("IMPACT ({})", basis.to_uppercase());
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(&head),
+            "{name}: no {head}"
+        );
     }
 }
 
