@@ -480,7 +480,12 @@ fn text_table(r: &Report) -> String {
         "SHARE".into(),
         "NEG/NEU/POS".into(),
         "NET".into(),
-        "IMPACT".into(),
+        match r.summary.impact_basis {
+            Some(koe::themes::metrics::ImpactBasis::Nps) => "IMPACT (NPS)".into(),
+            Some(koe::themes::metrics::ImpactBasis::Csat) => "IMPACT (CSAT)".into(),
+            Some(koe::themes::metrics::ImpactBasis::Rating100) => "IMPACT (/100)".into(),
+            None => "IMPACT".into(),
+        },
         "TREND".into(),
     ]];
     for t in &r.summary.themes {

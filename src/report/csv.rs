@@ -12,11 +12,15 @@ fn opt(v: Option<f64>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
+/// The columns. `avg_rating` is on the mentioners' most used scale, `rating_100` over
+/// all their `ratings` with every scale mapped to 0–100. `impact` is in points of `impact_basis` (`nps`, `csat` percentage
+/// points or `rating_100`) and leaves out `impact_records` records. `growth`, `difference` (rate points as a fraction), `p_value` and
+/// `p_adjusted` (Benjamini–Hochberg) are the emerging test's.
+const HEADER: &str = "kind,id,category,label,period,records,mentions,share,negative,neutral,positive,net_sentiment,avg_rating,rating_100,ratings,nps_mentioners,nps_others,impact,impact_basis,impact_records,emerging,growth,difference,p_value,p_adjusted";
+
 /// Renders the theme table.
 pub fn render(r: &Report) -> String {
-    let mut out = String::from(
-        "kind,id,category,label,period,records,mentions,share,negative,neutral,positive,net_sentiment,avg_rating,nps_mentioners,nps_others,impact,emerging,z\n",
-    );
+    let mut out = format!("{HEADER}\n");
     let mut row = |cols: Vec<String>| {
         let line: Vec<String> = cols.iter().map(|c| field(c)).collect();
         out.push_str(&line.join(","));
@@ -38,11 +42,27 @@ pub fn render(r: &Report) -> String {
             t.positive.to_string(),
             t.net_sentiment.to_string(),
             opt(t.avg_rating),
+            opt(t.rating_100),
+            t.ratings.to_string(),
             opt(t.nps_mentioners),
             opt(t.nps_others),
             opt(t.impact),
+            r.summary
+                .impact_basis
+                .filter(|_| t.impact.is_some())
+                .map(|b| match b {
+                    crate::themes::metrics::ImpactBasis::Nps => "nps",
+                    crate::themes::metrics::ImpactBasis::Csat => "csat",
+                    crate::themes::metrics::ImpactBasis::Rating100 => "rating_100",
+                })
+                .unwrap_or_default()
+                .to_string(),
+            t.impact_records.to_string(),
             e.map(|e| e.emerging.to_string()).unwrap_or_default(),
-            opt(e.map(|e| e.z)),
+            opt(e.and_then(|e| e.growth)),
+            opt(e.map(|e| e.difference)),
+            opt(e.map(|e| e.p_value)),
+            opt(e.map(|e| e.p_adjusted)),
         ]);
     }
     for t in &r.summary.themes {
@@ -57,7 +77,7 @@ pub fn render(r: &Report) -> String {
                 String::new(),
                 p.share.to_string(),
             ];
-            cols.resize(18, String::new());
+            cols.resize(HEADER.split(',').count(), String::new());
             row(cols);
         }
     }

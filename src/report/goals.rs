@@ -2,7 +2,8 @@
 //!
 //! ```toml
 //! [[goal]]
-//! metric = "csat"              # nps, csat, avg_rating, complaint_share, net_sentiment, records
+//! metric = "csat"              # nps, csat, rating_100, avg_rating, complaint_share,
+//!                              # net_sentiment, records
 //! target = 0.80
 //! direction = "higher"         # higher or lower is better
 //! label = "CSAT at least 80%"  # optional
@@ -70,6 +71,33 @@ pub struct GoalRow {
     pub improving: Option<bool>,
 }
 
+/// How a value of `metric` reads in a report: shares (CSAT, complaint share, a
+/// theme's share) as percentages, NPS as a whole-number score, counts as integers,
+/// as in the KPI cards.
+pub fn display(metric: &str, v: Option<f64>) -> String {
+    let Some(x) = v else {
+        return "–".to_string();
+    };
+    let what = metric.strip_prefix("theme:").map_or(metric, |rest| {
+        rest.rsplit_once(':').map_or("share", |(_, w)| w)
+    });
+    match what {
+        "csat" | "complaint_share" | "share" => format!("{:.1}%", x * 100.0),
+        "nps" => format!("{}", x.round() as i64),
+        "records" => format!("{}", x.round() as i64),
+        "rating_100" => format!("{x:.1}"),
+        "net_sentiment" | "avg_rating" => format!("{x:.2}"),
+        _ => format!("{x}"),
+    }
+}
+
+impl GoalRow {
+    /// A value of this goal's metric as the report shows it ([`display`]).
+    pub fn display(&self, v: Option<f64>) -> String {
+        display(&self.goal.metric, v)
+    }
+}
+
 /// Reads a goals file; `themes` checks theme ids in `theme:` metrics.
 pub fn read(path: &Path, themes: &TaxonomyFile) -> Result<Vec<Goal>, ThemeError> {
     let name = path.display().to_string();
@@ -106,9 +134,10 @@ pub fn parse(text: &str, name: &str, themes: &TaxonomyFile) -> Result<Vec<Goal>,
     Ok(file.goal)
 }
 
-const KPI_METRICS: [&str; 6] = [
+const KPI_METRICS: [&str; 7] = [
     "nps",
     "csat",
+    "rating_100",
     "avg_rating",
     "complaint_share",
     "net_sentiment",
@@ -146,6 +175,7 @@ fn kpi_value(k: &Kpis, metric: &str) -> Option<f64> {
     match metric {
         "nps" => k.nps,
         "csat" => k.csat,
+        "rating_100" => k.rating_100,
         "avg_rating" => k.avg_rating,
         "complaint_share" => k.complaint_share,
         "net_sentiment" => k.net_sentiment,
@@ -220,4 +250,22 @@ pub fn evaluate(goals: &[Goal], s: &Summary) -> Vec<GoalRow> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::display;
+
+    #[test]
+    fn values_read_as_in_the_kpi_cards() {
+        assert_eq!(display("csat", Some(0.745)), "74.5%");
+        assert_eq!(display("nps", Some(-26.4)), "-26");
+        assert_eq!(display("nps", Some(-0.4)), "0");
+        assert_eq!(display("complaint_share", Some(0.05)), "5.0%");
+        assert_eq!(display("theme:a.b:share", Some(0.031)), "3.1%");
+        assert_eq!(display("theme:a.b:records", Some(12.0)), "12");
+        assert_eq!(display("theme:a.b:nps", Some(12.6)), "13");
+        assert_eq!(display("net_sentiment", Some(-0.123)), "-0.12");
+        assert_eq!(display("csat", None), "–");
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{Report, num, pct, signed};
+use super::{Report, excluded_note, num, pct, scales_note, signed, with_n};
 use crate::themes::metrics::{Kpis, Quote, ThemeRow};
 
 /// HTML-escapes text.
@@ -78,6 +78,16 @@ fn card(o: &mut String, key: &str, value: &str, sub: &str) {
         esc(value),
         esc(sub)
     );
+}
+
+/// The non-empty parts, joined by ` · `.
+fn dotted(parts: &[String]) -> String {
+    parts
+        .iter()
+        .filter(|p| !p.is_empty())
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// A small inline SVG line of a series.
@@ -175,9 +185,9 @@ fn kpi_cells(k: &Kpis) -> String {
     format!(
         "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
         k.records,
-        num(k.nps, 1),
-        pct(k.csat),
-        num(k.avg_rating, 2),
+        with_n(num(k.nps, 1), k.nps_answers),
+        with_n(pct(k.csat), k.csat_answers),
+        with_n(num(k.rating_100, 1), k.ratings),
         pct(k.complaint_share),
         num(k.net_sentiment, 2)
     )
@@ -229,26 +239,28 @@ pub fn render(r: &Report) -> String {
         &mut o,
         "NPS",
         &num(t.nps, 1),
-        &format!(
-            "{} answers · {} promoters · {} detractors",
-            t.nps_answers, t.promoters, t.detractors
-        ),
+        &dotted(&[
+            format!(
+                "{} answers (0–10) · {} promoters · {} detractors",
+                t.nps_answers, t.promoters, t.detractors
+            ),
+            excluded_note(t, "nps"),
+        ]),
     );
     card(
         &mut o,
         "CSAT",
         &pct(t.csat),
-        &format!("top-2 of 5 · {} answers", t.csat_answers),
+        &dotted(&[
+            format!("top-2 of 5 · {} answers (1–5)", t.csat_answers),
+            excluded_note(t, "stars5"),
+        ]),
     );
     card(
         &mut o,
-        "Average rating",
-        &num(t.avg_rating, 2),
-        &format!(
-            "{} ratings · {}",
-            t.rated,
-            t.rating_scale.as_deref().unwrap_or("–")
-        ),
+        "Average rating (0–100)",
+        &num(t.rating_100, 1),
+        &format!("{} ratings · {}", t.ratings, scales_note(t)),
     );
     card(
         &mut o,
@@ -266,14 +278,23 @@ pub fn render(r: &Report) -> String {
         ),
     );
     o.push_str("</section>");
+    o.push_str("<p class=\"meta\">Ratings of different scales are put on one 0–100 scale (0 = the scale's lowest value, 100 = its highest) wherever sources are combined: the average, the trend, the segments and the themes. CSAT counts only 1–5 answers and NPS only 0–10 answers; the numbers in brackets are the answers each figure uses.</p>");
 
     if !s.periods.is_empty() {
         let _ = write!(o, "<h2>Trend</h2>{}", trend_chart(&s.periods));
-        o.push_str("<table><thead><tr><th>Period</th><th class=\"n\">Records</th><th class=\"n\">NPS</th><th class=\"n\">CSAT</th><th class=\"n\">Avg rating</th><th class=\"n\">Complaints</th><th class=\"n\">Net sentiment</th></tr></thead><tbody>");
+        o.push_str("<table><thead><tr><th>Period</th><th class=\"n\">Records</th><th class=\"n\">NPS (answers)</th><th class=\"n\">CSAT (answers)</th><th class=\"n\">Rating /100 (ratings)</th><th class=\"n\">Complaints</th><th class=\"n\">Net sentiment</th></tr></thead><tbody>");
         for p in &s.periods {
+            let partial = if p.partial {
+                format!(
+                    " <span class=\"meta\">(partial: {} of {} days)</span>",
+                    p.days_covered, p.days
+                )
+            } else {
+                String::new()
+            };
             let _ = write!(
                 o,
-                "<tr><td>{}</td>{}</tr>",
+                "<tr><td>{}{partial}</td>{}</tr>",
                 esc(&p.period),
                 kpi_cells(&p.kpis)
             );
@@ -287,13 +308,19 @@ pub fn render(r: &Report) -> String {
         o.push_str("<p>No theme of the taxonomy was found.</p>");
     } else {
         o.push_str("<p class=\"legend\">Bar length: records mentioning the theme; colour: sentiment of the mention<span class=\"neg\"></span>negative<span class=\"neu\"></span>neutral<span class=\"pos\"></span>positive</p>");
-        o.push_str("<table><thead><tr><th>Theme</th><th style=\"width:24%\">Volume</th><th class=\"n\">Records</th><th class=\"n\">Share</th><th class=\"n\">Net</th><th class=\"n\">Avg rating</th><th class=\"n\">NPS mentioners / others</th><th class=\"n\">Impact</th><th>Trend</th></tr></thead><tbody>");
+        let _ = write!(
+            o,
+            "<table><thead><tr><th>Theme</th><th style=\"width:24%\">Volume</th><th class=\"n\">Records</th><th class=\"n\">Share</th><th class=\"n\">Net</th><th class=\"n\">Rating /100</th><th class=\"n\">NPS mentioners / others</th><th class=\"n\">{}</th><th>Trend</th></tr></thead><tbody>",
+            esc(&r.impact_header())
+        );
         let max = s.themes.iter().map(|t| t.records).max().unwrap_or(1);
         for th in &s.themes {
-            let mut badge = if th.emerging.as_ref().is_some_and(|e| e.emerging) {
-                "<span class=\"badge\">emerging</span>".to_string()
-            } else {
-                String::new()
+            let mut badge = match th.emerging.as_ref() {
+                Some(e) if e.emerging => format!(
+                    "<span class=\"badge\" title=\"{}\">emerging</span>",
+                    esc(&Report::emerging_detail(th).unwrap_or_default())
+                ),
+                _ => String::new(),
             };
             if th.discovered {
                 badge.push_str(" <span class=\"badge disc\">discovered</span>");
@@ -308,35 +335,41 @@ pub fn render(r: &Report) -> String {
                 th.records,
                 pct(Some(th.share)),
                 th.net_sentiment,
-                num(th.avg_rating, 2),
+                num(th.rating_100, 1),
                 num(th.nps_mentioners, 1),
                 num(th.nps_others, 1),
                 signed(th.impact),
                 sparkline_svg(&trend)
             );
         }
-        o.push_str("</tbody></table><p class=\"meta\">Impact: NPS points the overall score would gain without the detractors who mention the theme.</p>");
+        let _ = write!(
+            o,
+            "</tbody></table><p class=\"meta\">{}</p>",
+            esc(r.impact_note())
+        );
     }
 
     o.push_str("<h2>Emerging themes</h2>");
+    let _ = write!(o, "<p class=\"meta\">{}</p>", esc(&r.emerging_method()));
     let emerging: Vec<_> = r.emerging().collect();
     if emerging.is_empty() {
-        o.push_str("<p>None: no theme's share in the latest period is significantly above its earlier share (one-sided two-proportion z-test, z ≥ 1.96).</p>");
+        o.push_str("<p>None: no theme passed the test.</p>");
+        if let Some(th) = r.closest_to_emerging() {
+            if let (Some(line), Some(e)) = (Report::emerging_detail(th), th.emerging.as_ref()) {
+                let _ = write!(
+                    o,
+                    "<p class=\"meta\">Closest: <b>{}</b>: {} — not emerging: {}.</p>",
+                    esc(r.label(th)),
+                    esc(&line),
+                    esc(&e.reason)
+                );
+            }
+        }
     } else {
         o.push_str("<ul>");
         for th in emerging {
-            if let Some(e) = &th.emerging {
-                let _ = write!(
-                    o,
-                    "<li><b>{}</b>: {} of records in {} vs {} before (×{}, z = {:.2}, p = {:.3})</li>",
-                    esc(r.label(th)),
-                    pct(Some(e.latest_share)),
-                    esc(&e.period),
-                    pct(Some(e.baseline_share)),
-                    num(e.growth, 1),
-                    e.z,
-                    e.p_value
-                );
+            if let Some(line) = Report::emerging_detail(th) {
+                let _ = write!(o, "<li><b>{}</b>: {}</li>", esc(r.label(th)), esc(&line));
             }
         }
         o.push_str("</ul>");
@@ -394,7 +427,7 @@ pub fn render(r: &Report) -> String {
     if !s.segments.is_empty() {
         let _ = write!(
             o,
-            "<h2>By {}</h2><table><thead><tr><th>Value</th><th class=\"n\">Records</th><th class=\"n\">NPS</th><th class=\"n\">CSAT</th><th class=\"n\">Avg rating</th><th class=\"n\">Complaints</th><th class=\"n\">Net sentiment</th></tr></thead><tbody>",
+            "<h2>By {}</h2><table><thead><tr><th>Value</th><th class=\"n\">Records</th><th class=\"n\">NPS (answers)</th><th class=\"n\">CSAT (answers)</th><th class=\"n\">Rating /100 (ratings)</th><th class=\"n\">Complaints</th><th class=\"n\">Net sentiment</th></tr></thead><tbody>",
             esc(s.segment.as_deref().unwrap_or("segment"))
         );
         for seg in &s.segments {
@@ -421,10 +454,10 @@ pub fn render(r: &Report) -> String {
                 "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{dir} {}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"{class}\">{}</td><td>{}</td></tr>",
                 esc(g.goal.label.as_deref().unwrap_or(&g.goal.metric)),
                 esc(&g.goal.metric),
-                g.goal.target,
-                num(g.current, 3),
-                num(g.latest, 3),
-                num(g.previous, 3),
+                g.display(Some(g.goal.target)),
+                g.display(g.current),
+                g.display(g.latest),
+                g.display(g.previous),
                 esc(&g.status),
                 match g.improving {
                     Some(true) => "improving",

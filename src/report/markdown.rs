@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::{Report, num, pct, signed, sparkline};
+use super::{Report, excluded_note, num, pct, scales_note, signed, sparkline, with_n};
 use crate::themes::metrics::{Kpis, Quote};
 
 /// A table cell: no pipes or line breaks.
@@ -47,9 +47,9 @@ fn kpi_line(k: &Kpis) -> String {
     format!(
         "| {} | {} | {} | {} | {} | {} |",
         k.records,
-        num(k.nps, 1),
-        pct(k.csat),
-        num(k.avg_rating, 2),
+        with_n(num(k.nps, 1), k.nps_answers),
+        with_n(pct(k.csat), k.csat_answers),
+        with_n(num(k.rating_100, 1), k.ratings),
         pct(k.complaint_share),
         num(k.net_sentiment, 2),
     )
@@ -76,11 +76,16 @@ pub fn render(r: &Report) -> String {
 
     let _ = writeln!(o, "## Summary\n");
     let _ = writeln!(o, "| Metric | Value | Based on |\n|---|---:|---:|");
+    let note = |scale: &str| {
+        let n = excluded_note(t, scale);
+        if n.is_empty() { n } else { format!("; {n}") }
+    };
     let _ = writeln!(
         o,
-        "| NPS | {} | {} answers (0–10) |",
+        "| NPS | {} | {} answers (0–10){} |",
         num(t.nps, 1),
-        t.nps_answers
+        t.nps_answers,
+        note("nps")
     );
     let _ = writeln!(
         o,
@@ -89,16 +94,21 @@ pub fn render(r: &Report) -> String {
     );
     let _ = writeln!(
         o,
-        "| CSAT (top-2 of 5) | {} | {} answers (1–5) |",
+        "| CSAT (top-2 of 5) | {} | {} answers (1–5){} |",
         pct(t.csat),
-        t.csat_answers
+        t.csat_answers,
+        note("stars5")
     );
     let _ = writeln!(
         o,
-        "| Average rating | {} | {} ratings ({}) |",
-        num(t.avg_rating, 2),
-        t.rated,
-        t.rating_scale.as_deref().unwrap_or("–")
+        "| Average rating (0–100) | {} | {} ratings: {} |",
+        num(t.rating_100, 1),
+        t.ratings,
+        if t.ratings == 0 {
+            "none".to_string()
+        } else {
+            scales_note(t)
+        }
     );
     let _ = writeln!(
         o,
@@ -115,7 +125,10 @@ pub fn render(r: &Report) -> String {
         t.negative,
         num(t.net_sentiment, 2)
     );
-    o.push('\n');
+    let _ = writeln!(
+        o,
+        "\nRatings of different scales are put on one 0–100 scale (0 = the scale's lowest value, 100 = its highest) wherever sources are combined: the average, the trend, the segments and the themes. CSAT counts only 1–5 answers and NPS only 0–10 answers; the numbers in brackets are the answers each figure uses.\n"
+    );
 
     if !s.periods.is_empty() {
         let _ = writeln!(
@@ -129,10 +142,15 @@ pub fn render(r: &Report) -> String {
         );
         let _ = writeln!(
             o,
-            "| Period | Records | NPS | CSAT | Avg rating | Complaints | Net sentiment |\n|---|---:|---:|---:|---:|---:|---:|"
+            "| Period | Records | NPS (answers) | CSAT (answers) | Rating /100 (ratings) | Complaints | Net sentiment |\n|---|---:|---:|---:|---:|---:|---:|"
         );
         for p in &s.periods {
-            let _ = writeln!(o, "| {} {}", p.period, kpi_line(&p.kpis));
+            let partial = if p.partial {
+                format!(" *(partial: {} of {} days)*", p.days_covered, p.days)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(o, "| {}{partial} {}", p.period, kpi_line(&p.kpis));
         }
         o.push('\n');
     }
@@ -144,7 +162,8 @@ pub fn render(r: &Report) -> String {
     } else {
         let _ = writeln!(
             o,
-            "| Theme | Category | Records | Share | Neg / neu / pos | Net | Avg rating | NPS mentioners / others | Impact | Trend |\n|---|---|---:|---:|---|---:|---:|---|---:|---|"
+            "| Theme | Category | Records | Share | Neg / neu / pos | Net | Rating /100 | NPS mentioners / others | {} | Trend |\n|---|---|---:|---:|---|---:|---:|---|---:|---|",
+            r.impact_header()
         );
         for th in &s.themes {
             let trend: Vec<f64> = th.trend.iter().map(|p| p.share).collect();
@@ -168,40 +187,36 @@ pub fn render(r: &Report) -> String {
                 th.neutral,
                 th.positive,
                 th.net_sentiment,
-                num(th.avg_rating, 2),
+                num(th.rating_100, 1),
                 num(th.nps_mentioners, 1),
                 num(th.nps_others, 1),
                 signed(th.impact),
                 sparkline(&trend),
             );
         }
-        let _ = writeln!(
-            o,
-            "\nImpact: NPS points the overall score would gain without the detractors who mention the theme.\n"
-        );
+        let _ = writeln!(o, "\n{}\n", r.impact_note());
     }
 
     let emerging: Vec<_> = r.emerging().collect();
     let _ = writeln!(o, "## Emerging themes\n");
+    let _ = writeln!(o, "{}\n", cell(&r.emerging_method()));
     if emerging.is_empty() {
-        let _ = writeln!(
-            o,
-            "None: no theme's share in the latest period is significantly above its earlier share (one-sided two-proportion z-test, z ≥ 1.96).\n"
-        );
-    } else {
-        for th in emerging {
-            if let Some(e) = &th.emerging {
+        let _ = writeln!(o, "None: no theme passed the test.\n");
+        if let Some(th) = r.closest_to_emerging() {
+            if let (Some(line), Some(e)) = (Report::emerging_detail(th), th.emerging.as_ref()) {
                 let _ = writeln!(
                     o,
-                    "- **{}**: {} of records in {} vs {} before (×{}, z = {:.2}, p = {:.3})",
+                    "Closest: {}: {} — not emerging: {}.\n",
                     cell(r.label(th)),
-                    pct(Some(e.latest_share)),
-                    e.period,
-                    pct(Some(e.baseline_share)),
-                    num(e.growth, 1),
-                    e.z,
-                    e.p_value
+                    cell(&line),
+                    cell(&e.reason)
                 );
+            }
+        }
+    } else {
+        for th in emerging {
+            if let Some(line) = Report::emerging_detail(th) {
+                let _ = writeln!(o, "- **{}**: {}", cell(r.label(th)), cell(&line));
             }
         }
         o.push('\n');
@@ -275,7 +290,7 @@ pub fn render(r: &Report) -> String {
         );
         let _ = writeln!(
             o,
-            "| Value | Records | NPS | CSAT | Avg rating | Complaints | Net sentiment | Top themes |\n|---|---:|---:|---:|---:|---:|---:|---|"
+            "| Value | Records | NPS (answers) | CSAT (answers) | Rating /100 (ratings) | Complaints | Net sentiment | Top themes |\n|---|---:|---:|---:|---:|---:|---:|---|"
         );
         for seg in &s.segments {
             let mut top: Vec<(&str, u64)> = s
@@ -322,10 +337,10 @@ pub fn render(r: &Report) -> String {
                 cell(g.goal.label.as_deref().unwrap_or(&g.goal.metric)),
                 g.goal.metric,
                 dir,
-                g.goal.target,
-                num(g.current, 3),
-                num(g.latest, 3),
-                num(g.previous, 3),
+                g.display(Some(g.goal.target)),
+                g.display(g.current),
+                g.display(g.latest),
+                g.display(g.previous),
                 g.status,
                 match g.improving {
                     Some(true) => "improving",

@@ -87,6 +87,91 @@ impl Report {
             .filter(|t| t.emerging.as_ref().is_some_and(|e| e.emerging))
     }
 
+    /// How the emerging test was run, in one paragraph of plain text (no theme was
+    /// tested: why).
+    pub fn emerging_method(&self) -> String {
+        use crate::themes::metrics::{EMERGING_FDR, EMERGING_MIN_COUNT, EMERGING_MIN_GROWTH};
+        let tested: Vec<&crate::themes::metrics::Emerging> = self
+            .summary
+            .themes
+            .iter()
+            .filter_map(|t| t.emerging.as_ref())
+            .collect();
+        let Some(e) = tested.first() else {
+            return "Not tested: the emerging test needs dated records in at least one full period before the latest.".to_string();
+        };
+        let mut out = String::new();
+        if e.partial {
+            let latest = self.summary.periods.last();
+            out.push_str(&format!(
+                "The latest period {} is partial ({} of {} days have records), so it is tested together with {}. ",
+                e.period,
+                latest.map_or(0, |p| p.days_covered),
+                latest.map_or(0, |p| p.days),
+                e.window.first().map_or("", String::as_str)
+            ));
+        }
+        out.push_str(&format!(
+            "Test: each theme's rate (records mentioning it per record) in {} ({} records) against the earlier periods ({} records), one-sided Fisher exact test, p-values adjusted for the {} themes tested (Benjamini–Hochberg). Emerging needs an adjusted p ≤ {EMERGING_FDR}, at least {EMERGING_MIN_COUNT} mentioning records in the window and a rate at least ×{EMERGING_MIN_GROWTH} the earlier one.",
+            e.window.join(" + "),
+            e.records,
+            e.baseline_records,
+            tested.len()
+        ));
+        out
+    }
+
+    /// A theme's emerging test in words (without its label): rates, counts, effect
+    /// and adjusted p.
+    pub fn emerging_detail(th: &crate::themes::metrics::ThemeRow) -> Option<String> {
+        let e = th.emerging.as_ref()?;
+        Some(format!(
+            "{} of records in {} ({} of {}) vs {} before ({} of {}): ×{}, {:+.1} points; adjusted p {} (p {})",
+            pct(Some(e.latest_share)),
+            e.window.join(" + "),
+            e.mentions,
+            e.records,
+            pct(Some(e.baseline_share)),
+            e.baseline_mentions,
+            e.baseline_records,
+            e.growth
+                .map_or_else(|| "∞ (new)".to_string(), |g| format!("{g:.1}")),
+            e.difference * 100.0,
+            crate::themes::metrics::fmt_p(e.p_adjusted),
+            crate::themes::metrics::fmt_p(e.p_value),
+        ))
+    }
+
+    /// The tested theme closest to emerging without being it (lowest adjusted p).
+    pub fn closest_to_emerging(&self) -> Option<&crate::themes::metrics::ThemeRow> {
+        self.summary
+            .themes
+            .iter()
+            .filter(|t| t.emerging.as_ref().is_some_and(|e| !e.emerging))
+            .min_by(|a, b| {
+                let q = |t: &crate::themes::metrics::ThemeRow| {
+                    t.emerging.as_ref().map_or(1.0, |e| e.p_adjusted)
+                };
+                q(a).total_cmp(&q(b)).then(a.id.cmp(&b.id))
+            })
+    }
+
+    /// The impact column's header: `Impact` and the score it is measured on.
+    pub fn impact_header(&self) -> String {
+        match self.summary.impact_basis {
+            Some(b) => format!("Impact ({})", b.unit()),
+            None => "Impact".to_string(),
+        }
+    }
+
+    /// What the impact column measures, in one sentence.
+    pub fn impact_note(&self) -> &'static str {
+        match self.summary.impact_basis {
+            Some(b) => b.describe(),
+            None => "Impact: none, the data has no ratings to measure it on.",
+        }
+    }
+
     /// The themes with the most negative mentions (praise aside), biggest first.
     pub fn top_complaints(
         &self,
@@ -274,6 +359,56 @@ pub fn sparkline(values: &[f64]) -> String {
             }
         })
         .collect()
+}
+
+/// The ratings behind a KPI row, by scale: `stars5 9194 (mean 3.03 on 1–5), …`.
+pub fn scales_note(k: &crate::themes::metrics::Kpis) -> String {
+    k.rating_scales
+        .iter()
+        .map(|s| {
+            let bounds = s
+                .scale
+                .parse::<crate::ingest::Scale>()
+                .map(|sc| sc.bounds())
+                .map_or_else(|_| String::new(), |(lo, hi)| format!(" on {lo}–{hi}"));
+            format!("{} {} (mean {:.2}{bounds})", s.scale, s.ratings, s.mean)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The ratings a figure on `scale` leaves out, in words (empty when none):
+/// `2000 ratings on other scales not counted (ten 2000)`.
+pub fn excluded_note(k: &crate::themes::metrics::Kpis, scale: &str) -> String {
+    let other: Vec<String> = k
+        .rating_scales
+        .iter()
+        .filter(|s| s.scale != scale)
+        .map(|s| format!("{} {}", s.scale, s.ratings))
+        .collect();
+    let n: u64 = k
+        .rating_scales
+        .iter()
+        .filter(|s| s.scale != scale)
+        .map(|s| s.ratings)
+        .sum();
+    if n == 0 {
+        String::new()
+    } else {
+        format!(
+            "{n} ratings on other scales not counted ({})",
+            other.join(", ")
+        )
+    }
+}
+
+/// A figure and how many answers it rests on: `41.2 (53)`, `–` without any.
+pub(crate) fn with_n(v: String, n: u64) -> String {
+    if n == 0 {
+        "–".to_string()
+    } else {
+        format!("{v} ({n})")
+    }
 }
 
 /// Formats an optional number with `digits` decimals, `–` when absent.

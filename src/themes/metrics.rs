@@ -7,11 +7,23 @@
 //! - **CSAT** over 1–5 answers: share of the top `csat_top` boxes (default 2: 4 and 5).
 //! - **Complaints**: records whose overall sentiment is negative.
 //! - **Net sentiment**: (positive − negative) / all, in [−1, 1].
-//! - **Impact** of a theme: how many NPS points the overall score would gain if the
-//!   detractors who mention the theme were not there: NPS(without them) − NPS.
-//! - **Emerging**: the theme's share of records in the latest period against its share
-//!   in all earlier periods, by a one-sided two-proportion z-test (z ≥ 1.96, at least
-//!   [`EMERGING_MIN_COUNT`] records in the latest period).
+//! - **Impact** of a theme: how much the overall score would gain without the records
+//!   that mention the theme *negatively* and gave a low score — NPS detractors (0–6)
+//!   when the data has NPS answers, else CSAT answers below the top boxes, else ratings
+//!   in the bottom half of their scale (0–100 average). Praise mentions are positive, so
+//!   praise has no impact. [`Summary::impact_basis`] says which score it is measured on.
+//! - **Emerging**: the theme's rate (records mentioning it per record) in the recent
+//!   window against its rate in all earlier periods, by a one-sided Fisher exact test
+//!   on the counts, with Benjamini–Hochberg adjusted p-values across the themes tested.
+//!   A theme is emerging when the adjusted p is at most [`EMERGING_FDR`], the window has
+//!   at least [`EMERGING_MIN_COUNT`] records mentioning it and its rate grew at least
+//!   [`EMERGING_MIN_GROWTH`]-fold. The recent window is the latest period; when that
+//!   period is partial (see [`PeriodRow::partial`]) it is tested together with the
+//!   period before it, so a few days of data cannot decide alone.
+//! - **Ratings across scales**: each rating is mapped linearly from its scale's bounds
+//!   to 0–100 (0 = the scale's worst, 100 = its best) for figures that mix sources;
+//!   CSAT only counts 1–5 answers and NPS only 0–10 answers, and the report says how
+//!   many ratings each figure left out.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -45,6 +57,26 @@ impl std::str::FromStr for Period {
 }
 
 impl Period {
+    /// Which day of its period a date is: day of the month from 0, or day of the ISO
+    /// week from 0 (Monday).
+    pub fn day_of(self, d: Date) -> u32 {
+        match self {
+            Period::Month => u32::from(d.day.clamp(1, 31)) - 1,
+            Period::Week => (d.days_since_epoch() + 3).rem_euclid(7) as u32,
+        }
+    }
+
+    /// Days in the period of a date (the month's length, or 7).
+    pub fn days_in(self, d: Date) -> u32 {
+        match self {
+            Period::Week => 7,
+            Period::Month => (28..=31)
+                .rev()
+                .find(|&n| Date::new(d.year, u32::from(d.month), n).is_some())
+                .unwrap_or(31),
+        }
+    }
+
     /// The period a date falls in, as a sortable key.
     pub fn key(self, d: Date) -> String {
         match self {
@@ -63,8 +95,16 @@ impl Period {
     }
 }
 
-/// Records the latest period needs at least, to call a theme emerging.
-pub const EMERGING_MIN_COUNT: u64 = 3;
+/// Records mentioning a theme that the recent window needs at least, to call it
+/// emerging.
+pub const EMERGING_MIN_COUNT: u64 = 5;
+/// Smallest growth of a theme's rate (recent / earlier) that can count as emerging.
+pub const EMERGING_MIN_GROWTH: f64 = 1.5;
+/// False discovery rate controlled across the themes tested (Benjamini–Hochberg).
+pub const EMERGING_FDR: f64 = 0.05;
+/// A period is partial when the share of its days that have records is below this
+/// fraction of the median share over all periods.
+pub const PARTIAL_COVERAGE: f64 = 0.8;
 /// Distinct segment values tracked per report; later values fold into `(other)`.
 pub const MAX_SEGMENT_VALUES: usize = 200;
 
@@ -109,6 +149,8 @@ pub struct Counts {
     pub csat_top: u64,
     /// Ratings per scale: (count, sum).
     pub ratings: BTreeMap<&'static str, (u64, f64)>,
+    /// Ratings of any scale mapped to 0–100: (count, sum).
+    pub rating_100: (u64, f64),
     /// Sentiment labels.
     pub pos: u64,
     /// Neutral.
@@ -129,6 +171,8 @@ impl Counts {
             let e = self.ratings.entry(r.scale.as_str()).or_default();
             e.0 += 1;
             e.1 += r.value;
+            self.rating_100.0 += 1;
+            self.rating_100.1 += 100.0 * r.normalized();
             if let Some(c) = r.nps_class() {
                 match c {
                     crate::ingest::NpsClass::Promoter => self.promoters += 1,
@@ -166,6 +210,12 @@ impl Counts {
         (self.records > 0).then(|| (self.pos as f64 - self.neg as f64) / self.records as f64)
     }
 
+    /// Mean rating on the common 0–100 scale, over ratings of every scale.
+    pub fn rating_100(&self) -> Option<f64> {
+        let (n, sum) = self.rating_100;
+        (n > 0).then(|| sum / n as f64)
+    }
+
     /// The most used rating scale and its mean.
     pub fn avg_rating(&self) -> Option<(&'static str, f64, u64)> {
         self.ratings
@@ -191,6 +241,10 @@ impl Counts {
             csat_n: self.csat_n.saturating_sub(other.csat_n),
             csat_top: self.csat_top.saturating_sub(other.csat_top),
             ratings,
+            rating_100: (
+                self.rating_100.0.saturating_sub(other.rating_100.0),
+                self.rating_100.1 - other.rating_100.1,
+            ),
             pos: self.pos.saturating_sub(other.pos),
             neu: self.neu.saturating_sub(other.neu),
             neg: self.neg.saturating_sub(other.neg),
@@ -212,6 +266,18 @@ impl Counts {
             avg_rating: avg.map(|(_, m, _)| round2(m)),
             rating_scale: avg.map(|(s, _, _)| s.to_string()),
             rated: avg.map_or(0, |(_, _, n)| n),
+            ratings: self.rating_100.0,
+            rating_100: self.rating_100().map(round1),
+            rating_scales: self
+                .ratings
+                .iter()
+                .filter(|(_, (n, _))| *n > 0)
+                .map(|(s, (n, sum))| ScaleStat {
+                    scale: s.to_string(),
+                    ratings: *n,
+                    mean: round2(sum / *n as f64),
+                })
+                .collect(),
             complaints: self.neg,
             complaint_share: share(self.neg, self.records),
             positive: self.pos,
@@ -254,12 +320,22 @@ pub struct Kpis {
     pub csat: Option<f64>,
     /// 1–5 answers.
     pub csat_answers: u64,
-    /// Mean rating on `rating_scale`.
+    /// Mean rating on `rating_scale` only (ratings on other scales are not in it; see
+    /// `rating_100` for a figure over all of them).
     pub avg_rating: Option<f64>,
     /// The most used rating scale.
     pub rating_scale: Option<String>,
     /// Ratings on that scale.
     pub rated: u64,
+    /// Ratings on any scale.
+    #[serde(default)]
+    pub ratings: u64,
+    /// Mean of all `ratings`, each mapped linearly from its scale's bounds to 0–100.
+    #[serde(default)]
+    pub rating_100: Option<f64>,
+    /// Count and mean of the ratings of each scale (on that scale), by scale name.
+    #[serde(default)]
+    pub rating_scales: Vec<ScaleStat>,
     /// Records with negative sentiment.
     pub complaints: u64,
     /// Their share.
@@ -272,6 +348,17 @@ pub struct Kpis {
     pub negative: u64,
     /// (positive − negative) / records.
     pub net_sentiment: Option<f64>,
+}
+
+/// The ratings of one scale.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ScaleStat {
+    /// Scale name (`stars5`, `ten`, `nps`, `percent`).
+    pub scale: String,
+    /// Ratings on it.
+    pub ratings: u64,
+    /// Their mean, on that scale.
+    pub mean: f64,
 }
 
 /// What the metrics need to know of one record.
@@ -319,6 +406,13 @@ struct ThemeAcc {
     mention_pos: u64,
     mention_neu: u64,
     mention_neg: u64,
+    /// Records mentioning the theme negatively whose NPS answer is a detractor's.
+    neg_detractors: u64,
+    /// Records mentioning it negatively whose 1–5 answer is below the CSAT top boxes.
+    neg_csat_low: u64,
+    /// Records mentioning it negatively rated below the middle of their scale:
+    /// (count, sum of their 0–100 ratings).
+    neg_low: (u64, f64),
     by_period: BTreeMap<Arc<str>, u64>,
     by_segment: HashMap<Arc<str>, u64>,
     quotes: Vec<(f32, Quote)>,
@@ -334,6 +428,9 @@ pub struct Metrics {
     by_segment: HashMap<Arc<str>, Counts>,
     acc: Vec<ThemeAcc>,
     undated: u64,
+    /// Per period: a bit per day (of the month, or of the ISO week) that has records,
+    /// and the period's length in days.
+    days: HashMap<Arc<str>, (u32, u32)>,
 }
 
 /// A window of `text` around `range`, cut at char boundaries, at most about `max`
@@ -411,6 +508,7 @@ impl Metrics {
             by_segment: HashMap::new(),
             acc,
             undated: 0,
+            days: HashMap::new(),
         }
     }
 
@@ -458,6 +556,9 @@ impl Metrics {
                 if let Some(c) = self.by_period.get_mut(&key) {
                     c.add(f, csat_top);
                 }
+                let p = self.config.period;
+                let e = self.days.entry(key.clone()).or_insert((0, p.days_in(d)));
+                e.0 |= 1 << p.day_of(d);
                 Some(key)
             }
             None => {
@@ -484,7 +585,22 @@ impl Metrics {
             match hit.sentiment.label {
                 Label::Pos => acc.mention_pos += 1,
                 Label::Neu => acc.mention_neu += 1,
-                Label::Neg => acc.mention_neg += 1,
+                Label::Neg => {
+                    acc.mention_neg += 1;
+                    if let Some(r) = f.rating {
+                        if r.nps_class() == Some(crate::ingest::NpsClass::Detractor) {
+                            acc.neg_detractors += 1;
+                        }
+                        if r.scale == Scale::Stars5 && r.value <= 5.0 - f64::from(csat_top) {
+                            acc.neg_csat_low += 1;
+                        }
+                        let r100 = 100.0 * r.normalized();
+                        if r100 < 50.0 {
+                            acc.neg_low.0 += 1;
+                            acc.neg_low.1 += r100;
+                        }
+                    }
+                }
             }
             if let Some(p) = &period {
                 *acc.by_period.entry(p.clone()).or_default() += 1;
@@ -497,29 +613,111 @@ impl Metrics {
         }
     }
 
+    /// Coverage of each period, oldest first: (days with records, days, partial).
+    fn coverage(&self) -> Vec<(u32, u32, bool)> {
+        let raw: Vec<(u32, u32)> = self
+            .by_period
+            .keys()
+            .map(|k| {
+                self.days
+                    .get(k)
+                    .map_or((0, 1), |&(bits, len)| (bits.count_ones(), len.max(1)))
+            })
+            .collect();
+        let mut fractions: Vec<f64> = raw.iter().map(|&(c, n)| c as f64 / n as f64).collect();
+        fractions.sort_by(f64::total_cmp);
+        let median = match fractions.len() {
+            0 => 0.0,
+            n if n % 2 == 1 => fractions[n / 2],
+            n => (fractions[n / 2 - 1] + fractions[n / 2]) / 2.0,
+        };
+        raw.into_iter()
+            .map(|(c, n)| {
+                let partial = c as f64 / (n as f64) < PARTIAL_COVERAGE * median;
+                (c, n, partial && self.by_period.len() > 1)
+            })
+            .collect()
+    }
+
+    /// The score impact is measured on: NPS when there are 0–10 answers, else CSAT when
+    /// there are 1–5 answers, else the 0–100 rating.
+    fn impact_basis(&self) -> Option<ImpactBasis> {
+        if self.total.nps_n() > 0 {
+            Some(ImpactBasis::Nps)
+        } else if self.total.csat_n > 0 {
+            Some(ImpactBasis::Csat)
+        } else if self.total.rating_100.0 > 0 {
+            Some(ImpactBasis::Rating100)
+        } else {
+            None
+        }
+    }
+
+    /// A theme's impact on `basis` and the records it leaves out.
+    fn impact(&self, acc: &ThemeAcc, basis: ImpactBasis) -> Option<(f64, u64)> {
+        let t = &self.total;
+        match basis {
+            ImpactBasis::Nps => {
+                let now = t.nps()?;
+                let mut without = t.clone();
+                without.detractors = without.detractors.saturating_sub(acc.neg_detractors);
+                Some((
+                    round1(without.nps().unwrap_or(0.0) - now),
+                    acc.neg_detractors,
+                ))
+            }
+            ImpactBasis::Csat => {
+                let now = t.csat()?;
+                let n = t.csat_n.saturating_sub(acc.neg_csat_low);
+                let without = if n == 0 {
+                    now
+                } else {
+                    t.csat_top as f64 / n as f64
+                };
+                Some((round1(100.0 * (without - now)), acc.neg_csat_low))
+            }
+            ImpactBasis::Rating100 => {
+                let now = t.rating_100()?;
+                let n = t.rating_100.0.saturating_sub(acc.neg_low.0);
+                let without = if n == 0 {
+                    now
+                } else {
+                    (t.rating_100.1 - acc.neg_low.1) / n as f64
+                };
+                Some((round1(without - now), acc.neg_low.0))
+            }
+        }
+    }
+
     /// The finished report data.
     pub fn finish(&self) -> Summary {
         let total = self.total.kpis();
+        let coverage = self.coverage();
         let periods: Vec<PeriodRow> = self
             .by_period
             .iter()
-            .map(|(p, c)| PeriodRow {
+            .zip(&coverage)
+            .map(|((p, c), &(covered, days, partial))| PeriodRow {
                 period: p.to_string(),
                 kpis: c.kpis(),
+                days_covered: covered,
+                days,
+                partial,
             })
             .collect();
-        let latest = self.by_period.keys().next_back().cloned();
+        // The recent window: the latest period, with the one before when it is partial.
+        let keys: Vec<&Arc<str>> = self.by_period.keys().collect();
+        let latest_partial = coverage.last().is_some_and(|c| c.2);
+        let window_len = if latest_partial { 2 } else { 1 };
+        let window: Vec<&Arc<str>> = keys.iter().rev().take(window_len).rev().copied().collect();
+        let basis = self.impact_basis();
         let mut themes = Vec::new();
         for (info, acc) in self.themes.iter().zip(&self.acc) {
             if acc.counts.records == 0 {
                 continue;
             }
             let others = self.total.minus(&acc.counts);
-            let impact = self.total.nps().map(|nps| {
-                let mut without = self.total.clone();
-                without.detractors -= acc.counts.detractors;
-                round1(without.nps().unwrap_or(0.0) - nps)
-            });
+            let impact = basis.and_then(|b| self.impact(acc, b));
             let trend: Vec<TrendPoint> = self
                 .by_period
                 .iter()
@@ -532,7 +730,11 @@ impl Metrics {
                     }
                 })
                 .collect();
-            let emerging = latest.as_ref().and_then(|l| self.emerging(acc, l));
+            let emerging = if keys.len() > window.len() {
+                self.emerging_test(acc, &window, latest_partial)
+            } else {
+                None
+            };
             let mut quotes: Vec<&(f32, Quote)> = acc.quotes.iter().collect();
             quotes.sort_by(|a, b| b.0.total_cmp(&a.0));
             let mut by_segment: Vec<(String, u64)> = acc
@@ -558,16 +760,20 @@ impl Metrics {
                         / acc.counts.records.max(1) as f64,
                 ),
                 avg_rating: acc.counts.avg_rating().map(|(_, m, _)| round2(m)),
+                rating_100: acc.counts.rating_100().map(round1),
+                ratings: acc.counts.rating_100.0,
                 nps_mentioners: acc.counts.nps().map(round1),
                 nps_others: others.nps().map(round1),
                 csat_mentioners: acc.counts.csat().map(round3),
-                impact,
+                impact: impact.map(|i| i.0),
+                impact_records: impact.map_or(0, |i| i.1),
                 trend,
                 emerging,
                 segments: by_segment,
                 quotes: quotes.into_iter().map(|(_, q)| q.clone()).collect(),
             });
         }
+        decide_emerging(&mut themes);
         // Biggest problems first: negative mentions, then volume.
         themes.sort_by(|a, b| {
             b.negative
@@ -594,37 +800,207 @@ impl Metrics {
             segment: self.config.segment.clone(),
             totals: total,
             undated: self.undated,
+            impact_basis: basis,
             periods,
             themes,
             segments,
         }
     }
 
-    fn emerging(&self, acc: &ThemeAcc, latest: &Arc<str>) -> Option<Emerging> {
-        let n1 = self.by_period.get(latest)?.records;
-        let k1 = acc.by_period.get(latest).copied().unwrap_or(0);
-        let n0 = self.total.records - self.undated - n1;
-        let k0: u64 = acc
-            .by_period
-            .iter()
-            .filter(|(p, _)| *p != latest)
-            .map(|(_, k)| *k)
-            .sum();
+    /// The exact test of a theme's rate in `window` against the periods before it
+    /// (the decision waits for the adjustment across themes, [`decide_emerging`]).
+    fn emerging_test(
+        &self,
+        acc: &ThemeAcc,
+        window: &[&Arc<str>],
+        partial: bool,
+    ) -> Option<Emerging> {
+        let in_window = |p: &Arc<str>| window.contains(&p);
+        let (mut n1, mut n0) = (0u64, 0u64);
+        for (p, c) in &self.by_period {
+            if in_window(p) {
+                n1 += c.records;
+            } else {
+                n0 += c.records;
+            }
+        }
+        let (mut k1, mut k0) = (0u64, 0u64);
+        for (p, k) in &acc.by_period {
+            if in_window(p) {
+                k1 += k;
+            } else {
+                k0 += k;
+            }
+        }
         if n0 == 0 || n1 == 0 {
             return None;
         }
-        let z = two_proportion_z(k1, n1, k0, n0);
         let p1 = k1 as f64 / n1 as f64;
         let p0 = k0 as f64 / n0 as f64;
+        let p_value = fisher_greater(k1, n1, k0, n0);
         Some(Emerging {
-            period: latest.to_string(),
+            period: window.last()?.to_string(),
+            window: window.iter().map(|w| w.to_string()).collect(),
+            partial,
+            mentions: k1,
+            records: n1,
+            baseline_mentions: k0,
+            baseline_records: n0,
             latest_share: round3(p1),
             baseline_share: round3(p0),
             growth: (p0 > 0.0).then(|| round2(p1 / p0)),
-            z: round2(z),
-            p_value: round3(1.0 - normal_cdf(z)),
-            emerging: z >= 1.96 && k1 >= EMERGING_MIN_COUNT,
+            difference: round3(p1 - p0),
+            p_value,
+            p_adjusted: p_value,
+            emerging: false,
+            reason: String::new(),
         })
+    }
+}
+
+/// Adjusts the themes' emerging p-values for the number of themes tested
+/// (Benjamini–Hochberg) and decides which are emerging.
+fn decide_emerging(themes: &mut [ThemeRow]) {
+    let ps: Vec<f64> = themes
+        .iter()
+        .filter_map(|t| t.emerging.as_ref().map(|e| e.p_value))
+        .collect();
+    let mut adjusted = benjamini_hochberg(&ps).into_iter();
+    for t in themes.iter_mut() {
+        let Some(e) = t.emerging.as_mut() else {
+            continue;
+        };
+        e.p_adjusted = adjusted.next().unwrap_or(1.0);
+        let growth_ok =
+            e.growth.is_none_or(|g| g >= EMERGING_MIN_GROWTH) && e.latest_share > e.baseline_share;
+        e.reason = if e.mentions < EMERGING_MIN_COUNT {
+            format!(
+                "{} mention(s) in the recent window, fewer than {EMERGING_MIN_COUNT}",
+                e.mentions
+            )
+        } else if !growth_ok {
+            format!("rate grew less than ×{EMERGING_MIN_GROWTH}")
+        } else if e.p_adjusted > EMERGING_FDR {
+            format!(
+                "not significant: adjusted p {} > {EMERGING_FDR}",
+                fmt_p(e.p_adjusted)
+            )
+        } else {
+            e.emerging = true;
+            format!(
+                "rate ×{} with adjusted p {} ≤ {EMERGING_FDR}",
+                e.growth
+                    .map_or_else(|| "∞".to_string(), |g| format!("{g:.1}")),
+                fmt_p(e.p_adjusted)
+            )
+        };
+    }
+}
+
+/// A p-value for display: `< 0.001` below that, else three decimals.
+pub fn fmt_p(p: f64) -> String {
+    if p < 0.001 {
+        "< 0.001".to_string()
+    } else {
+        format!("{p:.3}")
+    }
+}
+
+/// Benjamini–Hochberg adjusted p-values (q-values), in the order given.
+pub fn benjamini_hochberg(ps: &[f64]) -> Vec<f64> {
+    let m = ps.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| ps[a].total_cmp(&ps[b]));
+    let mut out = vec![1.0; m];
+    let mut running = 1.0_f64;
+    for (rank, &i) in order.iter().enumerate().rev() {
+        let q = (ps[i] * m as f64 / (rank + 1) as f64).min(1.0);
+        running = running.min(q);
+        out[i] = running;
+    }
+    out
+}
+
+/// ln Γ(x) for x > 0 (Lanczos, g = 7, relative error ~1e-15).
+fn ln_gamma(x: f64) -> f64 {
+    const C: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        let pi = std::f64::consts::PI;
+        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let mut a = C[0];
+    let t = x + 7.5;
+    for (i, c) in C.iter().enumerate().skip(1) {
+        a += c / (x + i as f64);
+    }
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
+}
+
+fn ln_choose(n: u64, k: u64) -> f64 {
+    ln_gamma(n as f64 + 1.0) - ln_gamma(k as f64 + 1.0) - ln_gamma((n - k) as f64 + 1.0)
+}
+
+/// One-sided Fisher exact test that the rate `k1 / n1` is above `k0 / n0`: the
+/// probability of at least `k1` of the `k1 + k0` hits falling in the `n1` records when
+/// all `n1 + n0` records are alike (hypergeometric upper tail).
+pub fn fisher_greater(k1: u64, n1: u64, k0: u64, n0: u64) -> f64 {
+    let (big_n, big_k, n) = (n1 + n0, k1 + k0, n1);
+    if big_k == 0 || n == 0 || k1 > n1 || k0 > n0 {
+        return 1.0;
+    }
+    let lo = (n + big_k).saturating_sub(big_n);
+    let hi = big_k.min(n);
+    if k1 <= lo {
+        return 1.0;
+    }
+    let ln_pmf =
+        |x: u64| ln_choose(big_k, x) + ln_choose(big_n - big_k, n - x) - ln_choose(big_n, n);
+    // Sum the tail on the far side of the mode, where the terms fall away from x.
+    let mode = ((n + 1) as f64 * (big_k + 1) as f64 / (big_n + 2) as f64).floor() as u64;
+    let tail = |from: u64, up: bool| {
+        let mut term = ln_pmf(from).exp();
+        let mut sum = term;
+        let mut x = from;
+        loop {
+            if up {
+                if x >= hi {
+                    break;
+                }
+                let x_ = x as f64;
+                term *= (big_k as f64 - x_) * (n as f64 - x_)
+                    / ((x_ + 1.0) * ((big_n - big_k + x - n) as f64 + 1.0));
+                x += 1;
+            } else {
+                if x <= lo {
+                    break;
+                }
+                let x_ = x as f64;
+                term *= x_ * (big_n - big_k + x - n) as f64
+                    / ((big_k as f64 - x_ + 1.0) * (n as f64 - x_ + 1.0));
+                x -= 1;
+            }
+            sum += term;
+            if term < sum * 1e-17 {
+                break;
+            }
+        }
+        sum
+    };
+    if k1 > mode {
+        tail(k1, true).clamp(0.0, 1.0)
+    } else {
+        (1.0 - tail(k1 - 1, false)).clamp(0.0, 1.0)
     }
 }
 
@@ -685,32 +1061,6 @@ fn offer_quote(acc: &mut ThemeAcc, hit: &ThemeHit, f: &Facts<'_>, praise: bool, 
     ));
 }
 
-/// One-sided two-proportion z statistic for p1 > p0 (pooled variance).
-pub fn two_proportion_z(k1: u64, n1: u64, k0: u64, n0: u64) -> f64 {
-    let (k1, n1, k0, n0) = (k1 as f64, n1 as f64, k0 as f64, n0 as f64);
-    let p = (k1 + k0) / (n1 + n0);
-    let se = (p * (1.0 - p) * (1.0 / n1 + 1.0 / n0)).sqrt();
-    if se == 0.0 {
-        return 0.0;
-    }
-    (k1 / n1 - k0 / n0) / se
-}
-
-/// Standard normal CDF (Abramowitz–Stegun 7.1.26 erf approximation, |error| < 1.5e-7).
-pub fn normal_cdf(z: f64) -> f64 {
-    let x = z.abs() / std::f64::consts::SQRT_2;
-    let t = 1.0 / (1.0 + 0.3275911 * x);
-    let poly = t
-        * (0.254829592
-            + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-    let erf = 1.0 - poly * (-x * x).exp();
-    if z >= 0.0 {
-        0.5 * (1.0 + erf)
-    } else {
-        0.5 * (1.0 - erf)
-    }
-}
-
 /// KPIs of one period.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PeriodRow {
@@ -718,6 +1068,17 @@ pub struct PeriodRow {
     pub period: String,
     /// Its numbers.
     pub kpis: Kpis,
+    /// Days of the period that have records.
+    #[serde(default)]
+    pub days_covered: u32,
+    /// Days in the period.
+    #[serde(default)]
+    pub days: u32,
+    /// Fewer of its days have records than of the other periods' (below
+    /// [`PARTIAL_COVERAGE`] of the median share): usually the data starts or ends
+    /// inside it. A partial latest period never decides "emerging" alone.
+    #[serde(default)]
+    pub partial: bool,
 }
 
 /// KPIs of one segment value.
@@ -740,23 +1101,83 @@ pub struct TrendPoint {
     pub share: f64,
 }
 
-/// The emerging test of a theme.
+/// The emerging test of a theme: its rate (records mentioning it per record) in the
+/// recent window against the periods before, by a one-sided Fisher exact test.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Emerging {
     /// The latest period.
     pub period: String,
-    /// Share of records in the latest period.
+    /// The periods tested as recent: the latest, with the one before when the latest
+    /// is partial.
+    pub window: Vec<String>,
+    /// The latest period is partial.
+    pub partial: bool,
+    /// Records mentioning the theme in the window.
+    pub mentions: u64,
+    /// Records in the window.
+    pub records: u64,
+    /// Records mentioning the theme before the window.
+    pub baseline_mentions: u64,
+    /// Records before the window.
+    pub baseline_records: u64,
+    /// Rate in the window: `mentions / records`.
     pub latest_share: f64,
-    /// Share in the earlier periods.
+    /// Rate before it.
     pub baseline_share: f64,
-    /// latest / baseline.
+    /// latest / baseline (none when the theme is new).
     pub growth: Option<f64>,
-    /// z statistic.
-    pub z: f64,
-    /// One-sided p-value.
+    /// The effect: latest − baseline rate.
+    pub difference: f64,
+    /// One-sided exact p-value (Fisher).
     pub p_value: f64,
-    /// Significant growth.
+    /// Benjamini–Hochberg adjusted p-value across the themes tested.
+    pub p_adjusted: f64,
+    /// The decision: at least [`EMERGING_MIN_COUNT`] mentions, growth at least
+    /// [`EMERGING_MIN_GROWTH`], adjusted p at most [`EMERGING_FDR`].
     pub emerging: bool,
+    /// Why it is (or is not) emerging, in words.
+    pub reason: String,
+}
+
+/// The score a theme's impact is measured on.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ImpactBasis {
+    /// NPS points (detractors mentioning the theme negatively left out).
+    Nps,
+    /// CSAT percentage points (1–5 answers below the top boxes mentioning the theme
+    /// negatively left out).
+    Csat,
+    /// Points of the 0–100 average rating (ratings below the middle of their scale
+    /// mentioning the theme negatively left out).
+    #[serde(rename = "rating_100")]
+    Rating100,
+}
+
+impl ImpactBasis {
+    /// Short name of the score and its unit.
+    pub fn unit(self) -> &'static str {
+        match self {
+            ImpactBasis::Nps => "NPS points",
+            ImpactBasis::Csat => "CSAT percentage points",
+            ImpactBasis::Rating100 => "points of the 0–100 average rating",
+        }
+    }
+
+    /// One sentence saying what impact measures on this score.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ImpactBasis::Nps => {
+                "Impact: NPS points the overall score would gain without the detractors (0–6) who mention the theme negatively; praise and neutral mentions have none."
+            }
+            ImpactBasis::Csat => {
+                "Impact (no NPS answers, so on CSAT): percentage points CSAT would gain without the 1–5 answers below the top boxes that mention the theme negatively; praise and neutral mentions have none."
+            }
+            ImpactBasis::Rating100 => {
+                "Impact (no NPS or 1–5 answers, so on the 0–100 average rating): points the average would gain without the ratings below the middle of their scale that mention the theme negatively; praise and neutral mentions have none."
+            }
+        }
+    }
 }
 
 /// One theme's metrics.
@@ -787,16 +1208,26 @@ pub struct ThemeRow {
     pub negative: u64,
     /// (positive − negative) / records.
     pub net_sentiment: f64,
-    /// Mean rating of mentioners.
+    /// Mean rating of mentioners on their most used scale.
     pub avg_rating: Option<f64>,
+    /// Mean rating of mentioners on the 0–100 scale (every scale mapped to it).
+    #[serde(default)]
+    pub rating_100: Option<f64>,
+    /// Mentioners with a rating (of any scale).
+    #[serde(default)]
+    pub ratings: u64,
     /// NPS of the records that mention it.
     pub nps_mentioners: Option<f64>,
     /// NPS of the records that do not.
     pub nps_others: Option<f64>,
     /// CSAT of mentioners.
     pub csat_mentioners: Option<f64>,
-    /// NPS points gained without the theme's detractors.
+    /// Points of [`Summary::impact_basis`] the overall score would gain without the
+    /// low scorers who mention the theme negatively.
     pub impact: Option<f64>,
+    /// The records that impact leaves out.
+    #[serde(default)]
+    pub impact_records: u64,
     /// Per period.
     pub trend: Vec<TrendPoint>,
     /// Emerging test.
@@ -820,6 +1251,9 @@ pub struct Summary {
     pub totals: Kpis,
     /// Records without a date (not in the trend).
     pub undated: u64,
+    /// The score theme impact is measured on (none without ratings).
+    #[serde(default)]
+    pub impact_basis: Option<ImpactBasis>,
     /// Per period, oldest first.
     pub periods: Vec<PeriodRow>,
     /// Themes, biggest problems first.
@@ -841,19 +1275,47 @@ mod tests {
         assert_eq!(Period::Month.key(Date::new(2026, 2, 9).unwrap()), "2026-02");
     }
 
-    #[test]
-    fn normal_cdf_known_values() {
-        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-6);
-        assert!((normal_cdf(1.96) - 0.975).abs() < 1e-3);
-        assert!((normal_cdf(-1.0) - 0.1587).abs() < 1e-3);
+    /// The hypergeometric upper tail by brute force.
+    fn fisher_brute(k1: u64, n1: u64, k0: u64, n0: u64) -> f64 {
+        let c = |n: u64, k: u64| -> f64 {
+            if k > n {
+                return 0.0;
+            }
+            (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
+        };
+        let (nn, kk) = (n1 + n0, k1 + k0);
+        (k1..=kk.min(n1))
+            .map(|x| c(kk, x) * c(nn - kk, n1 - x) / c(nn, n1))
+            .sum()
     }
 
     #[test]
-    fn z_test_needs_real_growth() {
-        // 3/100 vs 30/1000: no growth.
-        assert!(two_proportion_z(3, 100, 30, 1000).abs() < 1e-9);
-        // 20/100 vs 30/1000: strong growth.
-        assert!(two_proportion_z(20, 100, 30, 1000) > 5.0);
+    fn fisher_matches_known_values_and_brute_force() {
+        // Lady tasting tea: 3 of 4 right, P = 17/70.
+        assert!((fisher_greater(3, 4, 1, 4) - 17.0 / 70.0).abs() < 1e-9);
+        // Fisher's 2×2 textbook table [[11, 3], [1, 9]]: one-sided p = 0.001380.
+        assert!((fisher_greater(11, 14, 1, 10) - 0.001380).abs() < 1e-5);
+        for (k1, n1, k0, n0) in [(0, 5, 3, 9), (2, 7, 1, 20), (5, 30, 9, 40), (12, 40, 2, 35)] {
+            let (a, b) = (fisher_greater(k1, n1, k0, n0), fisher_brute(k1, n1, k0, n0));
+            assert!((a - b).abs() < 1e-9, "{k1}/{n1} vs {k0}/{n0}: {a} vs {b}");
+        }
+        // Same rate: nowhere near significant; a real rise: far below 0.001.
+        assert!(fisher_greater(3, 100, 30, 1000) > 0.3);
+        assert!(fisher_greater(20, 100, 30, 1000) < 1e-6);
+        // Large counts stay finite.
+        let p = fisher_greater(520, 10_000, 5_000, 100_000);
+        // 5.2% vs 5.0%: z ≈ 0.88, so p near 0.19.
+        assert!(p.is_finite() && p > 0.15 && p < 0.25, "{p}");
+    }
+
+    #[test]
+    fn benjamini_hochberg_adjusts_in_order() {
+        let q = benjamini_hochberg(&[0.01, 0.04, 0.03, 0.2]);
+        let want = [0.04, 0.16 / 3.0, 0.16 / 3.0, 0.2];
+        for (a, b) in q.iter().zip(want) {
+            assert!((a - b).abs() < 1e-12, "{q:?}");
+        }
+        assert!(benjamini_hochberg(&[]).is_empty());
     }
 
     #[test]

@@ -937,3 +937,507 @@ fn discovered_opinions_are_words_not_emoticons() {
         assert!(!words.contains(&e), "{e} in {words:?}");
     }
 }
+
+/// One analysed record of the main fixtures, as the metrics see it.
+struct PoolRecord {
+    rating: Option<koe::ingest::Rating>,
+    label: koe::sentiment::Label,
+    /// (theme id, label of its mention).
+    themes: Vec<(String, koe::sentiment::Label)>,
+}
+
+fn label_of(v: &serde_json::Value) -> koe::sentiment::Label {
+    match v.as_str() {
+        Some("pos") => koe::sentiment::Label::Pos,
+        Some("neg") => koe::sentiment::Label::Neg,
+        _ => koe::sentiment::Label::Neu,
+    }
+}
+
+/// The 220 records of the main fixtures, analysed once by `koe analyze` (real texts,
+/// real themes and sentiment), for dumps built in the tests.
+fn pool() -> &'static [PoolRecord] {
+    static POOL: std::sync::OnceLock<Vec<PoolRecord>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        let out = run_ok(
+            koe()
+                .args(["analyze", "-q"])
+                .args(MAIN_FIXTURES.iter().map(|f| fixture(f))),
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                let rating = v["rating"]["value"]
+                    .as_f64()
+                    .map(|value| koe::ingest::Rating {
+                        value,
+                        scale: v["rating"]["scale"].as_str().unwrap().parse().unwrap(),
+                    });
+                let themes = v["themes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| {
+                        (
+                            t["id"].as_str().unwrap().to_string(),
+                            label_of(&t["sentiment"]["label"]),
+                        )
+                    })
+                    .collect();
+                PoolRecord {
+                    rating,
+                    label: label_of(&v["sentiment"]["label"]),
+                    themes,
+                }
+            })
+            .collect()
+    })
+}
+
+/// xorshift64*: reproducible randomness without a dependency.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+}
+
+/// Feeds `(record, date)` pairs to the metrics, as `koe report` does.
+fn summarize(dump: &[(&PoolRecord, koe::ingest::Date)]) -> koe::themes::metrics::Summary {
+    use koe::themes::metrics::{Facts, Metrics, MetricsConfig};
+    use koe::themes::{ThemeHit, ThemeInfo};
+    let mut ids: Vec<&str> = pool()
+        .iter()
+        .flat_map(|r| r.themes.iter().map(|t| t.0.as_str()))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let infos: Vec<ThemeInfo> = ids
+        .iter()
+        .map(|id| ThemeInfo {
+            id: (*id).into(),
+            category: "c".into(),
+            category_label: Default::default(),
+            label: Default::default(),
+            description: None,
+            discovered: false,
+        })
+        .collect();
+    let mut m = Metrics::new(infos, MetricsConfig::default());
+    for (r, date) in dump {
+        let hits: Vec<ThemeHit> = r
+            .themes
+            .iter()
+            .map(|(id, label)| ThemeHit {
+                id: id.as_str().into(),
+                idx: ids.iter().position(|x| x == id).unwrap() as u16,
+                sentiment: koe::sentiment::Sentiment {
+                    score: 0.0,
+                    label: *label,
+                    confidence: 0.0,
+                },
+                mentions: Vec::new(),
+            })
+            .collect();
+        m.add(&Facts {
+            rating: r.rating,
+            date: Some(*date),
+            label: r.label,
+            segment: None,
+            themes: &hits,
+            id: "",
+            text: "",
+        });
+    }
+    m.finish()
+}
+
+/// A uniformly random day from `from`, `days` days long.
+fn random_day(rng: &mut Rng, from: koe::ingest::Date, days: u64) -> koe::ingest::Date {
+    koe::ingest::Date::from_days_since_epoch(from.days_since_epoch() + rng.below(days) as i64)
+}
+
+#[test]
+fn emerging_flags_nothing_on_random_dates() {
+    // The main fixtures ten times over (2,200 records) with dates drawn uniformly from
+    // 2025-01-01 to 2025-06-03: five full months and a partial June of three days.
+    // No theme's rate changes over time, so nothing is emerging.
+    let start = koe::ingest::Date::new(2025, 1, 1).unwrap();
+    let days = (koe::ingest::Date::new(2025, 6, 3)
+        .unwrap()
+        .days_since_epoch()
+        - start.days_since_epoch()
+        + 1) as u64;
+    let mut flagged = Vec::new();
+    for seed in 1..=20u64 {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ seed.wrapping_mul(0xD1B5_4A32_D192_ED03));
+        let dump: Vec<_> = (0..10)
+            .flat_map(|_| pool().iter())
+            .map(|r| (r, random_day(&mut rng, start, days)))
+            .collect();
+        let s = summarize(&dump);
+        let june = s.periods.last().unwrap();
+        assert!(june.partial, "{} of {} days", june.days_covered, june.days);
+        assert_eq!(june.period, "2025-06");
+        let hits: Vec<String> = s
+            .themes
+            .iter()
+            .filter(|t| t.emerging.as_ref().is_some_and(|e| e.emerging))
+            .map(|t| format!("{} {:?}", t.id, t.emerging))
+            .collect();
+        if !hits.is_empty() {
+            flagged.push((seed, hits));
+        }
+    }
+    assert!(flagged.len() <= 1, "{flagged:#?}");
+}
+
+#[test]
+fn emerging_flags_a_theme_at_three_times_its_rate() {
+    // 10,000 records over six full months; in June one theme is mentioned at three
+    // times its rate of the earlier months (records drawn from the pool with and
+    // without the theme), every other record as before.
+    let pool = pool();
+    let count = |id: &str| {
+        pool.iter()
+            .filter(|r| r.themes.iter().any(|t| t.0 == id))
+            .count()
+    };
+    // The commonest theme mentioned by at most a tenth of the records.
+    let mut ids: Vec<&str> = pool
+        .iter()
+        .flat_map(|r| r.themes.iter().map(|t| t.0.as_str()))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let target = ids
+        .iter()
+        .copied()
+        .filter(|id| count(id) * 10 <= pool.len())
+        .max_by_key(|id| (count(id), std::cmp::Reverse(*id)))
+        .unwrap();
+    let yes: Vec<&PoolRecord> = pool
+        .iter()
+        .filter(|r| r.themes.iter().any(|t| t.0 == target))
+        .collect();
+    let no: Vec<&PoolRecord> = pool
+        .iter()
+        .filter(|r| !r.themes.iter().any(|t| t.0 == target))
+        .collect();
+    let base = yes.len() as f64 / pool.len() as f64;
+    let mut rng = Rng(42);
+    let start = koe::ingest::Date::new(2025, 1, 1).unwrap();
+    let dump: Vec<_> = (0..10_000)
+        .map(|_| {
+            let date = random_day(&mut rng, start, 181);
+            let rate = if date.month == 6 { 3.0 * base } else { base };
+            let from = if rng.chance(rate) { &yes } else { &no };
+            (from[rng.below(from.len() as u64) as usize], date)
+        })
+        .collect();
+    let s = summarize(&dump);
+    assert!(!s.periods.iter().any(|p| p.partial), "{:?}", s.periods);
+    let row = s.themes.iter().find(|t| t.id == target).unwrap();
+    let e = row.emerging.as_ref().unwrap();
+    assert!(e.emerging, "{target} at ×3 (base {base:.3}): {e:?}");
+    assert_eq!(e.window, ["2025-06"]);
+    assert!(e.growth.unwrap() > 2.0 && e.p_adjusted < 0.001, "{e:?}");
+}
+
+#[test]
+fn a_partial_last_month_with_three_mentions_is_not_emerging_in_any_format() {
+    // Five steady months, then three days of June whose three records all ask to
+    // cancel a subscription (解約・サブスク): three mentions in a partial period are no evidence.
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("id,date,rating,text\n");
+    let texts = [
+        "Delivery was late again and the box was damaged.",
+        "Great service, thank you!",
+        "Prices went up but quality is the same.",
+        "サブスクを解約したいのに解約できません。",
+    ];
+    let mut n = 0;
+    for month in 1..=5 {
+        for i in 0..40 {
+            n += 1;
+            // One record in forty mentions the subscription before June.
+            let text = if i == 0 { texts[3] } else { texts[i % 3] };
+            csv.push_str(&format!(
+                "{n},2026-{month:02}-{:02},{},\"{text}\"\n",
+                i % 28 + 1,
+                1 + i % 5
+            ));
+        }
+    }
+    for day in 1..=3 {
+        n += 1;
+        csv.push_str(&format!("{n},2026-06-{day:02},1,\"{}\"\n", texts[3]));
+    }
+    let dump = write_temp(dir.path(), "partial.csv", &csv);
+    let out = run_ok(koe().args(["report", "-q", "--format", "json"]).arg(&dump));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let june = v["periods"].as_array().unwrap().last().unwrap();
+    assert_eq!(june["period"], "2026-06");
+    assert_eq!(june["partial"], true, "{june}");
+    let subscription = v["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "billing.subscription")
+        .expect("the subscription theme is found");
+    let e = &subscription["emerging"];
+    assert_eq!(e["emerging"], false, "{e}");
+    // The partial June is tested together with May.
+    assert_eq!(
+        e["window"],
+        serde_json::json!(["2026-05", "2026-06"]),
+        "{e}"
+    );
+    assert!(e["p_adjusted"].as_f64().unwrap() >= e["p_value"].as_f64().unwrap());
+    let report: Report = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report.emerging().count(), 0);
+
+    for (ext, must) in [
+        (
+            "md",
+            vec![
+                "is partial (3 of 30 days",
+                "Benjamini–Hochberg",
+                "adjusted p",
+            ],
+        ),
+        (
+            "html",
+            vec![
+                "is partial (3 of 30 days",
+                "Benjamini–Hochberg",
+                "adjusted p",
+            ],
+        ),
+        (
+            "csv",
+            vec![",emerging,growth,difference,p_value,p_adjusted\n"],
+        ),
+    ] {
+        let path = dir.path().join(format!("report.{ext}"));
+        run_ok(koe().args(["report", "-q", "-o"]).arg(&path).arg(&dump));
+        let text = std::fs::read_to_string(&path).unwrap();
+        for m in must {
+            assert!(text.contains(m), "{ext}: no {m:?} in\n{text}");
+        }
+        assert!(
+            !text.contains("▲ emerging") && !text.contains(">emerging<"),
+            "{ext}"
+        );
+    }
+}
+
+/// 330 records: praise, a bug and a price remark in turn, each with every score of
+/// `scores` equally often (so scores are unrelated to the themes).
+fn impact_dump(dir: &std::path::Path, name: &str, scores: &[u32]) -> std::path::PathBuf {
+    let texts = [
+        "Love this app, it is the best!",
+        "The app crashes every time I open it.",
+        "Prices went up but quality is the same.",
+    ];
+    let mut csv = String::from("id,date,score,text\n");
+    for i in 0..330usize {
+        csv.push_str(&format!(
+            "{i},2026-0{}-{:02},{},\"{}\"\n",
+            1 + i % 3,
+            1 + i % 28,
+            scores[(i / 3) % scores.len()],
+            texts[i % 3]
+        ));
+    }
+    write_temp(dir, name, &csv)
+}
+
+#[test]
+fn impact_measures_harm_not_volume_on_the_score_the_data_has() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, scores, basis, unit) in [
+        (
+            "nps.csv",
+            (0..=10).collect::<Vec<u32>>(),
+            "nps",
+            "NPS points",
+        ),
+        (
+            "stars.csv",
+            (1..=5).collect(),
+            "csat",
+            "CSAT percentage points",
+        ),
+    ] {
+        let dump = impact_dump(dir.path(), name, &scores);
+        let out = run_ok(koe().args(["report", "-q", "--format", "json"]).arg(&dump));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["impact_basis"], basis, "{name}");
+        let row = |id: &str| {
+            v["themes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|t| t["id"] == id)
+                .unwrap_or_else(|| panic!("{name}: no {id}"))
+                .clone()
+        };
+        // Praise is mentioned by as many low scorers as the bug, but positively.
+        let praise = row("overall.praise");
+        assert_eq!(praise["impact"], 0.0, "{name}: {praise}");
+        assert_eq!(praise["impact_records"], 0, "{name}");
+        let bugs = row("product.bugs");
+        assert!(bugs["impact"].as_f64().unwrap() > 0.0, "{name}: {bugs}");
+        // The bug's low scorers: 7 of 11 scores (0–6) or 3 of 5 (1–3) of its 110.
+        let low = if basis == "nps" { 70 } else { 66 };
+        assert_eq!(bugs["impact_records"], low, "{name}");
+        for ext in ["md", "html", "csv"] {
+            let path = dir.path().join(format!("{name}.{ext}"));
+            run_ok(koe().args(["report", "-q", "-o"]).arg(&path).arg(&dump));
+            let text = std::fs::read_to_string(&path).unwrap();
+            let must = if ext == "csv" {
+                format!(",{basis},")
+            } else {
+                format!("Impact ({unit})")
+            };
+            assert!(text.contains(&must), "{name}.{ext}: no {must:?}");
+        }
+        let out = run_ok(koe().args(["themes", "-q"]).arg(&dump));
+        let head = format!("IMPACT ({})", basis.to_uppercase());
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains(&head),
+            "{name}: no {head}"
+        );
+    }
+}
+
+#[test]
+fn mixed_rating_scales_share_one_documented_scale() {
+    // A 1–5 source (channel app) beside a 1–10 source (channel web): every rating
+    // counts in the 0–100 average, CSAT says what it leaves out, and the channels are
+    // compared on the same scale.
+    let dir = tempfile::tempdir().unwrap();
+    let stars = [5, 4, 5, 4, 3];
+    let tens = [1, 2, 3, 10];
+    let mut a = String::from("id,date,rating,channel,text\n");
+    for i in 0..60 {
+        a.push_str(&format!(
+            "a{i},2026-01-{:02},{},app,Fast delivery.\n",
+            1 + i % 28,
+            stars[i % 5]
+        ));
+    }
+    let mut b = String::from("id,date,rating,channel,text\n");
+    for i in 0..40 {
+        b.push_str(&format!(
+            "b{i},2026-01-{:02},{},web,Slow delivery.\n",
+            1 + i % 28,
+            tens[i % 4]
+        ));
+    }
+    let a = write_temp(dir.path(), "stars.csv", &a);
+    let b = write_temp(dir.path(), "tens.csv", &b);
+    // Independently: each value mapped from its scale's bounds to 0–100.
+    let app: f64 = (0..60)
+        .map(|i| (stars[i % 5] - 1) as f64 / 4.0 * 100.0)
+        .sum::<f64>()
+        / 60.0;
+    let web: f64 = (0..40)
+        .map(|i| (tens[i % 4] - 1) as f64 / 9.0 * 100.0)
+        .sum::<f64>()
+        / 40.0;
+    let all = (app * 60.0 + web * 40.0) / 100.0;
+
+    let out = run_ok(
+        koe()
+            .args(["report", "-q", "--format", "json", "--segment", "channel"])
+            .arg(&a)
+            .arg(&b),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = &v["totals"];
+    assert_eq!(t["ratings"], 100, "{t}");
+    assert!(
+        (t["rating_100"].as_f64().unwrap() - all).abs() < 0.051,
+        "{t} vs {all}"
+    );
+    assert_eq!(t["csat_answers"], 60);
+    let seg = |name: &str| {
+        v["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["value"] == name)
+            .unwrap()["kpis"]
+            .clone()
+    };
+    assert!((seg("app")["rating_100"].as_f64().unwrap() - app).abs() < 0.051);
+    assert!((seg("web")["rating_100"].as_f64().unwrap() - web).abs() < 0.051);
+
+    let out = run_ok(
+        koe()
+            .args(["report", "-q", "--segment", "channel"])
+            .arg(&a)
+            .arg(&b),
+    );
+    let md = String::from_utf8(out.stdout).unwrap();
+    for must in [
+        format!("| Average rating (0–100) | {all:.1} | 100 ratings: stars5 60"),
+        "60 answers (1–5); 40 ratings on other scales not counted (ten 40)".to_string(),
+        format!("| web | 40 | – | – | {web:.1} (40) |"),
+        format!(
+            "| app | 60 | – | {:.1}% (60) | {app:.1} (60) |",
+            100.0 * 48.0 / 60.0
+        ),
+    ] {
+        assert!(md.contains(&must), "no {must:?} in\n{md}");
+    }
+}
+
+#[test]
+fn goals_table_shows_csat_as_a_percentage_and_nps_as_a_score() {
+    let goals = fixture("report/goals.toml");
+    let r = report_json(&["--goals", goals.to_str().unwrap()]);
+    let goal = |m: &str| r.goals.iter().find(|g| g.goal.metric == m).unwrap();
+    let (csat, nps) = (goal("csat"), goal("nps"));
+    let out = run_ok(
+        koe()
+            .args(["report", "-q", "--goals"])
+            .arg(&goals)
+            .args(MAIN_FIXTURES.iter().map(|f| fixture(f))),
+    );
+    let md = String::from_utf8(out.stdout).unwrap();
+    let row = |metric: &str| {
+        md.lines()
+            .find(|l| l.contains(&format!("| `{metric}` |")))
+            .unwrap_or_else(|| panic!("no goal row for {metric} in\n{md}"))
+            .to_string()
+    };
+    let pct = |x: f64| format!("{:.1}%", x * 100.0);
+    let csat_row = row("csat");
+    assert!(
+        csat_row.contains("| ≥ 80.0% |")
+            && csat_row.contains(&format!("| {} |", pct(csat.current.unwrap()))),
+        "{csat_row}"
+    );
+    let nps_row = row("nps");
+    assert!(
+        nps_row.contains("| ≥ 10 |")
+            && nps_row.contains(&format!("| {} |", nps.current.unwrap().round() as i64)),
+        "{nps_row}"
+    );
+    let share_row = row("theme:support.response_time:share");
+    assert!(share_row.contains("| ≤ 5.0% |"), "{share_row}");
+}

@@ -133,9 +133,11 @@ async function runThemes(p) {
   catch (e) { err.textContent = e.message; err.hidden = false; return; }
   const t = s.totals;
   $("#kpis").replaceChildren(
-    ...[["Records", t.records], ["NPS", num(t.nps, 0)], ["CSAT", pct(t.csat)], ["Avg rating", num(t.avg_rating, 2)],
+    ...[["Records", t.records], ["NPS", num(t.nps, 0)], ["CSAT", pct(t.csat)], ["Rating /100", t.ratings ? `${num(t.rating_100, 1)} (${t.ratings})` : "–"],
         ["Complaints", pct(t.complaint_share)], ["Net sentiment", num(t.net_sentiment, 2)]]
       .map(([k, v]) => el("div", { class: "kpi" }, el("span", { class: "muted", text: k }), el("b", { text: String(v) }))));
+  const units = { nps: "NPS points", csat: "CSAT points", rating_100: "rating points /100" };
+  $("#impact-head").textContent = "Impact" + (s.impact_basis ? " (" + units[s.impact_basis] + ")" : "");
   const discovered = Object.fromEntries((s.discovered || []).map((d) => [d.id, d]));
   const rows = s.themes.filter((r) => r.records > 0);
   const max = Math.max(1, ...rows.map((r) => r.records));
@@ -148,7 +150,14 @@ async function runThemes(p) {
       bar.append(seg);
     }
     const name = el("td", {}, el("a", { href: "#search?theme=" + encodeURIComponent(r.id), text: themeName(r.id) }));
-    if (r.emerging && r.emerging.emerging) name.append(" ", el("span", { class: "badge emerging", text: "emerging" }));
+    if (r.emerging && r.emerging.emerging) {
+      // The server's decision (exact test, FDR-adjusted); the title says on what.
+      const e = r.emerging;
+      const growth = e.growth == null ? "new" : "×" + num(e.growth, 1);
+      const q = e.p_adjusted < 0.001 ? "< 0.001" : num(e.p_adjusted, 3);
+      name.append(" ", el("span", { class: "badge emerging", text: "emerging",
+        title: `${pct(e.latest_share)} of records in ${e.window.join(" + ")} (${e.mentions} of ${e.records}) vs ${pct(e.baseline_share)} before: ${growth}, adjusted p ${q}` }));
+    }
     if (r.discovered) {
       name.append(" ", el("span", { class: "badge discovered", text: "discovered" }));
       const d = discovered[r.id];
@@ -162,7 +171,7 @@ async function runThemes(p) {
     }
     return el("tr", {}, name, el("td", { text: `${r.records} (${pct(r.share)})` }), el("td", {}, bar),
       el("td", {}, trendSvg(r.trend)), el("td", { text: r.impact == null ? "–" : (r.impact > 0 ? "+" : "") + num(r.impact, 1) }),
-      el("td", { text: num(r.avg_rating, 2) }));
+      el("td", { text: num(r.rating_100, 1) }));
   }));
   document.body.dataset.ready = "themes";
 }
