@@ -301,8 +301,22 @@ const AGENT: &[&str] = &[
     "담당자",
     "상담사",
 ];
-const AUTHOR: &[&str] = &["authorid", "author", "sender", "senderid", "from", "送信者", "발신자"];
-const INBOUND: &[&str] = &["inbound", "isinbound", "fromcustomer", "direction", "sendertype"];
+const AUTHOR: &[&str] = &[
+    "authorid",
+    "author",
+    "sender",
+    "senderid",
+    "from",
+    "送信者",
+    "발신자",
+];
+const INBOUND: &[&str] = &[
+    "inbound",
+    "isinbound",
+    "fromcustomer",
+    "direction",
+    "sendertype",
+];
 const REPLY_TO: &[&str] = &[
     "inresponsetotweetid",
     "inresponseto",
@@ -469,10 +483,7 @@ pub fn assign(headers: &[String], spec: &ColumnSpec) -> Result<ColumnMap, Vec<St
         if id.is_some() {
             return None;
         }
-        pick(
-            &|k| k.ends_with("id") && k.chars().count() <= 12,
-            &mut used,
-        )
+        pick(&|k| k.ends_with("id") && k.chars().count() <= 12, &mut used)
     });
     map.date = date.unwrap_or_else(|| {
         pick(&|k| matches_any(k, DATE), &mut used)

@@ -296,7 +296,9 @@ fn parse_inbound(raw: &str) -> Option<bool> {
         "true" | "t" | "1" | "yes" | "y" | "in" | "inbound" | "customer" | "user" | "end-user"
         | "enduser" | "requester" | "顧客" | "お客様" | "고객" => Some(true),
         "false" | "f" | "0" | "no" | "n" | "out" | "outbound" | "agent" | "staff" | "admin"
-        | "operator" | "support" | "担当者" | "オペレーター" | "상담원" | "직원" => Some(false),
+        | "operator" | "support" | "担当者" | "オペレーター" | "상담원" | "직원" => {
+            Some(false)
+        }
         _ => None,
     }
 }
@@ -760,13 +762,13 @@ impl Reader {
         warnings: &mut Vec<String>,
     ) -> Option<Box<Support>> {
         let cols = &self.map.support;
-        let mut text = |i: Option<usize>, warnings: &mut Vec<String>| -> Option<String> {
+        let text = |i: Option<usize>, warnings: &mut Vec<String>| -> Option<String> {
             let v = get(i?, warnings).ok()??;
             let v = v.trim();
             (!v.is_empty()).then(|| v.to_string())
         };
         let tz = &self.opts.timezone;
-        let mut time = |i: Option<usize>, what: &str, warnings: &mut Vec<String>| {
+        let time = |i: Option<usize>, what: &str, warnings: &mut Vec<String>| {
             let raw = text(i, warnings)?;
             let t = time::parse_timestamp(&raw, tz);
             if t.is_none() {
@@ -792,7 +794,9 @@ impl Reader {
             inbound: text(cols.inbound, warnings).and_then(|v| {
                 let b = parse_inbound(&v);
                 if b.is_none() {
-                    warnings.push(format!("inbound '{v}' is neither customer nor agent; ignored"));
+                    warnings.push(format!(
+                        "inbound '{v}' is neither customer nor agent; ignored"
+                    ));
                 }
                 b
             }),

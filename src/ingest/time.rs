@@ -34,8 +34,12 @@ pub fn parse_timestamp(raw: &str, tz: &TimeZone) -> Option<Timestamp> {
 /// second when present; 午後 / 오후 / PM add 12 hours.
 fn local(s: &str) -> Option<DateTime> {
     let lower = s.to_lowercase();
-    let pm = ["午後", "오후", "pm", "p.m."].iter().any(|m| lower.contains(m));
-    let am = ["午前", "오전", "am", "a.m."].iter().any(|m| lower.contains(m));
+    let pm = ["午後", "오후", "pm", "p.m."]
+        .iter()
+        .any(|m| lower.contains(m));
+    let am = ["午前", "오전", "am", "a.m."]
+        .iter()
+        .any(|m| lower.contains(m));
     let nums: Vec<i64> = s
         .split(|c: char| !c.is_ascii_digit())
         .filter(|p| !p.is_empty())
@@ -116,10 +120,16 @@ mod tests {
 
     #[test]
     fn formats_of_real_exports() {
-        assert_eq!(utc("Wed Oct 11 06:55:44 +0000 2017"), "2017-10-11T06:55:44Z");
+        assert_eq!(
+            utc("Wed Oct 11 06:55:44 +0000 2017"),
+            "2017-10-11T06:55:44Z"
+        );
         assert_eq!(utc("2026-01-05T10:30:00+09:00"), "2026-01-05T01:30:00Z");
         assert_eq!(utc("2026-01-05T10:30:00Z"), "2026-01-05T10:30:00Z");
-        assert_eq!(utc("Mon, 05 Jan 2026 10:30:00 +0900"), "2026-01-05T01:30:00Z");
+        assert_eq!(
+            utc("Mon, 05 Jan 2026 10:30:00 +0900"),
+            "2026-01-05T01:30:00Z"
+        );
         assert_eq!(utc("2026/01/05 10:30"), "2026-01-05T10:30:00Z");
         assert_eq!(utc("2026年1月5日 10時30分"), "2026-01-05T10:30:00Z");
         assert_eq!(utc("2026. 1. 5. 오후 3:20"), "2026-01-05T15:20:00Z");

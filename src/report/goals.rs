@@ -12,6 +12,14 @@
 //! metric = "theme:support.response_time:share"   # share, records, net_sentiment, nps
 //! target = 0.05
 //! direction = "lower"
+//!
+//! [[goal]]
+//! metric = "first_response_p90_hours"  # support exports: first_response_median_hours,
+//!                              # first_response_p90_hours, resolution_median_hours,
+//!                              # resolution_p90_hours, resolution_rate,
+//!                              # first_contact_resolution, repeat_contact_rate
+//! target = 24
+//! direction = "lower"
 //! ```
 
 use std::path::Path;
@@ -71,6 +79,17 @@ pub struct GoalRow {
     pub improving: Option<bool>,
 }
 
+/// A duration in hours as people read it: 45 min, 3.2 h, 2.5 d.
+pub fn hours(h: f64) -> String {
+    if h < 1.0 {
+        format!("{} min", (h * 60.0).round() as i64)
+    } else if h < 48.0 {
+        format!("{h:.1} h")
+    } else {
+        format!("{:.1} d", h / 24.0)
+    }
+}
+
 /// How a value of `metric` reads in a report: shares (CSAT, complaint share, a
 /// theme's share) as percentages, NPS as a whole-number score, counts as integers,
 /// as in the KPI cards.
@@ -82,7 +101,13 @@ pub fn display(metric: &str, v: Option<f64>) -> String {
         rest.rsplit_once(':').map_or("share", |(_, w)| w)
     });
     match what {
-        "csat" | "complaint_share" | "share" => format!("{:.1}%", x * 100.0),
+        "csat"
+        | "complaint_share"
+        | "share"
+        | "resolution_rate"
+        | "first_contact_resolution"
+        | "repeat_contact_rate" => format!("{:.1}%", x * 100.0),
+        w if w.ends_with("_hours") => hours(x),
         "nps" => format!("{}", x.round() as i64),
         "records" => format!("{}", x.round() as i64),
         "rating_100" => format!("{x:.1}"),
@@ -144,9 +169,43 @@ const KPI_METRICS: [&str; 7] = [
     "records",
 ];
 const THEME_METRICS: [&str; 4] = ["share", "records", "net_sentiment", "nps"];
+const SUPPORT_METRICS: [&str; 7] = [
+    "first_response_median_hours",
+    "first_response_p90_hours",
+    "resolution_median_hours",
+    "resolution_p90_hours",
+    "resolution_rate",
+    "first_contact_resolution",
+    "repeat_contact_rate",
+];
+
+fn support_value(
+    s: &crate::themes::support::SupportMetrics,
+    metric: &str,
+    period: Option<&str>,
+) -> Option<f64> {
+    if metric == "repeat_contact_rate" {
+        return period
+            .is_none()
+            .then(|| s.repeat_contact.as_ref().map(|r| r.rate))?;
+    }
+    let f = match period {
+        None => &s.all,
+        Some(p) => s.periods.get(p)?,
+    };
+    match metric {
+        "first_response_median_hours" => f.first_response.as_ref().map(|d| d.median_hours),
+        "first_response_p90_hours" => f.first_response.as_ref().map(|d| d.p90_hours),
+        "resolution_median_hours" => f.resolution.as_ref().map(|d| d.median_hours),
+        "resolution_p90_hours" => f.resolution.as_ref().map(|d| d.p90_hours),
+        "resolution_rate" => f.resolution_rate.as_ref().map(|r| r.rate),
+        "first_contact_resolution" => f.first_contact_resolution.as_ref().map(|r| r.rate),
+        _ => None,
+    }
+}
 
 fn check_metric(metric: &str, themes: &TaxonomyFile) -> Result<(), String> {
-    if KPI_METRICS.contains(&metric) {
+    if KPI_METRICS.contains(&metric) || SUPPORT_METRICS.contains(&metric) {
         return Ok(());
     }
     if let Some(rest) = metric.strip_prefix("theme:") {
@@ -165,8 +224,9 @@ fn check_metric(metric: &str, themes: &TaxonomyFile) -> Result<(), String> {
         return Ok(());
     }
     Err(format!(
-        "unknown goal metric '{metric}' (use {} or theme:<id>:<{}>)",
+        "unknown goal metric '{metric}' (use {}, {} or theme:<id>:<{}>)",
         KPI_METRICS.join(", "),
+        SUPPORT_METRICS.join(", "),
         THEME_METRICS.join("|")
     ))
 }
@@ -215,15 +275,36 @@ fn value(s: &Summary, metric: &str, period: Option<usize>) -> Option<f64> {
     }
 }
 
-/// The goal-vs-current table.
-pub fn evaluate(goals: &[Goal], s: &Summary) -> Vec<GoalRow> {
+/// The goal-vs-current table; `support` holds the figures of support exports.
+pub fn evaluate(
+    goals: &[Goal],
+    s: &Summary,
+    support: Option<&crate::themes::support::SupportMetrics>,
+) -> Vec<GoalRow> {
     let n = s.periods.len();
     goals
         .iter()
         .map(|g| {
-            let current = value(s, &g.metric, None);
-            let latest = n.checked_sub(1).and_then(|p| value(s, &g.metric, Some(p)));
-            let previous = n.checked_sub(2).and_then(|p| value(s, &g.metric, Some(p)));
+            let (current, latest, previous) = if SUPPORT_METRICS.contains(&g.metric.as_str()) {
+                let periods: Vec<&String> = support
+                    .map(|x| x.periods.keys().collect())
+                    .unwrap_or_default();
+                let at = |back: usize| {
+                    let p = periods.len().checked_sub(back)?;
+                    support_value(support?, &g.metric, Some(periods[p].as_str()))
+                };
+                (
+                    support.and_then(|x| support_value(x, &g.metric, None)),
+                    at(1),
+                    at(2),
+                )
+            } else {
+                (
+                    value(s, &g.metric, None),
+                    n.checked_sub(1).and_then(|p| value(s, &g.metric, Some(p))),
+                    n.checked_sub(2).and_then(|p| value(s, &g.metric, Some(p))),
+                )
+            };
             let better = |a: f64, b: f64| match g.direction {
                 Direction::Higher => a >= b,
                 Direction::Lower => a <= b,

@@ -43,6 +43,10 @@ pub struct Report {
     pub discovered: Vec<DiscoveredTheme>,
     /// Goals against the data.
     pub goals: Vec<GoalRow>,
+    /// Support figures of ticket and message exports (response and resolution times,
+    /// repeat contacts, backlog; per period and theme); absent for other feedback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support: Option<crate::themes::support::SupportMetrics>,
 }
 
 /// The label language of data with this many ja, ko and en records: the most frequent,
@@ -230,6 +234,7 @@ impl Report {
 pub struct Collector {
     metrics: Metrics,
     segment: Option<String>,
+    support: crate::themes::support::SupportCollector,
 }
 
 impl Collector {
@@ -240,6 +245,7 @@ impl Collector {
         Collector {
             metrics: Metrics::new(themes.themes().to_vec(), config),
             segment,
+            support: crate::themes::support::SupportCollector::new(Default::default()),
         }
     }
 
@@ -260,6 +266,11 @@ impl Collector {
             id: &record.id,
             text: &text,
         });
+        if record.support.is_some() {
+            let ids: Vec<std::sync::Arc<str>> =
+                analysis.themes.iter().map(|t| t.id.clone()).collect();
+            self.support.add(record, &ids);
+        }
     }
 
     /// The report; `discovered` are the themes discovery found (pass one).
@@ -270,7 +281,8 @@ impl Collector {
         discovered: Vec<DiscoveredTheme>,
     ) -> Report {
         let summary = self.metrics.finish();
-        let goals = goals::evaluate(goals, &summary);
+        let support = self.support.finish();
+        let goals = goals::evaluate(goals, &summary, support.as_ref());
         Report {
             schema: SCHEMA.to_string(),
             title: meta.title,
@@ -281,6 +293,7 @@ impl Collector {
             domains: Vec::new(),
             discovered,
             goals,
+            support,
         }
     }
 }

@@ -105,5 +105,7 @@ pub fn report_from_index(
         summary,
         discovered: Vec::new(),
         goals: Vec::new(),
+        // The index keeps no ticket times yet: support figures come from `koe report`.
+        support: None,
     })
 }

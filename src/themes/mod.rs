@@ -11,6 +11,7 @@ pub mod discover;
 pub mod domains;
 pub mod metrics;
 pub mod score;
+pub mod support;
 pub mod taxonomy;
 
 use std::ops::Range;

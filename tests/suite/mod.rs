@@ -13,6 +13,7 @@ mod reliability;
 mod search;
 mod sentiment;
 mod serve;
+mod support;
 mod text_api;
 mod themes;
 mod truths;
