@@ -441,6 +441,38 @@ pub fn render(r: &Report) -> String {
         o.push_str("</tbody></table>");
     }
 
+    if let Some(sup) = &r.support {
+        let v = super::SupportView::new(r, sup);
+        let _ = write!(o, "<h2>{}</h2><table><tbody>", esc(&v.title));
+        for (k, val) in &v.figures {
+            let _ = write!(o, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(val));
+        }
+        o.push_str("</tbody></table>");
+        for (head, rows) in [(&v.theme_head, &v.themes), (&v.period_head, &v.periods)] {
+            if rows.is_empty() {
+                continue;
+            }
+            o.push_str("<table><thead><tr>");
+            for (i, h) in head.iter().enumerate() {
+                let class = if i > 0 { " class=\"n\"" } else { "" };
+                let _ = write!(o, "<th{class}>{}</th>", esc(h));
+            }
+            o.push_str("</tr></thead><tbody>");
+            for row in rows {
+                o.push_str("<tr>");
+                for (i, c) in row.iter().enumerate() {
+                    let class = if i > 0 { " class=\"n\"" } else { "" };
+                    let _ = write!(o, "<td{class}>{}</td>", esc(c));
+                }
+                o.push_str("</tr>");
+            }
+            o.push_str("</tbody></table>");
+        }
+        for n in &v.notes {
+            let _ = write!(o, "<p class=\"meta\">{}</p>", esc(n));
+        }
+    }
+
     if !r.goals.is_empty() {
         o.push_str("<h2>Goals</h2><table><thead><tr><th>Goal</th><th>Metric</th><th class=\"n\">Target</th><th class=\"n\">Overall</th><th class=\"n\">Latest</th><th class=\"n\">Previous</th><th>Status</th><th>Moving</th></tr></thead><tbody>");
         for g in &r.goals {

@@ -358,116 +358,31 @@ pub fn render(r: &Report) -> String {
     o
 }
 
-fn dur(d: Option<&crate::themes::support::Durations>, p90: bool) -> String {
-    d.map(|d| super::goals::hours(if p90 { d.p90_hours } else { d.median_hours }))
-        .unwrap_or_else(|| "–".into())
-}
-
-fn rate(r: Option<&crate::themes::support::Rate>) -> String {
-    r.map(|r| format!("{:.1}% ({}/{})", r.rate * 100.0, r.count, r.of))
-        .unwrap_or_else(|| "–".into())
-}
-
 /// The support section: response and resolution times, rates, per theme and period.
 fn support_section(o: &mut String, r: &Report, s: &crate::themes::support::SupportMetrics) {
-    let a = &s.all;
-    let _ = writeln!(o, "## Support ({}: {})\n", s.kind, a.units);
-    let within = a
-        .first_response
-        .as_ref()
-        .map(|d| {
-            d.within
-                .iter()
-                .map(|(h, share)| {
-                    format!("{:.1}% within {}", share * 100.0, super::goals::hours(*h))
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .unwrap_or_default();
-    let _ = writeln!(
-        o,
-        "| Figure | Value |\n|---|---|\n| First response, median / p90 | {} / {}{} |\n| Later responses, median | {} |\n| Resolution time, median / p90 | {} / {} |\n| Resolution rate | {} |\n| First-contact resolution | {} |\n| Replies per conversation | {} |\n| Repeat contact within {} days | {} |",
-        dur(a.first_response.as_ref(), false),
-        dur(a.first_response.as_ref(), true),
-        if within.is_empty() {
-            String::new()
-        } else {
-            format!(" ({within})")
-        },
-        dur(a.later_responses.as_ref(), false),
-        dur(a.resolution.as_ref(), false),
-        dur(a.resolution.as_ref(), true),
-        rate(a.resolution_rate.as_ref()),
-        rate(a.first_contact_resolution.as_ref()),
-        a.replies_per_conversation
-            .map_or("–".into(), |x| format!("{x:.2}")),
-        s.repeat_days,
-        rate(s.repeat_contact.as_ref()),
-    );
+    let v = super::SupportView::new(r, s);
+    let _ = writeln!(o, "## {}\n", v.title);
+    let _ = writeln!(o, "| Figure | Value |\n|---|---|");
+    for (k, val) in &v.figures {
+        let _ = writeln!(o, "| {} | {} |", cell(k), cell(val));
+    }
     o.push('\n');
-    if !s.themes.is_empty() {
-        let _ = writeln!(
-            o,
-            "| Theme | Units | First response (median) | Resolution (median) | vs all | Resolution rate | Replies |\n|---|---:|---:|---:|---:|---:|---:|"
-        );
-        for t in &s.themes {
-            let label = r
-                .summary
-                .themes
-                .iter()
-                .find(|row| *row.id == *t.theme)
-                .map_or(t.theme.to_string(), |row| r.label(row).to_string());
-            let f = &t.figures;
-            let _ = writeln!(
-                o,
-                "| {} | {} | {} | {} | {} | {} | {} |",
-                cell(&label),
-                f.units,
-                dur(f.first_response.as_ref(), false),
-                dur(f.resolution.as_ref(), false),
-                t.resolution_vs_all
-                    .map_or("–".into(), |x| format!("{x:.1}×")),
-                rate(f.resolution_rate.as_ref()),
-                f.replies_per_conversation
-                    .map_or("–".into(), |x| format!("{x:.2}")),
-            );
+    for (head, rows) in [(&v.theme_head, &v.themes), (&v.period_head, &v.periods)] {
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(o, "| {} |", head.join(" | "));
+        let _ = writeln!(o, "|---|{}", "---:|".repeat(head.len().saturating_sub(1)));
+        for row in rows {
+            let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
+            let _ = writeln!(o, "| {} |", cells.join(" | "));
         }
         o.push('\n');
     }
-    if !s.periods.is_empty() {
-        let _ = writeln!(
-            o,
-            "| Period | Units | First response (median / p90) | Resolution (median) | Resolution rate | Open at end |\n|---|---:|---:|---:|---:|---:|"
-        );
-        for (p, f) in &s.periods {
-            let _ = writeln!(
-                o,
-                "| {p} | {} | {} / {} | {} | {} | {} |",
-                f.units,
-                dur(f.first_response.as_ref(), false),
-                dur(f.first_response.as_ref(), true),
-                dur(f.resolution.as_ref(), false),
-                rate(f.resolution_rate.as_ref()),
-                s.backlog
-                    .as_ref()
-                    .and_then(|b| b.get(p))
-                    .map_or("–".into(), |n| n.to_string()),
-            );
-        }
-        o.push('\n');
+    for n in &v.notes {
+        let _ = writeln!(o, "- {n}");
     }
-    for m in &s.missing {
-        let _ = writeln!(o, "- Not computed — {m}");
-    }
-    if s.excluded_times > 0 {
-        let _ = writeln!(
-            o,
-            "- {} times left out: they ran backwards or were over a year (see the records' warnings)",
-            s.excluded_times
-        );
-    }
-    if !s.missing.is_empty() || s.excluded_times > 0 {
+    if !v.notes.is_empty() {
         o.push('\n');
     }
 }

@@ -460,3 +460,165 @@ mod tests {
         assert_eq!(sparkline(&[]), "");
     }
 }
+
+/// The support section as text cells, shared by the Markdown and HTML reports.
+pub(crate) struct SupportView {
+    /// Section title.
+    pub title: String,
+    /// (figure, value) of all records.
+    pub figures: Vec<(String, String)>,
+    /// Theme table header and rows.
+    pub theme_head: Vec<&'static str>,
+    pub themes: Vec<Vec<String>>,
+    /// Period table header and rows.
+    pub period_head: Vec<&'static str>,
+    pub periods: Vec<Vec<String>>,
+    /// What is missing or left out.
+    pub notes: Vec<String>,
+}
+
+impl SupportView {
+    pub(crate) fn new(r: &Report, s: &crate::themes::support::SupportMetrics) -> SupportView {
+        use crate::themes::support::{Durations, Rate};
+        let dur = |d: Option<&Durations>, p90: bool| {
+            d.map(|d| goals::hours(if p90 { d.p90_hours } else { d.median_hours }))
+                .unwrap_or_else(|| "–".into())
+        };
+        let rate = |r: Option<&Rate>| {
+            r.map(|r| format!("{:.1}% ({}/{})", r.rate * 100.0, r.count, r.of))
+                .unwrap_or_else(|| "–".into())
+        };
+        let num =
+            |x: Option<f64>, suffix: &str| x.map_or("–".into(), |x| format!("{x:.2}{suffix}"));
+        let a = &s.all;
+        let within = a
+            .first_response
+            .as_ref()
+            .map(|d| {
+                d.within
+                    .iter()
+                    .map(|(h, share)| format!("{:.1}% within {}", share * 100.0, goals::hours(*h)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        let figures = vec![
+            (
+                "First response, median / p90".to_string(),
+                format!(
+                    "{} / {}{}",
+                    dur(a.first_response.as_ref(), false),
+                    dur(a.first_response.as_ref(), true),
+                    if within.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({within})")
+                    }
+                ),
+            ),
+            (
+                "Later responses, median".into(),
+                dur(a.later_responses.as_ref(), false),
+            ),
+            (
+                "Resolution time, median / p90".into(),
+                format!(
+                    "{} / {}",
+                    dur(a.resolution.as_ref(), false),
+                    dur(a.resolution.as_ref(), true)
+                ),
+            ),
+            ("Resolution rate".into(), rate(a.resolution_rate.as_ref())),
+            (
+                "First-contact resolution".into(),
+                rate(a.first_contact_resolution.as_ref()),
+            ),
+            (
+                "Replies per conversation".into(),
+                num(a.replies_per_conversation, ""),
+            ),
+            (
+                format!("Repeat contact within {} days", s.repeat_days),
+                rate(s.repeat_contact.as_ref()),
+            ),
+        ];
+        let themes = s
+            .themes
+            .iter()
+            .map(|t| {
+                let label = r
+                    .summary
+                    .themes
+                    .iter()
+                    .find(|row| *row.id == *t.theme)
+                    .map_or(t.theme.to_string(), |row| r.label(row).to_string());
+                let f = &t.figures;
+                vec![
+                    label,
+                    f.units.to_string(),
+                    dur(f.first_response.as_ref(), false),
+                    dur(f.resolution.as_ref(), false),
+                    num(t.resolution_vs_all, "×"),
+                    rate(f.resolution_rate.as_ref()),
+                    num(f.replies_per_conversation, ""),
+                ]
+            })
+            .collect();
+        let periods = s
+            .periods
+            .iter()
+            .map(|(p, f)| {
+                vec![
+                    p.clone(),
+                    f.units.to_string(),
+                    format!(
+                        "{} / {}",
+                        dur(f.first_response.as_ref(), false),
+                        dur(f.first_response.as_ref(), true)
+                    ),
+                    dur(f.resolution.as_ref(), false),
+                    rate(f.resolution_rate.as_ref()),
+                    s.backlog
+                        .as_ref()
+                        .and_then(|b| b.get(p))
+                        .map_or("–".into(), |n| n.to_string()),
+                ]
+            })
+            .collect();
+        let mut notes: Vec<String> = s
+            .missing
+            .iter()
+            .map(|m| format!("Not computed — {m}"))
+            .collect();
+        if s.excluded_times > 0 {
+            notes.push(format!(
+                "{} times left out: they ran backwards or were over a year (see the records' warnings)",
+                s.excluded_times
+            ));
+        }
+        SupportView {
+            title: format!("Support ({}: {})", s.kind, a.units),
+            figures,
+            theme_head: vec![
+                "Theme",
+                "Units",
+                "First response (median)",
+                "Resolution (median)",
+                "Resolution vs all",
+                "Resolution rate",
+                "Replies",
+            ],
+            themes,
+            period_head: vec![
+                "Period",
+                "Units",
+                "First response (median / p90)",
+                "Resolution (median)",
+                "Resolution rate",
+                "Open at end",
+            ],
+            periods,
+            notes,
+        }
+    }
+}
