@@ -462,9 +462,7 @@ pub fn assign(headers: &[String], spec: &ColumnSpec) -> Result<ColumnMap, Vec<St
     }
     // Exact names first, then the support roles, then loose id and date names (so that
     // `customer_id` is no record id and `first_response_time` no date).
-    let exact_id = id
-        .clone()
-        .unwrap_or_else(|| pick(&|k| matches_any(k, ID), &mut used));
+    let exact_id = id.unwrap_or_else(|| pick(&|k| matches_any(k, ID), &mut used));
     let mut support = SupportColumns::default();
     for (slot, list) in [
         (&mut support.first_response, FIRST_RESPONSE),

@@ -303,6 +303,9 @@ fn parse_inbound(raw: &str) -> Option<bool> {
     }
 }
 
+/// Reads cell `i` of a record as text, noting problems in the warnings.
+type CellGetter<'a> = dyn Fn(usize, &mut Vec<String>) -> Result<Option<String>, String> + 'a;
+
 /// Longest a response or a resolution may plausibly take; longer is a data error.
 const MAX_SUPPORT_SECONDS: i64 = 366 * 24 * 3600;
 
@@ -756,11 +759,7 @@ impl Reader {
 
     /// The support fields of a record; times that run backwards or are absurd (over a
     /// year) go to the warnings and out of the record.
-    fn support(
-        &self,
-        get: &dyn Fn(usize, &mut Vec<String>) -> Result<Option<String>, String>,
-        warnings: &mut Vec<String>,
-    ) -> Option<Box<Support>> {
+    fn support(&self, get: &CellGetter<'_>, warnings: &mut Vec<String>) -> Option<Box<Support>> {
         let cols = &self.map.support;
         let text = |i: Option<usize>, warnings: &mut Vec<String>| -> Option<String> {
             let v = get(i?, warnings).ok()??;

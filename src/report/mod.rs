@@ -439,28 +439,6 @@ pub(crate) fn signed(v: Option<f64>) -> String {
     v.map_or_else(|| "–".to_string(), |x| format!("{x:+.1}"))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn dominant_lang_breaks_ties_as_documented() {
-        use super::dominant_lang;
-        assert_eq!(dominant_lang(3, 1, 1), "ja");
-        assert_eq!(dominant_lang(1, 3, 1), "ko");
-        assert_eq!(dominant_lang(3, 3, 1), "ko");
-        assert_eq!(dominant_lang(3, 1, 3), "en");
-        assert_eq!(dominant_lang(0, 0, 0), "en");
-    }
-
-    use super::*;
-
-    #[test]
-    fn sparkline_scales_to_max() {
-        assert_eq!(sparkline(&[0.0, 1.0, 2.0]), "▁▅█");
-        assert_eq!(sparkline(&[0.0, 0.0]), "▁▁");
-        assert_eq!(sparkline(&[]), "");
-    }
-}
-
 /// The support section as text cells, shared by the Markdown and HTML reports.
 pub(crate) struct SupportView {
     /// Section title.
@@ -620,5 +598,27 @@ impl SupportView {
             periods,
             notes,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn dominant_lang_breaks_ties_as_documented() {
+        use super::dominant_lang;
+        assert_eq!(dominant_lang(3, 1, 1), "ja");
+        assert_eq!(dominant_lang(1, 3, 1), "ko");
+        assert_eq!(dominant_lang(3, 3, 1), "ko");
+        assert_eq!(dominant_lang(3, 1, 3), "en");
+        assert_eq!(dominant_lang(0, 0, 0), "en");
+    }
+
+    use super::*;
+
+    #[test]
+    fn sparkline_scales_to_max() {
+        assert_eq!(sparkline(&[0.0, 1.0, 2.0]), "▁▅█");
+        assert_eq!(sparkline(&[0.0, 0.0]), "▁▁");
+        assert_eq!(sparkline(&[]), "");
     }
 }
