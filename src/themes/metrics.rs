@@ -1011,6 +1011,16 @@ fn offer_quote(acc: &mut ThemeAcc, hit: &ThemeHit, f: &Facts<'_>, praise: bool, 
     if keep == 0 {
         return;
     }
+    // A complaint theme is quoted only where its own mention is negative (a 4-star
+    // praise that mentions a refund is no refund complaint), praise only where positive.
+    let wanted = if praise {
+        crate::sentiment::Label::Pos
+    } else {
+        crate::sentiment::Label::Neg
+    };
+    if hit.sentiment.label != wanted {
+        return;
+    }
     // Complaints are illustrated by their most negative mentions, praise by its most
     // positive; mid-length quotes read best.
     let polarity = if praise {

@@ -183,3 +183,37 @@ fn segment_values_in_three_languages_are_one_row() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("must be a list"));
 }
+
+#[test]
+fn top_complaints_quote_only_negative_mentions_of_the_theme() {
+    // The issue's 4-star praise was quoted as a refund and a chatbot complaint.
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("q.csv");
+    std::fs::write(
+        &dump,
+        "id,rating,title,review\n\
+         p1,4,Chatbot refund,The chatbot actually handled my missing-item refund in two minutes. Nice improvement.\n\
+         c1,1,No refund,The refund never came and support stopped answering my emails.\n\
+         c2,2,Refund,Still waiting for my refund after three weeks. Terrible.\n",
+    )
+    .unwrap();
+    let out = run_ok(koe().arg("report").arg(&dump).args(["-q", "--format", "json"]));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let refund = r["themes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "orders.refund")
+        .unwrap_or_else(|| panic!("no refund theme: {r}"));
+    let ids: Vec<&str> = refund["quotes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap())
+        .collect();
+    assert!(!ids.contains(&"p1"), "praise quoted as a complaint: {ids:?}");
+    assert!(ids.contains(&"c1") && ids.contains(&"c2"), "{ids:?}");
+    for q in refund["quotes"].as_array().unwrap() {
+        assert!(q["sentiment"].as_f64().unwrap() < 0.0, "{q}");
+    }
+}
