@@ -16,7 +16,9 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::ingest::Record;
-use crate::sentiment::{LexiconError, SentimentModel, TextSentiment};
+use crate::sentiment::{
+    ChurnDetector, ChurnError, ChurnSignal, LexiconError, SentimentModel, TextSentiment,
+};
 use crate::text::{
     Lang, LangHint, MojibakeStatus, Pos, TextAnalysis, TextError, TextProcessor, TextWorker,
 };
@@ -35,6 +37,9 @@ pub enum AnalyzerError {
     /// Theme taxonomy.
     #[error(transparent)]
     Theme(#[from] ThemeError),
+    /// Churn cue lists.
+    #[error(transparent)]
+    Churn(#[from] ChurnError),
 }
 
 /// Version tag of the analysis JSON; bump it when the shape changes.
@@ -77,6 +82,10 @@ pub struct Analysis {
     pub keyphrases: Vec<String>,
     /// Themes of the taxonomy found in the text, each with its sentiment and mentions.
     pub themes: Vec<ThemeHit>,
+    /// Churn signals (leaving, threatening or asking to leave), spans into the record
+    /// text; serialized only when there are some.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub churn: Vec<ChurnSignal>,
     /// Phrase candidates for theme discovery (only when the analyzer was built with
     /// discovery on).
     #[serde(skip)]
@@ -158,6 +167,7 @@ impl AnalyzerBuilder {
                 text,
                 sentiment,
                 themes,
+                churn: ChurnDetector::builtin()?,
                 discovery: self.discovery,
                 index_tokens: self.index_tokens,
                 lang: self.lang,
@@ -171,6 +181,7 @@ struct Inner {
     text: TextProcessor,
     sentiment: SentimentModel,
     themes: ThemeMatcher,
+    churn: ChurnDetector,
     discovery: bool,
     index_tokens: bool,
     lang: LangHint,
@@ -239,6 +250,7 @@ impl Analyzer {
             text: self.inner.text.new_worker(),
             sentiment: self.inner.sentiment.clone(),
             themes: self.inner.themes.clone(),
+            churn: self.inner.churn.clone(),
             discovery: self.inner.discovery,
             index_tokens: self.inner.index_tokens,
             lang: self.inner.lang,
@@ -251,6 +263,7 @@ pub struct AnalyzerWorker {
     text: TextWorker,
     sentiment: SentimentModel,
     themes: ThemeMatcher,
+    churn: ChurnDetector,
     discovery: bool,
     index_tokens: bool,
     lang: LangHint,
@@ -288,6 +301,7 @@ impl AnalyzerWorker {
             keyphrases: keyphrases(&t, 8),
             sentiment,
             themes,
+            churn: self.churn.detect(&text, &t),
             candidates,
             index_tokens: if self.index_tokens {
                 crate::index::index_tokens(&t)

@@ -51,6 +51,8 @@ struct RecordOut<'a> {
     sentiment: &'a crate::sentiment::TextSentiment,
     sentences: &'a [SentenceInfo],
     themes: &'a [crate::themes::ThemeHit],
+    #[serde(skip_serializing_if = "<[crate::sentiment::ChurnSignal]>::is_empty")]
+    churn: &'a [crate::sentiment::ChurnSignal],
     tokens: usize,
     keyphrases: &'a [String],
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
@@ -85,6 +87,7 @@ fn record_out<'a>(r: &'a Record, a: &'a Analysis) -> RecordOut<'a> {
         sentiment: &a.sentiment,
         sentences: &a.sentences,
         themes: &a.themes,
+        churn: &a.churn,
         tokens: a.tokens,
         keyphrases: &a.keyphrases,
         warnings: &r.warnings,
@@ -359,6 +362,16 @@ fn json_record(b: &mut Vec<u8>, r: &Record, a: &Analysis) {
             json_num(b, m.sentiment);
         });
     });
+    if !a.churn.is_empty() {
+        json_key(b, false, "churn");
+        json_objects(b, &a.churn, |b, c| {
+            json_span(b, c.start, c.end);
+            json_key(b, false, "kind");
+            json_str(b, c.kind.as_str());
+            json_key(b, false, "cue");
+            json_str(b, &c.cue);
+        });
+    }
     json_key(b, false, "tokens");
     json_int(b, a.tokens as u64);
     json_key(b, false, "keyphrases");
@@ -429,9 +442,16 @@ impl CsvOut {
         .collect();
         cols.extend(segments.iter().cloned());
         cols.extend(
-            ["text", "themes", "keyphrases", "tokens", "warnings"]
-                .iter()
-                .map(|s| s.to_string()),
+            [
+                "text",
+                "themes",
+                "churn",
+                "keyphrases",
+                "tokens",
+                "warnings",
+            ]
+            .iter()
+            .map(|s| s.to_string()),
         );
         for (i, c) in cols.iter().enumerate() {
             if i > 0 {
@@ -487,6 +507,12 @@ impl CsvOut {
             .map(|t| format!("{}:{}", t.id, t.sentiment.label.as_str()))
             .collect();
         fields.push(themes.join(" | "));
+        let churn: Vec<String> = a
+            .churn
+            .iter()
+            .map(|c| format!("{}@{}-{}", c.kind.as_str(), c.start, c.end))
+            .collect();
+        fields.push(churn.join(" | "));
         fields.push(a.keyphrases.join(" | "));
         fields.push(a.tokens.to_string());
         fields.push(r.warnings.join(" | "));

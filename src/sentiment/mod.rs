@@ -12,6 +12,7 @@
 //! own clause or sentence.
 
 pub mod calibrate;
+pub mod churn;
 pub mod lexicon;
 mod rules;
 
@@ -21,6 +22,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+pub use churn::{ChurnDetector, ChurnError, ChurnKind, ChurnSignal};
 pub use lexicon::{Lexicon, LexiconError};
 
 use crate::text::{Lang, Pos, TextAnalysis, Token, contains_bytes, same_bytes};

@@ -2,6 +2,7 @@
 
 mod common;
 
+mod churn;
 mod cli_analyze;
 mod cli_tokenize;
 mod golden;
