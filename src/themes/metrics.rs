@@ -1021,6 +1021,13 @@ fn offer_quote(acc: &mut ThemeAcc, hit: &ThemeHit, f: &Facts<'_>, praise: bool, 
     if hit.sentiment.label != wanted {
         return;
     }
+    // Nor is a record that is positive as a whole or rated high (4–5 of 5, 8–10 of 10).
+    if !praise
+        && (f.label == crate::sentiment::Label::Pos
+            || f.rating.is_some_and(|r| r.normalized() >= 0.75))
+    {
+        return;
+    }
     // Complaints are illustrated by their most negative mentions, praise by its most
     // positive; mid-length quotes read best.
     let polarity = if praise {

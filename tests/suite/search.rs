@@ -143,7 +143,7 @@ fn lemma_aware_search_filters_and_highlights() {
     assert!(
         themes
             .iter()
-            .any(|t| t["id"].as_str().unwrap().starts_with("billing.") && t["label"] == "neg"),
+            .any(|t| t["id"].as_str().unwrap().starts_with("billing.") && t["sentiment"] == "neg"),
         "{themes:?}"
     );
     // No hit: exit 1.

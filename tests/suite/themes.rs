@@ -343,7 +343,8 @@ fn report_segments_goals_and_formats() {
     );
     let r = report_json(&["--segment", "channel", "--goals", goals.to_str().unwrap()]);
     assert_eq!(r.summary.segment.as_deref(), Some("channel"));
-    // チャネル (ja) and channel (en) columns both count as the channel segment.
+    // チャネル (ja) and channel (en) columns both count as the channel segment, and
+    // their values in two languages are one row (メール is email: the alias table).
     let values: Vec<&str> = r
         .summary
         .segments
@@ -351,7 +352,7 @@ fn report_segments_goals_and_formats() {
         .map(|s| s.value.as_str())
         .collect();
     assert!(
-        values.contains(&"email") && values.contains(&"メール"),
+        values.contains(&"email") && !values.contains(&"メール"),
         "{values:?}"
     );
     assert_eq!(

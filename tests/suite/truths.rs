@@ -197,7 +197,12 @@ fn top_complaints_quote_only_negative_mentions_of_the_theme() {
          c2,2,Refund,Still waiting for my refund after three weeks. Terrible.\n",
     )
     .unwrap();
-    let out = run_ok(koe().arg("report").arg(&dump).args(["-q", "--format", "json"]));
+    let out = run_ok(
+        koe()
+            .arg("report")
+            .arg(&dump)
+            .args(["-q", "--format", "json"]),
+    );
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     let refund = r["themes"]
         .as_array()
@@ -211,7 +216,10 @@ fn top_complaints_quote_only_negative_mentions_of_the_theme() {
         .iter()
         .map(|q| q["id"].as_str().unwrap())
         .collect();
-    assert!(!ids.contains(&"p1"), "praise quoted as a complaint: {ids:?}");
+    assert!(
+        !ids.contains(&"p1"),
+        "praise quoted as a complaint: {ids:?}"
+    );
     assert!(ids.contains(&"c1") && ids.contains(&"c2"), "{ids:?}");
     for q in refund["quotes"].as_array().unwrap() {
         assert!(q["sentiment"].as_f64().unwrap() < 0.0, "{q}");
