@@ -473,6 +473,49 @@ pub fn render(r: &Report) -> String {
         }
     }
 
+    if let Some(v) = super::ChurnView::new(r) {
+        let _ = write!(o, "<h2>Churn signals</h2><p>{}</p>", esc(&v.headline));
+        for (head, rows) in [
+            (["Theme", "With a signal", "Records", "Rate"], &v.themes),
+            (["Period", "With a signal", "Records", "Rate"], &v.periods),
+            (
+                [
+                    "First contact",
+                    "Customers",
+                    "Came back later",
+                    "With a signal",
+                ],
+                &v.cohorts,
+            ),
+        ] {
+            if rows.is_empty() {
+                continue;
+            }
+            let _ = write!(
+                o,
+                "<table><thead><tr><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th></tr></thead><tbody>",
+                esc(head[0]),
+                esc(head[1]),
+                esc(head[2]),
+                esc(head[3])
+            );
+            for row in rows {
+                let _ = write!(
+                    o,
+                    "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                    esc(&row[0]),
+                    esc(&row[1]),
+                    esc(&row[2]),
+                    esc(&row[3])
+                );
+            }
+            o.push_str("</tbody></table>");
+        }
+        for n in &v.notes {
+            let _ = write!(o, "<p class=\"meta\">{}</p>", esc(n));
+        }
+    }
+
     if !r.goals.is_empty() {
         o.push_str("<h2>Goals</h2><table><thead><tr><th>Goal</th><th>Metric</th><th class=\"n\">Target</th><th class=\"n\">Overall</th><th class=\"n\">Latest</th><th class=\"n\">Previous</th><th>Status</th><th>Moving</th></tr></thead><tbody>");
         for g in &r.goals {

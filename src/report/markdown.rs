@@ -323,6 +323,38 @@ pub fn render(r: &Report) -> String {
     if let Some(sup) = &r.support {
         support_section(&mut o, r, sup);
     }
+    if let Some(v) = super::ChurnView::new(r) {
+        let _ = writeln!(o, "## Churn signals\n\n{}\n", v.headline);
+        for (head, rows) in [
+            (["Theme", "With a signal", "Records", "Rate"], &v.themes),
+            (["Period", "With a signal", "Records", "Rate"], &v.periods),
+            (
+                [
+                    "First contact",
+                    "Customers",
+                    "Came back later",
+                    "With a signal",
+                ],
+                &v.cohorts,
+            ),
+        ] {
+            if rows.is_empty() {
+                continue;
+            }
+            let _ = writeln!(o, "| {} |\n|---|---:|---:|---:|", head.join(" | "));
+            for row in rows {
+                let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
+                let _ = writeln!(o, "| {} |", cells.join(" | "));
+            }
+            o.push('\n');
+        }
+        for n in &v.notes {
+            let _ = writeln!(o, "- {n}");
+        }
+        if !v.notes.is_empty() {
+            o.push('\n');
+        }
+    }
 
     if !r.goals.is_empty() {
         let _ = writeln!(o, "## Goals\n");

@@ -47,6 +47,10 @@ pub struct Report {
     /// repeat contacts, backlog; per period and theme); absent for other feedback.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub support: Option<crate::themes::support::SupportMetrics>,
+    /// Churn signals (customers saying they leave): rate overall, per period and theme,
+    /// customer cohorts when the data has customer ids and dates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub churn: Option<crate::themes::churn_rate::ChurnSummary>,
 }
 
 /// The label language of data with this many ja, ko and en records: the most frequent,
@@ -235,6 +239,7 @@ pub struct Collector {
     metrics: Metrics,
     segment: Option<String>,
     support: crate::themes::support::SupportCollector,
+    churn: crate::themes::churn_rate::ChurnCollector,
 }
 
 impl Collector {
@@ -246,6 +251,7 @@ impl Collector {
             metrics: Metrics::new(themes.themes().to_vec(), config),
             segment,
             support: crate::themes::support::SupportCollector::new(Default::default()),
+            churn: Default::default(),
         }
     }
 
@@ -266,10 +272,22 @@ impl Collector {
             id: &record.id,
             text: &text,
         });
+        let ids: Vec<std::sync::Arc<str>> = analysis.themes.iter().map(|t| t.id.clone()).collect();
         if record.support.is_some() {
-            let ids: Vec<std::sync::Arc<str>> =
-                analysis.themes.iter().map(|t| t.id.clone()).collect();
             self.support.add(record, &ids);
+        }
+        let customer = record
+            .support
+            .as_deref()
+            .and_then(|s| s.customer.as_deref().or(s.author.as_deref()));
+        // Agent messages of threaded exports are no customer's words.
+        if record.support.as_deref().and_then(|s| s.inbound) != Some(false) {
+            self.churn.add(
+                record.date.map(|d| (i32::from(d.year), d.month as i8)),
+                customer,
+                &ids,
+                &analysis.churn,
+            );
         }
     }
 
@@ -294,6 +312,7 @@ impl Collector {
             discovered,
             goals,
             support,
+            churn: self.churn.finish(),
         }
     }
 }
@@ -598,6 +617,95 @@ impl SupportView {
             periods,
             notes,
         }
+    }
+}
+
+/// The churn section as lines of text cells, shared by the Markdown and HTML reports.
+pub(crate) struct ChurnView {
+    /// One-line summary.
+    pub headline: String,
+    /// Theme rows: label, records with a signal, records, rate.
+    pub themes: Vec<[String; 4]>,
+    /// Period rows: period, signals, records, rate.
+    pub periods: Vec<[String; 4]>,
+    /// Cohort rows: month, customers, came back, with a signal.
+    pub cohorts: Vec<[String; 4]>,
+    /// Notes.
+    pub notes: Vec<String>,
+}
+
+impl ChurnView {
+    /// `None` when there is nothing to show (no signal at all).
+    pub(crate) fn new(r: &Report) -> Option<ChurnView> {
+        let c = r.churn.as_ref()?;
+        if c.all.signals == 0 {
+            return None;
+        }
+        let pct = |x: f64| format!("{:.1}%", x * 100.0);
+        let kinds: Vec<String> = c.kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let label = |id: &str| {
+            r.summary
+                .themes
+                .iter()
+                .find(|row| *row.id == *id)
+                .map_or(id.to_string(), |row| r.label(row).to_string())
+        };
+        Some(ChurnView {
+            headline: format!(
+                "{} of {} records ({}) carry a churn signal (by kind: {})",
+                c.all.signals,
+                c.all.records,
+                pct(c.all.rate),
+                kinds.join(", ")
+            ),
+            themes: c
+                .themes
+                .iter()
+                .filter(|(_, n)| n.signals > 0)
+                .take(8)
+                .map(|(id, n)| {
+                    [
+                        label(id),
+                        n.signals.to_string(),
+                        n.records.to_string(),
+                        pct(n.rate),
+                    ]
+                })
+                .collect(),
+            periods: c
+                .periods
+                .iter()
+                .map(|(p, n)| {
+                    [
+                        p.clone(),
+                        n.signals.to_string(),
+                        n.records.to_string(),
+                        pct(n.rate),
+                    ]
+                })
+                .collect(),
+            cohorts: c
+                .cohorts
+                .iter()
+                .map(|k| {
+                    [
+                        k.month.clone(),
+                        k.customers.to_string(),
+                        format!(
+                            "{} ({})",
+                            k.came_back,
+                            pct(k.came_back as f64 / k.customers.max(1) as f64)
+                        ),
+                        k.with_signal.to_string(),
+                    ]
+                })
+                .collect(),
+            notes: c
+                .cohorts_note
+                .iter()
+                .map(|n| format!("Customer cohorts not computed — {n}"))
+                .collect(),
+        })
     }
 }
 

@@ -107,5 +107,6 @@ pub fn report_from_index(
         goals: Vec::new(),
         // The index keeps no ticket times yet: support figures come from `koe report`.
         support: None,
+        churn: None,
     })
 }

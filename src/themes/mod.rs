@@ -7,6 +7,7 @@
 //! sentence, with at most `max_gap` other tokens between them. So 遅い matches
 //! 遅く/遅かった, 느리다 matches 느려서/느림, and "can't log in" matches "couldn't log in".
 
+pub mod churn_rate;
 pub mod discover;
 pub mod domains;
 pub mod metrics;

@@ -206,3 +206,36 @@ fn support_goals_and_the_markdown_section() {
         "{goals_table}"
     );
 }
+
+#[test]
+fn churn_rate_per_theme_and_period_and_customer_cohorts() {
+    // T5 (C004, January) is the one ticket about leaving (解約したい…).
+    let r = report(&[
+        fixture("support/tickets_ja.csv").to_str().unwrap(),
+        "--timezone",
+        "+09:00",
+    ]);
+    let c = &r["churn"];
+    assert_eq!(c["all"]["signals"], 1, "{c}");
+    assert_eq!(c["all"]["records"], 10);
+    assert_eq!(c["periods"]["2026-01"]["signals"], 1);
+    assert_eq!(c["periods"]["2026-02"]["signals"], 0);
+    assert_eq!(c["themes"][0][0], "billing.subscription", "{c}");
+    // January's first contacts: C001, C002, C003, C004; C002 came back in February;
+    // C004 said it leaves. February has no later month: not judged.
+    let cohorts = c["cohorts"].as_array().unwrap();
+    assert_eq!(cohorts.len(), 1, "{c}");
+    assert_eq!(cohorts[0]["month"], "2026-01");
+    assert_eq!(cohorts[0]["customers"], 4);
+    assert_eq!(cohorts[0]["came_back"], 1);
+    assert_eq!(cohorts[0]["with_signal"], 1);
+    // Without customer ids there are no cohorts, and the report says why.
+    let r = report(&[fixture("ingest/appstore_reviews.csv").to_str().unwrap()]);
+    assert!(r["churn"]["cohorts"].as_array().unwrap().is_empty());
+    assert!(
+        r["churn"]["cohorts_note"]
+            .as_str()
+            .unwrap()
+            .contains("customer id")
+    );
+}
