@@ -283,7 +283,7 @@ impl Collector {
         // Agent messages of threaded exports are no customer's words.
         if record.support.as_deref().and_then(|s| s.inbound) != Some(false) {
             self.churn.add(
-                record.date.map(|d| (i32::from(d.year), d.month as i8)),
+                record.date.map(|d| (d.year, d.month as i8)),
                 customer,
                 &ids,
                 &analysis.churn,

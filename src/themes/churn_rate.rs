@@ -61,6 +61,9 @@ pub struct ChurnSummary {
     pub cohorts_note: Option<String>,
 }
 
+/// A customer's contact months `(year, month)` and whether any record says they leave.
+type CustomerMonths = (Vec<(i32, i8)>, bool);
+
 /// Collects churn signals.
 #[derive(Debug, Default)]
 pub struct ChurnCollector {
@@ -69,7 +72,7 @@ pub struct ChurnCollector {
     periods: BTreeMap<String, ChurnCount>,
     themes: HashMap<Arc<str>, ChurnCount>,
     /// customer → (months with contacts, any signal).
-    customers: HashMap<Arc<str>, (Vec<(i32, i8)>, bool)>,
+    customers: HashMap<Arc<str>, CustomerMonths>,
     dated: bool,
 }
 
