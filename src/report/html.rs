@@ -37,7 +37,8 @@ fn quote_html(q: &Quote) -> String {
         at = e;
     }
     out.push_str(&esc(&q.text[at..]));
-    out
+    // Text fields (title, body) are joined by a line break: keep them apart.
+    out.replace("\r\n", "\n").replace('\n', "<br>")
 }
 
 const CSS: &str = r#"

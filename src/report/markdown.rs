@@ -26,7 +26,10 @@ pub(crate) fn quote_md(q: &Quote) -> String {
         at = e;
     }
     out.push_str(&escape(&q.text[at..]));
-    out.replace(['\n', '\r'], " ")
+    // Text fields (title, body) are joined by a line break: keep them apart.
+    out.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .replace('\n', " / ")
 }
 
 fn escape(s: &str) -> String {

@@ -224,4 +224,11 @@ fn top_complaints_quote_only_negative_mentions_of_the_theme() {
     for q in refund["quotes"].as_array().unwrap() {
         assert!(q["sentiment"].as_f64().unwrap() < 0.0, "{q}");
     }
+    // Title and body stay apart in the quotes ("No refund The refund" ran together).
+    let out = run_ok(koe().arg("report").arg(&dump).arg("-q"));
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        md.contains("No **refund** / The **refund** never came"),
+        "{md}"
+    );
 }
