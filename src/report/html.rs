@@ -545,5 +545,5 @@ pub fn render(r: &Report) -> String {
         o.push_str("</tbody></table>");
     }
     o.push_str("</main></body></html>\n");
-    o
+    super::i18n::localize_html(&o, &r.label_lang)
 }

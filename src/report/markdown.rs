@@ -390,7 +390,7 @@ pub fn render(r: &Report) -> String {
         }
         o.push('\n');
     }
-    o
+    super::i18n::localize_markdown(&o, &r.label_lang)
 }
 
 /// The support section: response and resolution times, rates, per theme and period.

@@ -5,6 +5,7 @@
 pub mod csv;
 pub mod goals;
 pub mod html;
+mod i18n;
 pub mod markdown;
 
 use serde::{Deserialize, Serialize};

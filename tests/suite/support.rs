@@ -183,7 +183,7 @@ fn support_goals_and_the_markdown_section() {
         koe()
             .arg("report")
             .arg(&tickets)
-            .args(["-q", "--timezone", "+09:00", "--goals"])
+            .args(["-q", "--timezone", "+09:00", "--labels", "en", "--goals"])
             .arg(&goals),
     );
     let md = String::from_utf8(out.stdout).unwrap();

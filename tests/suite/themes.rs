@@ -399,7 +399,7 @@ fn report_segments_goals_and_formats() {
         let path = dir.path().join(format!("report.{ext}"));
         let out = run_ok(
             koe()
-                .args(["report", "-q", "--goals"])
+                .args(["report", "-q", "--labels", "en", "--goals"])
                 .arg(&goals)
                 .arg("-o")
                 .arg(&path)

@@ -232,3 +232,63 @@ fn top_complaints_quote_only_negative_mentions_of_the_theme() {
         "{md}"
     );
 }
+
+#[test]
+fn report_words_follow_the_label_language() {
+    // Japanese tickets: headings, table headers and KPI names in Japanese by default.
+    let tickets = fixture("support/tickets_ja.csv");
+    let out = run_ok(
+        koe()
+            .arg("report")
+            .arg(&tickets)
+            .args(["-q", "--timezone", "+09:00"]),
+    );
+    let md = String::from_utf8(out.stdout).unwrap();
+    for w in [
+        "## 概要",
+        "| 指標 | 値 | 根拠 |",
+        "## テーマ",
+        "## サポート (チケット: 10)",
+        "| 解決率 | 80.0% (8/10) |",
+    ] {
+        assert!(md.contains(w), "{w}: {md}");
+    }
+    assert!(!md.contains("## Summary"), "{md}");
+    // Korean survey answers: Korean; --labels en: English.
+    let out = run_ok(
+        koe()
+            .arg("report")
+            .arg(fixture("ingest/nps_survey_ko.csv"))
+            .arg("-q"),
+    );
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        md.contains("## 요약") && md.contains("| 지표 | 값 | 기준 |"),
+        "{md}"
+    );
+    let out = run_ok(
+        koe()
+            .arg("report")
+            .arg(fixture("ingest/nps_survey_ko.csv"))
+            .args(["-q", "--labels", "en"]),
+    );
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("## Summary")
+    );
+    // The HTML report too.
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("r.html");
+    run_ok(
+        koe()
+            .arg("report")
+            .arg(fixture("ingest/nps_survey_ja.csv"))
+            .arg("-q")
+            .arg("-o")
+            .arg(&html),
+    );
+    let html = std::fs::read_to_string(&html).unwrap();
+    assert!(html.contains("<h2>テーマ</h2>"), "no Japanese heading");
+    assert!(!html.contains("<h2>Themes</h2>"));
+}
