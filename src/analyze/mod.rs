@@ -273,6 +273,9 @@ impl AnalyzerWorker {
     /// Analyses one record. Never fails: bad text gives an empty analysis.
     pub fn analyze(&mut self, record: &Record) -> Analysis {
         let text = record.text();
+        if text.len() > LONG_TEXT {
+            return self.analyze_long(&text);
+        }
         let t = self.text.analyze(&text, self.lang);
         let sentiment = self.sentiment.score(&text, &t);
         let themes = self.themes.find(&t, &sentiment);
@@ -316,6 +319,138 @@ impl AnalyzerWorker {
         }
     }
 
+    /// A long text, chunk by chunk ([`crate::text::CHUNK_BYTES`]): each chunk is scored
+    /// and matched on its own and the results merged, so that memory holds one chunk's
+    /// tokens, never the whole text's (a 1 MiB record took ~100 MB at once). Against the
+    /// whole-text path: a contrast sentence does not weaken sentences of the previous
+    /// chunk, and the later-sentences weight is by position in the text.
+    fn analyze_long(&mut self, text: &str) -> Analysis {
+        use std::collections::HashMap;
+        let mut sentences: Vec<SentenceInfo> = Vec::new();
+        let mut sent_scores: Vec<crate::sentiment::Sentiment> = Vec::new();
+        let mut evidence = Vec::new();
+        let mut hit_tokens = Vec::new();
+        let mut weighted: Vec<f32> = Vec::new();
+        let mut themes: Vec<(ThemeHit, f32, usize)> = Vec::new(); // hit, score sum, parts
+        let mut candidates = Vec::new();
+        let mut churn = Vec::new();
+        let mut index_tokens = Vec::new();
+        let mut index_parts: Vec<std::sync::Arc<str>> = Vec::new();
+        let mut phrases: HashMap<String, (usize, usize)> = HashMap::new();
+        let mut lang_bytes: HashMap<Lang, usize> = HashMap::new();
+        let mut tokens = 0usize;
+        let (mut repaired, mut suspect) = (false, false);
+        let mut repair = None;
+        let mut repaired_text = String::new();
+        let total = text.len().max(1) as f32;
+        let hint = self.lang;
+        // One chunk at a time: analyse, fold in, drop.
+        for range in TextWorker::chunk_ranges(text) {
+            let t = self.text.analyze_range(text, range.clone(), hint);
+            let sentiment = self.sentiment.score(text, &t);
+            let found = self.themes.find(&t, &sentiment);
+            if self.discovery {
+                candidates.extend(crate::themes::discover::candidates(&t, &sentiment, &found));
+            }
+            churn.extend(self.churn.detect(text, &t));
+            if self.index_tokens {
+                index_tokens.extend(crate::index::index_tokens(&t));
+                for p in self.text.compound_parts(&t) {
+                    if !index_parts.contains(&p) {
+                        index_parts.push(p);
+                    }
+                }
+            }
+            for (phrase, count, _) in keyphrase_list(&t) {
+                let next = phrases.len();
+                phrases.entry(phrase).or_insert((0, next)).0 += count;
+            }
+            let sent_base = sentences.len();
+            let weight = 1.0 + 0.3 * (range.start as f32 / total);
+            for (s, st) in t.sentences.iter().zip(&sentiment.sentences) {
+                *lang_bytes.entry(s.lang).or_default() += s.span.len();
+                sentences.push(SentenceInfo {
+                    start: s.span.start,
+                    end: s.span.end,
+                    lang: s.lang,
+                    sentiment: st.score,
+                });
+                sent_scores.push(*st);
+            }
+            weighted.extend(sentiment.evidence.iter().map(|e| e.value * weight));
+            hit_tokens.extend(sentiment.hit_tokens.iter().map(|h| h + tokens));
+            evidence.extend(sentiment.evidence);
+            for mut hit in found {
+                for m in &mut hit.mentions {
+                    m.sentence += sent_base;
+                }
+                match themes.iter_mut().find(|(h, _, _)| h.id == hit.id) {
+                    Some((h, sum, n)) => {
+                        *sum += hit.sentiment.score;
+                        *n += 1;
+                        h.mentions.extend(hit.mentions);
+                    }
+                    None => {
+                        let score = hit.sentiment.score;
+                        themes.push((hit, score, 1));
+                    }
+                }
+            }
+            tokens += t.tokens.len();
+            repaired |= t.mojibake == MojibakeStatus::Repaired;
+            suspect |= t.mojibake == MojibakeStatus::Suspect;
+            repair = repair.or(t.repair);
+            repaired_text.push_str(t.repaired.as_deref().unwrap_or(&text[range]));
+        }
+        let overall = TextSentiment::from_values(&weighted);
+        let mut keyphrases: Vec<(String, (usize, usize))> = phrases.into_iter().collect();
+        keyphrases.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.1.1.cmp(&b.1.1)));
+        let lang = lang_bytes
+            .into_iter()
+            .max_by_key(|(l, n)| (*n, *l as u8))
+            .map_or(Lang::Other, |(l, _)| l);
+        Analysis {
+            lang: match hint {
+                LangHint::Fixed(l) => l,
+                LangHint::Auto => lang,
+            },
+            mojibake: if repaired {
+                MojibakeStatus::Repaired
+            } else if suspect {
+                MojibakeStatus::Suspect
+            } else {
+                MojibakeStatus::Clean
+            },
+            repair,
+            repaired_text: repaired.then_some(repaired_text),
+            sentences,
+            tokens,
+            keyphrases: keyphrases.into_iter().take(8).map(|(k, _)| k).collect(),
+            sentiment: TextSentiment {
+                overall,
+                sentences: sent_scores,
+                evidence,
+                hit_tokens,
+            },
+            themes: themes
+                .into_iter()
+                .map(|(mut h, sum, n)| {
+                    let score = sum / n as f32;
+                    h.sentiment = crate::sentiment::Sentiment {
+                        score,
+                        label: crate::sentiment::Label::of(score),
+                        confidence: h.sentiment.confidence,
+                    };
+                    h
+                })
+                .collect(),
+            churn,
+            candidates,
+            index_tokens,
+            index_parts,
+        }
+    }
+
     /// The text analysis and sentiment of a bare text (for `koe sentiment`, `koe eval`).
     pub fn analyze_text(&mut self, text: &str) -> (TextAnalysis, TextSentiment) {
         let t = self.text.analyze(text, self.lang);
@@ -324,9 +459,19 @@ impl AnalyzerWorker {
     }
 }
 
+/// Records longer than this are analysed chunk by chunk (see `analyze_long`).
+pub const LONG_TEXT: usize = 256 * 1024;
+
 /// Noun phrases: runs of content nouns (with leading adjectives in English), joined
 /// as written in their language; most frequent first, then first seen.
 pub fn keyphrases(t: &TextAnalysis, max: usize) -> Vec<String> {
+    let mut found = keyphrase_list(t);
+    found.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
+    found.into_iter().take(max).map(|f| f.0).collect()
+}
+
+/// Every noun phrase of `t` with its count and the order of its first occurrence.
+fn keyphrase_list(t: &TextAnalysis) -> Vec<(String, usize, usize)> {
     let mut found: Vec<(String, usize, usize)> = Vec::new(); // phrase, count, first index
     for s in &t.sentences {
         let toks = t.sentence_tokens(s);
@@ -362,8 +507,7 @@ pub fn keyphrases(t: &TextAnalysis, max: usize) -> Vec<String> {
             }
         }
     }
-    found.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
-    found.into_iter().take(max).map(|f| f.0).collect()
+    found
 }
 
 fn is_word(s: &str) -> bool {
@@ -388,4 +532,63 @@ fn join(t: &TextAnalysis, toks: &[crate::text::Token]) -> String {
         last_end = Some(tok.norm.end);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(text: String) -> Record {
+        Record {
+            id: "r".into(),
+            texts: vec![(std::sync::Arc::from("text"), text)],
+            rating: None,
+            date: None,
+            segments: Default::default(),
+            segments_raw: Default::default(),
+            support: None,
+            origin: crate::ingest::Origin {
+                file: std::sync::Arc::from("mem"),
+                line: 1,
+                record: 1,
+            },
+            warnings: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn long_texts_chunk_by_chunk_agree_with_the_whole_text_path() {
+        // The plain path (whole text at once) is the reference of the chunked one.
+        let analyzer = Analyzer::builder().build().expect("dictionaries");
+        let mut w = analyzer.worker();
+        let unit = "配送が遅くて困りました。返金の対応は早かったです。The app crashes after the update. \
+                    배송이 빨라서 좋아요. Support never answered my emails! ";
+        let text = unit.repeat(150_000 / unit.len() + 1);
+        assert!(text.len() > 2 * crate::text::CHUNK_BYTES && text.len() < LONG_TEXT);
+        let whole = w.analyze(&record(text.clone()));
+        let long = w.analyze_long(&text);
+        assert_eq!(long.tokens, whole.tokens);
+        assert_eq!(long.sentences.len(), whole.sentences.len());
+        assert_eq!(
+            long.sentiment.evidence.len(),
+            whole.sentiment.evidence.len()
+        );
+        assert_eq!(long.sentiment.overall.label, whole.sentiment.overall.label);
+        assert_eq!(long.lang, whole.lang);
+        let ids = |a: &Analysis| {
+            let mut v: Vec<String> = a.themes.iter().map(|t| t.id.to_string()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(ids(&long), ids(&whole));
+        for (l, h) in long.themes.iter().zip(&whole.themes) {
+            let h = whole.themes.iter().find(|x| x.id == l.id).unwrap_or(h);
+            assert_eq!(l.mentions.len(), h.mentions.len(), "{}", l.id);
+            assert_eq!(l.sentiment.label, h.sentiment.label, "{}", l.id);
+        }
+        assert_eq!(long.keyphrases, whole.keyphrases);
+        for (a, b) in long.sentences.iter().zip(&whole.sentences) {
+            assert_eq!((a.start, a.end), (b.start, b.end));
+        }
+    }
 }

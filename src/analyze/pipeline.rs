@@ -33,7 +33,7 @@ impl Default for BatchLimits {
     fn default() -> Self {
         BatchLimits {
             records: 1024,
-            bytes: 1024 * 1024,
+            bytes: 512 * 1024,
         }
     }
 }

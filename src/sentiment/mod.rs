@@ -163,7 +163,8 @@ fn confidence(values: &[f32]) -> f32 {
 }
 
 impl TextSentiment {
-    fn from_values(values: &[f32]) -> Sentiment {
+    /// The sentiment of these evidence values (summed, squashed into [−1, 1]).
+    pub fn from_values(values: &[f32]) -> Sentiment {
         let raw: f32 = values.iter().sum();
         let score = squash(raw);
         Sentiment {

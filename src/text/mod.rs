@@ -445,6 +445,29 @@ impl TextWorker {
         }
     }
 
+    /// The byte ranges [`TextWorker::analyze_chunked`] cuts `text` into.
+    pub fn chunk_ranges(text: &str) -> Vec<std::ops::Range<usize>> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        while start < text.len() {
+            let end = chunk_end(text, start);
+            out.push(start..end);
+            start = end;
+        }
+        out
+    }
+
+    /// Analyses one chunk of `text` (a range from [`TextWorker::chunk_ranges`]): spans
+    /// relative to the whole `text`, `norm` ranges to the chunk's own `normalized`.
+    pub fn analyze_range(
+        &mut self,
+        text: &str,
+        range: std::ops::Range<usize>,
+        hint: LangHint,
+    ) -> TextAnalysis {
+        self.analyze_chunk(&text[range.clone()], range.start, hint)
+    }
+
     /// The dictionary nouns inside the Japanese and Korean content words of `a`, for
     /// search by part: compound parts (露天風呂 → 露天, 風呂; 연기력 → 연기; 재미있다 →
     /// 재미) and a conjugated surface that is itself a noun (感じ of 感じた). Each

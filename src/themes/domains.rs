@@ -75,7 +75,11 @@ fn signal_matcher(
     ThemeMatcher::compile(file, text, "domain signals")
 }
 
-/// Picks the built-in packs whose signal words the texts use (the first [`SAMPLE`]).
+/// How much of each record domain detection reads.
+const HEAD: usize = 16 * 1024;
+
+/// Picks the built-in packs whose signal words the texts use (the first [`SAMPLE`],
+/// each up to its first 16 KiB).
 pub fn detect<I>(texts: I, text: &TextProcessor) -> Result<Detection, ThemeError>
 where
     I: IntoIterator<Item = String>,
@@ -100,7 +104,13 @@ where
     };
     for t in texts.into_iter().take(SAMPLE) {
         records += 1;
-        let a = worker.analyze(&t, LangHint::Auto);
+        // A record's domain shows in its first words: a long one is read only as far as
+        // HEAD bytes (memory and time stay small whatever the record).
+        let mut end = t.len().min(HEAD);
+        while !t.is_char_boundary(end) {
+            end -= 1;
+        }
+        let a = worker.analyze(&t[..end], LangHint::Auto);
         let li = lang_index(a.lang);
         per_lang[li] += 1;
         for hit in matcher.find(&a, &none) {
