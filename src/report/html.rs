@@ -449,7 +449,11 @@ pub fn render(r: &Report) -> String {
             let _ = write!(o, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(val));
         }
         o.push_str("</tbody></table>");
-        for (head, rows) in [(&v.theme_head, &v.themes), (&v.period_head, &v.periods)] {
+        for (head, rows) in [
+            (&v.theme_head, &v.themes),
+            (&v.period_head, &v.periods),
+            (&v.segment_head, &v.segments),
+        ] {
             if rows.is_empty() {
                 continue;
             }

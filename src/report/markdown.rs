@@ -402,7 +402,11 @@ fn support_section(o: &mut String, r: &Report, s: &crate::themes::support::Suppo
         let _ = writeln!(o, "| {} | {} |", cell(k), cell(val));
     }
     o.push('\n');
-    for (head, rows) in [(&v.theme_head, &v.themes), (&v.period_head, &v.periods)] {
+    for (head, rows) in [
+        (&v.theme_head, &v.themes),
+        (&v.period_head, &v.periods),
+        (&v.segment_head, &v.segments),
+    ] {
         if rows.is_empty() {
             continue;
         }

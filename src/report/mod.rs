@@ -275,7 +275,7 @@ impl Collector {
         });
         let ids: Vec<std::sync::Arc<str>> = analysis.themes.iter().map(|t| t.id.clone()).collect();
         if record.support.is_some() {
-            self.support.add(record, &ids);
+            self.support.add_in(record, &ids, segment);
         }
         let customer = record
             .support
@@ -471,6 +471,9 @@ pub(crate) struct SupportView {
     /// Period table header and rows.
     pub period_head: Vec<&'static str>,
     pub periods: Vec<Vec<String>>,
+    /// Segment table header and rows.
+    pub segment_head: Vec<&'static str>,
+    pub segments: Vec<Vec<String>>,
     /// What is missing or left out.
     pub notes: Vec<String>,
 }
@@ -583,6 +586,19 @@ impl SupportView {
                 ]
             })
             .collect();
+        let segments = s
+            .segments
+            .iter()
+            .map(|(v, f)| {
+                vec![
+                    v.clone(),
+                    f.units.to_string(),
+                    dur(f.first_response.as_ref(), false),
+                    dur(f.resolution.as_ref(), false),
+                    rate(f.resolution_rate.as_ref()),
+                ]
+            })
+            .collect();
         let mut notes: Vec<String> = s
             .missing
             .iter()
@@ -616,6 +632,14 @@ impl SupportView {
                 "Open at end",
             ],
             periods,
+            segment_head: vec![
+                "Value",
+                "Units",
+                "First response (median)",
+                "Resolution (median)",
+                "Resolution rate",
+            ],
+            segments,
             notes,
         }
     }

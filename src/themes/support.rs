@@ -262,6 +262,9 @@ pub struct SupportMetrics {
     pub backlog: Option<BTreeMap<String, u64>>,
     /// Per theme, most units first.
     pub themes: Vec<SupportThemeRow>,
+    /// Per value of the report's segment column (`--segment`), when there is one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub segments: BTreeMap<String, SupportFigures>,
     /// Contacts followed by another from the same customer within `repeat_days`
     /// (contacts in the last `repeat_days` of the data are not judged).
     pub repeat_contact: Option<Rate>,
@@ -282,6 +285,7 @@ struct Message {
     reply_to: Option<Arc<str>>,
     customer: Option<Arc<str>>,
     themes: Vec<Arc<str>>,
+    segment: Option<String>,
     resolved_cue: bool,
 }
 
@@ -292,6 +296,7 @@ pub struct SupportCollector {
     all: Acc,
     periods: BTreeMap<String, Acc>,
     themes: HashMap<Arc<str>, Acc>,
+    segments: BTreeMap<String, Acc>,
     created: BTreeMap<String, u64>,
     resolved_in: BTreeMap<String, u64>,
     contacts: Vec<(Arc<str>, i64)>,
@@ -418,6 +423,8 @@ pub struct Conversation {
     pub themes: Vec<Arc<str>>,
     /// Ids of its messages, in time order.
     pub messages: Vec<Arc<str>>,
+    /// The segment value of its first message.
+    pub segment: Option<String>,
 }
 
 /// Groups messages by reply links (a message belongs to the conversation of the
@@ -493,6 +500,7 @@ fn build_conversations(messages: &[Message]) -> Vec<Conversation> {
             resolved,
             themes,
             messages: members.iter().map(|&i| messages[i].id.clone()).collect(),
+            segment: messages[start].segment.clone(),
         });
     }
     out.sort_by_key(|c| (c.created.unwrap_or(i64::MAX), c.start.clone()));
@@ -510,6 +518,12 @@ impl SupportCollector {
 
     /// Adds one record with the ids of its themes.
     pub fn add(&mut self, record: &Record, themes: &[Arc<str>]) {
+        self.add_in(record, themes, None);
+    }
+
+    /// Adds one record with the ids of its themes and its value of the report's
+    /// segment column.
+    pub fn add_in(&mut self, record: &Record, themes: &[Arc<str>], segment: Option<&str>) {
         let Some(s) = record.support.as_deref() else {
             return;
         };
@@ -527,14 +541,15 @@ impl SupportCollector {
                 reply_to: s.reply_to.as_deref().map(Arc::from),
                 customer: s.author.as_deref().or(s.customer.as_deref()).map(Arc::from),
                 themes: themes.to_vec(),
+                segment: segment.map(str::to_string),
                 resolved_cue: closes(&record.text()),
             });
             return;
         }
-        self.ticket(s, themes);
+        self.ticket(s, themes, segment);
     }
 
-    fn ticket(&mut self, s: &Support, themes: &[Arc<str>]) {
+    fn ticket(&mut self, s: &Support, themes: &[Arc<str>], segment: Option<&str>) {
         self.tickets += 1;
         let created = s.created.map(|t| t.as_second());
         self.seen.created |= created.is_some();
@@ -585,6 +600,9 @@ impl SupportCollector {
         for t in themes {
             apply(self.themes.entry(t.clone()).or_default());
         }
+        if let Some(seg) = segment {
+            apply(self.segments.entry(seg.to_string()).or_default());
+        }
     }
 
     /// The conversations of the threaded messages added so far, in order of their
@@ -629,6 +647,9 @@ impl SupportCollector {
             }
             for t in &c.themes {
                 apply(self.themes.entry(t.clone()).or_default());
+            }
+            if let Some(seg) = &c.segment {
+                apply(self.segments.entry(seg.clone()).or_default());
             }
         }
     }
@@ -734,6 +755,11 @@ impl SupportCollector {
                 .collect(),
             backlog,
             themes,
+            segments: self
+                .segments
+                .iter()
+                .map(|(v, a)| (v.clone(), a.figures(&targets)))
+                .collect(),
             repeat_contact,
             repeat_days: self.config.repeat_days,
             missing,

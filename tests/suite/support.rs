@@ -239,3 +239,26 @@ fn churn_rate_per_theme_and_period_and_customer_cohorts() {
             .contains("customer id")
     );
 }
+
+#[test]
+fn support_figures_per_channel() {
+    // The channel column (チャネル) through the alias table: アプリ → app, メール → email.
+    let r = report(&[
+        fixture("support/tickets_ja.csv").to_str().unwrap(),
+        "--timezone",
+        "+09:00",
+        "--segment",
+        "チャネル",
+    ]);
+    let seg = &r["support"]["segments"];
+    // app = T2, T6, T7, T10; email = T1, T3, T8, T9 (T9's first response left out).
+    assert_eq!(seg["app"]["units"], 4, "{seg}");
+    close(&seg["app"]["first_response"]["median_hours"], 1.5);
+    close(&seg["app"]["resolution"]["median_hours"], 26.0);
+    assert_eq!(seg["email"]["units"], 4);
+    close(&seg["email"]["first_response"]["median_hours"], 1.0);
+    close(&seg["email"]["resolution"]["median_hours"], 5.0);
+    assert_eq!(seg["email"]["resolution_rate"]["count"], 3);
+    assert_eq!(seg["phone"]["units"], 1);
+    assert!(seg["phone"]["resolution"].is_null());
+}
