@@ -40,6 +40,8 @@ pub struct SupportColumns {
     pub inbound: Option<usize>,
     /// The message this one answers, in threaded exports.
     pub reply_to: Option<usize>,
+    /// Number of agent replies on a ticket.
+    pub replies: Option<usize>,
 }
 
 impl SupportColumns {
@@ -301,6 +303,19 @@ const AGENT: &[&str] = &[
     "담당자",
     "상담사",
 ];
+const REPLIES: &[&str] = &[
+    "replies",
+    "replycount",
+    "agentreplies",
+    "numberofreplies",
+    "publiccomments",
+    "返信回数",
+    "返信数",
+    "回答回数",
+    "답변수",
+    "답변횟수",
+    "응답횟수",
+];
 const AUTHOR: &[&str] = &[
     "authorid",
     "author",
@@ -473,6 +488,7 @@ pub fn assign(headers: &[String], spec: &ColumnSpec) -> Result<ColumnMap, Vec<St
         (&mut support.author, AUTHOR),
         (&mut support.inbound, INBOUND),
         (&mut support.reply_to, REPLY_TO),
+        (&mut support.replies, REPLIES),
     ] {
         *slot = pick(&|k| matches_any(k, list), &mut used);
     }

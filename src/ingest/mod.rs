@@ -287,6 +287,9 @@ pub struct Support {
     /// Id of the message this one answers (threaded exports).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<String>,
+    /// Agent replies on the ticket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replies: Option<u32>,
 }
 
 /// Whether a message comes from the customer: `True`/`False`, `1`/`0`, `in`/`out`,
@@ -800,6 +803,13 @@ impl Reader {
                 b
             }),
             reply_to: text(cols.reply_to, warnings),
+            replies: text(cols.replies, warnings).and_then(|v| {
+                let n = v.trim().parse::<u32>().ok();
+                if n.is_none() {
+                    warnings.push(format!("replies '{v}' is not a count; ignored"));
+                }
+                n
+            }),
         };
         if let Some(c) = s.created {
             for (slot, what) in [

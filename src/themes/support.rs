@@ -230,7 +230,7 @@ pub struct SupportFigures {
     pub resolution_rate: Option<Rate>,
     /// Resolved with one agent reply.
     pub first_contact_resolution: Option<Rate>,
-    /// Agent replies per conversation.
+    /// Agent replies per conversation (or per ticket, with a reply count column).
     pub replies_per_conversation: Option<f64>,
 }
 
@@ -315,6 +315,7 @@ struct Seen {
     status: bool,
     customer: bool,
     threads: bool,
+    replies: bool,
 }
 
 fn month(secs: i64) -> String {
@@ -580,6 +581,8 @@ impl SupportCollector {
             }
         }
         let targets = self.config.targets_hours.clone();
+        self.seen.replies |= s.replies.is_some();
+        let replies = s.replies;
         let apply = |acc: &mut Acc| {
             acc.units += 1;
             if let Some(f) = first {
@@ -591,6 +594,15 @@ impl SupportCollector {
             if let Some(r) = resolved {
                 acc.judged += 1;
                 acc.resolved += u64::from(r);
+            }
+            // With a reply count: first-contact resolution (resolved with one reply).
+            if let Some(n) = replies {
+                acc.conversations += 1;
+                acc.replies += u64::from(n);
+                if resolved.is_some() {
+                    acc.fcr_judged += 1;
+                    acc.fcr += u64::from(resolved == Some(true) && n == 1);
+                }
             }
         };
         apply(&mut self.all);
@@ -677,7 +689,9 @@ impl SupportCollector {
             if !self.seen.resolved && !self.seen.status {
                 missing.push("resolution rate: no status or resolution time column".into());
             }
-            missing.push("first-contact resolution: needs threaded messages (one row per message with a reply link)".into());
+            if !self.seen.replies {
+                missing.push("first-contact resolution: needs a reply count column (replies / 返信回数 / 답변수) or threaded messages".into());
+            }
         }
         if !self.seen.customer {
             missing.push(

@@ -41,7 +41,10 @@ fn a_ticket_export_with_japanese_headers() {
     close(&res["p90_hours"], 48.0);
     assert_eq!(a["resolution_rate"]["count"], 8);
     assert_eq!(a["resolution_rate"]["of"], 10);
-    assert!(a["first_contact_resolution"].is_null());
+    // With the reply count (返信回数): resolved with one reply = T1, T3, T5, T6, T9.
+    assert_eq!(a["first_contact_resolution"]["count"], 5);
+    assert_eq!(a["first_contact_resolution"]["of"], 10);
+    close(&a["replies_per_conversation"], 1.3);
     close(
         &s["periods"]["2026-01"]["first_response"]["median_hours"],
         1.0,
@@ -76,9 +79,30 @@ fn a_ticket_export_with_japanese_headers() {
     let billing = theme("billing.errors");
     close(&billing["first_response"]["median_hours"], 0.5);
     close(&billing["resolution"]["median_hours"], 2.0);
-    // The figure nobody can compute from tickets is named, not guessed.
-    assert!(
+    // Nothing is missing from this export; without the reply count, first-contact
+    // resolution is named as missing, not guessed.
+    assert_eq!(
+        s["missing"].as_array().unwrap().len(),
+        0,
+        "{}",
         s["missing"]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let no_replies = dir.path().join("t.csv");
+    let body: String = std::fs::read_to_string(&tickets)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut c: Vec<&str> = l.split(',').collect();
+            c.remove(7);
+            c.join(",") + "\n"
+        })
+        .collect();
+    std::fs::write(&no_replies, body).unwrap();
+    let r2 = report(&[no_replies.to_str().unwrap(), "--timezone", "+09:00"]);
+    assert!(r2["support"]["all"]["first_contact_resolution"].is_null());
+    assert!(
+        r2["support"]["missing"]
             .to_string()
             .contains("first-contact resolution")
     );
