@@ -4,7 +4,8 @@
 //! taxonomies) is written to a temporary file beside its target and renamed over it
 //! only when the run produced it: a failing run leaves nothing behind, a symlink at
 //! the target is replaced instead of followed, and a reader of the target never sees
-//! a half-written file. An output that is the same file as an input (same device and
+//! a half-written file. A target that is not a regular file (`/dev/null`, a FIFO) is
+//! written straight through, never replaced. An output that is the same file as an input (same device and
 //! inode, through any name or link) is refused before anything is read.
 
 use std::io::{BufWriter, Write};
@@ -51,7 +52,10 @@ fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
 pub fn check_outputs(outputs: &[&Path], inputs: &[PathBuf]) -> anyhow::Result<()> {
     for (i, o) in outputs.iter().enumerate() {
         check_not_input(o, inputs)?;
-        if outputs[..i].contains(o) {
+        // Two outputs into one file would clobber each other (a device such as
+        // /dev/null takes both).
+        let device = std::fs::metadata(o).is_ok_and(|m| !m.is_file());
+        if outputs[..i].contains(o) && !device {
             bail!("{} is given for two outputs", o.display());
         }
     }
@@ -64,6 +68,9 @@ pub struct AtomicFile {
     path: PathBuf,
     /// `None` once committed.
     tmp: Option<BufWriter<tempfile::NamedTempFile>>,
+    /// Written straight through: the target is a device or a pipe (`-o /dev/null`,
+    /// a FIFO), which a rename would replace by a regular file.
+    direct: Option<BufWriter<std::fs::File>>,
 }
 
 impl AtomicFile {
@@ -75,6 +82,19 @@ impl AtomicFile {
         };
         if path.is_dir() {
             bail!("cannot write {}: it is a directory", path.display());
+        }
+        if let Ok(m) = std::fs::metadata(path)
+            && !m.is_file()
+        {
+            let f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .with_context(|| format!("cannot open {}", path.display()))?;
+            return Ok(AtomicFile {
+                path: path.to_path_buf(),
+                tmp: None,
+                direct: Some(BufWriter::new(f)),
+            });
         }
         let name = path
             .file_name()
@@ -89,6 +109,7 @@ impl AtomicFile {
         Ok(AtomicFile {
             path: path.to_path_buf(),
             tmp: Some(BufWriter::with_capacity(1 << 16, tmp)),
+            direct: None,
         })
     }
 
@@ -96,6 +117,11 @@ impl AtomicFile {
     /// its target untouched). Permissions are the usual ones for a new file.
     pub fn commit(mut self) -> anyhow::Result<()> {
         let path = self.path.clone();
+        if let Some(mut d) = self.direct.take() {
+            d.flush()
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            return Ok(());
+        }
         let Some(tmp) = self.tmp.take() else {
             return Ok(());
         };
@@ -138,15 +164,27 @@ fn closed() -> std::io::Error {
     std::io::Error::other("output already committed")
 }
 
+impl AtomicFile {
+    fn sink(&mut self) -> std::io::Result<&mut dyn Write> {
+        if let Some(d) = self.direct.as_mut() {
+            return Ok(d);
+        }
+        match self.tmp.as_mut() {
+            Some(t) => Ok(t),
+            None => Err(closed()),
+        }
+    }
+}
+
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.tmp.as_mut().ok_or_else(closed)?.write(buf)
+        self.sink()?.write(buf)
     }
     fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.tmp.as_mut().ok_or_else(closed)?.write_all(buf)
+        self.sink()?.write_all(buf)
     }
     fn flush(&mut self) -> std::io::Result<()> {
-        self.tmp.as_mut().ok_or_else(closed)?.flush()
+        self.sink()?.flush()
     }
 }
 

@@ -813,3 +813,45 @@ fn mutated_fixtures_through_the_cli_keep_exact_accounts_in_bounded_memory() {
     );
     assert!(read > 10_000, "{read}");
 }
+
+#[test]
+#[cfg(unix)]
+fn a_device_or_a_pipe_as_output_is_written_through_not_replaced() {
+    // A rename over /dev/null would put a regular file in its place (as root).
+    use std::os::unix::fs::FileTypeExt;
+    let out = koe()
+        .arg("analyze")
+        .arg(fixture("ingest/appstore_reviews.csv"))
+        .args(["-q", "-o", "/dev/null", "--summary-json", "/dev/null"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let m = std::fs::metadata("/dev/null").unwrap();
+    assert!(m.file_type().is_char_device(), "/dev/null was replaced");
+    // A FIFO gets the records.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        let out = koe()
+            .arg("analyze")
+            .arg(fixture("ingest/appstore_reviews.csv"))
+            .arg("-q")
+            .arg("-o")
+            .arg(&fifo)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(reader.join().unwrap().lines().count(), 60);
+        assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    }
+}
