@@ -449,76 +449,12 @@ pub fn render(r: &Report) -> String {
             let _ = write!(o, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(val));
         }
         o.push_str("</tbody></table>");
-        for (head, rows) in [
-            (&v.theme_head, &v.themes),
-            (&v.period_head, &v.periods),
-            (&v.segment_head, &v.segments),
-        ] {
-            if rows.is_empty() {
-                continue;
-            }
-            o.push_str("<table><thead><tr>");
-            for (i, h) in head.iter().enumerate() {
-                let class = if i > 0 { " class=\"n\"" } else { "" };
-                let _ = write!(o, "<th{class}>{}</th>", esc(h));
-            }
-            o.push_str("</tr></thead><tbody>");
-            for row in rows {
-                o.push_str("<tr>");
-                for (i, c) in row.iter().enumerate() {
-                    let class = if i > 0 { " class=\"n\"" } else { "" };
-                    let _ = write!(o, "<td{class}>{}</td>", esc(c));
-                }
-                o.push_str("</tr>");
-            }
-            o.push_str("</tbody></table>");
-        }
-        for n in &v.notes {
-            let _ = write!(o, "<p class=\"meta\">{}</p>", esc(n));
-        }
+        text_tables(&mut o, &v.tables, &v.notes);
     }
 
     if let Some(v) = super::ChurnView::new(r) {
         let _ = write!(o, "<h2>Churn signals</h2><p>{}</p>", esc(&v.headline));
-        for (head, rows) in [
-            (["Theme", "With a signal", "Records", "Rate"], &v.themes),
-            (["Period", "With a signal", "Records", "Rate"], &v.periods),
-            (
-                [
-                    "First contact",
-                    "Customers",
-                    "Came back later",
-                    "With a signal",
-                ],
-                &v.cohorts,
-            ),
-        ] {
-            if rows.is_empty() {
-                continue;
-            }
-            let _ = write!(
-                o,
-                "<table><thead><tr><th>{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th><th class=\"n\">{}</th></tr></thead><tbody>",
-                esc(head[0]),
-                esc(head[1]),
-                esc(head[2]),
-                esc(head[3])
-            );
-            for row in rows {
-                let _ = write!(
-                    o,
-                    "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                    esc(&row[0]),
-                    esc(&row[1]),
-                    esc(&row[2]),
-                    esc(&row[3])
-                );
-            }
-            o.push_str("</tbody></table>");
-        }
-        for n in &v.notes {
-            let _ = write!(o, "<p class=\"meta\">{}</p>", esc(n));
-        }
+        text_tables(&mut o, &v.tables, &v.notes);
     }
 
     if !r.goals.is_empty() {
@@ -550,4 +486,27 @@ pub fn render(r: &Report) -> String {
     }
     o.push_str("</main></body></html>\n");
     super::i18n::localize_html(&o, &r.label_lang)
+}
+
+/// Tables of text cells (name column, then right-aligned figures), then the notes.
+fn text_tables(o: &mut String, tables: &[super::TextTable], notes: &[String]) {
+    let class = |i: usize| if i > 0 { " class=\"n\"" } else { "" };
+    for t in tables.iter().filter(|t| !t.rows.is_empty()) {
+        o.push_str("<table><thead><tr>");
+        for (i, h) in t.head.iter().enumerate() {
+            let _ = write!(o, "<th{}>{}</th>", class(i), esc(h));
+        }
+        o.push_str("</tr></thead><tbody>");
+        for row in &t.rows {
+            o.push_str("<tr>");
+            for (i, c) in row.iter().enumerate() {
+                let _ = write!(o, "<td{}>{}</td>", class(i), esc(c));
+            }
+            o.push_str("</tr>");
+        }
+        o.push_str("</tbody></table>");
+    }
+    for n in notes {
+        let _ = write!(o, "<p class=\"meta\">{}</p>", esc(n));
+    }
 }

@@ -328,35 +328,7 @@ pub fn render(r: &Report) -> String {
     }
     if let Some(v) = super::ChurnView::new(r) {
         let _ = writeln!(o, "## Churn signals\n\n{}\n", v.headline);
-        for (head, rows) in [
-            (["Theme", "With a signal", "Records", "Rate"], &v.themes),
-            (["Period", "With a signal", "Records", "Rate"], &v.periods),
-            (
-                [
-                    "First contact",
-                    "Customers",
-                    "Came back later",
-                    "With a signal",
-                ],
-                &v.cohorts,
-            ),
-        ] {
-            if rows.is_empty() {
-                continue;
-            }
-            let _ = writeln!(o, "| {} |\n|---|---:|---:|---:|", head.join(" | "));
-            for row in rows {
-                let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
-                let _ = writeln!(o, "| {} |", cells.join(" | "));
-            }
-            o.push('\n');
-        }
-        for n in &v.notes {
-            let _ = writeln!(o, "- {n}");
-        }
-        if !v.notes.is_empty() {
-            o.push('\n');
-        }
+        text_tables(&mut o, &v.tables, &v.notes);
     }
 
     if !r.goals.is_empty() {
@@ -402,26 +374,24 @@ fn support_section(o: &mut String, r: &Report, s: &crate::themes::support::Suppo
         let _ = writeln!(o, "| {} | {} |", cell(k), cell(val));
     }
     o.push('\n');
-    for (head, rows) in [
-        (&v.theme_head, &v.themes),
-        (&v.period_head, &v.periods),
-        (&v.segment_head, &v.segments),
-    ] {
-        if rows.is_empty() {
-            continue;
-        }
-        let _ = writeln!(o, "| {} |", head.join(" | "));
-        let _ = writeln!(o, "|---|{}", "---:|".repeat(head.len().saturating_sub(1)));
-        for row in rows {
+    text_tables(o, &v.tables, &v.notes);
+}
+
+/// Tables of text cells (name column, then figures), then the notes as a list.
+fn text_tables(o: &mut String, tables: &[super::TextTable], notes: &[String]) {
+    for t in tables.iter().filter(|t| !t.rows.is_empty()) {
+        let _ = writeln!(o, "| {} |", t.head.join(" | "));
+        let _ = writeln!(o, "|---|{}", "---:|".repeat(t.head.len().saturating_sub(1)));
+        for row in &t.rows {
             let cells: Vec<String> = row.iter().map(|c| cell(c)).collect();
             let _ = writeln!(o, "| {} |", cells.join(" | "));
         }
         o.push('\n');
     }
-    for n in &v.notes {
+    for n in notes {
         let _ = writeln!(o, "- {n}");
     }
-    if !v.notes.is_empty() {
+    if !notes.is_empty() {
         o.push('\n');
     }
 }

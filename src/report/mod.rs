@@ -198,6 +198,13 @@ impl Report {
         self.summary.themes.iter().find(|t| t.id == id)
     }
 
+    /// The label of theme `id` in the report's label language (the id when the theme
+    /// table has no row for it).
+    pub fn theme_label(&self, id: &str) -> String {
+        self.row_of(id)
+            .map_or_else(|| id.to_string(), |row| self.label(row).to_string())
+    }
+
     /// A discovered theme's members as `label (records)`, and its opinions as
     /// `word count` lists (positive, negative).
     pub fn discovered_parts(d: &DiscoveredTheme) -> (Vec<String>, Vec<String>, Vec<String>) {
@@ -465,17 +472,19 @@ pub(crate) struct SupportView {
     pub title: String,
     /// (figure, value) of all records.
     pub figures: Vec<(String, String)>,
-    /// Theme table header and rows.
-    pub theme_head: Vec<&'static str>,
-    pub themes: Vec<Vec<String>>,
-    /// Period table header and rows.
-    pub period_head: Vec<&'static str>,
-    pub periods: Vec<Vec<String>>,
-    /// Segment table header and rows.
-    pub segment_head: Vec<&'static str>,
-    pub segments: Vec<Vec<String>>,
+    /// Per theme, per period and per segment value.
+    pub tables: Vec<TextTable>,
     /// What is missing or left out.
     pub notes: Vec<String>,
+}
+
+/// A table of text cells (header and rows), rendered alike by the Markdown and HTML
+/// reports: the first column is a name, the others are figures.
+pub(crate) struct TextTable {
+    /// Column names.
+    pub head: Vec<&'static str>,
+    /// Rows, one cell per column.
+    pub rows: Vec<Vec<String>>,
 }
 
 impl SupportView {
@@ -547,12 +556,7 @@ impl SupportView {
             .themes
             .iter()
             .map(|t| {
-                let label = r
-                    .summary
-                    .themes
-                    .iter()
-                    .find(|row| *row.id == *t.theme)
-                    .map_or(t.theme.to_string(), |row| r.label(row).to_string());
+                let label = r.theme_label(&t.theme);
                 let f = &t.figures;
                 vec![
                     label,
@@ -613,33 +617,41 @@ impl SupportView {
         SupportView {
             title: format!("Support ({}: {})", s.kind, a.units),
             figures,
-            theme_head: vec![
-                "Theme",
-                "Units",
-                "First response (median)",
-                "Resolution (median)",
-                "Resolution vs all",
-                "Resolution rate",
-                "Replies",
+            tables: vec![
+                TextTable {
+                    head: vec![
+                        "Theme",
+                        "Units",
+                        "First response (median)",
+                        "Resolution (median)",
+                        "Resolution vs all",
+                        "Resolution rate",
+                        "Replies",
+                    ],
+                    rows: themes,
+                },
+                TextTable {
+                    head: vec![
+                        "Period",
+                        "Units",
+                        "First response (median / p90)",
+                        "Resolution (median)",
+                        "Resolution rate",
+                        "Open at end",
+                    ],
+                    rows: periods,
+                },
+                TextTable {
+                    head: vec![
+                        "Value",
+                        "Units",
+                        "First response (median)",
+                        "Resolution (median)",
+                        "Resolution rate",
+                    ],
+                    rows: segments,
+                },
             ],
-            themes,
-            period_head: vec![
-                "Period",
-                "Units",
-                "First response (median / p90)",
-                "Resolution (median)",
-                "Resolution rate",
-                "Open at end",
-            ],
-            periods,
-            segment_head: vec![
-                "Value",
-                "Units",
-                "First response (median)",
-                "Resolution (median)",
-                "Resolution rate",
-            ],
-            segments,
             notes,
         }
     }
@@ -649,12 +661,8 @@ impl SupportView {
 pub(crate) struct ChurnView {
     /// One-line summary.
     pub headline: String,
-    /// Theme rows: label, records with a signal, records, rate.
-    pub themes: Vec<[String; 4]>,
-    /// Period rows: period, signals, records, rate.
-    pub periods: Vec<[String; 4]>,
-    /// Cohort rows: month, customers, came back, with a signal.
-    pub cohorts: Vec<[String; 4]>,
+    /// Per theme and per period (with a signal, records, rate), and the cohorts.
+    pub tables: Vec<TextTable>,
     /// Notes.
     pub notes: Vec<String>,
 }
@@ -668,12 +676,14 @@ impl ChurnView {
         }
         let pct = |x: f64| format!("{:.1}%", x * 100.0);
         let kinds: Vec<String> = c.kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
-        let label = |id: &str| {
-            r.summary
-                .themes
-                .iter()
-                .find(|row| *row.id == *id)
-                .map_or(id.to_string(), |row| r.label(row).to_string())
+        let label = |id: &str| r.theme_label(id);
+        let counted = |name: String, n: &crate::themes::churn_rate::ChurnCount| {
+            vec![
+                name,
+                n.signals.to_string(),
+                n.records.to_string(),
+                pct(n.rate),
+            ]
         };
         Some(ChurnView {
             headline: format!(
@@ -683,48 +693,50 @@ impl ChurnView {
                 pct(c.all.rate),
                 kinds.join(", ")
             ),
-            themes: c
-                .themes
-                .iter()
-                .filter(|(_, n)| n.signals > 0)
-                .take(8)
-                .map(|(id, n)| {
-                    [
-                        label(id),
-                        n.signals.to_string(),
-                        n.records.to_string(),
-                        pct(n.rate),
-                    ]
-                })
-                .collect(),
-            periods: c
-                .periods
-                .iter()
-                .map(|(p, n)| {
-                    [
-                        p.clone(),
-                        n.signals.to_string(),
-                        n.records.to_string(),
-                        pct(n.rate),
-                    ]
-                })
-                .collect(),
-            cohorts: c
-                .cohorts
-                .iter()
-                .map(|k| {
-                    [
-                        k.month.clone(),
-                        k.customers.to_string(),
-                        format!(
-                            "{} ({})",
-                            k.came_back,
-                            pct(k.came_back as f64 / k.customers.max(1) as f64)
-                        ),
-                        k.with_signal.to_string(),
-                    ]
-                })
-                .collect(),
+            tables: vec![
+                TextTable {
+                    head: vec!["Theme", "With a signal", "Records", "Rate"],
+                    rows: c
+                        .themes
+                        .iter()
+                        .filter(|(_, n)| n.signals > 0)
+                        .take(8)
+                        .map(|(id, n)| counted(label(id), n))
+                        .collect(),
+                },
+                TextTable {
+                    head: vec!["Period", "With a signal", "Records", "Rate"],
+                    rows: c
+                        .periods
+                        .iter()
+                        .map(|(p, n)| counted(p.clone(), n))
+                        .collect(),
+                },
+                TextTable {
+                    head: vec![
+                        "First contact",
+                        "Customers",
+                        "Came back later",
+                        "With a signal",
+                    ],
+                    rows: c
+                        .cohorts
+                        .iter()
+                        .map(|k| {
+                            vec![
+                                k.month.clone(),
+                                k.customers.to_string(),
+                                format!(
+                                    "{} ({})",
+                                    k.came_back,
+                                    pct(k.came_back as f64 / k.customers.max(1) as f64)
+                                ),
+                                k.with_signal.to_string(),
+                            ]
+                        })
+                        .collect(),
+                },
+            ],
             notes: c
                 .cohorts_note
                 .iter()

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::common::{analyze_run, fixture, koe, records};
+use super::common::{Rng, analyze_run, fixture, koe, records};
 
 /// Read = analysed + rejected, and output lines + rejects lines = read.
 fn assert_accounted(run: &super::common::Run) {
@@ -591,25 +591,6 @@ fn configuration_files_are_read_with_a_size_cap() {
 }
 
 // ---- Property: mutated fixtures ----
-
-/// xorshift64*: reproducible mutations without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
-    }
-}
 
 /// One random mutation of `data`: bytes flipped, truncated, quotes added or removed,
 /// line ends changed, a slice repeated.

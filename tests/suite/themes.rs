@@ -8,7 +8,7 @@ use koe::analyze::Analyzer;
 use koe::report::Report;
 use koe::themes::{TaxonomyFile, ThemeMatcher};
 
-use super::common::{fixture, koe, processor, run_ok};
+use super::common::{Rng, fixture, koe, processor, run_ok};
 
 const TAXONOMY: &str = r#"
 version = 1
@@ -997,23 +997,6 @@ fn pool() -> &'static [PoolRecord] {
     })
 }
 
-/// xorshift64*: reproducible randomness without a dependency.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, p: f64) -> bool {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
-    }
-}
-
 /// Feeds `(record, date)` pairs to the metrics, as `koe report` does.
 fn summarize(dump: &[(&PoolRecord, koe::ingest::Date)]) -> koe::themes::metrics::Summary {
     use koe::themes::metrics::{Facts, Metrics, MetricsConfig};
@@ -1066,7 +1049,9 @@ fn summarize(dump: &[(&PoolRecord, koe::ingest::Date)]) -> koe::themes::metrics:
 
 /// A uniformly random day from `from`, `days` days long.
 fn random_day(rng: &mut Rng, from: koe::ingest::Date, days: u64) -> koe::ingest::Date {
-    koe::ingest::Date::from_days_since_epoch(from.days_since_epoch() + rng.below(days) as i64)
+    koe::ingest::Date::from_days_since_epoch(
+        from.days_since_epoch() + rng.below(days as usize) as i64,
+    )
 }
 
 #[test]
@@ -1144,7 +1129,7 @@ fn emerging_flags_a_theme_at_three_times_its_rate() {
             let date = random_day(&mut rng, start, 181);
             let rate = if date.month == 6 { 3.0 * base } else { base };
             let from = if rng.chance(rate) { &yes } else { &no };
-            (from[rng.below(from.len() as u64) as usize], date)
+            (from[rng.below(from.len())], date)
         })
         .collect();
     let s = summarize(&dump);
