@@ -178,7 +178,7 @@ fn write_index(dir: &Path, analyzer: &Analyzer, docs: &[(Box<Record>, Box<Analys
     let index = KoeIndex::create_or_open(dir, analyzer.text(), true).expect("index");
     let mut writer = index.writer().expect("writer");
     for (r, a) in docs {
-        writer.add(r, a, &a.index_tokens).expect("add");
+        writer.add(r, a).expect("add");
     }
     writer.finish().expect("commit");
     index
@@ -190,7 +190,7 @@ fn bench_index(c: &mut Criterion) {
     let analyzer = Analyzer::builder()
         .build()
         .expect("dictionaries")
-        .with_index_tokens();
+        .with_search_terms();
     let docs = analysed(&analyzer, mixed_csv(INDEX_RECORDS));
     let mut group = c.benchmark_group("index");
     group.sample_size(10);
@@ -243,7 +243,7 @@ fn bench_search(c: &mut Criterion) {
     let analyzer = Analyzer::builder()
         .build()
         .expect("dictionaries")
-        .with_index_tokens();
+        .with_search_terms();
     let tmp = tempfile::tempdir().expect("tempdir");
     let index = match std::env::var_os("KOE_BENCH_INDEX") {
         Some(dir) => KoeIndex::open(Path::new(&dir), analyzer.text()).expect("KOE_BENCH_INDEX"),

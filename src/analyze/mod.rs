@@ -9,6 +9,7 @@
 pub mod discover;
 pub mod output;
 pub mod pipeline;
+pub mod run;
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -90,14 +91,14 @@ pub struct Analysis {
     /// discovery on).
     #[serde(skip)]
     pub candidates: Vec<Candidate>,
-    /// Tokens for the search index (only when the analyzer was built with
-    /// `index_tokens(true)`).
+    /// Search terms for the index (only when the analyzer was built with
+    /// `search_terms(true)`).
     #[serde(skip)]
-    pub index_tokens: Vec<crate::index::IndexToken>,
+    pub search_terms: Vec<crate::text::SearchTerm>,
     /// Dictionary nouns inside the compounds of the text, for search by part (with
-    /// the index tokens).
+    /// the search terms).
     #[serde(skip)]
-    pub index_parts: Vec<std::sync::Arc<str>>,
+    pub search_parts: Vec<std::sync::Arc<str>>,
 }
 
 /// Builder of an [`Analyzer`].
@@ -106,8 +107,11 @@ pub struct AnalyzerBuilder {
     text: Option<TextProcessor>,
     sentiment: Option<SentimentModel>,
     themes: Option<ThemeMatcher>,
+    load_text: Option<crate::text::TextProcessorBuilder>,
+    load_sentiment: Option<crate::sentiment::SentimentModelBuilder>,
+    taxonomy: Option<(crate::themes::TaxonomyFile, String)>,
     discovery: bool,
-    index_tokens: bool,
+    search_terms: bool,
     lang: LangHint,
 }
 
@@ -130,15 +134,35 @@ impl AnalyzerBuilder {
         self
     }
 
+    /// Loads the text processor this builder describes when the analyzer is built
+    /// (in parallel with the lexicons of [`AnalyzerBuilder::load_sentiment`]).
+    pub fn load_text(mut self, text: crate::text::TextProcessorBuilder) -> Self {
+        self.load_text = Some(text);
+        self
+    }
+
+    /// Loads the sentiment model this builder describes when the analyzer is built.
+    pub fn load_sentiment(mut self, model: crate::sentiment::SentimentModelBuilder) -> Self {
+        self.load_sentiment = Some(model);
+        self
+    }
+
+    /// Compiles this taxonomy (from `source`, named in errors) with the analyzer's text
+    /// processor when the analyzer is built.
+    pub fn taxonomy(mut self, file: crate::themes::TaxonomyFile, source: String) -> Self {
+        self.taxonomy = Some((file, source));
+        self
+    }
+
     /// Also collects phrase candidates for theme discovery (default off).
     pub fn discovery(mut self, on: bool) -> Self {
         self.discovery = on;
         self
     }
 
-    /// Also keeps the tokens the search index needs (default off).
-    pub fn index_tokens(mut self, on: bool) -> Self {
-        self.index_tokens = on;
+    /// Also keeps the search terms the index needs (default off).
+    pub fn search_terms(mut self, on: bool) -> Self {
+        self.search_terms = on;
         self
     }
 
@@ -150,17 +174,25 @@ impl AnalyzerBuilder {
 
     /// Builds the analyzer (loads dictionaries and lexicons unless given).
     pub fn build(self) -> Result<Analyzer, AnalyzerError> {
-        let text = match self.text {
-            Some(t) => t,
-            None => TextProcessor::builder().build()?,
-        };
-        let sentiment = match self.sentiment {
-            Some(s) => s,
-            None => SentimentModel::builder().build()?,
-        };
-        let themes = match self.themes {
-            Some(t) => t,
-            None => ThemeMatcher::builtin(&text)?,
+        // The dictionaries and the lexicons load at the same time (both are start-up).
+        let (text, sentiment) = rayon::join(
+            || match self.text {
+                Some(t) => Ok(t),
+                None => self.load_text.unwrap_or_default().build(),
+            },
+            || match self.sentiment {
+                Some(s) => Ok(s),
+                None => self
+                    .load_sentiment
+                    .unwrap_or_else(SentimentModel::builder)
+                    .build(),
+            },
+        );
+        let (text, sentiment) = (text?, sentiment?);
+        let themes = match (self.themes, self.taxonomy) {
+            (Some(t), _) => t,
+            (None, Some((file, source))) => ThemeMatcher::compile(file, &text, &source)?,
+            (None, None) => ThemeMatcher::builtin(&text)?,
         };
         Ok(Analyzer {
             inner: Arc::new(Inner {
@@ -169,7 +201,7 @@ impl AnalyzerBuilder {
                 themes,
                 churn: ChurnDetector::builtin()?,
                 discovery: self.discovery,
-                index_tokens: self.index_tokens,
+                search_terms: self.search_terms,
                 lang: self.lang,
             }),
         })
@@ -183,7 +215,7 @@ struct Inner {
     themes: ThemeMatcher,
     churn: ChurnDetector,
     discovery: bool,
-    index_tokens: bool,
+    search_terms: bool,
     lang: LangHint,
 }
 
@@ -239,9 +271,9 @@ impl Analyzer {
         self.changed(|i| i.discovery = on)
     }
 
-    /// This analyzer, also keeping the tokens the search index needs.
-    pub fn with_index_tokens(&self) -> Analyzer {
-        self.changed(|i| i.index_tokens = true)
+    /// This analyzer, also keeping the search terms the index needs.
+    pub fn with_search_terms(&self) -> Analyzer {
+        self.changed(|i| i.search_terms = true)
     }
 
     /// Per-thread scratch.
@@ -252,7 +284,7 @@ impl Analyzer {
             themes: self.inner.themes.clone(),
             churn: self.inner.churn.clone(),
             discovery: self.inner.discovery,
-            index_tokens: self.inner.index_tokens,
+            search_terms: self.inner.search_terms,
             lang: self.inner.lang,
         }
     }
@@ -265,7 +297,7 @@ pub struct AnalyzerWorker {
     themes: ThemeMatcher,
     churn: ChurnDetector,
     discovery: bool,
-    index_tokens: bool,
+    search_terms: bool,
     lang: LangHint,
 }
 
@@ -306,12 +338,12 @@ impl AnalyzerWorker {
             themes,
             churn: self.churn.detect(&text, &t),
             candidates,
-            index_tokens: if self.index_tokens {
-                crate::index::index_tokens(&t)
+            search_terms: if self.search_terms {
+                crate::text::search_terms(&t)
             } else {
                 Vec::new()
             },
-            index_parts: if self.index_tokens {
+            search_parts: if self.search_terms {
                 self.text.compound_parts(&t)
             } else {
                 Vec::new()
@@ -334,8 +366,8 @@ impl AnalyzerWorker {
         let mut themes: Vec<(ThemeHit, f32, usize)> = Vec::new(); // hit, score sum, parts
         let mut candidates = Vec::new();
         let mut churn = Vec::new();
-        let mut index_tokens = Vec::new();
-        let mut index_parts: Vec<std::sync::Arc<str>> = Vec::new();
+        let mut search_terms = Vec::new();
+        let mut search_parts: Vec<std::sync::Arc<str>> = Vec::new();
         let mut phrases: HashMap<String, (usize, usize)> = HashMap::new();
         let mut lang_bytes: HashMap<Lang, usize> = HashMap::new();
         let mut tokens = 0usize;
@@ -353,11 +385,11 @@ impl AnalyzerWorker {
                 candidates.extend(crate::themes::discover::candidates(&t, &sentiment, &found));
             }
             churn.extend(self.churn.detect(text, &t));
-            if self.index_tokens {
-                index_tokens.extend(crate::index::index_tokens(&t));
+            if self.search_terms {
+                search_terms.extend(crate::text::search_terms(&t));
                 for p in self.text.compound_parts(&t) {
-                    if !index_parts.contains(&p) {
-                        index_parts.push(p);
+                    if !search_parts.contains(&p) {
+                        search_parts.push(p);
                     }
                 }
             }
@@ -446,8 +478,8 @@ impl AnalyzerWorker {
                 .collect(),
             churn,
             candidates,
-            index_tokens,
-            index_parts,
+            search_terms,
+            search_parts,
         }
     }
 

@@ -7,9 +7,9 @@ use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use koe::index::{KoeIndex, SearchOptions, Sort, query};
 
-use super::analyze::{InputArgs, open_readers, print_summary, stream};
-use super::themes::ThemeOptions;
-use super::{Outcome, TextOptions};
+use super::Outcome;
+use super::options::{InputArgs, SentimentOptions, TextOptions, ThemeOptions, analyzer};
+use super::run::{open_sources, outcome, prepare, print_summary, stream};
 
 #[derive(Debug, Args)]
 pub struct IndexArgs {
@@ -39,7 +39,7 @@ pub struct IndexArgs {
     #[command(flatten)]
     pub themes: ThemeOptions,
     #[command(flatten)]
-    pub lexicon: super::sentiment::SentimentOptions,
+    pub lexicon: SentimentOptions,
     #[command(flatten)]
     pub text: TextOptions,
 }
@@ -53,22 +53,23 @@ pub const DOMAINS_FILE: &str = "koe-domains.json";
 
 pub fn run_index(args: IndexArgs) -> anyhow::Result<Outcome> {
     let mut args = args;
-    let analyzer = super::sentiment::analyzer_with_themes(
+    let mut inputs = args.input.inputs()?;
+    let analyzer = analyzer(
         &args.text,
         &args.lexicon,
-        &args.themes,
+        Some(&args.themes),
         args.input.lang,
-        false,
     )?
-    .with_index_tokens();
-    let (analyzer, discovered, _spool) = super::themes::prepare(
-        &mut args.input,
+    .with_search_terms();
+    let (analyzer, discovered, _spool) = prepare(
+        &args.input,
+        &mut inputs,
         &mut args.themes,
         &analyzer,
         args.discover,
         args.quiet,
     )?;
-    let sources = open_readers(&args.input, args.quiet)?;
+    let sources = open_sources(&inputs)?;
     let index = KoeIndex::create_or_open(&args.index, analyzer.text(), args.rebuild)?;
     let write = |name: &str, text: String| {
         let path = args.index.join(name);
@@ -98,13 +99,13 @@ pub fn run_index(args: IndexArgs) -> anyhow::Result<Outcome> {
     let commit_every = args.commit_every.max(1);
     let streamed = stream(
         &analyzer,
-        &args.input,
+        &inputs,
         sources,
         args.quiet,
         rejects,
         |_, _| Vec::new(),
         |record, analysis, _| {
-            writer.add(record, analysis, &analysis.index_tokens)?;
+            writer.add(record, analysis)?;
             if writer.pending() >= commit_every {
                 writer.commit()?;
             }
@@ -123,13 +124,13 @@ pub fn run_index(args: IndexArgs) -> anyhow::Result<Outcome> {
             index.num_docs()?
         );
     }
-    if summary.interrupted() {
+    if summary.interrupted {
         eprintln!(
             "koe: interrupted: the index holds the {} records analysed before the interruption (committed); run the same command again to complete it (records are updated in place)",
-            summary.analysed()
+            summary.analysed
         );
     }
-    Ok(summary.outcome())
+    Ok(outcome(&summary))
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -162,7 +163,7 @@ pub struct SearchArgs {
     pub sort: SortArg,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
-    pub format: super::sentiment::TextOrJson,
+    pub format: super::options::TextOrJson,
     #[command(flatten)]
     pub text: TextOptions,
 }
@@ -199,11 +200,11 @@ pub fn run_search(args: SearchArgs) -> anyhow::Result<Outcome> {
     let color = stdout.is_terminal();
     let mut out = stdout.lock();
     match args.format {
-        super::sentiment::TextOrJson::Json => {
+        super::options::TextOrJson::Json => {
             serde_json::to_writer_pretty(&mut out, &results)?;
             writeln!(out)?;
         }
-        super::sentiment::TextOrJson::Text => {
+        super::options::TextOrJson::Text => {
             for h in &results.hits {
                 let themes: Vec<&str> = h.themes.iter().map(|t| t.id.as_str()).collect();
                 writeln!(

@@ -2,10 +2,13 @@
 
 mod analyze;
 mod calibrate;
+mod eval;
 mod generate;
 mod index;
+mod options;
 mod output;
 mod report;
+mod run;
 mod sentiment;
 mod serve;
 mod themes;
@@ -33,7 +36,7 @@ enum Command {
     Sentiment(sentiment::SentimentArgs),
     /// Evaluate against labelled data.
     #[command(subcommand)]
-    Eval(sentiment::EvalCommand),
+    Eval(eval::EvalCommand),
     /// Build a large realistic review dump from corpus files (for benchmarks).
     Generate(generate::GenerateArgs),
     /// Tokenize text, one text per input line (like `mecab -Owakati`, or JSON lines).
@@ -87,7 +90,7 @@ pub fn main() -> ExitCode {
         Command::Generate(args) => generate::run(args),
         Command::Sentiment(args) => sentiment::run(args),
         Command::Calibrate(args) => calibrate::run(*args),
-        Command::Eval(cmd) => sentiment::run_eval(cmd),
+        Command::Eval(cmd) => eval::run(cmd),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
@@ -112,33 +115,4 @@ pub(crate) fn is_broken_pipe(e: &anyhow::Error) -> bool {
             || c.downcast_ref::<serde_json::Error>()
                 .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
     })
-}
-
-/// Options shared by commands that load the text core.
-#[derive(Debug, Clone, clap::Args)]
-pub struct TextOptions {
-    /// Extra Japanese user dictionary (lindera IPADIC user-dictionary CSV); may repeat.
-    #[arg(long = "user-dict-ja", value_name = "FILE")]
-    pub user_dict_ja: Vec<std::path::PathBuf>,
-    /// Extra Korean user dictionary (lindera ko-dic user-dictionary CSV); may repeat.
-    #[arg(long = "user-dict-ko", value_name = "FILE")]
-    pub user_dict_ko: Vec<std::path::PathBuf>,
-    /// Do not load koe's built-in user dictionaries.
-    #[arg(long)]
-    pub no_builtin_user_dict: bool,
-}
-
-impl TextOptions {
-    /// Builds the text processor these options describe.
-    pub fn processor(&self) -> anyhow::Result<koe::text::TextProcessor> {
-        use koe::text::{Lang, TextProcessor};
-        let mut b = TextProcessor::builder().builtin_user_dicts(!self.no_builtin_user_dict);
-        for p in &self.user_dict_ja {
-            b = b.user_dict(Lang::Ja, p);
-        }
-        for p in &self.user_dict_ko {
-            b = b.user_dict(Lang::Ko, p);
-        }
-        Ok(b.build()?)
-    }
 }

@@ -222,70 +222,62 @@ pub fn peak_rss_mb() -> Option<u64> {
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static SIGNALS: AtomicU32 = AtomicU32::new(0);
 
-/// Whether the user asked to stop (Ctrl-C or SIGTERM).
-pub fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::Relaxed)
-}
-
 /// From now on, Ctrl-C or SIGTERM asks the running command to stop reading: it
 /// finishes the records in flight, writes what it has with a clear message, and
 /// exits with 130. A second signal quits at once (exit 130, outputs not written).
 pub fn catch_interrupts() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let spawned = std::thread::Builder::new()
-            .name("koe-signals".into())
-            .spawn(|| {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                    .enable_io()
-                    .build()
-                else {
-                    return;
-                };
-                rt.block_on(async {
-                    #[cfg(unix)]
-                    let mut term = tokio::signal::unix::signal(
-                        tokio::signal::unix::SignalKind::terminate(),
-                    )
-                    .ok();
-                    loop {
-                        #[cfg(unix)]
-                        let term_recv = async {
-                            match term.as_mut() {
-                                Some(t) => {
-                                    t.recv().await;
-                                }
-                                None => std::future::pending::<()>().await,
-                            }
-                        };
-                        #[cfg(not(unix))]
-                        let term_recv = std::future::pending::<()>();
-                        tokio::select! {
-                            r = tokio::signal::ctrl_c() => {
-                                if r.is_err() {
-                                    return;
-                                }
-                            }
-                            _ = term_recv => {}
-                        }
-                        if SIGNALS.fetch_add(1, Ordering::Relaxed) >= 1 {
-                            eprintln!("koe: interrupted again: quitting now; outputs not written");
-                            live(|l| {
-                                for p in l.drain(..) {
-                                    let _ = std::fs::remove_file(p);
-                                }
-                            });
-                            std::process::exit(130);
-                        }
-                        eprintln!(
-                            "koe: interrupted: finishing the records in flight (press Ctrl-C again to quit at once)"
-                        );
-                        INTERRUPTED.store(true, Ordering::Relaxed);
+        // ctrlc's handler runs on its own thread, for SIGINT, SIGTERM and SIGHUP.
+        let set = ctrlc::set_handler(|| {
+            if SIGNALS.fetch_add(1, Ordering::Relaxed) >= 1 {
+                eprintln!("koe: interrupted again: quitting now; outputs not written");
+                live(|l| {
+                    for p in l.drain(..) {
+                        let _ = std::fs::remove_file(p);
                     }
                 });
-            });
-        if spawned.is_err() {
+                std::process::exit(130);
+            }
+            eprintln!(
+                "koe: interrupted: finishing the records in flight (press Ctrl-C again to quit at once)"
+            );
+            INTERRUPTED.store(true, Ordering::Relaxed);
+        });
+        if set.is_err() {
             eprintln!("koe: warning: cannot watch for Ctrl-C; it will stop koe at once");
         }
     });
+}
+
+/// The flag Ctrl-C or SIGTERM sets once [`catch_interrupts`] ran (what a run polls).
+pub fn interrupt_flag() -> &'static AtomicBool {
+    &INTERRUPTED
+}
+
+/// `<output stem>.<suffix>` next to the output, or `koe-<suffix>` when writing to stdout.
+pub fn sibling(output: Option<&Path>, suffix: &str) -> PathBuf {
+    match output {
+        Some(p) => {
+            let stem = p
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "koe".into());
+            p.with_file_name(format!("{stem}.{suffix}"))
+        }
+        None => PathBuf::from(format!("koe-{suffix}")),
+    }
+}
+
+/// Writes `text` to `output` (atomically) or stdout.
+pub fn write_output(output: Option<&Path>, text: &str) -> anyhow::Result<()> {
+    match output {
+        Some(p) => write_file(p, text.as_bytes()),
+        None => {
+            let mut out = BufWriter::new(std::io::stdout().lock());
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+            Ok(())
+        }
+    }
 }

@@ -7,9 +7,11 @@ use clap::{Args, ValueEnum};
 use koe::report::ReportMeta;
 use koe::themes::metrics::{MetricsConfig, Period};
 
-use super::analyze::{InputArgs, print_summary, sibling};
-use super::themes::{OrderArg, ThemeOptions, collect, write_output};
-use super::{Outcome, TextOptions};
+use super::Outcome;
+use super::options::{InputArgs, OrderArg, SentimentOptions, TextOptions, ThemeOptions};
+use super::output::{sibling, write_output};
+use super::run::{guard_outputs, nothing_to_write, outcome, print_summary};
+use super::themes::{CollectArgs, collect};
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum ReportFormat {
@@ -63,7 +65,7 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub themes: ThemeOptions,
     #[command(flatten)]
-    pub lexicon: super::sentiment::SentimentOptions,
+    pub lexicon: SentimentOptions,
     #[command(flatten)]
     pub text: TextOptions,
 }
@@ -111,24 +113,22 @@ pub fn run(mut args: ReportArgs) -> anyhow::Result<Outcome> {
         .rejects
         .clone()
         .unwrap_or_else(|| sibling(args.output.as_deref(), "rejects.jsonl"));
-    super::themes::guard_outputs(&args.input, &[args.output.as_deref(), Some(&rejects)])?;
-    let Some(c) = collect(
-        &args.input,
-        &args.themes,
-        &args.lexicon,
-        &args.text,
-        config,
-        args.goals.as_deref(),
-        args.discover,
-        meta,
+    guard_outputs(&args.input, &[args.output.as_deref(), Some(&rejects)])?;
+    let collect_args = CollectArgs {
+        input: &args.input,
+        themes: &args.themes,
+        lexicon: &args.lexicon,
+        text: &args.text,
+        goals: args.goals.as_deref(),
+        discover: args.discover,
         rejects,
-        args.quiet,
-    )?
-    else {
+        quiet: args.quiet,
+    };
+    let Some(c) = collect(collect_args, config, meta)? else {
         return Ok(Outcome::Ok);
     };
     let mut c = c;
-    if let Some(outcome) = super::themes::nothing_to_write(&c.summary, args.quiet) {
+    if let Some(outcome) = nothing_to_write(&c.summary, args.quiet) {
         return Ok(outcome);
     }
     c.report.order_themes(args.order.into());
@@ -145,5 +145,5 @@ pub fn run(mut args: ReportArgs) -> anyhow::Result<Outcome> {
             eprintln!("koe: report written to {}", p.display());
         }
     }
-    Ok(c.summary.outcome())
+    Ok(outcome(&c.summary))
 }

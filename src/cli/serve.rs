@@ -9,8 +9,8 @@ use koe::index::KoeIndex;
 use koe::server::{AppState, Limits};
 use koe::text::LangHint;
 
-use super::themes::ThemeOptions;
-use super::{Outcome, TextOptions};
+use super::Outcome;
+use super::options::{SentimentOptions, TextOptions, ThemeOptions, analyzer};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -52,7 +52,7 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub themes: ThemeOptions,
     #[command(flatten)]
-    pub lexicon: super::sentiment::SentimentOptions,
+    pub lexicon: SentimentOptions,
     #[command(flatten)]
     pub text: TextOptions,
 }
@@ -80,13 +80,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<Outcome> {
     if discovered.is_file() {
         themes.taxonomy.push(discovered);
     }
-    let analyzer = super::sentiment::analyzer_with_themes(
-        &args.text,
-        &args.lexicon,
-        &themes,
-        LangHint::Auto,
-        false,
-    )?;
+    let analyzer = analyzer(&args.text, &args.lexicon, Some(&themes), LangHint::Auto)?;
     let index = KoeIndex::open(&args.index, analyzer.text())?;
     let writer = if args.allow_ingest {
         Some(index.writer()?)

@@ -8,7 +8,8 @@ use clap::{Args, ValueEnum};
 use koe::text::{LangHint, TextAnalysis};
 use serde::Serialize;
 
-use super::{Outcome, TextOptions};
+use super::Outcome;
+use super::options::TextOptions;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum TokenizeFormat {

@@ -525,17 +525,6 @@ impl KoeIndex {
     }
 }
 
-/// One token to index: the lemma and its byte span in the original text.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IndexToken {
-    /// Lemma.
-    pub lemma: crate::text::Lemma,
-    /// Byte offset in the original text.
-    pub start: usize,
-    /// Byte end.
-    pub end: usize,
-}
-
 /// Adds analysed records.
 pub struct KoeWriter {
     writer: IndexWriter,
@@ -545,13 +534,10 @@ pub struct KoeWriter {
 }
 
 impl KoeWriter {
-    /// Adds (or replaces, by id) one record with its analysis and index tokens.
-    pub fn add(
-        &mut self,
-        record: &Record,
-        analysis: &Analysis,
-        tokens: &[IndexToken],
-    ) -> Result<(), IndexError> {
+    /// Adds (or replaces, by id) one record with its analysis and search terms (the
+    /// analyzer must keep them: [`crate::analyze::Analyzer::with_search_terms`]).
+    pub fn add(&mut self, record: &Record, analysis: &Analysis) -> Result<(), IndexError> {
+        let tokens = &analysis.search_terms;
         let f = &self.fields;
         self.writer
             .delete_term(Term::from_field_text(f.id, &record.id));
@@ -566,9 +552,9 @@ impl KoeWriter {
                 tokens,
             },
         );
-        if !analysis.index_parts.is_empty() {
+        if !analysis.search_parts.is_empty() {
             let tokens = analysis
-                .index_parts
+                .search_parts
                 .iter()
                 .enumerate()
                 .map(|(i, p)| Token {
@@ -656,8 +642,8 @@ pub(crate) fn segment_term(key: &str, value: &str) -> String {
     format!("{}={}", key.to_lowercase(), value.trim())
 }
 
-/// Index tokens as tantivy tokens (position = order).
-fn tantivy_tokens(tokens: &[IndexToken]) -> Vec<Token> {
+/// Search terms as tantivy tokens (position = order).
+fn tantivy_tokens(tokens: &[crate::text::SearchTerm]) -> Vec<Token> {
     tokens
         .iter()
         .enumerate()
@@ -667,20 +653,6 @@ fn tantivy_tokens(tokens: &[IndexToken]) -> Vec<Token> {
             position: i,
             text: t.lemma.to_string(),
             position_length: 1,
-        })
-        .collect()
-}
-
-/// The tokens to index of an analysed text: every token but punctuation and symbols,
-/// by lemma, with its span in the original text.
-pub fn index_tokens(t: &crate::text::TextAnalysis) -> Vec<IndexToken> {
-    t.tokens
-        .iter()
-        .filter(|tok| !matches!(tok.pos, crate::text::Pos::Punct | crate::text::Pos::Sym))
-        .map(|tok| IndexToken {
-            lemma: tok.lemma.clone(),
-            start: tok.span.start,
-            end: tok.span.end,
         })
         .collect()
 }

@@ -450,7 +450,7 @@ impl KoeIndex {
             }
             Atom::Phrase(p) => {
                 let a = worker.analyze(p, LangHint::Auto);
-                let toks = super::index_tokens(&a);
+                let toks = crate::text::search_terms(&a);
                 highlight.extend(toks.iter().map(|t| t.lemma.to_string()));
                 let terms: Vec<Term> = toks
                     .iter()

@@ -51,7 +51,7 @@ impl Tokenizer for KoeTokenizer {
         let worker = guard.get_or_insert_with(|| self.text.new_worker());
         let analysis = worker.analyze(text, LangHint::Auto);
         drop(guard);
-        let tokens = super::tantivy_tokens(&super::index_tokens(&analysis));
+        let tokens = super::tantivy_tokens(&crate::text::search_terms(&analysis));
         KoeTokenStream {
             tokens,
             next: 0,

@@ -2,6 +2,7 @@
 //! stream by (metrics and discovery, bounded memory), [`Report`] is the finished data
 //! (the JSON format), and [`markdown`], [`html`] and [`csv`] render it.
 
+pub mod build;
 pub mod csv;
 pub mod goals;
 pub mod html;
@@ -15,6 +16,7 @@ use crate::ingest::Record;
 use crate::themes::ThemeMatcher;
 use crate::themes::discover::DiscoveredTheme;
 use crate::themes::metrics::{Facts, Metrics, MetricsConfig, Summary};
+pub use build::{ReportSpec, build};
 pub use goals::{Goal, GoalRow};
 
 /// Version tag of the report JSON.

@@ -622,6 +622,143 @@ pub fn assess(
     out
 }
 
+/// Why a calibration could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum CalibrationError {
+    /// Cross-validation needs two folds at least.
+    #[error("--folds needs at least 2 folds, got {0}")]
+    Folds(usize),
+    /// Too few rated texts to learn anything.
+    #[error(
+        "only {0} records have both text and a clearly positive or negative rating; calibration needs at least 20"
+    )]
+    TooFew(usize),
+}
+
+/// How [`fit`] learns and checks an overlay.
+#[derive(Debug, Clone, Copy)]
+pub struct FitOptions {
+    /// Folds of the cross-validation that decides whether the overlay is kept.
+    pub folds: usize,
+    /// Words seen in fewer records are ignored.
+    pub min_count: usize,
+    /// Records used for the cross-validation (spread over the input; the overlay
+    /// learns from all).
+    pub cv_records: usize,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions {
+            folds: 5,
+            min_count: 3,
+            cv_records: 20_000,
+        }
+    }
+}
+
+/// What a calibration found.
+#[derive(Debug)]
+pub struct Calibration {
+    /// The overlay learned from all rated texts (empty when not kept).
+    pub overlay: Overlay,
+    /// Rated texts with a clear side (pos/neg).
+    pub records: usize,
+    /// The cross-validated verdict.
+    pub assessment: Assessment,
+}
+
+impl Calibration {
+    /// Whether the overlay should be written and applied.
+    pub fn kept(&self) -> bool {
+        self.assessment.kept()
+    }
+
+    /// One line on what was measured (and learned).
+    pub fn note(&self) -> String {
+        format!(
+            "{} rated records; {}",
+            self.records,
+            self.assessment.summary()
+        )
+    }
+
+    /// The message when nothing is kept.
+    pub fn refusal(&self) -> String {
+        format!(
+            "no reliable gain: the ratings do not predict the text's sentiment better than the lexicon does (a kept overlay needs a gain on every fold and McNemar p < {}); nothing learned. {}",
+            self.assessment.alpha,
+            self.note()
+        )
+    }
+}
+
+/// Calibrates `model` on texts with a known side (`true`: positive rating):
+/// cross-validates the gain on (at most) `cv_records` of them spread over all, and
+/// when the gain is reliable learns the overlay from all of them. `analyze` gives the
+/// text analysis and plain sentiment of a text with a per-thread worker made by
+/// `new_worker` (texts are analysed in parallel).
+pub fn fit<T, W, A>(
+    model: &SentimentModel,
+    texts: &[(String, bool)],
+    new_worker: W,
+    analyze: A,
+    options: FitOptions,
+) -> Result<Calibration, CalibrationError>
+where
+    T: Send,
+    W: Fn() -> T + Sync + Send,
+    A: Fn(&mut T, &str) -> (TextAnalysis, TextSentiment) + Sync + Send,
+{
+    use rayon::prelude::*;
+    if options.folds < 2 {
+        return Err(CalibrationError::Folds(options.folds));
+    }
+    if texts.len() < 20 {
+        return Err(CalibrationError::TooFew(texts.len()));
+    }
+    let analysed: Vec<(TextAnalysis, TextSentiment, Vec<String>)> = texts
+        .par_iter()
+        .map_init(&new_worker, |w, (text, _)| {
+            let (t, s) = analyze(w, text);
+            let c = candidates(&t);
+            (t, s, c)
+        })
+        .collect();
+    let prober = Prober::new(analysed.iter().map(|x| x.2.as_slice()), options.min_count);
+    let samples: Vec<Sample> = texts
+        .par_iter()
+        .zip(&analysed)
+        .map(|((text, positive), (t, s, _))| prober.sample(text, t, s, *positive))
+        .collect();
+    let plain: Vec<f32> = analysed.iter().map(|x| x.1.overall.score).collect();
+    let settings = Settings {
+        min_count: options.min_count,
+        folds: options.folds,
+        ..Settings::default()
+    };
+    let cv_texts: Vec<(&str, &TextAnalysis)> = texts
+        .iter()
+        .zip(&analysed)
+        .map(|((t, _), (a, _, _))| (t.as_str(), a))
+        .collect();
+    let n = samples.len();
+    let n_cv = n.min(options.cv_records.max(options.folds * 10));
+    let rows: Vec<usize> = (0..n_cv).map(|i| i * n / n_cv).collect();
+    let assessment = assess(model, &cv_texts, &samples, &plain, &rows, settings);
+    let overlay = if assessment.kept() {
+        let all: Vec<usize> = (0..n).collect();
+        train(&samples, &all, settings, &|e| model.entry(e))
+    } else {
+        Overlay::default()
+    };
+    Ok(Calibration {
+        overlay,
+        records: n,
+        assessment,
+    })
+}
+
 impl SentimentModel {
     /// The current score and POS of a lexicon entry (as written in a lexicon file), if any.
     pub fn entry(&self, entry: &str) -> Option<(f32, Option<Pos>)> {

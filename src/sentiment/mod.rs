@@ -13,6 +13,7 @@
 
 pub mod calibrate;
 pub mod churn;
+pub mod eval;
 pub mod lexicon;
 mod rules;
 

@@ -640,7 +640,7 @@ fn add_all(
                     record.id = format!("{name}#{}", n + 1);
                 }
                 let analysis = worker.analyze(&record);
-                w.add(&record, &analysis, &analysis.index_tokens)?;
+                w.add(&record, &analysis)?;
                 added += 1;
             }
             Err(reject) => rejected.push(reject),

@@ -138,7 +138,7 @@ impl AppState {
             .map_err(|e| std::io::Error::other(format!("cannot start the work threads: {e}")))?;
         Ok(AppState {
             index,
-            analyzer: analyzer.with_index_tokens(),
+            analyzer: analyzer.with_search_terms(),
             writer: writer.map(|w| Arc::new(tokio::sync::Mutex::new(w))),
             limits,
             work: Arc::new(tokio::sync::Semaphore::new(threads)),

@@ -37,6 +37,7 @@ mod segment;
 mod sentence;
 mod stopwords;
 mod swar;
+mod terms;
 pub mod token;
 
 use std::ops::Range;
@@ -53,6 +54,7 @@ pub use korean::KoreanSegmenter;
 pub use lang::Lang;
 pub use mojibake::MojibakeStatus;
 pub use normalize::Normalized;
+pub use terms::{SearchTerm, search_terms};
 pub use token::{Lemma, Pos, Token};
 
 use lang::{Script, script_of};

@@ -10,6 +10,7 @@
 pub mod churn_rate;
 pub mod discover;
 pub mod domains;
+pub mod eval;
 pub mod metrics;
 pub mod score;
 pub mod support;

@@ -2,6 +2,7 @@
 
 mod common;
 
+mod boundaries;
 mod churn;
 mod cli_analyze;
 mod cli_tokenize;
