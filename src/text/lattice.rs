@@ -1043,20 +1043,29 @@ mod tests {
         out.iter().map(|w| (w.start, w.end, w.lex, w.id)).collect()
     }
 
-    /// Lines to compare: the shared corpus when present (KOE_PARITY_LINES of them,
-    /// 3,000 by default), else the bundled fixtures; plus hard cases.
+    /// Lines to compare: koe's own fixture text (`fixtures/text/segment/{lang}.txt`,
+    /// `fixtures/text/reviews_{lang}.txt`) plus hard cases. For a bigger run (a lindera
+    /// upgrade), `KOE_PARITY_CORPUS=DIR` adds the first `KOE_PARITY_LINES` (3,000) lines
+    /// of `DIR/{lang}.txt`, e.g. `KOE_PARITY_CORPUS=../shared/corpus`.
     fn lines(lang: &str) -> Vec<String> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let limit: usize = std::env::var("KOE_PARITY_LINES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(3000);
-        let text = std::fs::read_to_string(root.join(format!("../shared/corpus/{lang}.txt")))
-            .or_else(|_| {
-                std::fs::read_to_string(root.join(format!("fixtures/text/reviews_{lang}.txt")))
-            })
-            .unwrap_or_default();
-        let mut out: Vec<String> = text.lines().take(limit).map(str::to_string).collect();
+        let mut out: Vec<String> = Vec::new();
+        for file in [
+            format!("fixtures/text/segment/{lang}.txt"),
+            format!("fixtures/text/reviews_{lang}.txt"),
+        ] {
+            let text = std::fs::read_to_string(root.join(&file)).expect("fixture text");
+            out.extend(text.lines().map(str::to_string));
+        }
+        if let Some(dir) = std::env::var_os("KOE_PARITY_CORPUS") {
+            let limit: usize = std::env::var("KOE_PARITY_LINES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(3000);
+            let path = std::path::Path::new(&dir).join(format!("{lang}.txt"));
+            let text = std::fs::read_to_string(&path).expect("KOE_PARITY_CORPUS");
+            out.extend(text.lines().take(limit).map(str::to_string));
+        }
         out.extend(
             [
                 "",
@@ -1139,6 +1148,134 @@ mod tests {
                 .collect();
             assert_eq!(words.join(" "), mecab, "{text}");
         }
+    }
+
+    /// A word of MeCab's answer: its byte range in the line and its feature string.
+    type MecabWord = (std::ops::Range<usize>, String);
+
+    /// MeCab's segmentation of koe's fixture text, `fixtures/text/segment/{lang}.mecab.tsv`
+    /// (made by `benches/agreement/make_reference.py` with MeCab + IPADIC and mecab-ko +
+    /// mecab-ko-dic): per line, the text and (byte range, feature) per token.
+    fn mecab_reference(lang: &str) -> Vec<(String, Vec<MecabWord>)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let path = root.join(format!("fixtures/text/segment/{lang}.mecab.tsv"));
+        let tsv = std::fs::read_to_string(path).expect("reference");
+        let mut out: Vec<(String, Vec<_>)> = Vec::new();
+        for row in tsv.lines() {
+            // `#N<TAB>text` starts a line, `surface<TAB>start<TAB>end<TAB>feature` is a token.
+            match row.splitn(4, '\t').collect::<Vec<_>>()[..] {
+                [_, text] => out.push((text.to_string(), Vec::new())),
+                [_, start, end, feature] => {
+                    let span = start.parse().expect("start")..end.parse().expect("end");
+                    let line = out.last_mut().expect("a line header first");
+                    line.1.push((span, feature.to_string()));
+                }
+                _ => panic!("bad reference row {row:?}"),
+            }
+        }
+        out
+    }
+
+    /// The MeCab search by itself (raw text: no normalization, no emoticons, no user
+    /// dictionary) on every fixture line: MeCab's words, and for each the fields koe
+    /// reads from its dictionary entry (see [`same_entry`]), except on the `cut` lines
+    /// (1-based), where a 、 or 。 starts a new lattice for koe (as for lindera) but
+    /// not for MeCab, which then reads another word or another entry after it.
+    fn check_mecab(name: &str, lang: &str, cut: &[usize]) {
+        let m = load_morphology(name, &[], Mode::MeCab).expect("dictionary");
+        let dictionary = m.dictionary();
+        let mut lattice = Lattice::new(m.tables());
+        let reference = mecab_reference(lang);
+        assert!(reference.len() >= 200, "{} lines", reference.len());
+        let mut failures = Vec::new();
+        for (i, (text, mecab)) in reference.iter().enumerate() {
+            let ours: Vec<(std::ops::Range<usize>, Lex, String)> = ours(&m, &mut lattice, text)
+                .into_iter()
+                .map(|(start, end, lex, id)| {
+                    let details: Vec<&str> = match lex {
+                        Lex::System => dictionary.word_details_iter(id as usize).collect(),
+                        Lex::Unknown => dictionary.unknown_word_details_iter(id as usize).collect(),
+                        Lex::User => vec!["USER"],
+                    };
+                    (start..end, lex, details.join(","))
+                })
+                .collect();
+            let same = ours.len() == mecab.len()
+                && ours
+                    .iter()
+                    .zip(mecab)
+                    .all(|((span, lex, details), (theirs, feature))| {
+                        span == theirs
+                            && same_entry(lang, &text[span.clone()], *lex, details, feature)
+                    });
+            if same == cut.contains(&(i + 1)) {
+                let show = |words: Vec<(&str, &str)>| {
+                    words
+                        .iter()
+                        .map(|(w, f)| format!("{w}[{f}]"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                };
+                let theirs = mecab.iter().map(|(s, f)| (&text[s.clone()], f.as_str()));
+                let ours = ours.iter().map(|(s, _, f)| (&text[s.clone()], f.as_str()));
+                failures.push(format!(
+                    "{lang} line {}{}: {text}\n  mecab: {}\n  koe:   {}",
+                    i + 1,
+                    if same {
+                        " (listed as cut, but agrees)"
+                    } else {
+                        ""
+                    },
+                    show(theirs.collect()),
+                    show(ours.collect()),
+                ));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    /// Whether koe's entry for a word (`ours`, its detail fields joined by commas) is
+    /// MeCab's (`mecab`, its feature string) in what koe reads of it: IPADIC's four
+    /// part-of-speech fields and base form, ko-dic's tag. Not compared:
+    /// - readings and ko-dic's analysis of non-predicates: entries alike in all but
+    ///   these have the same ids and cost, and such a tie is broken otherwise than by
+    ///   MeCab (辛かっ カラカッ/ツラカッ; 거, 뭐 and 아무 with or without an
+    ///   Inflect analysis);
+    /// - the features of IPADIC's unknown SYMBOL words: Debian's unk.def (lindera's
+    ///   source) says 名詞,サ変接続, the `ipadic` package the reference was made with
+    ///   記号,一般 (same ids and cost);
+    /// - U+3000: lindera's dictionary builder trims surfaces, so its IPADIC has no
+    ///   entry for it and koe makes it an unknown symbol (in koe's text core it is
+    ///   normalized to a space before segmentation anyway).
+    fn same_entry(lang: &str, surface: &str, lex: Lex, ours: &str, mecab: &str) -> bool {
+        let used = |feature: &str| -> String {
+            let f: Vec<&str> = feature.split(',').collect();
+            let at = |i: usize| f.get(i).copied().unwrap_or("*");
+            if lang == "ja" {
+                [at(0), at(1), at(2), at(3), at(6)].join(",")
+            } else {
+                at(0).to_string()
+            }
+        };
+        used(ours) == used(mecab)
+            || lex == Lex::Unknown
+                && (ours.starts_with("名詞,サ変接続") && mecab.starts_with("記号,一般")
+                    || surface == "\u{3000}")
+    }
+
+    /// See [`check_mecab`]. Lines of ja.txt after a 、: 155 (MeCab 、い|つ, verb +
+    /// auxiliary; koe いつ), 65 and 177 (MeCab また as an adverb, koe as a conjunction).
+    #[cfg(feature = "ja")]
+    #[test]
+    fn mecab_mode_matches_mecab_ipadic_on_fixtures() {
+        check_mecab("ipadic", "ja", &[65, 155, 177]);
+    }
+
+    /// See [`check_mecab`].
+    #[cfg(feature = "ko")]
+    #[test]
+    fn mecab_mode_matches_mecab_ko_on_fixtures() {
+        check_mecab("ko-dic", "ko", &[]);
     }
 
     /// The fixed-stride scan and its any-stride fallback (which the two embedded
@@ -1296,21 +1433,21 @@ mod context_orders {
     use super::*;
     use crate::text::morph::load_morphology;
 
-    /// Counts, over the first 20,000 lines of `../shared/corpus/{ja,ko}.txt`, how often
+    /// Counts, over the first 20,000 lines of a review corpus (`{ja,ko}.txt` in
+    /// `KOE_CORPUS`, by default `../shared/corpus`, outside this repository), how often
     /// each context id comes up among the dictionary words the search looks at, and
     /// writes the ids most used first. Speed only: the parity tests prove the paths do
     /// not change. Run: `cargo test --release --lib write_context_orders -- --ignored`.
     #[test]
-    #[ignore]
+    #[ignore = "generator of dictionaries/morph/*.order; needs a review corpus (KOE_CORPUS)"]
     fn write_context_orders() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let corpus = std::env::var_os("KOE_CORPUS")
+            .map_or_else(|| root.join("../shared/corpus"), std::path::PathBuf::from);
         for (name, lang) in [("ipadic", "ja"), ("ko-dic", "ko")] {
-            let Ok(text) =
-                std::fs::read_to_string(root.join(format!("../shared/corpus/{lang}.txt")))
-            else {
-                eprintln!("no corpus for {lang}: skipped");
-                continue;
-            };
+            let path = corpus.join(format!("{lang}.txt"));
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e} (set KOE_CORPUS)", path.display()));
             let m = load_morphology(name, &[], Mode::MeCab).expect("dictionary");
             let (dictionary, tables) = (m.dictionary(), m.tables());
             let mut left = vec![0u64; tables.backward];

@@ -13,6 +13,7 @@ mod pipeline;
 mod props;
 mod reliability;
 mod search;
+mod segmentation;
 mod sentiment;
 mod serve;
 mod support;
