@@ -302,10 +302,10 @@ impl Default for Summary {
 }
 
 impl Summary {
-    /// The label language of the analysed records ([`crate::report::dominant_lang`]).
+    /// The label language of the analysed records ([`dominant_lang`]).
     pub fn dominant_lang(&self) -> &'static str {
         let n = |l: &str| self.languages.get(l).copied().unwrap_or(0);
-        crate::report::dominant_lang(n("ja"), n("ko"), n("en"))
+        dominant_lang(n("ja"), n("ko"), n("en"))
     }
 
     /// Whether some input could be read (an output is written only then).
@@ -318,6 +318,18 @@ impl Summary {
         self.seconds = started.elapsed().as_secs_f64();
         self.records_per_second = self.read as f64 / self.seconds.max(1e-9);
         self.megabytes_per_second = self.bytes as f64 / 1e6 / self.seconds.max(1e-9);
+    }
+}
+
+/// The label language of data with this many ja, ko and en records: the most frequent,
+/// English on a tie with English, Korean on a tie between Japanese and Korean.
+pub fn dominant_lang(ja: u64, ko: u64, en: u64) -> &'static str {
+    if ja > ko.max(en) {
+        "ja"
+    } else if ko > en {
+        "ko"
+    } else {
+        "en"
     }
 }
 

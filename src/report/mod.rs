@@ -12,6 +12,7 @@ pub mod markdown;
 use serde::{Deserialize, Serialize};
 
 use crate::analyze::Analysis;
+pub use crate::analyze::run::dominant_lang;
 use crate::ingest::Record;
 use crate::themes::ThemeMatcher;
 use crate::themes::discover::DiscoveredTheme;
@@ -54,18 +55,6 @@ pub struct Report {
     /// customer cohorts when the data has customer ids and dates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub churn: Option<crate::themes::churn_rate::ChurnSummary>,
-}
-
-/// The label language of data with this many ja, ko and en records: the most frequent,
-/// English on a tie with English, Korean on a tie between Japanese and Korean.
-pub fn dominant_lang(ja: u64, ko: u64, en: u64) -> &'static str {
-    if ja > ko.max(en) {
-        "ja"
-    } else if ko > en {
-        "ko"
-    } else {
-        "en"
-    }
 }
 
 /// How the theme table is ordered.

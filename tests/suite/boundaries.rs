@@ -112,7 +112,7 @@ fn crate_paths(line: &str) -> Vec<&str> {
     while let Some(at) = rest.find("crate::") {
         let before = rest[..at].chars().next_back();
         rest = &rest[at + "crate::".len()..];
-        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$') {
             continue; // `$crate::`, `mycrate::`
         }
         let end = rest
