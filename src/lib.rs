@@ -13,6 +13,8 @@
 //! * [`sentiment`]: explainable lexicon + rules sentiment per record, sentence and span.
 //! * [`themes`]: the theme taxonomy and matcher, discovery of unlisted themes, and
 //!   the survey and theme metrics of a report.
+//! * [`export`]: analysed records as bulk files for Elasticsearch / OpenSearch and
+//!   Quickwit, with the index definition, carrying koe's lemmas and analysis.
 //! * [`text`]: normalization, mojibake repair, language and sentence detection,
 //!   tokenization with lemma and part of speech (lindera IPADIC / ko-dic, English
 //!   by unicode-segmentation + rust-stemmers).
@@ -23,6 +25,7 @@
 #![warn(missing_docs)]
 
 pub mod analyze;
+pub mod export;
 pub mod index;
 pub mod ingest;
 pub mod report;

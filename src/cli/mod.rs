@@ -3,6 +3,7 @@
 mod analyze;
 mod calibrate;
 mod eval;
+mod export;
 mod generate;
 mod index;
 mod options;
@@ -55,6 +56,9 @@ enum Command {
     Search(Box<index::SearchArgs>),
     /// Serve the HTTP API and the web page over an index (loopback by default).
     Serve(Box<serve::ServeArgs>),
+    /// Analyse review dumps into bulk files for Elasticsearch / OpenSearch or Quickwit,
+    /// with the index definition: search beyond one node.
+    Export(Box<export::ExportArgs>),
 }
 
 /// Exit status of a command that ran to the end.
@@ -87,6 +91,7 @@ pub fn main() -> ExitCode {
         Command::Index(args) => index::run_index(*args),
         Command::Search(args) => index::run_search(*args),
         Command::Serve(args) => serve::run(*args),
+        Command::Export(args) => export::run(*args),
         Command::Generate(args) => generate::run(args),
         Command::Sentiment(args) => sentiment::run(args),
         Command::Calibrate(args) => calibrate::run(*args),

@@ -19,7 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["themes"],
     &["analyze"],
     &["metrics"],
-    &["index", "report"],
+    &["index", "report", "export"],
     &["server"],
 ];
 

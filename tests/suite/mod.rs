@@ -6,6 +6,7 @@ mod boundaries;
 mod churn;
 mod cli_analyze;
 mod cli_tokenize;
+mod export;
 mod golden;
 mod lexicon;
 mod pipeline;
