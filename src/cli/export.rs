@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
+use koe::export::elasticsearch::usable_id;
 use koe::export::{
     DEFAULT_MAX_FILE_BYTES, ES_MAX_ID_BYTES, Exporter, Format, Manifest, SCHEMA, Splitter,
 };
@@ -194,7 +195,7 @@ pub fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
             if let Some(f) = current.as_mut() {
                 f.write_all(bytes)?;
             }
-            if format == Format::Elasticsearch && record.id.len() > ES_MAX_ID_BYTES {
+            if format == Format::Elasticsearch && !usable_id(&record.id) {
                 without_id += 1;
             }
             Ok(())
@@ -257,20 +258,22 @@ pub fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
     }
     if without_id > 0 {
         eprintln!(
-            "koe: warning: {without_id} records have an id over {ES_MAX_ID_BYTES} bytes, which Elasticsearch refuses as _id: they are written without one (the engine makes one; the `id` field keeps theirs), so loading them again adds them again"
+            "koe: warning: {without_id} records have an id Elasticsearch refuses as _id (empty or over {ES_MAX_ID_BYTES} bytes): they are written without one (the engine makes one; the `id` field keeps theirs), so loading them again adds them again"
         );
     }
     let ours: BTreeSet<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    // A rejects file of an earlier run, when this one rejected nothing.
+    let old_rejects = args.rejects.is_none() && summary.rejects_file.is_none();
     let stale: Vec<&String> = before
         .iter()
         .filter(|n| {
-            (Format::Elasticsearch.is_data_file(n) || Format::Quickwit.is_data_file(n))
-                && !ours.contains(n.as_str())
+            let data = Format::Elasticsearch.is_data_file(n) || Format::Quickwit.is_data_file(n);
+            (data && !ours.contains(n.as_str())) || (old_rejects && n.as_str() == REJECTS)
         })
         .collect();
     if !stale.is_empty() {
         eprintln!(
-            "koe: warning: {} also holds {} data files not from this run ({}{}): load only the files listed in {}",
+            "koe: warning: {} also holds {} files of an earlier export, not from this run ({}{}): load only the files listed in {}",
             dir.display(),
             stale.len(),
             stale

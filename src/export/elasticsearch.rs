@@ -21,14 +21,20 @@ struct Target<'a> {
     _id: Option<&'a str>,
 }
 
+/// Whether Elasticsearch takes `id` as a document `_id`: not empty, at most
+/// [`ES_MAX_ID_BYTES`] bytes.
+pub fn usable_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= ES_MAX_ID_BYTES
+}
+
 /// Appends the `_bulk` action line of a document (`{"index":{"_index":…,"_id":…}}`
-/// and `\n`): indexing it again replaces it. An id over [`ES_MAX_ID_BYTES`] is left
-/// out (Elasticsearch refuses it; it makes an id of its own).
+/// and `\n`): indexing it again replaces it. An id Elasticsearch refuses
+/// ([`usable_id`]) is left out: the engine makes one of its own.
 pub fn action_line(index: &str, id: &str, out: &mut Vec<u8>) {
     let action = Action {
         index: Target {
             _index: index,
-            _id: (id.len() <= ES_MAX_ID_BYTES).then_some(id),
+            _id: usable_id(id).then_some(id),
         },
     };
     let written = serde_json::to_writer(&mut *out, &action);
@@ -120,6 +126,9 @@ mod tests {
         );
         out.clear();
         action_line("koe", &"x".repeat(ES_MAX_ID_BYTES + 1), &mut out);
+        assert_eq!(out, b"{\"index\":{\"_index\":\"koe\"}}\n");
+        out.clear();
+        action_line("koe", "", &mut out);
         assert_eq!(out, b"{\"index\":{\"_index\":\"koe\"}}\n");
     }
 

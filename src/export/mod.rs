@@ -40,8 +40,9 @@ pub const SCHEMA: &str = "koe.export/1";
 /// Default size bound of one bulk or ingest file (50 MiB).
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 50 * 1024 * 1024;
 
-/// Longest document `_id` Elasticsearch accepts, in bytes; a record with a longer id is
-/// written without `_id` (the engine makes one; the `id` field keeps the record's).
+/// Longest document `_id` Elasticsearch accepts, in bytes; a record with a longer (or
+/// an empty) id is written without `_id` (the engine makes one; the `id` field keeps
+/// the record's).
 pub const ES_MAX_ID_BYTES: usize = 512;
 
 /// Errors of an export.
@@ -499,7 +500,7 @@ pub struct Manifest {
     pub read: u64,
     /// Records rejected (in the rejects file).
     pub rejected: u64,
-    /// Records written without `_id` (id over [`ES_MAX_ID_BYTES`]).
+    /// Records written without `_id` (empty id, or over [`ES_MAX_ID_BYTES`]).
     #[serde(skip_serializing_if = "is_zero")]
     pub without_id: u64,
     /// The run stopped early (Ctrl-C): the files hold the records before it.

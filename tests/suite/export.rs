@@ -441,17 +441,19 @@ fn directory_rules_force_and_nothing_left_on_failure() {
     std::fs::create_dir(&out).unwrap();
     write(&out, "notes.txt", "mine");
     write(&out, "bulk-0009.ndjson", "{}\n");
+    write(&out, "rejects.jsonl", "{}\n");
 
     // Not empty: refused before anything is written.
     let run = export(&out, "elasticsearch", &[&dump], &[]);
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("--force"));
-    assert_eq!(
-        names(&out),
-        ["bulk-0009.ndjson", "notes.txt"].map(String::from).into()
-    );
+    let before: BTreeSet<String> = ["bulk-0009.ndjson", "notes.txt", "rejects.jsonl"]
+        .map(String::from)
+        .into();
+    assert_eq!(names(&out), before);
 
-    // --force: written beside the others, which stay; the stale bulk file is named.
+    // --force: written beside the others, which stay; the files of an earlier export
+    // (a bulk file, a rejects file while this run rejects nothing) are named.
     let run = koe()
         .args(["export", "--format", "elasticsearch", "--force", "-o"])
         .arg(&out)
@@ -461,6 +463,11 @@ fn directory_rules_force_and_nothing_left_on_failure() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert_eq!(run.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("bulk-0009.ndjson"), "{stderr}");
+    assert!(stderr.contains("rejects.jsonl"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(out.join("rejects.jsonl")).unwrap(),
+        "{}\n"
+    );
     assert_eq!(
         std::fs::read_to_string(out.join("notes.txt")).unwrap(),
         "mine"
