@@ -94,7 +94,8 @@ fn existing(dir: &Path, force: bool) -> anyhow::Result<BTreeSet<String>> {
     Ok(names)
 }
 
-/// What the run has written into the directory so far, to take back if it fails.
+/// What the run has written into the directory so far (committed files only: one
+/// being written is a temporary file that goes by itself), to take back if it fails.
 struct Written {
     dir: PathBuf,
     created_dir: bool,
@@ -166,7 +167,9 @@ pub fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
         files: Vec::new(),
     };
     let mut splitter = Splitter::new(format, args.max_file_bytes);
-    let mut current: Option<AtomicFile> = None;
+    // The data file being written: committed (and only then counted as this run's)
+    // when the next one starts or the run ends.
+    let mut current: Option<(PathBuf, AtomicFile)> = None;
     let mut without_id = 0u64;
     let streamed = stream(
         &analyzer,
@@ -183,16 +186,16 @@ pub fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
         },
         |record, _analysis, bytes| {
             if let Some(name) = splitter.place(bytes.len() as u64) {
-                if let Some(f) = current.take() {
+                if let Some((path, f)) = current.take() {
                     f.commit()?;
+                    written.files.push(path);
                 }
                 let path = dir.join(&name);
                 let f = AtomicFile::create(&path)
                     .with_context(|| format!("cannot create {}", path.display()))?;
-                written.files.push(path);
-                current = Some(f);
+                current = Some((path, f));
             }
-            if let Some(f) = current.as_mut() {
+            if let Some((_, f)) = current.as_mut() {
                 f.write_all(bytes)?;
             }
             if format == Format::Elasticsearch && !usable_id(&record.id) {
@@ -203,10 +206,13 @@ pub fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
     );
     let finished = match streamed {
         Ok(Some(summary)) => match nothing_to_write(&summary, args.quiet) {
-            None => current
-                .take()
-                .map_or(Ok(()), AtomicFile::commit)
-                .map(|()| summary),
+            None => match current.take() {
+                Some((path, f)) => f.commit().map(|()| {
+                    written.files.push(path);
+                    summary
+                }),
+                None => Ok(summary),
+            },
             Some(o) => {
                 drop(current);
                 written.take_back();
