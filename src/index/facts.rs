@@ -66,7 +66,7 @@ impl SegmentCollector for SegmentMatches {
     type Fruit = (u32, Vec<DocId>);
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        if self.docs.len() % 1024 == 0 {
+        if self.docs.len().is_multiple_of(1024) {
             self.stopped = self.stopped || self.cancel.is_cancelled();
         }
         if !self.stopped {
