@@ -8,9 +8,9 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
+use koe::metrics::MetricsConfig;
 use koe::report::{Collector, Report, ReportMeta};
 use koe::text::TextProcessor;
-use koe::themes::metrics::MetricsConfig;
 use koe::themes::{Domains, TaxonomyFile, ThemeMatcher};
 
 use super::Outcome;
@@ -481,9 +481,9 @@ fn text_table(r: &Report) -> String {
         "NEG/NEU/POS".into(),
         "NET".into(),
         match r.summary.impact_basis {
-            Some(koe::themes::metrics::ImpactBasis::Nps) => "IMPACT (NPS)".into(),
-            Some(koe::themes::metrics::ImpactBasis::Csat) => "IMPACT (CSAT)".into(),
-            Some(koe::themes::metrics::ImpactBasis::Rating100) => "IMPACT (/100)".into(),
+            Some(koe::metrics::ImpactBasis::Nps) => "IMPACT (NPS)".into(),
+            Some(koe::metrics::ImpactBasis::Csat) => "IMPACT (CSAT)".into(),
+            Some(koe::metrics::ImpactBasis::Rating100) => "IMPACT (/100)".into(),
             None => "IMPACT".into(),
         },
         "TREND".into(),

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::{Report, excluded_note, num, pct, scales_note, signed, with_n};
-use crate::themes::metrics::{Kpis, Quote, ThemeRow};
+use crate::metrics::{Kpis, Quote, ThemeRow};
 
 /// HTML-escapes text.
 pub fn esc(s: &str) -> String {
@@ -119,7 +119,7 @@ fn sparkline_svg(values: &[f64]) -> String {
 }
 
 /// Records per period (bars) with the complaint share (line).
-fn trend_chart(periods: &[crate::themes::metrics::PeriodRow]) -> String {
+fn trend_chart(periods: &[crate::metrics::PeriodRow]) -> String {
     let (w, h, left, bottom) = (1000.0, 220.0, 40.0, 30.0);
     let n = periods.len().max(1) as f64;
     let max = periods

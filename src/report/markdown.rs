@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::{Report, excluded_note, num, pct, scales_note, signed, sparkline, with_n};
-use crate::themes::metrics::{Kpis, Quote};
+use crate::metrics::{Kpis, Quote};
 
 /// A table cell: no pipes or line breaks.
 fn cell(s: &str) -> String {
@@ -137,7 +137,7 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(
             o,
             "## Trend by {}\n",
-            if s.period == crate::themes::metrics::Period::Week {
+            if s.period == crate::metrics::Period::Week {
                 "week"
             } else {
                 "month"
@@ -366,7 +366,7 @@ pub fn render(r: &Report) -> String {
 }
 
 /// The support section: response and resolution times, rates, per theme and period.
-fn support_section(o: &mut String, r: &Report, s: &crate::themes::support::SupportMetrics) {
+fn support_section(o: &mut String, r: &Report, s: &crate::metrics::support::SupportMetrics) {
     let v = super::SupportView::new(r, s);
     let _ = writeln!(o, "## {}\n", v.title);
     let _ = writeln!(o, "| Figure | Value |\n|---|---|");

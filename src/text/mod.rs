@@ -35,6 +35,7 @@ mod morph;
 pub mod normalize;
 mod segment;
 mod sentence;
+pub mod snippet;
 mod stopwords;
 mod swar;
 pub mod token;

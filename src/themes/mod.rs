@@ -1,18 +1,16 @@
 //! Themes: the taxonomy ([`taxonomy`]), the lemma-sequence matcher ([`ThemeMatcher`]),
-//! discovery of themes nobody listed ([`discover`]) and the metrics a report is
-//! made of ([`metrics`]).
+//! discovery of themes nobody listed ([`discover`]), domain packs ([`domains`]) and the
+//! scoring of discovery against annotated aspects ([`score`]). What is counted of
+//! themes across records (shares, trends, impact) lives in the `metrics` stage.
 //!
 //! A theme term is analysed by the same text core as the feedback; its key tokens
 //! (content words and negators) must then appear as lemmas, in order, inside one
 //! sentence, with at most `max_gap` other tokens between them. So 遅い matches
 //! 遅く/遅かった, 느리다 matches 느려서/느림, and "can't log in" matches "couldn't log in".
 
-pub mod churn_rate;
 pub mod discover;
 pub mod domains;
-pub mod metrics;
 pub mod score;
-pub mod support;
 pub mod taxonomy;
 
 use std::ops::Range;

@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::round3;
 use crate::ingest::{Record, Support};
 
 /// Settings of the support figures.
@@ -209,10 +210,6 @@ impl Acc {
                 .then(|| round3(self.replies as f64 / self.conversations as f64)),
         }
     }
-}
-
-fn round3(v: f64) -> f64 {
-    (v * 1000.0).round() / 1000.0
 }
 
 /// The figures of one group (all, a period, a theme).
