@@ -37,7 +37,7 @@ impl Period {
     pub fn day_of(self, d: Date) -> u32 {
         match self {
             Period::Month => u32::from(d.day.clamp(1, 31)) - 1,
-            Period::Week => (d.days_since_epoch() + 3).rem_euclid(7) as u32,
+            Period::Week => d.to_jiff().weekday().to_monday_zero_offset() as u32,
         }
     }
 
@@ -45,26 +45,18 @@ impl Period {
     pub fn days_in(self, d: Date) -> u32 {
         match self {
             Period::Week => 7,
-            Period::Month => (28..=31)
-                .rev()
-                .find(|&n| Date::new(d.year, u32::from(d.month), n).is_some())
-                .unwrap_or(31),
+            Period::Month => d.to_jiff().days_in_month() as u32,
         }
     }
 
-    /// The period a date falls in, as a sortable key.
+    /// The period a date falls in, as a sortable key: `2026-02`, or the ISO week
+    /// `2026-W05` (weeks start on Monday; week 1 holds the year's first Thursday).
     pub fn key(self, d: Date) -> String {
         match self {
             Period::Month => format!("{:04}-{:02}", d.year, d.month),
             Period::Week => {
-                let days = d.days_since_epoch();
-                // 1970-01-01 was a Thursday; Monday = 0.
-                let weekday = (days + 3).rem_euclid(7);
-                let thursday = days - weekday + 3;
-                let year = Date::from_days_since_epoch(thursday).year;
-                let jan1 = Date::new(year, 1, 1).map_or(thursday, |j| j.days_since_epoch());
-                let week = (thursday - jan1) / 7 + 1;
-                format!("{year:04}-W{week:02}")
+                let w = d.to_jiff().iso_week_date();
+                format!("{:04}-W{:02}", w.year(), w.week())
             }
         }
     }
@@ -155,5 +147,117 @@ mod tests {
         assert_eq!(k(2021, 1, 3), "2020-W53"); // Sunday of 2020's last week
         assert_eq!(k(2024, 12, 30), "2025-W01");
         assert_eq!(Period::Month.key(Date::new(2026, 2, 9).unwrap()), "2026-02");
+    }
+
+    /// The arithmetic koe used before jiff (days from civil and back, after Howard
+    /// Hinnant; ISO weeks from the Thursday of the week), kept only as this test's
+    /// reference.
+    mod before_jiff {
+        use crate::ingest::Date;
+
+        pub fn days_since_epoch(d: Date) -> i64 {
+            let y = d.year as i64 - i64::from(d.month <= 2);
+            let era = if y >= 0 { y } else { y - 399 } / 400;
+            let yoe = y - era * 400;
+            let m = d.month as i64;
+            let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d.day as i64 - 1;
+            let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+            era * 146097 + doe - 719468
+        }
+
+        pub fn from_days_since_epoch(days: i64) -> Date {
+            let z = days + 719468;
+            let era = if z >= 0 { z } else { z - 146096 } / 146097;
+            let doe = z - era * 146097;
+            let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+            let y = yoe + era * 400;
+            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+            let mp = (5 * doy + 2) / 153;
+            let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
+            let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+            Date {
+                year: (y + i64::from(m <= 2)) as i32,
+                month: m,
+                day: d,
+            }
+        }
+
+        pub fn week_key(d: Date) -> String {
+            let days = days_since_epoch(d);
+            let weekday = (days + 3).rem_euclid(7);
+            let thursday = days - weekday + 3;
+            let year = from_days_since_epoch(thursday).year;
+            let jan1 = days_since_epoch(Date {
+                year,
+                month: 1,
+                day: 1,
+            });
+            let week = (thursday - jan1) / 7 + 1;
+            format!("{year:04}-W{week:02}")
+        }
+
+        pub fn week_day(d: Date) -> u32 {
+            (days_since_epoch(d) + 3).rem_euclid(7) as u32
+        }
+
+        pub fn month_days(d: Date) -> u32 {
+            let leap = (d.year % 4 == 0 && d.year % 100 != 0) || d.year % 400 == 0;
+            [
+                31,
+                if leap { 29 } else { 28 },
+                31,
+                30,
+                31,
+                30,
+                31,
+                31,
+                30,
+                31,
+                30,
+                31,
+            ][d.month as usize - 1]
+        }
+    }
+
+    /// Every day from 1990 to 2040: the same day numbers, dates, ISO weeks, days of
+    /// the week and month lengths as the arithmetic before jiff.
+    #[test]
+    fn calendar_matches_the_arithmetic_before_jiff() {
+        let first = Date::new(1990, 1, 1).unwrap().days_since_epoch();
+        let last = Date::new(2040, 12, 31).unwrap().days_since_epoch();
+        assert_eq!(
+            first,
+            before_jiff::days_since_epoch(Date::new(1990, 1, 1).unwrap())
+        );
+        for n in first..=last {
+            let d = Date::from_days_since_epoch(n);
+            assert_eq!(d, before_jiff::from_days_since_epoch(n), "day {n}");
+            assert_eq!(Date::new(d.year, d.month.into(), d.day.into()), Some(d));
+            assert_eq!(d.days_since_epoch(), n);
+            assert_eq!(before_jiff::days_since_epoch(d), n);
+            assert_eq!(Period::Week.key(d), before_jiff::week_key(d), "{d}");
+            assert_eq!(Period::Week.day_of(d), before_jiff::week_day(d), "{d}");
+            assert_eq!(Period::Month.days_in(d), before_jiff::month_days(d), "{d}");
+        }
+        assert_eq!(last - first + 1, 18_628);
+        // The same days are refused.
+        for year in [1000, 1900, 1999, 2000, 2024, 2026, 9999] {
+            for month in 0..=13u32 {
+                for day in [0, 1, 28, 29, 30, 31, 32, 257, u32::MAX] {
+                    let valid = (1..=12).contains(&month)
+                        && day >= 1
+                        && day
+                            <= before_jiff::month_days(Date {
+                                year,
+                                month: month as u8,
+                                day: 1,
+                            });
+                    let d = Date::new(year, month, day);
+                    assert_eq!(d.is_some(), valid, "{year}-{month}-{day}");
+                }
+            }
+        }
+        assert_eq!(Date::new(999, 1, 1), None);
+        assert_eq!(Date::new(10_000, 1, 1), None);
     }
 }
