@@ -38,6 +38,7 @@ mod sentence;
 pub mod snippet;
 mod stopwords;
 mod swar;
+mod tags;
 pub mod token;
 
 use std::ops::Range;

@@ -453,9 +453,7 @@ fn compounds(toks: &[Token], lang: Lang, opinion_tok: &[bool]) -> Vec<Compound> 
                 _ => break,
             }
         }
-        let proper = toks[i..j]
-            .iter()
-            .any(|t| t.tag.contains("固有名詞") || t.tag.starts_with("NNP"));
+        let proper = toks[i..j].iter().any(Token::is_proper_noun);
         out.push(Compound {
             from: i,
             to: j,

@@ -154,7 +154,7 @@ fn is_key_token(tok: &Token) -> bool {
     if tok.negator {
         return true;
     }
-    if tok.tag.starts_with("XS") || tok.stop {
+    if tok.is_derivational_suffix() || tok.stop {
         return false;
     }
     !matches!(tok.pos, Pos::Part | Pos::Aux | Pos::Punct)
@@ -488,7 +488,7 @@ fn compile_term(
                 .tokens
                 .iter()
                 .filter(|t| !matches!(t.pos, Pos::Part | Pos::Aux | Pos::Punct))
-                .filter(|t| !t.tag.starts_with("XS"))
+                .filter(|t| !t.is_derivational_suffix())
                 .collect();
             if keys.is_empty() {
                 // Auxiliaries only ("must-have"): they are the words.
@@ -533,16 +533,12 @@ fn breaks_clause(t: &TextAnalysis, tok: &Token) -> bool {
         Pos::Punct => matches!(t.norm(tok), "," | "、" | ";" | ":"),
         Pos::Part | Pos::Adv | Pos::X | Pos::Aux => {
             let lemma = &*tok.lemma;
-            if tok.tag.starts_with("助詞,接続助詞") {
+            if tok.is_conjunctive_particle() {
                 matches!(
                     lemma,
                     "が" | "けど" | "けれど" | "けれども" | "のに" | "ものの"
                 )
-            } else if tok.tag.starts_with(|c: char| c.is_ascii_uppercase())
-                && tok.tag.contains("EC")
-            {
-                // (ko-dic tags start with an upper-case letter: the first test spares
-                // the search in Japanese and English tags.)
+            } else if tok.has_connective_ending() {
                 let s = t.norm(tok);
                 s.ends_with("지만")
                     || s.ends_with("는데")
