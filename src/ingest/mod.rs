@@ -598,59 +598,11 @@ impl Reader {
     /// Reads the header and a sample; decides columns and the rating scale.
     fn prepare(&mut self) -> Result<(), IngestError> {
         let path = PathBuf::from(&*self.info.name);
-        let header_names: Vec<String> = match &mut self.kind {
-            Kind::Csv(r) => match r.next_record() {
-                Some(Ok(h)) => h
-                    .fields
-                    .iter()
-                    .map(|f| {
-                        let s = lossy(f, self.encoding);
-                        s.trim_start_matches('\u{FEFF}').trim().to_string()
-                    })
-                    .collect(),
-                Some(Err(e)) => {
-                    return Err(IngestError::Read {
-                        path,
-                        source: std::io::Error::other(format!("header line: {}", e.reason)),
-                    });
-                }
-                None => return Err(IngestError::Empty { path }),
-            },
-            _ => Vec::new(),
-        };
-        // Sample: a number of records, and no more than SAMPLE_BYTES of them.
-        let mut sampled = 0usize;
-        while self.buffer.len() < self.opts.sample_records && sampled < SAMPLE_BYTES {
-            match self.next_parsed() {
-                Some(p) => {
-                    sampled += match &p {
-                        Ok(p) => p.raw.len() * 2,
-                        Err(f) => f.raw.len(),
-                    };
-                    self.buffer.push_back(p);
-                }
-                None => break,
-            }
-        }
-        let names: Vec<String> = match self.info.format {
-            Format::Csv | Format::Tsv => header_names,
-            Format::Text => vec!["text".to_string()],
-            Format::Jsonl | Format::Json => {
-                let mut keys: Vec<String> = Vec::new();
-                for p in self.buffer.iter().flatten() {
-                    if let Fields::Object(m) = &p.fields {
-                        for k in m.keys() {
-                            if !keys.contains(k) {
-                                keys.push(k.clone());
-                            }
-                        }
-                    }
-                }
-                keys
-            }
-        };
+        let header_names = self.read_header(&path)?;
+        self.read_sample();
+        let names = self.column_names(header_names);
         let available = names.join(", ");
-        let map = if self.info.format == Format::Text {
+        let mut map = if self.info.format == Format::Text {
             ColumnMap {
                 text: vec![0],
                 ..ColumnMap::default()
@@ -668,54 +620,17 @@ impl Reader {
                 }
             })?
         };
-        let mut map = map;
         if map.text.is_empty() {
-            // No header name says "text": take the column with the longest values.
-            let mut best: Option<(usize, usize)> = None;
-            for (i, _) in names.iter().enumerate() {
-                if Some(i) == map.id
-                    || Some(i) == map.date
-                    || Some(i) == map.rating
-                    || map.segments.contains(&i)
-                {
-                    continue;
-                }
-                let total: usize = self
-                    .buffer
-                    .iter()
-                    .flatten()
-                    .map(|p| self.cell_len(p, i, &names))
-                    .sum();
-                if best.is_none_or(|b| total > b.1) {
-                    best = Some((i, total));
-                }
-            }
-            match best {
-                Some((i, total)) if total > 0 && !names.is_empty() => map.text.push(i),
-                _ => return Err(IngestError::NoTextColumn { path, available }),
+            match self.longest_column(&map, &names) {
+                Some(i) => map.text.push(i),
+                None => return Err(IngestError::NoTextColumn { path, available }),
             }
         }
         self.headers = names.iter().map(|n| Arc::from(n.as_str())).collect();
-        // Scale from the sample.
         if let Some(r) = map.rating
             && self.scale.is_none()
         {
-            let mut values = Vec::new();
-            let mut implied = None;
-            for p in self.buffer.iter().flatten() {
-                if let Some(s) = self.cell(p, r)
-                    && let Some((v, imp)) = parse_rating(&s)
-                {
-                    values.push(v);
-                    implied = implied.or(imp);
-                }
-            }
-            let name = &names[r];
-            self.scale = Some(if columns::is_nps_name(name) {
-                Scale::Nps
-            } else {
-                implied.unwrap_or_else(|| value::infer_scale(&values, name))
-            });
+            self.scale = Some(self.sample_scale(r, &names[r]));
         }
         let name_of = |i: usize| names.get(i).cloned().unwrap_or_default();
         self.info.columns = names.clone();
@@ -727,6 +642,117 @@ impl Reader {
         self.info.scale = self.scale;
         self.map = map;
         Ok(())
+    }
+
+    /// The header names of a delimited source (none for the other formats).
+    fn read_header(&mut self, path: &Path) -> Result<Vec<String>, IngestError> {
+        let Kind::Csv(r) = &mut self.kind else {
+            return Ok(Vec::new());
+        };
+        match r.next_record() {
+            Some(Ok(h)) => Ok(h
+                .fields
+                .iter()
+                .map(|f| {
+                    let s = lossy(f, self.encoding);
+                    s.trim_start_matches('\u{FEFF}').trim().to_string()
+                })
+                .collect()),
+            Some(Err(e)) => Err(IngestError::Read {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(format!("header line: {}", e.reason)),
+            }),
+            None => Err(IngestError::Empty {
+                path: path.to_path_buf(),
+            }),
+        }
+    }
+
+    /// Reads ahead into the buffer: a number of records, and no more than
+    /// [`SAMPLE_BYTES`] of them.
+    fn read_sample(&mut self) {
+        let mut sampled = 0usize;
+        while self.buffer.len() < self.opts.sample_records && sampled < SAMPLE_BYTES {
+            match self.next_parsed() {
+                Some(p) => {
+                    sampled += match &p {
+                        Ok(p) => p.raw.len() * 2,
+                        Err(f) => f.raw.len(),
+                    };
+                    self.buffer.push_back(p);
+                }
+                None => break,
+            }
+        }
+    }
+
+    /// The column names: the header's, the keys of the sampled JSON objects in order
+    /// of appearance, or `text` for plain text.
+    fn column_names(&self, header_names: Vec<String>) -> Vec<String> {
+        match self.info.format {
+            Format::Csv | Format::Tsv => header_names,
+            Format::Text => vec!["text".to_string()],
+            Format::Jsonl | Format::Json => {
+                let mut keys: Vec<String> = Vec::new();
+                for p in self.buffer.iter().flatten() {
+                    if let Fields::Object(m) = &p.fields {
+                        for k in m.keys() {
+                            if !keys.contains(k) {
+                                keys.push(k.clone());
+                            }
+                        }
+                    }
+                }
+                keys
+            }
+        }
+    }
+
+    /// When no header name says "text": the column with the longest values in the
+    /// sample, among those without another role (none when all are empty).
+    fn longest_column(&self, map: &ColumnMap, names: &[String]) -> Option<usize> {
+        let mut best: Option<(usize, usize)> = None;
+        for (i, _) in names.iter().enumerate() {
+            if Some(i) == map.id
+                || Some(i) == map.date
+                || Some(i) == map.rating
+                || map.segments.contains(&i)
+            {
+                continue;
+            }
+            let total: usize = self
+                .buffer
+                .iter()
+                .flatten()
+                .map(|p| self.cell_len(p, i, names))
+                .sum();
+            if best.is_none_or(|b| total > b.1) {
+                best = Some((i, total));
+            }
+        }
+        match best {
+            Some((i, total)) if total > 0 && !names.is_empty() => Some(i),
+            _ => None,
+        }
+    }
+
+    /// The rating scale of column `r` (named `name`), from the sampled values.
+    fn sample_scale(&self, r: usize, name: &str) -> Scale {
+        let mut values = Vec::new();
+        let mut implied = None;
+        for p in self.buffer.iter().flatten() {
+            if let Some(s) = self.cell(p, r)
+                && let Some((v, imp)) = parse_rating(&s)
+            {
+                values.push(v);
+                implied = implied.or(imp);
+            }
+        }
+        if columns::is_nps_name(name) {
+            Scale::Nps
+        } else {
+            implied.unwrap_or_else(|| value::infer_scale(&values, name))
+        }
     }
 
     fn cell_len(&self, p: &Parsed, i: usize, names: &[String]) -> usize {
