@@ -111,9 +111,9 @@ fn bench_sentiment(c: &mut Criterion) {
 /// the discovery candidates and the streaming metrics, over texts analysed once
 /// up front (compare with `sentiment/*_tokenize_and_score`; the target is ≤ 30%).
 fn bench_themes(c: &mut Criterion) {
+    use koe::metrics::{Facts, Metrics, MetricsConfig};
     use koe::themes::ThemeMatcher;
     use koe::themes::discover::{Discovery, candidates};
-    use koe::themes::metrics::{Facts, Metrics, MetricsConfig};
     let processor = TextProcessor::builder().build().expect("dictionaries");
     let model = koe::sentiment::SentimentModel::builder()
         .build()

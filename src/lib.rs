@@ -11,8 +11,9 @@
 //! * [`analyze`]: the [`analyze::Analyzer`] (record → analysis), the streaming
 //!   parallel pipeline and the output writers.
 //! * [`sentiment`]: explainable lexicon + rules sentiment per record, sentence and span.
-//! * [`themes`]: the theme taxonomy and matcher, discovery of unlisted themes, and
-//!   the survey and theme metrics of a report.
+//! * [`themes`]: the theme taxonomy and matcher, discovery of unlisted themes.
+//! * [`metrics`]: survey and theme metrics over analysed records (NPS, CSAT, trends,
+//!   emerging themes, impact, quotes; support and churn figures).
 //! * [`export`]: analysed records as bulk files for Elasticsearch / OpenSearch and
 //!   Quickwit, with the index definition, carrying koe's lemmas and analysis.
 //! * [`text`]: normalization, mojibake repair, language and sentence detection,
@@ -28,6 +29,7 @@ pub mod analyze;
 pub mod export;
 pub mod index;
 pub mod ingest;
+pub mod metrics;
 pub mod report;
 pub mod sentiment;
 pub mod server;

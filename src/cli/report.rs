@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use koe::metrics::{MetricsConfig, Period};
 use koe::report::ReportMeta;
-use koe::themes::metrics::{MetricsConfig, Period};
 
 use super::Outcome;
 use super::options::{InputArgs, OrderArg, SentimentOptions, TextOptions, ThemeOptions};

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use koe::analyze::run::{Run, Summary};
+use koe::metrics::MetricsConfig;
 use koe::report::{Report, ReportMeta, ReportSpec};
-use koe::themes::metrics::MetricsConfig;
 
 use super::Outcome;
 use super::options::{
@@ -143,9 +143,9 @@ fn text_table(r: &Report) -> String {
         "NEG/NEU/POS".into(),
         "NET".into(),
         match r.summary.impact_basis {
-            Some(koe::themes::metrics::ImpactBasis::Nps) => "IMPACT (NPS)".into(),
-            Some(koe::themes::metrics::ImpactBasis::Csat) => "IMPACT (CSAT)".into(),
-            Some(koe::themes::metrics::ImpactBasis::Rating100) => "IMPACT (/100)".into(),
+            Some(koe::metrics::ImpactBasis::Nps) => "IMPACT (NPS)".into(),
+            Some(koe::metrics::ImpactBasis::Csat) => "IMPACT (CSAT)".into(),
+            Some(koe::metrics::ImpactBasis::Rating100) => "IMPACT (/100)".into(),
             None => "IMPACT".into(),
         },
         "TREND".into(),

@@ -744,7 +744,7 @@ impl KoeIndex {
             .map(|t| (t.span.start, t.span.end))
             .collect();
         let first = matches.first().map_or(0..0, |&(s, e)| s..e);
-        let w = crate::themes::metrics::Window::around(&text, first, window);
+        let w = crate::text::snippet::Window::around(&text, first, window);
         let highlights = w.map(&matches);
         let snippet = w.text;
         let date = fast.day.map(|d| {

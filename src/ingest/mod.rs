@@ -598,59 +598,11 @@ impl Reader {
     /// Reads the header and a sample; decides columns and the rating scale.
     fn prepare(&mut self) -> Result<(), IngestError> {
         let path = PathBuf::from(&*self.info.name);
-        let header_names: Vec<String> = match &mut self.kind {
-            Kind::Csv(r) => match r.next_record() {
-                Some(Ok(h)) => h
-                    .fields
-                    .iter()
-                    .map(|f| {
-                        let s = lossy(f, self.encoding);
-                        s.trim_start_matches('\u{FEFF}').trim().to_string()
-                    })
-                    .collect(),
-                Some(Err(e)) => {
-                    return Err(IngestError::Read {
-                        path,
-                        source: std::io::Error::other(format!("header line: {}", e.reason)),
-                    });
-                }
-                None => return Err(IngestError::Empty { path }),
-            },
-            _ => Vec::new(),
-        };
-        // Sample: a number of records, and no more than SAMPLE_BYTES of them.
-        let mut sampled = 0usize;
-        while self.buffer.len() < self.opts.sample_records && sampled < SAMPLE_BYTES {
-            match self.next_parsed() {
-                Some(p) => {
-                    sampled += match &p {
-                        Ok(p) => p.raw.len() * 2,
-                        Err(f) => f.raw.len(),
-                    };
-                    self.buffer.push_back(p);
-                }
-                None => break,
-            }
-        }
-        let names: Vec<String> = match self.info.format {
-            Format::Csv | Format::Tsv => header_names,
-            Format::Text => vec!["text".to_string()],
-            Format::Jsonl | Format::Json => {
-                let mut keys: Vec<String> = Vec::new();
-                for p in self.buffer.iter().flatten() {
-                    if let Fields::Object(m) = &p.fields {
-                        for k in m.keys() {
-                            if !keys.contains(k) {
-                                keys.push(k.clone());
-                            }
-                        }
-                    }
-                }
-                keys
-            }
-        };
+        let header_names = self.read_header(&path)?;
+        self.read_sample();
+        let names = self.column_names(header_names);
         let available = names.join(", ");
-        let map = if self.info.format == Format::Text {
+        let mut map = if self.info.format == Format::Text {
             ColumnMap {
                 text: vec![0],
                 ..ColumnMap::default()
@@ -668,54 +620,17 @@ impl Reader {
                 }
             })?
         };
-        let mut map = map;
         if map.text.is_empty() {
-            // No header name says "text": take the column with the longest values.
-            let mut best: Option<(usize, usize)> = None;
-            for (i, _) in names.iter().enumerate() {
-                if Some(i) == map.id
-                    || Some(i) == map.date
-                    || Some(i) == map.rating
-                    || map.segments.contains(&i)
-                {
-                    continue;
-                }
-                let total: usize = self
-                    .buffer
-                    .iter()
-                    .flatten()
-                    .map(|p| self.cell_len(p, i, &names))
-                    .sum();
-                if best.is_none_or(|b| total > b.1) {
-                    best = Some((i, total));
-                }
-            }
-            match best {
-                Some((i, total)) if total > 0 && !names.is_empty() => map.text.push(i),
-                _ => return Err(IngestError::NoTextColumn { path, available }),
+            match self.longest_column(&map, &names) {
+                Some(i) => map.text.push(i),
+                None => return Err(IngestError::NoTextColumn { path, available }),
             }
         }
         self.headers = names.iter().map(|n| Arc::from(n.as_str())).collect();
-        // Scale from the sample.
         if let Some(r) = map.rating
             && self.scale.is_none()
         {
-            let mut values = Vec::new();
-            let mut implied = None;
-            for p in self.buffer.iter().flatten() {
-                if let Some(s) = self.cell(p, r)
-                    && let Some((v, imp)) = parse_rating(&s)
-                {
-                    values.push(v);
-                    implied = implied.or(imp);
-                }
-            }
-            let name = &names[r];
-            self.scale = Some(if columns::is_nps_name(name) {
-                Scale::Nps
-            } else {
-                implied.unwrap_or_else(|| value::infer_scale(&values, name))
-            });
+            self.scale = Some(self.sample_scale(r, &names[r]));
         }
         let name_of = |i: usize| names.get(i).cloned().unwrap_or_default();
         self.info.columns = names.clone();
@@ -727,6 +642,117 @@ impl Reader {
         self.info.scale = self.scale;
         self.map = map;
         Ok(())
+    }
+
+    /// The header names of a delimited source (none for the other formats).
+    fn read_header(&mut self, path: &Path) -> Result<Vec<String>, IngestError> {
+        let Kind::Csv(r) = &mut self.kind else {
+            return Ok(Vec::new());
+        };
+        match r.next_record() {
+            Some(Ok(h)) => Ok(h
+                .fields
+                .iter()
+                .map(|f| {
+                    let s = lossy(f, self.encoding);
+                    s.trim_start_matches('\u{FEFF}').trim().to_string()
+                })
+                .collect()),
+            Some(Err(e)) => Err(IngestError::Read {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(format!("header line: {}", e.reason)),
+            }),
+            None => Err(IngestError::Empty {
+                path: path.to_path_buf(),
+            }),
+        }
+    }
+
+    /// Reads ahead into the buffer: a number of records, and no more than
+    /// [`SAMPLE_BYTES`] of them.
+    fn read_sample(&mut self) {
+        let mut sampled = 0usize;
+        while self.buffer.len() < self.opts.sample_records && sampled < SAMPLE_BYTES {
+            match self.next_parsed() {
+                Some(p) => {
+                    sampled += match &p {
+                        Ok(p) => p.raw.len() * 2,
+                        Err(f) => f.raw.len(),
+                    };
+                    self.buffer.push_back(p);
+                }
+                None => break,
+            }
+        }
+    }
+
+    /// The column names: the header's, the keys of the sampled JSON objects in order
+    /// of appearance, or `text` for plain text.
+    fn column_names(&self, header_names: Vec<String>) -> Vec<String> {
+        match self.info.format {
+            Format::Csv | Format::Tsv => header_names,
+            Format::Text => vec!["text".to_string()],
+            Format::Jsonl | Format::Json => {
+                let mut keys: Vec<String> = Vec::new();
+                for p in self.buffer.iter().flatten() {
+                    if let Fields::Object(m) = &p.fields {
+                        for k in m.keys() {
+                            if !keys.contains(k) {
+                                keys.push(k.clone());
+                            }
+                        }
+                    }
+                }
+                keys
+            }
+        }
+    }
+
+    /// When no header name says "text": the column with the longest values in the
+    /// sample, among those without another role (none when all are empty).
+    fn longest_column(&self, map: &ColumnMap, names: &[String]) -> Option<usize> {
+        let mut best: Option<(usize, usize)> = None;
+        for (i, _) in names.iter().enumerate() {
+            if Some(i) == map.id
+                || Some(i) == map.date
+                || Some(i) == map.rating
+                || map.segments.contains(&i)
+            {
+                continue;
+            }
+            let total: usize = self
+                .buffer
+                .iter()
+                .flatten()
+                .map(|p| self.cell_len(p, i, names))
+                .sum();
+            if best.is_none_or(|b| total > b.1) {
+                best = Some((i, total));
+            }
+        }
+        match best {
+            Some((i, total)) if total > 0 && !names.is_empty() => Some(i),
+            _ => None,
+        }
+    }
+
+    /// The rating scale of column `r` (named `name`), from the sampled values.
+    fn sample_scale(&self, r: usize, name: &str) -> Scale {
+        let mut values = Vec::new();
+        let mut implied = None;
+        for p in self.buffer.iter().flatten() {
+            if let Some(s) = self.cell(p, r)
+                && let Some((v, imp)) = parse_rating(&s)
+            {
+                values.push(v);
+                implied = implied.or(imp);
+            }
+        }
+        if columns::is_nps_name(name) {
+            Scale::Nps
+        } else {
+            implied.unwrap_or_else(|| value::infer_scale(&values, name))
+        }
     }
 
     fn cell_len(&self, p: &Parsed, i: usize, names: &[String]) -> usize {
@@ -835,8 +861,10 @@ impl Reader {
         (s != Support::default()).then(|| Box::new(s))
     }
 
+    /// Turns a parsed record into a [`Record`]: its text fields, rating, date, id,
+    /// segments and support fields, or a [`Reject`] saying why it cannot be used.
     fn to_record(&self, p: Parsed) -> Result<Record, Reject> {
-        let fail = |reason: String, p: &Parsed| Reject {
+        let fail = |reason: String| Reject {
             file: self.info.name.clone(),
             line: p.line,
             record: p.record,
@@ -844,174 +872,18 @@ impl Reader {
             raw: lossy(&p.raw, self.encoding),
         };
         let mut warnings = p.notes.clone();
-        // Fetch a cell as decoded text.
-        let get = |i: usize, warnings: &mut Vec<String>| -> Result<Option<String>, String> {
-            match &p.fields {
-                Fields::Cells(c) => match c.get(i) {
-                    None => Ok(None),
-                    Some(bytes) => {
-                        if bytes.len() > self.opts.max_field_bytes {
-                            return Err(format!(
-                                "field '{}' is {} bytes, over the limit of {} bytes (raise it with --max-field-bytes)",
-                                self.headers[i],
-                                bytes.len(),
-                                self.opts.max_field_bytes
-                            ));
-                        }
-                        let (s, other) = decode::decode_field(bytes, self.encoding)
-                            .map_err(|e| format!("field '{}': {e}", self.headers[i]))?;
-                        if let Some(note) = other {
-                            warnings.push(format!("field '{}' {note}", self.headers[i]));
-                        }
-                        Ok(Some(s))
-                    }
-                },
-                Fields::Object(m) => Ok(m.get(&*self.headers[i]).and_then(json_cell)),
-                Fields::Line(l) => {
-                    if l.len() > self.opts.max_field_bytes {
-                        return Err(format!(
-                            "line is {} bytes, over the limit of {} bytes (raise it with --max-field-bytes)",
-                            l.len(),
-                            self.opts.max_field_bytes
-                        ));
-                    }
-                    let (s, other) = decode::decode_field(l, self.encoding)?;
-                    if let Some(note) = other {
-                        warnings.push(format!("line {note}"));
-                    }
-                    Ok(Some(s))
-                }
-            }
-        };
-        if let Fields::Cells(c) = &p.fields {
-            let n = self.headers.len();
-            if c.len() > n
-                && c[n..]
-                    .iter()
-                    .any(|f| !f.iter().all(u8::is_ascii_whitespace))
-            {
-                return Err(fail(
-                    format!(
-                        "record has {} fields but the header has {n} (an unquoted delimiter in the text?)",
-                        c.len()
-                    ),
-                    &p,
-                ));
-            }
-            if c.len() < n && self.map.text.iter().all(|&t| t >= c.len()) {
-                return Err(fail(
-                    format!(
-                        "record has {} fields but the header has {n}; the text column is missing",
-                        c.len()
-                    ),
-                    &p,
-                ));
-            }
-        }
-        let mut texts = Vec::new();
-        for &t in &self.map.text {
-            match get(t, &mut warnings) {
-                Ok(Some(s)) => {
-                    if s.len() > self.opts.max_field_bytes {
-                        return Err(fail(
-                            format!(
-                                "field '{}' is {} bytes, over the limit of {} bytes (raise it with --max-field-bytes)",
-                                self.headers[t],
-                                s.len(),
-                                self.opts.max_field_bytes
-                            ),
-                            &p,
-                        ));
-                    }
-                    if decode::control_share(&s) > 0.2 {
-                        return Err(fail(
-                            format!("field '{}' is binary data, not text", self.headers[t]),
-                            &p,
-                        ));
-                    }
-                    texts.push((self.headers[t].clone(), s));
-                }
-                Ok(None) => {}
-                Err(e) => return Err(fail(e, &p)),
-            }
-        }
-        let rating = match self.map.rating {
-            Some(r) => match get(r, &mut warnings) {
-                Ok(Some(s)) if !s.trim().is_empty() => match parse_rating(&s) {
-                    Some((v, _)) => {
-                        let scale = self.scale.unwrap_or(Scale::Stars5);
-                        let (lo, hi) = scale.bounds();
-                        if v < lo || v > hi {
-                            warnings.push(format!(
-                                "rating '{}' is outside the {} scale; ignored",
-                                s.trim(),
-                                scale.as_str()
-                            ));
-                            None
-                        } else {
-                            Some(Rating { value: v, scale })
-                        }
-                    }
-                    None => {
-                        warnings.push(format!("rating '{}' is not a number; ignored", s.trim()));
-                        None
-                    }
-                },
-                _ => None,
-            },
-            None => None,
-        };
+        self.check_field_count(&p).map_err(fail)?;
+        let texts = self.texts(&p, &mut warnings).map_err(fail)?;
+        let rating = self.rating(&p, &mut warnings);
         let has_text = texts.iter().any(|(_, t)| !t.trim().is_empty());
         if !has_text && rating.is_none() {
-            return Err(fail("empty text (and no rating)".into(), &p));
+            return Err(fail("empty text (and no rating)".into()));
         }
-        let date = match self.map.date {
-            Some(d) => match get(d, &mut warnings) {
-                Ok(Some(s)) if !s.trim().is_empty() => {
-                    let parsed = parse_date(&s);
-                    if parsed.is_none() {
-                        warnings.push(format!("date '{}' not understood; ignored", s.trim()));
-                    }
-                    parsed
-                }
-                _ => None,
-            },
-            None => None,
-        };
-        // Default ids are unique per record and stable across re-runs of the same
-        // file: `file:line` where a line holds one record, `file#N` (the N-th element)
-        // in a JSON array, whose elements may share a line.
-        let default_id = || match self.info.format {
-            Format::Json => format!("{}#{}", self.info.name, p.record),
-            _ => format!("{}:{}", self.info.name, p.line),
-        };
-        let id = match self.map.id {
-            Some(i) => match get(i, &mut warnings) {
-                Ok(Some(s)) if !s.trim().is_empty() => s.trim().to_string(),
-                _ => default_id(),
-            },
-            None => default_id(),
-        };
-        let mut segments = BTreeMap::new();
-        let mut segments_raw = BTreeMap::new();
-        for &sidx in &self.map.segments {
-            if let Ok(Some(s)) = get(sidx, &mut warnings) {
-                let s = s.trim();
-                if !s.is_empty() {
-                    let column = self.headers[sidx].clone();
-                    match self.opts.segment_aliases.canonical(s) {
-                        Some(c) => {
-                            segments.insert(column.clone(), c.to_string());
-                            segments_raw.insert(column, s.to_string());
-                        }
-                        None => {
-                            segments.insert(column, s.to_string());
-                        }
-                    }
-                }
-            }
-        }
+        let date = self.date(&p, &mut warnings);
+        let id = self.record_id(&p, &mut warnings);
+        let (segments, segments_raw) = self.segments(&p, &mut warnings);
         let support = if self.map.support.any() {
+            let get = |i: usize, w: &mut Vec<String>| self.decoded_cell(&p, i, w);
             self.support(&get, &mut warnings)
         } else {
             None
@@ -1031,6 +903,196 @@ impl Reader {
             },
             warnings,
         })
+    }
+
+    /// Cell `i` of a record as decoded text (`None` when the record has no such
+    /// cell); a field over the size limit or undecodable is an error, a field read
+    /// with another encoding a warning.
+    fn decoded_cell(
+        &self,
+        p: &Parsed,
+        i: usize,
+        warnings: &mut Vec<String>,
+    ) -> Result<Option<String>, String> {
+        match &p.fields {
+            Fields::Cells(c) => match c.get(i) {
+                None => Ok(None),
+                Some(bytes) => {
+                    if bytes.len() > self.opts.max_field_bytes {
+                        return Err(format!(
+                            "field '{}' is {} bytes, over the limit of {} bytes (raise it with --max-field-bytes)",
+                            self.headers[i],
+                            bytes.len(),
+                            self.opts.max_field_bytes
+                        ));
+                    }
+                    let (s, other) = decode::decode_field(bytes, self.encoding)
+                        .map_err(|e| format!("field '{}': {e}", self.headers[i]))?;
+                    if let Some(note) = other {
+                        warnings.push(format!("field '{}' {note}", self.headers[i]));
+                    }
+                    Ok(Some(s))
+                }
+            },
+            Fields::Object(m) => Ok(m.get(&*self.headers[i]).and_then(json_cell)),
+            Fields::Line(l) => {
+                if l.len() > self.opts.max_field_bytes {
+                    return Err(format!(
+                        "line is {} bytes, over the limit of {} bytes (raise it with --max-field-bytes)",
+                        l.len(),
+                        self.opts.max_field_bytes
+                    ));
+                }
+                let (s, other) = decode::decode_field(l, self.encoding)?;
+                if let Some(note) = other {
+                    warnings.push(format!("line {note}"));
+                }
+                Ok(Some(s))
+            }
+        }
+    }
+
+    /// A delimited record must not hold more non-blank fields than the header, nor
+    /// so few that the text column is missing.
+    fn check_field_count(&self, p: &Parsed) -> Result<(), String> {
+        let Fields::Cells(c) = &p.fields else {
+            return Ok(());
+        };
+        let n = self.headers.len();
+        if c.len() > n
+            && c[n..]
+                .iter()
+                .any(|f| !f.iter().all(u8::is_ascii_whitespace))
+        {
+            return Err(format!(
+                "record has {} fields but the header has {n} (an unquoted delimiter in the text?)",
+                c.len()
+            ));
+        }
+        if c.len() < n && self.map.text.iter().all(|&t| t >= c.len()) {
+            return Err(format!(
+                "record has {} fields but the header has {n}; the text column is missing",
+                c.len()
+            ));
+        }
+        Ok(())
+    }
+
+    /// The text fields that are there, with their column names; an oversized or
+    /// binary one rejects the record.
+    fn texts(
+        &self,
+        p: &Parsed,
+        warnings: &mut Vec<String>,
+    ) -> Result<Vec<(Arc<str>, String)>, String> {
+        let mut texts = Vec::new();
+        for &t in &self.map.text {
+            let Some(s) = self.decoded_cell(p, t, warnings)? else {
+                continue;
+            };
+            if s.len() > self.opts.max_field_bytes {
+                return Err(format!(
+                    "field '{}' is {} bytes, over the limit of {} bytes (raise it with --max-field-bytes)",
+                    self.headers[t],
+                    s.len(),
+                    self.opts.max_field_bytes
+                ));
+            }
+            if decode::control_share(&s) > 0.2 {
+                return Err(format!(
+                    "field '{}' is binary data, not text",
+                    self.headers[t]
+                ));
+            }
+            texts.push((self.headers[t].clone(), s));
+        }
+        Ok(texts)
+    }
+
+    /// The rating on the source's scale; one that is no number or off the scale is
+    /// a warning and no rating.
+    fn rating(&self, p: &Parsed, warnings: &mut Vec<String>) -> Option<Rating> {
+        let s = self.decoded_cell(p, self.map.rating?, warnings).ok()??;
+        if s.trim().is_empty() {
+            return None;
+        }
+        let Some((v, _)) = parse_rating(&s) else {
+            warnings.push(format!("rating '{}' is not a number; ignored", s.trim()));
+            return None;
+        };
+        let scale = self.scale.unwrap_or(Scale::Stars5);
+        let (lo, hi) = scale.bounds();
+        if v < lo || v > hi {
+            warnings.push(format!(
+                "rating '{}' is outside the {} scale; ignored",
+                s.trim(),
+                scale.as_str()
+            ));
+            return None;
+        }
+        Some(Rating { value: v, scale })
+    }
+
+    /// The date; one not understood is a warning and no date.
+    fn date(&self, p: &Parsed, warnings: &mut Vec<String>) -> Option<Date> {
+        let s = self.decoded_cell(p, self.map.date?, warnings).ok()??;
+        if s.trim().is_empty() {
+            return None;
+        }
+        let parsed = parse_date(&s);
+        if parsed.is_none() {
+            warnings.push(format!("date '{}' not understood; ignored", s.trim()));
+        }
+        parsed
+    }
+
+    /// The id column's value, else a default id unique per record and stable across
+    /// re-runs of the same file: `file:line` where a line holds one record, `file#N`
+    /// (the N-th element) in a JSON array, whose elements may share a line.
+    fn record_id(&self, p: &Parsed, warnings: &mut Vec<String>) -> String {
+        let given = self
+            .map
+            .id
+            .and_then(|i| self.decoded_cell(p, i, warnings).ok().flatten())
+            .filter(|s| !s.trim().is_empty());
+        match given {
+            Some(s) => s.trim().to_string(),
+            None => match self.info.format {
+                Format::Json => format!("{}#{}", self.info.name, p.record),
+                _ => format!("{}:{}", self.info.name, p.line),
+            },
+        }
+    }
+
+    /// The segment columns' values through the alias table, and the raw values the
+    /// aliases replaced.
+    fn segments(
+        &self,
+        p: &Parsed,
+        warnings: &mut Vec<String>,
+    ) -> (BTreeMap<Arc<str>, String>, BTreeMap<Arc<str>, String>) {
+        let mut segments = BTreeMap::new();
+        let mut segments_raw = BTreeMap::new();
+        for &sidx in &self.map.segments {
+            let Ok(Some(s)) = self.decoded_cell(p, sidx, warnings) else {
+                continue;
+            };
+            let s = s.trim();
+            if s.is_empty() {
+                continue;
+            }
+            let column = self.headers[sidx].clone();
+            match self.opts.segment_aliases.canonical(s) {
+                Some(c) => {
+                    segments.insert(column.clone(), c.to_string());
+                    segments_raw.insert(column, s.to_string());
+                }
+                None => {
+                    segments.insert(column, s.to_string());
+                }
+            }
+        }
+        (segments, segments_raw)
     }
 }
 

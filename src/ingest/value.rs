@@ -210,7 +210,10 @@ pub fn infer_scale(values: &[f64], column: &str) -> Scale {
     }
 }
 
-/// A calendar date (proleptic Gregorian).
+/// A calendar date (proleptic Gregorian), as koe reads it from a date column.
+///
+/// The calendar arithmetic is [`jiff::civil::Date`]'s ([`Date::to_jiff`]); this type
+/// keeps the plain fields the rest of koe and its JSON use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Date {
     /// Year.
@@ -221,61 +224,57 @@ pub struct Date {
     pub day: u8,
 }
 
+/// 1970-01-01, day 0 of [`Date::days_since_epoch`].
+const EPOCH: jiff::civil::Date = jiff::civil::Date::constant(1970, 1, 1);
+
+/// Days in `jiff`'s calendar on each side of [`EPOCH`] (years −9999 to 9999), rounded
+/// out: farther days are the first or last date it has.
+const JIFF_DAYS: i64 = 4_400_000;
+
 impl Date {
-    /// A valid date, or `None`.
+    /// A valid date of the years 1000–9999, or `None`.
     pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
-        if !(1..=12).contains(&month) || day == 0 || !(1000..=9999).contains(&year) {
+        if !(1..=12).contains(&month) || !(1..=31).contains(&day) || !(1000..=9999).contains(&year)
+        {
             return None;
         }
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-        let dim = [
-            31,
-            if leap { 29 } else { 28 },
-            31,
-            30,
-            31,
-            30,
-            31,
-            31,
-            30,
-            31,
-            30,
-            31,
-        ][month as usize - 1];
-        (day <= dim).then_some(Date {
-            year,
-            month: month as u8,
-            day: day as u8,
+        // In range for jiff's i16 year and i8 month and day (checked above).
+        let d = jiff::civil::Date::new(year as i16, month as i8, day as i8).ok()?;
+        Some(Date::from_jiff(d))
+    }
+
+    /// The same day as a [`jiff::civil::Date`]. A `Date` built by hand that is no
+    /// real day is moved into range (year within ±9999, month 1–12, the day within
+    /// its month).
+    pub fn to_jiff(self) -> jiff::civil::Date {
+        let year = self.year.clamp(-9999, 9999) as i16;
+        let month = self.month.clamp(1, 12) as i8;
+        let day = self.day.clamp(1, 31) as i8;
+        jiff::civil::Date::new(year, month, day).unwrap_or_else(|_| {
+            let first = jiff::civil::Date::new(year, month, 1).unwrap_or(EPOCH);
+            first.last_of_month()
         })
+    }
+
+    /// The date of a [`jiff::civil::Date`].
+    pub fn from_jiff(d: jiff::civil::Date) -> Date {
+        Date {
+            year: i32::from(d.year()),
+            month: d.month() as u8,
+            day: d.day() as u8,
+        }
     }
 
     /// Days since 1970-01-01.
     pub fn days_since_epoch(&self) -> i64 {
-        let y = self.year as i64 - i64::from(self.month <= 2);
-        let era = if y >= 0 { y } else { y - 399 } / 400;
-        let yoe = y - era * 400;
-        let m = self.month as i64;
-        let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + self.day as i64 - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146097 + doe - 719468
+        self.to_jiff().duration_since(EPOCH).as_secs() / 86_400
     }
 
-    /// The date `days` days since 1970-01-01.
+    /// The date `days` days since 1970-01-01 (saturating at jiff's first and last
+    /// dates, −9999-01-01 and 9999-12-31).
     pub fn from_days_since_epoch(days: i64) -> Date {
-        let z = days + 719468;
-        let era = if z >= 0 { z } else { z - 146096 } / 146097;
-        let doe = z - era * 146097;
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-        let y = yoe + era * 400;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-        Date {
-            year: (y + i64::from(m <= 2)) as i32,
-            month: m,
-            day: d,
-        }
+        let days = days.clamp(-JIFF_DAYS, JIFF_DAYS);
+        Date::from_jiff(EPOCH.saturating_add(jiff::Span::new().days(days)))
     }
 }
 

@@ -4,8 +4,8 @@
 
 use crate::analyze::run::{Observer, Run, Sources, Summary, run_sources};
 use crate::ingest::Reject;
+use crate::metrics::MetricsConfig;
 use crate::themes::discover::DiscoveredTheme;
-use crate::themes::metrics::MetricsConfig;
 
 use super::{Collector, Goal, Report, ReportMeta};
 

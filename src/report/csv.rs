@@ -51,9 +51,9 @@ pub fn render(r: &Report) -> String {
                 .impact_basis
                 .filter(|_| t.impact.is_some())
                 .map(|b| match b {
-                    crate::themes::metrics::ImpactBasis::Nps => "nps",
-                    crate::themes::metrics::ImpactBasis::Csat => "csat",
-                    crate::themes::metrics::ImpactBasis::Rating100 => "rating_100",
+                    crate::metrics::ImpactBasis::Nps => "nps",
+                    crate::metrics::ImpactBasis::Csat => "csat",
+                    crate::metrics::ImpactBasis::Rating100 => "rating_100",
                 })
                 .unwrap_or_default()
                 .to_string(),

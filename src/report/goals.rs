@@ -26,7 +26,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::themes::metrics::{Kpis, Summary};
+use crate::metrics::{Kpis, Summary};
 use crate::themes::{TaxonomyFile, ThemeError};
 
 /// Which way is better.
@@ -180,7 +180,7 @@ const SUPPORT_METRICS: [&str; 7] = [
 ];
 
 fn support_value(
-    s: &crate::themes::support::SupportMetrics,
+    s: &crate::metrics::support::SupportMetrics,
     metric: &str,
     period: Option<&str>,
 ) -> Option<f64> {
@@ -279,7 +279,7 @@ fn value(s: &Summary, metric: &str, period: Option<usize>) -> Option<f64> {
 pub fn evaluate(
     goals: &[Goal],
     s: &Summary,
-    support: Option<&crate::themes::support::SupportMetrics>,
+    support: Option<&crate::metrics::support::SupportMetrics>,
 ) -> Vec<GoalRow> {
     let n = s.periods.len();
     goals

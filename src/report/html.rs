@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::{Report, excluded_note, num, pct, scales_note, signed, with_n};
-use crate::themes::metrics::{Kpis, Quote, ThemeRow};
+use crate::metrics::{Kpis, Quote, ThemeRow};
 
 /// HTML-escapes text.
 pub fn esc(s: &str) -> String {
@@ -119,7 +119,7 @@ fn sparkline_svg(values: &[f64]) -> String {
 }
 
 /// Records per period (bars) with the complaint share (line).
-fn trend_chart(periods: &[crate::themes::metrics::PeriodRow]) -> String {
+fn trend_chart(periods: &[crate::metrics::PeriodRow]) -> String {
     let (w, h, left, bottom) = (1000.0, 220.0, 40.0, 30.0);
     let n = periods.len().max(1) as f64;
     let max = periods
@@ -210,13 +210,30 @@ fn theme_bar(t: &ThemeRow, max: u64) -> String {
 
 /// Renders the report.
 pub fn render(r: &Report) -> String {
+    let mut o = String::new();
+    head(&mut o, r);
+    summary_cards(&mut o, r);
+    trend_section(&mut o, r);
+    themes_section(&mut o, r);
+    emerging_section(&mut o, r);
+    complaints_section(&mut o, r);
+    discovered_section(&mut o, r);
+    segments_section(&mut o, r);
+    support_section(&mut o, r);
+    churn_section(&mut o, r);
+    goals_section(&mut o, r);
+    o.push_str("</main></body></html>\n");
+    super::i18n::localize_html(&o, &r.label_lang)
+}
+
+/// The document head, the title and what the records are.
+fn head(o: &mut String, r: &Report) {
     let s = &r.summary;
     let t = &s.totals;
     let lang = match r.label_lang.as_str() {
         "ja" | "ko" => r.label_lang.as_str(),
         _ => "en",
     };
-    let mut o = String::new();
     let _ = write!(
         o,
         "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{}</title><style>{CSS}</style></head><body><main>",
@@ -235,9 +252,14 @@ pub fn render(r: &Report) -> String {
         },
         s.undated
     );
+}
+
+/// The headline figures as cards.
+fn summary_cards(o: &mut String, r: &Report) {
+    let t = &r.summary.totals;
     o.push_str("<section class=\"cards\">");
     card(
-        &mut o,
+        o,
         "NPS",
         &num(t.nps, 1),
         &dotted(&[
@@ -249,7 +271,7 @@ pub fn render(r: &Report) -> String {
         ]),
     );
     card(
-        &mut o,
+        o,
         "CSAT",
         &pct(t.csat),
         &dotted(&[
@@ -258,19 +280,19 @@ pub fn render(r: &Report) -> String {
         ]),
     );
     card(
-        &mut o,
+        o,
         "Average rating (0–100)",
         &num(t.rating_100, 1),
         &format!("{} ratings · {}", t.ratings, scales_note(t)),
     );
     card(
-        &mut o,
+        o,
         "Complaints",
         &t.complaints.to_string(),
         &format!("{} of records", pct(t.complaint_share)),
     );
     card(
-        &mut o,
+        o,
         "Net sentiment",
         &num(t.net_sentiment, 2),
         &format!(
@@ -280,29 +302,38 @@ pub fn render(r: &Report) -> String {
     );
     o.push_str("</section>");
     o.push_str("<p class=\"meta\">Ratings of different scales are put on one 0–100 scale (0 = the scale's lowest value, 100 = its highest) wherever sources are combined: the average, the trend, the segments and the themes. CSAT counts only 1–5 answers and NPS only 0–10 answers; the numbers in brackets are the answers each figure uses.</p>");
+}
 
-    if !s.periods.is_empty() {
-        let _ = write!(o, "<h2>Trend</h2>{}", trend_chart(&s.periods));
-        o.push_str("<table><thead><tr><th>Period</th><th class=\"n\">Records</th><th class=\"n\">NPS (answers)</th><th class=\"n\">CSAT (answers)</th><th class=\"n\">Rating /100 (ratings)</th><th class=\"n\">Complaints</th><th class=\"n\">Net sentiment</th></tr></thead><tbody>");
-        for p in &s.periods {
-            let partial = if p.partial {
-                format!(
-                    " <span class=\"meta\">(partial: {} of {} days)</span>",
-                    p.days_covered, p.days
-                )
-            } else {
-                String::new()
-            };
-            let _ = write!(
-                o,
-                "<tr><td>{}{partial}</td>{}</tr>",
-                esc(&p.period),
-                kpi_cells(&p.kpis)
-            );
-        }
-        o.push_str("</tbody></table>");
+/// The chart and table of each period, when records are dated.
+fn trend_section(o: &mut String, r: &Report) {
+    let s = &r.summary;
+    if s.periods.is_empty() {
+        return;
     }
+    let _ = write!(o, "<h2>Trend</h2>{}", trend_chart(&s.periods));
+    o.push_str("<table><thead><tr><th>Period</th><th class=\"n\">Records</th><th class=\"n\">NPS (answers)</th><th class=\"n\">CSAT (answers)</th><th class=\"n\">Rating /100 (ratings)</th><th class=\"n\">Complaints</th><th class=\"n\">Net sentiment</th></tr></thead><tbody>");
+    for p in &s.periods {
+        let partial = if p.partial {
+            format!(
+                " <span class=\"meta\">(partial: {} of {} days)</span>",
+                p.days_covered, p.days
+            )
+        } else {
+            String::new()
+        };
+        let _ = write!(
+            o,
+            "<tr><td>{}{partial}</td>{}</tr>",
+            esc(&p.period),
+            kpi_cells(&p.kpis)
+        );
+    }
+    o.push_str("</tbody></table>");
+}
 
+/// The theme table, biggest problems first.
+fn themes_section(o: &mut String, r: &Report) {
+    let s = &r.summary;
     o.push_str("<h2>Themes</h2>");
     let _ = write!(o, "<p class=\"meta\">{}</p>", esc(&r.domains_note()));
     if s.themes.is_empty() {
@@ -349,22 +380,25 @@ pub fn render(r: &Report) -> String {
             esc(r.impact_note())
         );
     }
+}
 
+/// The themes whose rate rose significantly in the latest period (or the closest).
+fn emerging_section(o: &mut String, r: &Report) {
     o.push_str("<h2>Emerging themes</h2>");
     let _ = write!(o, "<p class=\"meta\">{}</p>", esc(&r.emerging_method()));
     let emerging: Vec<_> = r.emerging().collect();
     if emerging.is_empty() {
         o.push_str("<p>None: no theme passed the test.</p>");
-        if let Some(th) = r.closest_to_emerging() {
-            if let (Some(line), Some(e)) = (Report::emerging_detail(th), th.emerging.as_ref()) {
-                let _ = write!(
-                    o,
-                    "<p class=\"meta\">Closest: <b>{}</b>: {} — not emerging: {}.</p>",
-                    esc(r.label(th)),
-                    esc(&line),
-                    esc(&e.reason)
-                );
-            }
+        if let Some(th) = r.closest_to_emerging()
+            && let (Some(line), Some(e)) = (Report::emerging_detail(th), th.emerging.as_ref())
+        {
+            let _ = write!(
+                o,
+                "<p class=\"meta\">Closest: <b>{}</b>: {} — not emerging: {}.</p>",
+                esc(r.label(th)),
+                esc(&line),
+                esc(&e.reason)
+            );
         }
     } else {
         o.push_str("<ul>");
@@ -375,117 +409,139 @@ pub fn render(r: &Report) -> String {
         }
         o.push_str("</ul>");
     }
+}
 
+/// The top complaint themes with their quotes.
+fn complaints_section(o: &mut String, r: &Report) {
     let complaints: Vec<_> = r.top_complaints(5).collect();
-    if !complaints.is_empty() {
-        o.push_str("<h2>Top complaints</h2>");
-        for th in complaints {
-            let _ = write!(
-                o,
-                "<h3>{} — {} negative of {} records</h3>",
-                esc(r.label(th)),
-                th.negative,
-                th.records
-            );
-            for q in &th.quotes {
-                let _ = write!(
-                    o,
-                    "<blockquote>{}<span class=\"who\">{}{}{}</span></blockquote>",
-                    quote_html(q),
-                    esc(&q.id),
-                    q.rating
-                        .map(|x| format!(" · rating {x}"))
-                        .unwrap_or_default(),
-                    q.date
-                        .as_ref()
-                        .map(|d| format!(" · {}", esc(d)))
-                        .unwrap_or_default()
-                );
-            }
-        }
+    if complaints.is_empty() {
+        return;
     }
-
-    if !r.discovered.is_empty() {
-        o.push_str("<h2>Discovered themes <span class=\"badge disc\">not in the taxonomy</span></h2><p class=\"meta\">What people give opinions about that no taxonomy theme lists; counted on the records like any theme (marked in the theme table).</p><table><thead><tr><th>Theme</th><th>Lang</th><th class=\"n\">Records</th><th class=\"n\">Negative</th><th>Members</th><th>Positive opinions</th><th>Negative opinions</th></tr></thead><tbody>");
-        for d in &r.discovered {
-            let (members, pos, neg) = Report::discovered_parts(d);
-            let row = r.row_of(&d.id);
-            let _ = write!(
-                o,
-                "<tr><td><b>{}</b></td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&d.label),
-                esc(&d.lang),
-                row.map(|t| t.records).unwrap_or(0),
-                row.map(|t| t.negative).unwrap_or(0),
-                esc(&members.join(", ")),
-                esc(&pos.join(", ")),
-                esc(&neg.join(", "))
-            );
-        }
-        o.push_str("</tbody></table>");
-    }
-
-    if !s.segments.is_empty() {
+    o.push_str("<h2>Top complaints</h2>");
+    for th in complaints {
         let _ = write!(
             o,
-            "<h2>By {}</h2><table><thead><tr><th>Value</th><th class=\"n\">Records</th><th class=\"n\">NPS (answers)</th><th class=\"n\">CSAT (answers)</th><th class=\"n\">Rating /100 (ratings)</th><th class=\"n\">Complaints</th><th class=\"n\">Net sentiment</th></tr></thead><tbody>",
-            esc(s.segment.as_deref().unwrap_or("segment"))
+            "<h3>{} — {} negative of {} records</h3>",
+            esc(r.label(th)),
+            th.negative,
+            th.records
         );
-        for seg in &s.segments {
+        for q in &th.quotes {
             let _ = write!(
                 o,
-                "<tr><td>{}</td>{}</tr>",
-                esc(&seg.value),
-                kpi_cells(&seg.kpis)
+                "<blockquote>{}<span class=\"who\">{}{}{}</span></blockquote>",
+                quote_html(q),
+                esc(&q.id),
+                q.rating
+                    .map(|x| format!(" · rating {x}"))
+                    .unwrap_or_default(),
+                q.date
+                    .as_ref()
+                    .map(|d| format!(" · {}", esc(d)))
+                    .unwrap_or_default()
             );
         }
-        o.push_str("</tbody></table>");
     }
+}
 
-    if let Some(sup) = &r.support {
-        let v = super::SupportView::new(r, sup);
-        let _ = write!(o, "<h2>{}</h2><table><tbody>", esc(&v.title));
-        for (k, val) in &v.figures {
-            let _ = write!(o, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(val));
-        }
-        o.push_str("</tbody></table>");
-        text_tables(&mut o, &v.tables, &v.notes);
+/// Themes discovery found beyond the taxonomy.
+fn discovered_section(o: &mut String, r: &Report) {
+    if r.discovered.is_empty() {
+        return;
     }
+    o.push_str("<h2>Discovered themes <span class=\"badge disc\">not in the taxonomy</span></h2><p class=\"meta\">What people give opinions about that no taxonomy theme lists; counted on the records like any theme (marked in the theme table).</p><table><thead><tr><th>Theme</th><th>Lang</th><th class=\"n\">Records</th><th class=\"n\">Negative</th><th>Members</th><th>Positive opinions</th><th>Negative opinions</th></tr></thead><tbody>");
+    for d in &r.discovered {
+        let (members, pos, neg) = Report::discovered_parts(d);
+        let row = r.row_of(&d.id);
+        let _ = write!(
+            o,
+            "<tr><td><b>{}</b></td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&d.label),
+            esc(&d.lang),
+            row.map(|t| t.records).unwrap_or(0),
+            row.map(|t| t.negative).unwrap_or(0),
+            esc(&members.join(", ")),
+            esc(&pos.join(", ")),
+            esc(&neg.join(", "))
+        );
+    }
+    o.push_str("</tbody></table>");
+}
 
+/// The totals of each value of the segment column.
+fn segments_section(o: &mut String, r: &Report) {
+    let s = &r.summary;
+    if s.segments.is_empty() {
+        return;
+    }
+    let _ = write!(
+        o,
+        "<h2>By {}</h2><table><thead><tr><th>Value</th><th class=\"n\">Records</th><th class=\"n\">NPS (answers)</th><th class=\"n\">CSAT (answers)</th><th class=\"n\">Rating /100 (ratings)</th><th class=\"n\">Complaints</th><th class=\"n\">Net sentiment</th></tr></thead><tbody>",
+        esc(s.segment.as_deref().unwrap_or("segment"))
+    );
+    for seg in &s.segments {
+        let _ = write!(
+            o,
+            "<tr><td>{}</td>{}</tr>",
+            esc(&seg.value),
+            kpi_cells(&seg.kpis)
+        );
+    }
+    o.push_str("</tbody></table>");
+}
+
+/// The support section: response and resolution times, rates, per theme and period.
+fn support_section(o: &mut String, r: &Report) {
+    let Some(sup) = &r.support else {
+        return;
+    };
+    let v = super::SupportView::new(r, sup);
+    let _ = write!(o, "<h2>{}</h2><table><tbody>", esc(&v.title));
+    for (k, val) in &v.figures {
+        let _ = write!(o, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(val));
+    }
+    o.push_str("</tbody></table>");
+    text_tables(o, &v.tables, &v.notes);
+}
+
+/// The churn section: signal rates per period and theme, customer cohorts.
+fn churn_section(o: &mut String, r: &Report) {
     if let Some(v) = super::ChurnView::new(r) {
         let _ = write!(o, "<h2>Churn signals</h2><p>{}</p>", esc(&v.headline));
-        text_tables(&mut o, &v.tables, &v.notes);
+        text_tables(o, &v.tables, &v.notes);
     }
+}
 
-    if !r.goals.is_empty() {
-        o.push_str("<h2>Goals</h2><table><thead><tr><th>Goal</th><th>Metric</th><th class=\"n\">Target</th><th class=\"n\">Overall</th><th class=\"n\">Latest</th><th class=\"n\">Previous</th><th>Status</th><th>Moving</th></tr></thead><tbody>");
-        for g in &r.goals {
-            let dir = match g.goal.direction {
-                super::goals::Direction::Higher => "≥",
-                super::goals::Direction::Lower => "≤",
-            };
-            let class = if g.status == "met" { "met" } else { "notmet" };
-            let _ = write!(
-                o,
-                "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{dir} {}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"{class}\">{}</td><td>{}</td></tr>",
-                esc(g.goal.label.as_deref().unwrap_or(&g.goal.metric)),
-                esc(&g.goal.metric),
-                g.display(Some(g.goal.target)),
-                g.display(g.current),
-                g.display(g.latest),
-                g.display(g.previous),
-                esc(&g.status),
-                match g.improving {
-                    Some(true) => "improving",
-                    Some(false) => "worsening",
-                    None => "–",
-                }
-            );
-        }
-        o.push_str("</tbody></table>");
+/// The goals and how they are doing.
+fn goals_section(o: &mut String, r: &Report) {
+    if r.goals.is_empty() {
+        return;
     }
-    o.push_str("</main></body></html>\n");
-    super::i18n::localize_html(&o, &r.label_lang)
+    o.push_str("<h2>Goals</h2><table><thead><tr><th>Goal</th><th>Metric</th><th class=\"n\">Target</th><th class=\"n\">Overall</th><th class=\"n\">Latest</th><th class=\"n\">Previous</th><th>Status</th><th>Moving</th></tr></thead><tbody>");
+    for g in &r.goals {
+        let dir = match g.goal.direction {
+            super::goals::Direction::Higher => "≥",
+            super::goals::Direction::Lower => "≤",
+        };
+        let class = if g.status == "met" { "met" } else { "notmet" };
+        let _ = write!(
+            o,
+            "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{dir} {}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"{class}\">{}</td><td>{}</td></tr>",
+            esc(g.goal.label.as_deref().unwrap_or(&g.goal.metric)),
+            esc(&g.goal.metric),
+            g.display(Some(g.goal.target)),
+            g.display(g.current),
+            g.display(g.latest),
+            g.display(g.previous),
+            esc(&g.status),
+            match g.improving {
+                Some(true) => "improving",
+                Some(false) => "worsening",
+                None => "–",
+            }
+        );
+    }
+    o.push_str("</tbody></table>");
 }
 
 /// Tables of text cells (name column, then right-aligned figures), then the notes.

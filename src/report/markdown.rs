@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::{Report, excluded_note, num, pct, scales_note, signed, sparkline, with_n};
-use crate::themes::metrics::{Kpis, Quote};
+use crate::metrics::{Kpis, Quote};
 
 /// A table cell: no pipes or line breaks.
 fn cell(s: &str) -> String {
@@ -61,6 +61,24 @@ fn kpi_line(k: &Kpis) -> String {
 /// Renders the report.
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
+    title(&mut o, r);
+    summary_section(&mut o, r);
+    trend_section(&mut o, r);
+    themes_section(&mut o, r);
+    emerging_section(&mut o, r);
+    complaints_section(&mut o, r);
+    discovered_section(&mut o, r);
+    segments_section(&mut o, r);
+    if let Some(sup) = &r.support {
+        support_section(&mut o, r, sup);
+    }
+    churn_section(&mut o, r);
+    goals_section(&mut o, r);
+    super::i18n::localize_markdown(&o, &r.label_lang)
+}
+
+/// The title and what the records are.
+fn title(o: &mut String, r: &Report) {
     let s = &r.summary;
     let t = &s.totals;
     let _ = writeln!(o, "# {}\n", cell(&r.title));
@@ -76,7 +94,12 @@ pub fn render(r: &Report) -> String {
         },
         s.undated
     );
+}
 
+/// The headline figures, each with what it is based on.
+fn summary_section(o: &mut String, r: &Report) {
+    let s = &r.summary;
+    let t = &s.totals;
     let _ = writeln!(o, "## Summary\n");
     let _ = writeln!(o, "| Metric | Value | Based on |\n|---|---:|---:|");
     let note = |scale: &str| {
@@ -132,32 +155,41 @@ pub fn render(r: &Report) -> String {
         o,
         "\nRatings of different scales are put on one 0–100 scale (0 = the scale's lowest value, 100 = its highest) wherever sources are combined: the average, the trend, the segments and the themes. CSAT counts only 1–5 answers and NPS only 0–10 answers; the numbers in brackets are the answers each figure uses.\n"
     );
+}
 
-    if !s.periods.is_empty() {
-        let _ = writeln!(
-            o,
-            "## Trend by {}\n",
-            if s.period == crate::themes::metrics::Period::Week {
-                "week"
-            } else {
-                "month"
-            }
-        );
-        let _ = writeln!(
-            o,
-            "| Period | Records | NPS (answers) | CSAT (answers) | Rating /100 (ratings) | Complaints | Net sentiment |\n|---|---:|---:|---:|---:|---:|---:|"
-        );
-        for p in &s.periods {
-            let partial = if p.partial {
-                format!(" *(partial: {} of {} days)*", p.days_covered, p.days)
-            } else {
-                String::new()
-            };
-            let _ = writeln!(o, "| {}{partial} {}", p.period, kpi_line(&p.kpis));
-        }
-        o.push('\n');
+/// The totals of each period, when records are dated.
+fn trend_section(o: &mut String, r: &Report) {
+    let s = &r.summary;
+    if s.periods.is_empty() {
+        return;
     }
+    let _ = writeln!(
+        o,
+        "## Trend by {}\n",
+        if s.period == crate::metrics::Period::Week {
+            "week"
+        } else {
+            "month"
+        }
+    );
+    let _ = writeln!(
+        o,
+        "| Period | Records | NPS (answers) | CSAT (answers) | Rating /100 (ratings) | Complaints | Net sentiment |\n|---|---:|---:|---:|---:|---:|---:|"
+    );
+    for p in &s.periods {
+        let partial = if p.partial {
+            format!(" *(partial: {} of {} days)*", p.days_covered, p.days)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(o, "| {}{partial} {}", p.period, kpi_line(&p.kpis));
+    }
+    o.push('\n');
+}
 
+/// The theme table, biggest problems first.
+fn themes_section(o: &mut String, r: &Report) {
+    let s = &r.summary;
     let _ = writeln!(o, "## Themes\n");
     let _ = writeln!(o, "{}\n", r.domains_note());
     if s.themes.is_empty() {
@@ -199,22 +231,25 @@ pub fn render(r: &Report) -> String {
         }
         let _ = writeln!(o, "\n{}\n", r.impact_note());
     }
+}
 
+/// The themes whose rate rose significantly in the latest period (or the closest).
+fn emerging_section(o: &mut String, r: &Report) {
     let emerging: Vec<_> = r.emerging().collect();
     let _ = writeln!(o, "## Emerging themes\n");
     let _ = writeln!(o, "{}\n", cell(&r.emerging_method()));
     if emerging.is_empty() {
         let _ = writeln!(o, "None: no theme passed the test.\n");
-        if let Some(th) = r.closest_to_emerging() {
-            if let (Some(line), Some(e)) = (Report::emerging_detail(th), th.emerging.as_ref()) {
-                let _ = writeln!(
-                    o,
-                    "Closest: {}: {} — not emerging: {}.\n",
-                    cell(r.label(th)),
-                    cell(&line),
-                    cell(&e.reason)
-                );
-            }
+        if let Some(th) = r.closest_to_emerging()
+            && let (Some(line), Some(e)) = (Report::emerging_detail(th), th.emerging.as_ref())
+        {
+            let _ = writeln!(
+                o,
+                "Closest: {}: {} — not emerging: {}.\n",
+                cell(r.label(th)),
+                cell(&line),
+                cell(&e.reason)
+            );
         }
     } else {
         for th in emerging {
@@ -224,149 +259,157 @@ pub fn render(r: &Report) -> String {
         }
         o.push('\n');
     }
+}
 
+/// The top complaint themes with their quotes.
+fn complaints_section(o: &mut String, r: &Report) {
     let complaints: Vec<_> = r.top_complaints(5).collect();
-    if !complaints.is_empty() {
-        let _ = writeln!(o, "## Top complaints\n");
-        for th in complaints {
+    if complaints.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "## Top complaints\n");
+    for th in complaints {
+        let _ = writeln!(
+            o,
+            "### {} — {} negative of {} records\n",
+            cell(r.label(th)),
+            th.negative,
+            th.records
+        );
+        for q in &th.quotes {
             let _ = writeln!(
                 o,
-                "### {} — {} negative of {} records\n",
-                cell(r.label(th)),
-                th.negative,
-                th.records
+                "> {}  \n> — `{}`{}{}\n",
+                quote_md(q),
+                q.id.replace('`', "'"),
+                q.rating
+                    .map(|x| format!(", rating {x}"))
+                    .unwrap_or_default(),
+                q.date
+                    .as_ref()
+                    .map(|d| format!(", {d}"))
+                    .unwrap_or_default()
             );
-            for q in &th.quotes {
-                let _ = writeln!(
-                    o,
-                    "> {}  \n> — `{}`{}{}\n",
-                    quote_md(q),
-                    q.id.replace('`', "'"),
-                    q.rating
-                        .map(|x| format!(", rating {x}"))
-                        .unwrap_or_default(),
-                    q.date
-                        .as_ref()
-                        .map(|d| format!(", {d}"))
-                        .unwrap_or_default()
-                );
+        }
+    }
+}
+
+/// Themes discovery found beyond the taxonomy.
+fn discovered_section(o: &mut String, r: &Report) {
+    if r.discovered.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "## Discovered themes (not in the taxonomy)\n");
+    let _ = writeln!(
+        o,
+        "What people give opinions about that no taxonomy theme lists; they are counted on the records like any theme (marked *discovered* in the theme table).\n"
+    );
+    let _ = writeln!(
+        o,
+        "| Theme | Lang | Records | Negative | Members | Positive opinions | Negative opinions |\n|---|---|---:|---:|---|---|---|"
+    );
+    for d in &r.discovered {
+        let (members, pos, neg) = Report::discovered_parts(d);
+        let row = r.row_of(&d.id);
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            cell(&d.label),
+            d.lang,
+            row.map(|t| t.records).unwrap_or(0),
+            row.map(|t| t.negative.to_string()).unwrap_or_default(),
+            cell(&members.join(", ")),
+            cell(&pos.join(", ")),
+            cell(&neg.join(", "))
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\nAdopt them with `koe themes --emit-toml FILE` and `--taxonomy FILE`.\n"
+    );
+}
+
+/// The totals and top themes of each value of the segment column.
+fn segments_section(o: &mut String, r: &Report) {
+    let s = &r.summary;
+    if s.segments.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "## By {}\n",
+        cell(s.segment.as_deref().unwrap_or("segment"))
+    );
+    let _ = writeln!(
+        o,
+        "| Value | Records | NPS (answers) | CSAT (answers) | Rating /100 (ratings) | Complaints | Net sentiment | Top themes |\n|---|---:|---:|---:|---:|---:|---:|---|"
+    );
+    for seg in &s.segments {
+        let mut top: Vec<(&str, u64)> = s
+            .themes
+            .iter()
+            .filter_map(|t| {
+                t.segments
+                    .iter()
+                    .find(|(v, _)| *v == seg.value)
+                    .map(|(_, n)| (r.label(t), *n))
+            })
+            .collect();
+        top.sort_by_key(|t| std::cmp::Reverse(t.1));
+        let top: Vec<String> = top
+            .iter()
+            .take(3)
+            .map(|(l, n)| format!("{} ({n})", cell(l)))
+            .collect();
+        let _ = writeln!(
+            o,
+            "| {} {} {} |",
+            cell(&seg.value),
+            kpi_line(&seg.kpis),
+            top.join(", ")
+        );
+    }
+    o.push('\n');
+}
+
+/// The goals and how they are doing.
+fn goals_section(o: &mut String, r: &Report) {
+    if r.goals.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "## Goals\n");
+    let _ = writeln!(
+        o,
+        "| Goal | Metric | Target | Overall | Latest | Previous | Status | Moving |\n|---|---|---:|---:|---:|---:|---|---|"
+    );
+    for g in &r.goals {
+        let dir = match g.goal.direction {
+            super::goals::Direction::Higher => "≥",
+            super::goals::Direction::Lower => "≤",
+        };
+        let _ = writeln!(
+            o,
+            "| {} | `{}` | {} {} | {} | {} | {} | {} | {} |",
+            cell(g.goal.label.as_deref().unwrap_or(&g.goal.metric)),
+            g.goal.metric,
+            dir,
+            g.display(Some(g.goal.target)),
+            g.display(g.current),
+            g.display(g.latest),
+            g.display(g.previous),
+            g.status,
+            match g.improving {
+                Some(true) => "improving",
+                Some(false) => "worsening",
+                None => "–",
             }
-        }
-    }
-
-    if !r.discovered.is_empty() {
-        let _ = writeln!(o, "## Discovered themes (not in the taxonomy)\n");
-        let _ = writeln!(
-            o,
-            "What people give opinions about that no taxonomy theme lists; they are counted on the records like any theme (marked *discovered* in the theme table).\n"
-        );
-        let _ = writeln!(
-            o,
-            "| Theme | Lang | Records | Negative | Members | Positive opinions | Negative opinions |\n|---|---|---:|---:|---|---|---|"
-        );
-        for d in &r.discovered {
-            let (members, pos, neg) = Report::discovered_parts(d);
-            let row = r.row_of(&d.id);
-            let _ = writeln!(
-                o,
-                "| {} | {} | {} | {} | {} | {} | {} |",
-                cell(&d.label),
-                d.lang,
-                row.map(|t| t.records).unwrap_or(0),
-                row.map(|t| t.negative.to_string()).unwrap_or_default(),
-                cell(&members.join(", ")),
-                cell(&pos.join(", ")),
-                cell(&neg.join(", "))
-            );
-        }
-        let _ = writeln!(
-            o,
-            "\nAdopt them with `koe themes --emit-toml FILE` and `--taxonomy FILE`.\n"
         );
     }
-
-    if !s.segments.is_empty() {
-        let _ = writeln!(
-            o,
-            "## By {}\n",
-            cell(s.segment.as_deref().unwrap_or("segment"))
-        );
-        let _ = writeln!(
-            o,
-            "| Value | Records | NPS (answers) | CSAT (answers) | Rating /100 (ratings) | Complaints | Net sentiment | Top themes |\n|---|---:|---:|---:|---:|---:|---:|---|"
-        );
-        for seg in &s.segments {
-            let mut top: Vec<(&str, u64)> = s
-                .themes
-                .iter()
-                .filter_map(|t| {
-                    t.segments
-                        .iter()
-                        .find(|(v, _)| *v == seg.value)
-                        .map(|(_, n)| (r.label(t), *n))
-                })
-                .collect();
-            top.sort_by_key(|t| std::cmp::Reverse(t.1));
-            let top: Vec<String> = top
-                .iter()
-                .take(3)
-                .map(|(l, n)| format!("{} ({n})", cell(l)))
-                .collect();
-            let _ = writeln!(
-                o,
-                "| {} {} {} |",
-                cell(&seg.value),
-                kpi_line(&seg.kpis),
-                top.join(", ")
-            );
-        }
-        o.push('\n');
-    }
-
-    if let Some(sup) = &r.support {
-        support_section(&mut o, r, sup);
-    }
-    if let Some(v) = super::ChurnView::new(r) {
-        let _ = writeln!(o, "## Churn signals\n\n{}\n", v.headline);
-        text_tables(&mut o, &v.tables, &v.notes);
-    }
-
-    if !r.goals.is_empty() {
-        let _ = writeln!(o, "## Goals\n");
-        let _ = writeln!(
-            o,
-            "| Goal | Metric | Target | Overall | Latest | Previous | Status | Moving |\n|---|---|---:|---:|---:|---:|---|---|"
-        );
-        for g in &r.goals {
-            let dir = match g.goal.direction {
-                super::goals::Direction::Higher => "≥",
-                super::goals::Direction::Lower => "≤",
-            };
-            let _ = writeln!(
-                o,
-                "| {} | `{}` | {} {} | {} | {} | {} | {} | {} |",
-                cell(g.goal.label.as_deref().unwrap_or(&g.goal.metric)),
-                g.goal.metric,
-                dir,
-                g.display(Some(g.goal.target)),
-                g.display(g.current),
-                g.display(g.latest),
-                g.display(g.previous),
-                g.status,
-                match g.improving {
-                    Some(true) => "improving",
-                    Some(false) => "worsening",
-                    None => "–",
-                }
-            );
-        }
-        o.push('\n');
-    }
-    super::i18n::localize_markdown(&o, &r.label_lang)
+    o.push('\n');
 }
 
 /// The support section: response and resolution times, rates, per theme and period.
-fn support_section(o: &mut String, r: &Report, s: &crate::themes::support::SupportMetrics) {
+fn support_section(o: &mut String, r: &Report, s: &crate::metrics::support::SupportMetrics) {
     let v = super::SupportView::new(r, s);
     let _ = writeln!(o, "## {}\n", v.title);
     let _ = writeln!(o, "| Figure | Value |\n|---|---|");
@@ -375,6 +418,14 @@ fn support_section(o: &mut String, r: &Report, s: &crate::themes::support::Suppo
     }
     o.push('\n');
     text_tables(o, &v.tables, &v.notes);
+}
+
+/// The churn section: signal rates per period and theme, customer cohorts.
+fn churn_section(o: &mut String, r: &Report) {
+    if let Some(v) = super::ChurnView::new(r) {
+        let _ = writeln!(o, "## Churn signals\n\n{}\n", v.headline);
+        text_tables(o, &v.tables, &v.notes);
+    }
 }
 
 /// Tables of text cells (name column, then figures), then the notes as a list.

@@ -14,9 +14,9 @@ use serde::{Deserialize, Serialize};
 use crate::analyze::Analysis;
 pub use crate::analyze::run::dominant_lang;
 use crate::ingest::Record;
+use crate::metrics::{Facts, Metrics, MetricsConfig, Summary};
 use crate::themes::ThemeMatcher;
 use crate::themes::discover::DiscoveredTheme;
-use crate::themes::metrics::{Facts, Metrics, MetricsConfig, Summary};
 pub use build::{ReportSpec, build};
 pub use goals::{Goal, GoalRow};
 
@@ -50,11 +50,11 @@ pub struct Report {
     /// Support figures of ticket and message exports (response and resolution times,
     /// repeat contacts, backlog; per period and theme); absent for other feedback.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub support: Option<crate::themes::support::SupportMetrics>,
+    pub support: Option<crate::metrics::support::SupportMetrics>,
     /// Churn signals (customers saying they leave): rate overall, per period and theme,
     /// customer cohorts when the data has customer ids and dates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub churn: Option<crate::themes::churn_rate::ChurnSummary>,
+    pub churn: Option<crate::metrics::churn::ChurnSummary>,
 }
 
 /// How the theme table is ordered.
@@ -70,7 +70,7 @@ pub enum Order {
 impl Report {
     /// Orders the theme table.
     pub fn order_themes(&mut self, order: Order) {
-        let key = |t: &crate::themes::metrics::ThemeRow| match order {
+        let key = |t: &crate::metrics::ThemeRow| match order {
             Order::Negative => (t.negative, t.records),
             Order::Volume => (t.records, t.negative),
         };
@@ -80,7 +80,7 @@ impl Report {
     }
 
     /// The themes flagged as emerging.
-    pub fn emerging(&self) -> impl Iterator<Item = &crate::themes::metrics::ThemeRow> {
+    pub fn emerging(&self) -> impl Iterator<Item = &crate::metrics::ThemeRow> {
         self.summary
             .themes
             .iter()
@@ -90,8 +90,8 @@ impl Report {
     /// How the emerging test was run, in one paragraph of plain text (no theme was
     /// tested: why).
     pub fn emerging_method(&self) -> String {
-        use crate::themes::metrics::{EMERGING_FDR, EMERGING_MIN_COUNT, EMERGING_MIN_GROWTH};
-        let tested: Vec<&crate::themes::metrics::Emerging> = self
+        use crate::metrics::{EMERGING_FDR, EMERGING_MIN_COUNT, EMERGING_MIN_GROWTH};
+        let tested: Vec<&crate::metrics::Emerging> = self
             .summary
             .themes
             .iter()
@@ -123,7 +123,7 @@ impl Report {
 
     /// A theme's emerging test in words (without its label): rates, counts, effect
     /// and adjusted p.
-    pub fn emerging_detail(th: &crate::themes::metrics::ThemeRow) -> Option<String> {
+    pub fn emerging_detail(th: &crate::metrics::ThemeRow) -> Option<String> {
         let e = th.emerging.as_ref()?;
         Some(format!(
             "{} of records in {} ({} of {}) vs {} before ({} of {}): ×{}, {:+.1} points; adjusted p {} (p {})",
@@ -137,19 +137,19 @@ impl Report {
             e.growth
                 .map_or_else(|| "∞ (new)".to_string(), |g| format!("{g:.1}")),
             e.difference * 100.0,
-            crate::themes::metrics::fmt_p(e.p_adjusted),
-            crate::themes::metrics::fmt_p(e.p_value),
+            crate::metrics::fmt_p(e.p_adjusted),
+            crate::metrics::fmt_p(e.p_value),
         ))
     }
 
     /// The tested theme closest to emerging without being it (lowest adjusted p).
-    pub fn closest_to_emerging(&self) -> Option<&crate::themes::metrics::ThemeRow> {
+    pub fn closest_to_emerging(&self) -> Option<&crate::metrics::ThemeRow> {
         self.summary
             .themes
             .iter()
             .filter(|t| t.emerging.as_ref().is_some_and(|e| !e.emerging))
             .min_by(|a, b| {
-                let q = |t: &crate::themes::metrics::ThemeRow| {
+                let q = |t: &crate::metrics::ThemeRow| {
                     t.emerging.as_ref().map_or(1.0, |e| e.p_adjusted)
                 };
                 q(a).total_cmp(&q(b)).then(a.id.cmp(&b.id))
@@ -173,10 +173,7 @@ impl Report {
     }
 
     /// The themes with the most negative mentions (praise aside), biggest first.
-    pub fn top_complaints(
-        &self,
-        n: usize,
-    ) -> impl Iterator<Item = &crate::themes::metrics::ThemeRow> {
+    pub fn top_complaints(&self, n: usize) -> impl Iterator<Item = &crate::metrics::ThemeRow> {
         self.summary
             .themes
             .iter()
@@ -185,7 +182,7 @@ impl Report {
     }
 
     /// The theme-table row of a discovered theme.
-    pub fn row_of(&self, id: &str) -> Option<&crate::themes::metrics::ThemeRow> {
+    pub fn row_of(&self, id: &str) -> Option<&crate::metrics::ThemeRow> {
         self.summary.themes.iter().find(|t| t.id == id)
     }
 
@@ -227,7 +224,7 @@ impl Report {
     }
 
     /// A theme's label in the report's language.
-    pub fn label<'a>(&'a self, row: &'a crate::themes::metrics::ThemeRow) -> &'a str {
+    pub fn label<'a>(&'a self, row: &'a crate::metrics::ThemeRow) -> &'a str {
         row.label.get(&self.label_lang, &row.id)
     }
 }
@@ -237,8 +234,8 @@ impl Report {
 pub struct Collector {
     metrics: Metrics,
     segment: Option<String>,
-    support: crate::themes::support::SupportCollector,
-    churn: crate::themes::churn_rate::ChurnCollector,
+    support: crate::metrics::support::SupportCollector,
+    churn: crate::metrics::churn::ChurnCollector,
 }
 
 impl Collector {
@@ -249,7 +246,7 @@ impl Collector {
         Collector {
             metrics: Metrics::new(themes.themes().to_vec(), config),
             segment,
-            support: crate::themes::support::SupportCollector::new(Default::default()),
+            support: crate::metrics::support::SupportCollector::new(Default::default()),
             churn: Default::default(),
         }
     }
@@ -393,7 +390,7 @@ pub fn sparkline(values: &[f64]) -> String {
 }
 
 /// The ratings behind a KPI row, by scale: `stars5 9194 (mean 3.03 on 1–5), …`.
-pub fn scales_note(k: &crate::themes::metrics::Kpis) -> String {
+pub fn scales_note(k: &crate::metrics::Kpis) -> String {
     k.rating_scales
         .iter()
         .map(|s| {
@@ -410,7 +407,7 @@ pub fn scales_note(k: &crate::themes::metrics::Kpis) -> String {
 
 /// The ratings a figure on `scale` leaves out, in words (empty when none):
 /// `2000 ratings on other scales not counted (ten 2000)`.
-pub fn excluded_note(k: &crate::themes::metrics::Kpis, scale: &str) -> String {
+pub fn excluded_note(k: &crate::metrics::Kpis, scale: &str) -> String {
     let other: Vec<String> = k
         .rating_scales
         .iter()
@@ -479,8 +476,8 @@ pub(crate) struct TextTable {
 }
 
 impl SupportView {
-    pub(crate) fn new(r: &Report, s: &crate::themes::support::SupportMetrics) -> SupportView {
-        use crate::themes::support::{Durations, Rate};
+    pub(crate) fn new(r: &Report, s: &crate::metrics::support::SupportMetrics) -> SupportView {
+        use crate::metrics::support::{Durations, Rate};
         let dur = |d: Option<&Durations>, p90: bool| {
             d.map(|d| goals::hours(if p90 { d.p90_hours } else { d.median_hours }))
                 .unwrap_or_else(|| "–".into())
@@ -668,7 +665,7 @@ impl ChurnView {
         let pct = |x: f64| format!("{:.1}%", x * 100.0);
         let kinds: Vec<String> = c.kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
         let label = |id: &str| r.theme_label(id);
-        let counted = |name: String, n: &crate::themes::churn_rate::ChurnCount| {
+        let counted = |name: String, n: &crate::metrics::churn::ChurnCount| {
             vec![
                 name,
                 n.signals.to_string(),

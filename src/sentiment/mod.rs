@@ -411,12 +411,42 @@ impl SentimentModel {
         range: Range<usize>,
         lang: Lang,
     ) -> (Vec<Hit>, f32, bool) {
+        let s = SentenceScorer::new(self, text, t, range, lang);
+        let mut hits = s.lexicon_hits();
+        let opener = s.weigh_contrast(&mut hits);
+        s.damp_conditionals(&mut hits);
+        s.damp_question(&mut hits);
+        (hits, s.exclamation_boost(), opener)
+    }
+}
+
+/// One sentence being scored: its tokens and what is known of each.
+struct SentenceScorer<'a> {
+    model: &'a SentimentModel,
+    /// The original text (token spans point into it).
+    text: &'a str,
+    t: &'a TextAnalysis,
+    /// The sentence's tokens.
+    toks: &'a [Token],
+    /// Index of the sentence's first token in the text.
+    base: usize,
+    lang: Lang,
+    /// (contrast marker, intensity) per token, computed once.
+    flags: Vec<(bool, Option<f32>)>,
+    /// The tokens that are not punctuation, by index.
+    content: Vec<usize>,
+}
+
+impl<'a> SentenceScorer<'a> {
+    fn new(
+        model: &'a SentimentModel,
+        text: &'a str,
+        t: &'a TextAnalysis,
+        range: Range<usize>,
+        lang: Lang,
+    ) -> Self {
         let toks = &t.tokens[range.clone()];
-        let base = range.start;
-        // Clause boundaries: punctuation and contrast markers.
-        // Per-token flags, computed once.
-        // (contrast marker, intensity) per token, in one buffer.
-        let flags: Vec<(bool, Option<f32>)> = toks
+        let flags = toks
             .iter()
             .map(|x| {
                 (
@@ -425,262 +455,348 @@ impl SentimentModel {
                 )
             })
             .collect();
-        let contrast = |i: usize| flags[i].0;
-        let intensity = |i: usize| flags[i].1;
-        let is_boundary = |i: usize| toks[i].pos == Pos::Punct || contrast(i);
-        let content: Vec<usize> = (0..toks.len())
+        let content = (0..toks.len())
             .filter(|&i| toks[i].pos != Pos::Punct)
             .collect();
+        SentenceScorer {
+            model,
+            text,
+            t,
+            toks,
+            base: range.start,
+            lang,
+            flags,
+            content,
+        }
+    }
+
+    /// Token `i` is a contrast marker (but, けど, 하지만).
+    fn contrast(&self, i: usize) -> bool {
+        self.flags[i].0
+    }
+
+    /// The intensifier or downtoner factor of token `i`.
+    fn intensity(&self, i: usize) -> Option<f32> {
+        self.flags[i].1
+    }
+
+    /// Token `i` ends a clause: punctuation and contrast markers.
+    fn is_boundary(&self, i: usize) -> bool {
+        self.toks[i].pos == Pos::Punct || self.contrast(i)
+    }
+
+    /// The lexicon hits of the sentence, each weighed by the rules around it
+    /// (intensifiers, negation, stretched and shouted words).
+    fn lexicon_hits(&self) -> Vec<Hit> {
         let mut hits = Vec::new();
         let mut k = 0;
-        while k < content.len() {
-            let i = content[k];
-            let tok = &toks[i];
-            // Function words only start multi-word entries ("no problem"), never score alone.
-            let function_word = tok.negator || intensity(i).is_some() || contrast(i);
-            // Korean noun + 하다/되다: the predicate (불친절하다) carries the score when the
-            // lexicon has it; do not count the noun (불친절) as well.
-            if lang == Lang::Ko
-                && let Some(&next) = content.get(k + 1)
-                && (toks[next].tag.starts_with("XSV") || toks[next].tag.starts_with("XSA"))
-                && !self
-                    .lexicon(lang)
-                    .starting_with(&toks[next].lemma)
-                    .is_empty()
-            {
+        while k < self.content.len() {
+            if self.predicate_follows(k) {
                 k += 1;
                 continue;
             }
-            let mut matched = None;
-            'lex: for lex in self.token_lexicons(lang, tok).into_iter().flatten() {
-                let norm = t.norm(tok);
-                // The written form first: it is the more specific key (helpful vs help).
-                let keys: [&str; 2] = [norm, &tok.lemma];
-                // Most lemmas are their written form: look such a key up once.
-                let distinct = if norm == &*tok.lemma { 1 } else { 2 };
-                for &key in &keys[..distinct] {
-                    for e in lex.starting_with(key) {
-                        if e.pos.is_some_and(|p| p != tok.pos)
-                            || (function_word && e.rest.is_empty())
-                        {
-                            continue;
-                        }
-                        // The rest of the entry, in order; particles, endings and
-                        // intensifiers of the text may sit between its words (돈이 아깝다
-                        // for `돈 아깝다`, 사진이랑 완전 달라요), at most two per gap.
-                        let mut pos = k;
-                        let mut ok = true;
-                        for want in &e.rest {
-                            let mut skipped = 0;
-                            loop {
-                                pos += 1;
-                                let Some(&ti) = content.get(pos) else {
-                                    ok = false;
-                                    break;
-                                };
-                                let tj = &toks[ti];
-                                let want = want.as_bytes();
-                                if same_bytes(tj.lemma.as_bytes(), want)
-                                    || same_bytes(t.norm_bytes(tj), want)
-                                {
-                                    break;
-                                }
-                                let skippable =
-                                    (tj.pos == Pos::Part && !tj.negator) || intensity(ti).is_some();
-                                skipped += 1;
-                                if !skippable || skipped > 2 {
-                                    ok = false;
-                                    break;
-                                }
-                            }
-                            if !ok {
-                                break;
-                            }
-                        }
-                        if ok {
-                            let mut entry = key.to_string();
-                            for r in &e.rest {
-                                entry.push(' ');
-                                entry.push_str(r);
-                            }
-                            matched = Some((pos - k, e.score, entry));
-                            break 'lex;
-                        }
-                    }
-                }
-            }
-            let Some((extra, score, entry)) = matched else {
+            let Some((extra, score, entry)) = self.lookup(k) else {
                 k += 1;
                 continue;
             };
-            // A Korean predicate on a 하다/되다 suffix covers its noun too (친절+했어요).
-            let first = if lang == Lang::Ko
-                && i > 0
-                && (tok.tag.starts_with("XSV") || tok.tag.starts_with("XSA"))
-                && toks[i - 1].span.end == tok.span.start
-                && toks[i - 1].pos == Pos::Noun
-            {
-                i - 1
-            } else {
-                i
-            };
-            let last = content[k + extra];
-            let mut value = score;
-            let mut rules_applied = Vec::new();
-            // Intensifiers and downtoners just before (same clause).
-            let mut j = first;
-            let mut steps = 0;
-            while j > 0 && steps < 3 {
-                j -= 1;
-                let p = &toks[j];
-                if is_boundary(j) {
-                    break;
-                }
-                if let Some(m) = intensity(j) {
-                    value *= m;
-                    rules_applied.push(if m >= 1.0 { "intensified" } else { "downtoned" });
-                    break;
-                }
-                if p.pos.is_content() && !p.negator {
-                    steps += 1;
-                }
-            }
-            // Negation: before (en, ko 안/못) and after (ja, ko -지 않다/없다).
-            let mut negations = 0;
-            let mut j = first;
-            let mut steps = 0;
-            while j > 0 && steps < 3 {
-                j -= 1;
-                let p = &toks[j];
-                if is_boundary(j) {
-                    break;
-                }
-                if p.negator && !rules::negator_follows(lang, p) {
-                    negations += 1;
-                }
-                steps += 1;
-            }
-            let mut j = last + 1;
-            let mut steps = 0;
-            while j < toks.len() && steps < 6 {
-                let p = &toks[j];
-                if is_boundary(j) {
-                    break;
-                }
-                if p.negator && rules::negator_follows(lang, p) {
-                    negations += 1;
-                } else if p.pos.is_content()
-                    && p.pos != Pos::Aux
-                    // わけ, こと, の (非自立 nouns and verbs) sit between double negations.
-                    && !(lang == Lang::Ja && contains_bytes(p.tag.as_bytes(), "非自立".as_bytes()))
-                {
-                    // The negator must follow closely (良く|ない, 좋|지|않다).
-                    if lang != Lang::Ko || !p.tag.starts_with('V') {
-                        break;
-                    }
-                }
-                j += 1;
-                steps += 1;
-            }
-            if negations % 2 == 1 {
-                value *= -0.75;
-                rules_applied.push("negated");
-            }
-            // Stretched or shouted words.
-            let orig = &text[toks[first].span.start..toks[last].span.end];
-            let stretched = (first..=last).any(|x| {
-                let surface = &text[toks[x].span.clone()];
-                surface.chars().count() >= t.norm(&toks[x]).chars().count() + 2
-                    && surface.chars().any(crate::text::is_alphabetic)
-            });
-            if stretched {
-                value *= 1.2;
-                rules_applied.push("stretched");
-            }
-            if lang == Lang::En
-                && orig.chars().filter(|c| c.is_alphabetic()).count() >= 2
-                && orig
-                    .chars()
-                    .filter(|c| c.is_alphabetic())
-                    .all(char::is_uppercase)
-            {
-                let sentence_text = &text[toks[0].span.start..toks[toks.len() - 1].span.end];
-                if sentence_text.chars().any(char::is_lowercase) {
-                    value *= 1.4;
-                    rules_applied.push("caps");
-                }
-            }
-            hits.push(Hit {
-                first: base + first,
-                last: base + last,
-                entry,
-                score,
-                value,
-                rules: rules_applied,
-            });
+            hits.push(self.weigh(k, extra, score, entry));
             k += extra + 1;
         }
-        // Contrast inside the sentence: before the last marker weak, after strong.
-        let first_marker = (0..toks.len()).find(|&i| contrast(i));
-        let last_marker = (0..toks.len()).rfind(|&i| contrast(i));
-        let opener = first_marker.is_some_and(|m| toks[..m].iter().all(|x| x.pos == Pos::Punct));
-        if let Some(m) = last_marker {
-            let concessive = rules::is_concessive_opener(lang, &toks[m].lemma)
-                && toks[..m].iter().all(|x| x.pos == Pos::Punct);
-            if concessive {
-                // "Although it was cheap, it broke": the clause up to the first comma is weak.
-                let comma = (m + 1..toks.len())
-                    .find(|&i| toks[i].pos == Pos::Punct)
-                    .unwrap_or(toks.len());
-                for h in hits.iter_mut() {
-                    if h.first - base < comma {
-                        h.value *= 0.5;
-                        h.rules.push("contrast-weak");
-                    } else {
-                        h.value *= 1.5;
-                        h.rules.push("contrast-strong");
+        hits
+    }
+
+    /// Korean noun + 하다/되다: the predicate (불친절하다) carries the score when the
+    /// lexicon has it; the noun (불친절, content token `k`) is not counted as well.
+    fn predicate_follows(&self, k: usize) -> bool {
+        if self.lang != Lang::Ko {
+            return false;
+        }
+        let Some(&next) = self.content.get(k + 1) else {
+            return false;
+        };
+        let next = &self.toks[next];
+        (next.tag.starts_with("XSV") || next.tag.starts_with("XSA"))
+            && !self
+                .model
+                .lexicon(self.lang)
+                .starting_with(&next.lemma)
+                .is_empty()
+    }
+
+    /// The lexicon entry starting at content token `k`: how many more content
+    /// tokens it spans, its score and its words.
+    fn lookup(&self, k: usize) -> Option<(usize, f32, String)> {
+        let i = self.content[k];
+        let tok = &self.toks[i];
+        // Function words only start multi-word entries ("no problem"), never score alone.
+        let function_word = tok.negator || self.intensity(i).is_some() || self.contrast(i);
+        for lex in self
+            .model
+            .token_lexicons(self.lang, tok)
+            .into_iter()
+            .flatten()
+        {
+            let norm = self.t.norm(tok);
+            // The written form first: it is the more specific key (helpful vs help).
+            let keys: [&str; 2] = [norm, &tok.lemma];
+            // Most lemmas are their written form: look such a key up once.
+            let distinct = if norm == &*tok.lemma { 1 } else { 2 };
+            for &key in &keys[..distinct] {
+                for e in lex.starting_with(key) {
+                    if e.pos.is_some_and(|p| p != tok.pos) || (function_word && e.rest.is_empty()) {
+                        continue;
                     }
-                }
-            } else if !opener || first_marker != last_marker {
-                for h in hits.iter_mut() {
-                    if h.first - base < m {
-                        h.value *= 0.5;
-                        h.rules.push("contrast-weak");
-                    } else {
-                        h.value *= 1.5;
-                        h.rules.push("contrast-strong");
+                    if let Some(pos) = self.match_rest(k, &e.rest) {
+                        let mut entry = key.to_string();
+                        for r in &e.rest {
+                            entry.push(' ');
+                            entry.push_str(r);
+                        }
+                        return Some((pos - k, e.score, entry));
                     }
                 }
             }
         }
-        // Conditionals: en "if ..." damps the clause after; ja/ko damp the clause before.
+        None
+    }
+
+    /// The rest of a multi-word entry after content token `k`, in order; particles,
+    /// endings and intensifiers of the text may sit between its words (돈이 아깝다 for
+    /// `돈 아깝다`, 사진이랑 완전 달라요), at most two per gap. Returns the content
+    /// index of its last word.
+    fn match_rest<S: AsRef<str>>(&self, k: usize, rest: &[S]) -> Option<usize> {
+        let mut pos = k;
+        for want in rest {
+            let want = want.as_ref().as_bytes();
+            let mut skipped = 0;
+            loop {
+                pos += 1;
+                let &ti = self.content.get(pos)?;
+                let tj = &self.toks[ti];
+                if same_bytes(tj.lemma.as_bytes(), want) || same_bytes(self.t.norm_bytes(tj), want)
+                {
+                    break;
+                }
+                let skippable =
+                    (tj.pos == Pos::Part && !tj.negator) || self.intensity(ti).is_some();
+                skipped += 1;
+                if !skippable || skipped > 2 {
+                    return None;
+                }
+            }
+        }
+        Some(pos)
+    }
+
+    /// The hit of an entry found at content token `k` spanning `extra` more, with the
+    /// rules around it applied to its score.
+    fn weigh(&self, k: usize, extra: usize, score: f32, entry: String) -> Hit {
+        let toks = self.toks;
+        let i = self.content[k];
+        let tok = &toks[i];
+        // A Korean predicate on a 하다/되다 suffix covers its noun too (친절+했어요).
+        let first = if self.lang == Lang::Ko
+            && i > 0
+            && (tok.tag.starts_with("XSV") || tok.tag.starts_with("XSA"))
+            && toks[i - 1].span.end == tok.span.start
+            && toks[i - 1].pos == Pos::Noun
+        {
+            i - 1
+        } else {
+            i
+        };
+        let last = self.content[k + extra];
+        let mut value = score;
+        let mut rules_applied = Vec::new();
+        if let Some(m) = self.modifier_before(first) {
+            value *= m;
+            rules_applied.push(if m >= 1.0 { "intensified" } else { "downtoned" });
+        }
+        if self.negations(first, last) % 2 == 1 {
+            value *= -0.75;
+            rules_applied.push("negated");
+        }
+        if self.stretched(first, last) {
+            value *= 1.2;
+            rules_applied.push("stretched");
+        }
+        if self.shouted(first, last) {
+            value *= 1.4;
+            rules_applied.push("caps");
+        }
+        Hit {
+            first: self.base + first,
+            last: self.base + last,
+            entry,
+            score,
+            value,
+            rules: rules_applied,
+        }
+    }
+
+    /// The intensifier or downtoner just before token `first` (same clause, at most
+    /// three content words back).
+    fn modifier_before(&self, first: usize) -> Option<f32> {
+        let mut j = first;
+        let mut steps = 0;
+        while j > 0 && steps < 3 {
+            j -= 1;
+            let p = &self.toks[j];
+            if self.is_boundary(j) {
+                break;
+            }
+            if let Some(m) = self.intensity(j) {
+                return Some(m);
+            }
+            if p.pos.is_content() && !p.negator {
+                steps += 1;
+            }
+        }
+        None
+    }
+
+    /// Negators of the tokens `first..=last`: before them (en, ko 안/못) and after
+    /// them (ja, ko -지 않다/없다), within the clause.
+    fn negations(&self, first: usize, last: usize) -> u32 {
+        let (toks, lang) = (self.toks, self.lang);
+        let mut negations = 0;
+        let mut j = first;
+        let mut steps = 0;
+        while j > 0 && steps < 3 {
+            j -= 1;
+            let p = &toks[j];
+            if self.is_boundary(j) {
+                break;
+            }
+            if p.negator && !rules::negator_follows(lang, p) {
+                negations += 1;
+            }
+            steps += 1;
+        }
+        let mut j = last + 1;
+        let mut steps = 0;
+        while j < toks.len() && steps < 6 {
+            let p = &toks[j];
+            if self.is_boundary(j) {
+                break;
+            }
+            if p.negator && rules::negator_follows(lang, p) {
+                negations += 1;
+            } else if p.pos.is_content()
+                && p.pos != Pos::Aux
+                // わけ, こと, の (非自立 nouns and verbs) sit between double negations.
+                && !(lang == Lang::Ja && contains_bytes(p.tag.as_bytes(), "非自立".as_bytes()))
+            {
+                // The negator must follow closely (良く|ない, 좋|지|않다).
+                if lang != Lang::Ko || !p.tag.starts_with('V') {
+                    break;
+                }
+            }
+            j += 1;
+            steps += 1;
+        }
+        negations
+    }
+
+    /// A word of the hit is stretched (soooo, すごーーい): two or more characters
+    /// longer than its normalized form.
+    fn stretched(&self, first: usize, last: usize) -> bool {
+        (first..=last).any(|x| {
+            let surface = &self.text[self.toks[x].span.clone()];
+            surface.chars().count() >= self.t.norm(&self.toks[x]).chars().count() + 2
+                && surface.chars().any(crate::text::is_alphabetic)
+        })
+    }
+
+    /// An English hit written in capitals inside a sentence that has lower case.
+    fn shouted(&self, first: usize, last: usize) -> bool {
+        let toks = self.toks;
+        let orig = &self.text[toks[first].span.start..toks[last].span.end];
+        if self.lang == Lang::En
+            && orig.chars().filter(|c| c.is_alphabetic()).count() >= 2
+            && orig
+                .chars()
+                .filter(|c| c.is_alphabetic())
+                .all(char::is_uppercase)
+        {
+            let sentence_text = &self.text[toks[0].span.start..toks[toks.len() - 1].span.end];
+            return sentence_text.chars().any(char::is_lowercase);
+        }
+        false
+    }
+
+    /// Contrast inside the sentence: hits before the last marker weigh less, after it
+    /// more ("Although it was cheap, it broke": the clause up to the first comma is
+    /// weak). Returns whether the sentence opens with a marker (it then weakens the
+    /// sentences before it).
+    fn weigh_contrast(&self, hits: &mut [Hit]) -> bool {
+        let toks = self.toks;
+        let first_marker = (0..toks.len()).find(|&i| self.contrast(i));
+        let last_marker = (0..toks.len()).rfind(|&i| self.contrast(i));
+        let opener = first_marker.is_some_and(|m| toks[..m].iter().all(|x| x.pos == Pos::Punct));
+        let Some(m) = last_marker else {
+            return opener;
+        };
+        let concessive = rules::is_concessive_opener(self.lang, &toks[m].lemma)
+            && toks[..m].iter().all(|x| x.pos == Pos::Punct);
+        let split = if concessive {
+            (m + 1..toks.len())
+                .find(|&i| toks[i].pos == Pos::Punct)
+                .unwrap_or(toks.len())
+        } else if !opener || first_marker != last_marker {
+            m
+        } else {
+            return opener;
+        };
+        for h in hits.iter_mut() {
+            if h.first - self.base < split {
+                h.value *= 0.5;
+                h.rules.push("contrast-weak");
+            } else {
+                h.value *= 1.5;
+                h.rules.push("contrast-strong");
+            }
+        }
+        opener
+    }
+
+    /// Conditionals: en "if ..." damps the clause after; ja/ko damp the clause before.
+    fn damp_conditionals(&self, hits: &mut [Hit]) {
+        let toks = self.toks;
         for (ci, ct) in toks.iter().enumerate() {
-            if !rules::is_conditional(lang, ct, t.norm(ct)) {
+            if !rules::is_conditional(self.lang, ct, self.t.norm(ct)) {
                 continue;
             }
-            let (lo, hi) = if rules::conditional_precedes(lang) {
+            let (lo, hi) = if rules::conditional_precedes(self.lang) {
                 let end = (ci + 1..toks.len())
                     .find(|&i| toks[i].pos == Pos::Punct)
                     .unwrap_or(toks.len());
                 (ci, end)
             } else {
-                let start = (0..ci).rev().find(|&i| is_boundary(i)).map_or(0, |i| i + 1);
+                let start = (0..ci)
+                    .rev()
+                    .find(|&i| self.is_boundary(i))
+                    .map_or(0, |i| i + 1);
                 (start, ci)
             };
             for h in hits.iter_mut() {
-                let f = h.first - base;
+                let f = h.first - self.base;
                 if f >= lo && f < hi && !h.rules.contains(&"conditional") {
                     h.value *= 0.3;
                     h.rules.push("conditional");
                 }
             }
         }
-        // Questions are damped.
+    }
+
+    /// Questions are damped.
+    fn damp_question(&self, hits: &mut [Hit]) {
+        let (toks, t) = (self.toks, self.t);
         let question = toks
             .iter()
             .rev()
             .find(|x| x.pos != Pos::Sym)
-            .is_some_and(|x| rules::is_question_end(lang, x, t.norm(x)))
+            .is_some_and(|x| rules::is_question_end(self.lang, x, t.norm(x)))
             || toks.iter().rev().take(2).any(|x| t.norm(x).contains('?'));
         if question {
             for h in hits.iter_mut() {
@@ -688,14 +804,17 @@ impl SentimentModel {
                 h.rules.push("question");
             }
         }
-        // Exclamation marks add emphasis in the direction of the sentence.
-        let bangs = toks
+    }
+
+    /// Exclamation marks add emphasis in the direction of the sentence.
+    fn exclamation_boost(&self) -> f32 {
+        let bangs = self
+            .toks
             .iter()
-            .map(|x| t.norm_bytes(x).iter().filter(|&&b| b == b'!').count())
+            .map(|x| self.t.norm_bytes(x).iter().filter(|&&b| b == b'!').count())
             .sum::<usize>()
             .min(4);
-        let extra = 0.29 * bangs as f32;
-        (hits, extra, opener)
+        0.29 * bangs as f32
     }
 }
 

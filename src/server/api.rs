@@ -17,7 +17,7 @@ use crate::report::Order;
 use super::AppState;
 use crate::index::{Cancel, IndexError, KoeWriter, SearchOptions, Sort};
 use crate::ingest::{Format, IngestOptions, Reader, Reject};
-use crate::themes::metrics::{MetricsConfig, Period};
+use crate::metrics::{MetricsConfig, Period};
 
 /// An API error: always `{"status": N, "error": "..."}`.
 #[derive(Debug)]

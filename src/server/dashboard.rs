@@ -6,9 +6,9 @@
 use std::collections::HashMap;
 
 use crate::index::{Cancel, IndexError, KoeIndex};
+use crate::metrics::{Facts, Metrics, MetricsConfig, Summary};
 use crate::report::{Report, SCHEMA};
 use crate::sentiment::Sentiment;
-use crate::themes::metrics::{Facts, Metrics, MetricsConfig, Summary};
 use crate::themes::{ThemeHit, ThemeIdx, ThemeMatcher};
 
 /// Theme table, periods and segments of the records `query` matches (blank: all);

@@ -35,8 +35,10 @@ mod morph;
 pub mod normalize;
 mod segment;
 mod sentence;
+pub mod snippet;
 mod stopwords;
 mod swar;
+mod tags;
 mod terms;
 pub mod token;
 

@@ -453,9 +453,7 @@ fn compounds(toks: &[Token], lang: Lang, opinion_tok: &[bool]) -> Vec<Compound> 
                 _ => break,
             }
         }
-        let proper = toks[i..j]
-            .iter()
-            .any(|t| t.tag.contains("固有名詞") || t.tag.starts_with("NNP"));
+        let proper = toks[i..j].iter().any(Token::is_proper_noun);
         out.push(Compound {
             from: i,
             to: j,
@@ -530,9 +528,37 @@ type Attached = (String, i8, (usize, usize));
 /// Every aspect mention of an analysed text, in text order.
 pub fn mentions(t: &TextAnalysis, s: &TextSentiment) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
-    // Opinion tokens: the first token of every lexicon hit (and the rest of a
-    // multi-word entry), with the hit's polarity after the rules (negation flips it).
-    let mut opinion_at: Vec<Option<(usize, i8)>> = vec![None; t.tokens.len()];
+    let opinion_at = opinion_tokens(s, t.tokens.len());
+    for sent in &t.sentences {
+        let base = sent.tokens.start;
+        let toks = t.sentence_tokens(sent);
+        let n = toks.len();
+        if n == 0 {
+            continue;
+        }
+        let opinions = opinion_at.get(base..).unwrap_or(&[]);
+        let opinion_tok: Vec<bool> = (0..n)
+            .map(|i| opinions.get(i).is_some_and(|o| o.is_some()))
+            .collect();
+        let lang = sent.lang;
+        let comps = compounds(toks, lang, &opinion_tok);
+        if comps.is_empty() {
+            continue;
+        }
+        let mut opinion_of = attach_opinions(t, s, toks, lang, &comps, opinions);
+        for (ci, cp) in comps.iter().enumerate() {
+            let attached = opinion_of[ci].take();
+            push_compound(&mut out, t, toks, lang, cp, attached);
+        }
+    }
+    out
+}
+
+/// Opinion tokens: the first token of every lexicon hit (and the rest of a multi-word
+/// entry), with the hit's index and polarity after the rules (negation flips it);
+/// `n` tokens.
+fn opinion_tokens(s: &TextSentiment, n: usize) -> Vec<Option<(usize, i8)>> {
+    let mut opinion_at: Vec<Option<(usize, i8)>> = vec![None; n];
     for (k, (&h, e)) in s.hit_tokens.iter().zip(&s.evidence).enumerate() {
         // A weak lexicon entry (a topic noun with a slight lean, e.g. 스토리 0.2) is
         // not an opinion word: its noun stays a candidate.
@@ -551,137 +577,150 @@ pub fn mentions(t: &TextAnalysis, s: &TextSentiment) -> Vec<Candidate> {
             *slot = Some((k, sign));
         }
     }
-    for sent in &t.sentences {
-        let base = sent.tokens.start;
-        let toks = t.sentence_tokens(sent);
-        let n = toks.len();
-        if n == 0 {
+    opinion_at
+}
+
+/// The clause of each token of a sentence, counted from 0.
+fn clause_ids(t: &TextAnalysis, toks: &[Token]) -> Vec<usize> {
+    let mut clause = vec![0usize; toks.len()];
+    let mut c = 0;
+    for (i, tok) in toks.iter().enumerate() {
+        clause[i] = c;
+        if clause_break(t, tok) {
+            c += 1;
+        }
+    }
+    clause
+}
+
+/// Opinion attachment in one sentence: each opinion hit (`opinion_at`, by token of
+/// the sentence) picks one compound of `comps`, the first hit a compound gets stays.
+fn attach_opinions(
+    t: &TextAnalysis,
+    s: &TextSentiment,
+    toks: &[Token],
+    lang: Lang,
+    comps: &[Compound],
+    opinion_at: &[Option<(usize, i8)>],
+) -> Vec<Option<Attached>> {
+    let n = toks.len();
+    let clause = clause_ids(t, toks);
+    let mut opinion_of: Vec<Option<Attached>> = vec![None; comps.len()];
+    let mut i = 0;
+    while i < n {
+        let Some(Some((k, sign))) = opinion_at.get(i).copied() else {
+            i += 1;
             continue;
+        };
+        // Skip the rest of the same hit.
+        let mut end = i + 1;
+        while end < n && opinion_at.get(end).copied().flatten().map(|x| x.0) == Some(k) {
+            end += 1;
         }
-        let opinion_tok: Vec<bool> = (0..n)
-            .map(|i| opinion_at.get(base + i).is_some_and(|o| o.is_some()))
-            .collect();
-        let lang = sent.lang;
-        let comps = compounds(toks, lang, &opinion_tok);
-        if comps.is_empty() {
-            continue;
-        }
-        let breaks: Vec<bool> = toks.iter().map(|tok| clause_break(t, tok)).collect();
-        // clause id per token
-        let mut clause = vec![0usize; n];
-        let mut c = 0;
-        for i in 0..n {
-            clause[i] = c;
-            if breaks[i] {
-                c += 1;
+        // Emoticons, laughter and crying (^^, ㅋㅋ, ㅠㅠ) carry a mood, not an
+        // opinion about a thing.
+        let wordlike = toks[i..end]
+            .iter()
+            .any(|x| !matches!(x.pos, Pos::Sym | Pos::X | Pos::Punct));
+        if sign != 0 && wordlike {
+            let target = attach(comps, &clause, i, end, lang);
+            if let Some(ci) = target
+                && opinion_of[ci].is_none()
+            {
+                let e = &s.evidence[k];
+                let word = opinion_word(t, &toks[i..end], &e.entry, lang, &e.rules);
+                let span = (toks[i].span.start, toks[end - 1].span.end);
+                opinion_of[ci] = Some((word, sign, span));
             }
         }
-        // Opinion attachment: each hit picks one compound.
-        let mut opinion_of: Vec<Option<Attached>> = vec![None; comps.len()];
-        let mut i = 0;
-        while i < n {
-            let Some(Some((k, sign))) = opinion_at.get(base + i).copied() else {
-                i += 1;
-                continue;
-            };
-            // Skip the rest of the same hit.
-            let mut end = i + 1;
-            while end < n && opinion_at.get(base + end).copied().flatten().map(|x| x.0) == Some(k) {
-                end += 1;
-            }
-            // Emoticons, laughter and crying (^^, ㅋㅋ, ㅠㅠ) carry a mood, not an
-            // opinion about a thing.
-            let wordlike = toks[i..end]
-                .iter()
-                .any(|x| !matches!(x.pos, Pos::Sym | Pos::X | Pos::Punct));
-            if sign != 0 && wordlike {
-                let target = attach(&comps, &clause, i, end, lang);
-                if let Some(ci) = target
-                    && opinion_of[ci].is_none()
-                {
-                    let e = &s.evidence[k];
-                    let word = opinion_word(t, &toks[i..end], &e.entry, lang, &e.rules);
-                    let span = (toks[i].span.start, toks[end - 1].span.end);
-                    opinion_of[ci] = Some((word, sign, span));
-                }
-            }
-            i = end;
-        }
-        for (ci, cp) in comps.iter().enumerate() {
-            let ts = &toks[cp.from..cp.to];
-            // The lemmas the matcher will look for (suffixes such as 력 are not keys).
-            let parts: Vec<Lemma> = ts
-                .iter()
-                .filter(|x| super::is_key_token(x))
-                .map(|x| x.lemma.clone())
-                .collect();
-            if parts.is_empty() {
-                continue;
-            }
-            let key = parts
-                .iter()
-                .map(|l| l.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
-            let surface = surface_of(t, ts, lang);
-            // Context: content lemmas of the sentence within six tokens, and the
-            // opinion word.
-            let lo = cp.from.saturating_sub(6);
-            let hi = (cp.to + 6).min(n);
-            let mut context: Vec<Lemma> = (lo..hi)
-                .filter(|&x| x < cp.from || x >= cp.to)
-                .map(|x| &toks[x])
-                .filter(|x| x.pos.is_content() && !x.stop && !x.negator && alphabetic(&x.lemma))
-                .map(|x| x.lemma.clone())
-                .collect();
-            context.sort_unstable();
-            context.dedup();
-            let (Some(first), Some(last)) = (ts.first(), ts.last()) else {
-                continue;
-            };
-            let (opinion, opinion_span) = match opinion_of[ci].take() {
-                Some((w, sign, span)) => (Some((w, sign)), Some(span)),
-                None => (None, None),
-            };
-            // A Japanese or Korean compound also counts for each of its nouns (露天風呂
-            // for 風呂, 한국영화 for 영화), so a theme can gather a head and its
-            // compounds. English compounds are not split: their head is often a
-            // general word (battery life, sound quality) that would swallow them.
-            if parts.len() > 1 && lang != Lang::En {
-                for tok in ts.iter().filter(|x| {
-                    super::is_key_token(x) && noun_role(x, lang, false) == NounRole::Noun
-                }) {
-                    out.push(Candidate {
-                        key: tok.lemma.to_string(),
-                        parts: vec![tok.lemma.clone()],
-                        surface: surface_of(t, std::slice::from_ref(tok), lang),
-                        lang,
-                        start: tok.span.start,
-                        end: tok.span.end,
-                        opinion: opinion.clone(),
-                        opinion_span,
-                        context: context.clone(),
-                        proper: cp.proper,
-                        covered: false,
-                    });
-                }
-            }
+        i = end;
+    }
+    opinion_of
+}
+
+/// The candidates of one compound of a sentence, with the opinion attached to it:
+/// the compound, and for Japanese and Korean each of its nouns too.
+fn push_compound(
+    out: &mut Vec<Candidate>,
+    t: &TextAnalysis,
+    toks: &[Token],
+    lang: Lang,
+    cp: &Compound,
+    attached: Option<Attached>,
+) {
+    let n = toks.len();
+    let ts = &toks[cp.from..cp.to];
+    // The lemmas the matcher will look for (suffixes such as 력 are not keys).
+    let parts: Vec<Lemma> = ts
+        .iter()
+        .filter(|x| super::is_key_token(x))
+        .map(|x| x.lemma.clone())
+        .collect();
+    if parts.is_empty() {
+        return;
+    }
+    let key = parts
+        .iter()
+        .map(|l| l.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let surface = surface_of(t, ts, lang);
+    // Context: content lemmas of the sentence within six tokens, and the
+    // opinion word.
+    let lo = cp.from.saturating_sub(6);
+    let hi = (cp.to + 6).min(n);
+    let mut context: Vec<Lemma> = (lo..hi)
+        .filter(|&x| x < cp.from || x >= cp.to)
+        .map(|x| &toks[x])
+        .filter(|x| x.pos.is_content() && !x.stop && !x.negator && alphabetic(&x.lemma))
+        .map(|x| x.lemma.clone())
+        .collect();
+    context.sort_unstable();
+    context.dedup();
+    let (Some(first), Some(last)) = (ts.first(), ts.last()) else {
+        return;
+    };
+    let (opinion, opinion_span) = match attached {
+        Some((w, sign, span)) => (Some((w, sign)), Some(span)),
+        None => (None, None),
+    };
+    // A Japanese or Korean compound also counts for each of its nouns (露天風呂
+    // for 風呂, 한국영화 for 영화), so a theme can gather a head and its
+    // compounds. English compounds are not split: their head is often a
+    // general word (battery life, sound quality) that would swallow them.
+    if parts.len() > 1 && lang != Lang::En {
+        for tok in ts
+            .iter()
+            .filter(|x| super::is_key_token(x) && noun_role(x, lang, false) == NounRole::Noun)
+        {
             out.push(Candidate {
-                key,
-                parts,
-                surface,
+                key: tok.lemma.to_string(),
+                parts: vec![tok.lemma.clone()],
+                surface: surface_of(t, std::slice::from_ref(tok), lang),
                 lang,
-                start: first.span.start,
-                end: last.span.end,
-                opinion,
+                start: tok.span.start,
+                end: tok.span.end,
+                opinion: opinion.clone(),
                 opinion_span,
-                context,
+                context: context.clone(),
                 proper: cp.proper,
                 covered: false,
             });
         }
     }
-    out
+    out.push(Candidate {
+        key,
+        parts,
+        surface,
+        lang,
+        start: first.span.start,
+        end: last.span.end,
+        opinion,
+        opinion_span,
+        context,
+        proper: cp.proper,
+        covered: false,
+    });
 }
 
 /// The compound an opinion word at tokens `from..to` is about, within its clause.
@@ -963,6 +1002,24 @@ impl Discovery {
         if max == 0 {
             return Vec::new();
         }
+        let pool = self.pool(max);
+        let vectors = self.context_vectors(&pool);
+        let with_self = with_own_words(&pool, &vectors);
+        let groups = group(&pool, &vectors, &with_self, max);
+        let mut worker = text.new_worker();
+        let mut ids: Vec<String> = Vec::new();
+        let mut themes: Vec<DiscoveredTheme> = groups
+            .into_iter()
+            .filter_map(|g| theme_of(&pool, g, &mut worker, &mut ids))
+            .collect();
+        themes.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+        themes
+    }
+
+    /// The candidates a theme can be made of: the aspects first (nouns people give
+    /// opinions about, by how often), then the other frequent nouns, which may only
+    /// join a theme; each with its rank and whether it is an aspect.
+    fn pool(&self, max: usize) -> Vec<Pooled<'_>> {
         let n = self.records.max(1) as f64;
         let min_support = 3u32.max((n * 0.001) as u32).max(self.floor + 1);
         // Aspects: opinion targets often enough, not mostly covered by the taxonomy,
@@ -987,7 +1044,7 @@ impl Discovery {
         };
         // Seeds first (aspects by how often people give opinions about them), then the
         // other frequent nouns, which may only join a theme.
-        let mut pool: Vec<(&String, &Stat, f64, bool)> = self
+        let mut pool: Vec<Pooled<'_>> = self
             .stats
             .iter()
             .filter(|(_, s)| eligible(s))
@@ -1006,13 +1063,16 @@ impl Discovery {
             .len()
             .saturating_sub(aspects)
             .min(max.saturating_mul(25).saturating_add(100));
-        let mut keep: Vec<(&String, &Stat, f64, bool)> = pool[..aspects].to_vec();
+        let mut keep: Vec<Pooled<'_>> = pool[..aspects].to_vec();
         keep.extend(pool.iter().skip_while(|p| p.3).take(extra).cloned());
-        let pool = keep;
-        // PPMI context vectors (with the opinion words as features), L2-normalised.
+        keep
+    }
+
+    /// PPMI context vectors of the candidates (with the opinion words as features),
+    /// L2-normalised.
+    fn context_vectors(&self, pool: &[Pooled<'_>]) -> Vec<StdHashMap<String, f64>> {
         let total: f64 = self.context_totals.values().sum::<u64>().max(1) as f64;
-        let vectors: Vec<StdHashMap<String, f64>> = pool
-            .iter()
+        pool.iter()
             .map(|(_, s, _, _)| {
                 let mut v: StdHashMap<String, f64> = StdHashMap::new();
                 let own: f64 = s.context.values().map(|c| *c as f64).sum::<f64>().max(1.0);
@@ -1037,158 +1097,184 @@ impl Discovery {
                 }
                 v
             })
-            .collect();
-        // The same with the candidate's own words, so that a noun that occurs beside a
-        // theme's members (zoom beside camera) resembles the theme: first-order
-        // association, used only to attach nouns that are seldom opinion targets
-        // (aspects that occur together are different aspects).
-        let with_self: Vec<StdHashMap<String, f64>> = pool
-            .iter()
-            .zip(&vectors)
-            .map(|((_, s, _, _), v)| {
-                let mut v = v.clone();
-                for p in &s.parts {
-                    *v.entry(p.to_string()).or_default() += 1.0;
-                }
-                v
-            })
-            .collect();
-        // Themes: seeds in rank order; a candidate joins a theme through a shared part
-        // (a compound and its head or modifier) or close contexts.
-        struct Group {
-            members: Vec<usize>,
-            centroid: StdHashMap<String, f64>,
-            centroid_self: StdHashMap<String, f64>,
-            parts: Vec<Lemma>,
-        }
-        let mut groups: Vec<Group> = Vec::new();
-        for (i, (_, s, _, aspect)) in pool.iter().enumerate() {
-            let by_part = groups.iter().position(|g| {
-                s.parts.len() > 1 && g.parts.len() == 1 && s.parts.contains(&g.parts[0])
-                    || g.parts.len() > 1 && s.parts.len() == 1 && g.parts.contains(&s.parts[0])
-            });
-            let threshold = if *aspect { JOIN } else { ATTACH };
-            // Contexts of a rare word say little: only candidates seen often enough
-            // join by context.
-            let enough = s.records >= CONTEXT_SUPPORT;
-            let by_context = || {
-                groups
-                    .iter()
-                    .enumerate()
-                    .filter(|_| enough)
-                    .map(|(gi, g)| {
-                        let c = if *aspect {
-                            &g.centroid
-                        } else {
-                            &g.centroid_self
-                        };
-                        (gi, cosine(&vectors[i], c))
-                    })
-                    .filter(|(_, c)| *c >= threshold)
-                    .max_by(|a, b| a.1.total_cmp(&b.1))
-                    .map(|(gi, _)| gi)
-            };
-            let lang_ok = |gi: usize| pool[groups[gi].members[0]].1.lang == s.lang;
-            let target = by_part
-                .filter(|&g| lang_ok(g))
-                .or_else(|| by_context().filter(|&g| lang_ok(g)));
-            match target {
-                Some(gi) => {
-                    let g = &mut groups[gi];
-                    g.members.push(i);
-                    add_into(&mut g.centroid, &vectors[i], s.records as f64);
-                    add_into(&mut g.centroid_self, &with_self[i], s.records as f64);
-                }
-                None if groups.len() < max && *aspect => {
-                    let mut centroid = StdHashMap::new();
-                    add_into(&mut centroid, &vectors[i], s.records as f64);
-                    let mut centroid_self = StdHashMap::new();
-                    add_into(&mut centroid_self, &with_self[i], s.records as f64);
-                    groups.push(Group {
-                        members: vec![i],
-                        centroid,
-                        centroid_self,
-                        parts: s.parts.clone(),
-                    });
-                }
-                None => {}
+            .collect()
+    }
+}
+
+/// A candidate of the pool: its key, its statistics, its rank and whether it is an
+/// aspect (an opinion target often enough).
+type Pooled<'a> = (&'a String, &'a Stat, f64, bool);
+
+/// A discovered theme in the making: its members (indices in the pool) and their
+/// summed context vectors.
+struct Group {
+    members: Vec<usize>,
+    centroid: StdHashMap<String, f64>,
+    centroid_self: StdHashMap<String, f64>,
+    parts: Vec<Lemma>,
+}
+
+/// The context vectors with each candidate's own words added, so that a noun that
+/// occurs beside a theme's members (zoom beside camera) resembles the theme: first-order
+/// association, used only to attach nouns that are seldom opinion targets
+/// (aspects that occur together are different aspects).
+fn with_own_words(
+    pool: &[Pooled<'_>],
+    vectors: &[StdHashMap<String, f64>],
+) -> Vec<StdHashMap<String, f64>> {
+    pool.iter()
+        .zip(vectors)
+        .map(|((_, s, _, _), v)| {
+            let mut v = v.clone();
+            for p in &s.parts {
+                *v.entry(p.to_string()).or_default() += 1.0;
             }
-        }
-        let mut worker = text.new_worker();
-        let mut themes: Vec<DiscoveredTheme> = Vec::new();
-        let mut ids: Vec<String> = Vec::new();
-        for g in groups {
-            let mut members: Vec<Member> = Vec::new();
-            let mut positive: StdHashMap<String, u64> = StdHashMap::new();
-            let mut negative: StdHashMap<String, u64> = StdHashMap::new();
-            let mut mentions = 0u64;
-            let mut opinion_records = 0u64;
-            let lang = pool[g.members[0]].1.lang.unwrap_or_default();
-            for &mi in &g.members {
-                let (_, s, _, _) = pool[mi];
-                let mut surfaces = s.surfaces.clone();
-                surfaces.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-                let terms: Vec<String> = surfaces
-                    .iter()
-                    .filter(|(w, _)| round_trips(&mut worker, w, lang, &s.parts))
-                    .map(|(w, _)| w.clone())
-                    .take(3)
-                    .collect();
-                if terms.is_empty() {
-                    continue;
-                }
-                mentions += u64::from(s.records);
-                opinion_records += u64::from(s.targets);
-                for (w, sign, c) in &s.opinions {
-                    let map = if *sign > 0 {
-                        &mut positive
+            v
+        })
+        .collect()
+}
+
+/// Groups the candidates into at most `max` themes: seeds in rank order; a candidate
+/// joins a theme through a shared part (a compound and its head or modifier) or
+/// close contexts.
+fn group(
+    pool: &[Pooled<'_>],
+    vectors: &[StdHashMap<String, f64>],
+    with_self: &[StdHashMap<String, f64>],
+    max: usize,
+) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    for (i, (_, s, _, aspect)) in pool.iter().enumerate() {
+        let by_part = groups.iter().position(|g| {
+            s.parts.len() > 1 && g.parts.len() == 1 && s.parts.contains(&g.parts[0])
+                || g.parts.len() > 1 && s.parts.len() == 1 && g.parts.contains(&s.parts[0])
+        });
+        let threshold = if *aspect { JOIN } else { ATTACH };
+        // Contexts of a rare word say little: only candidates seen often enough
+        // join by context.
+        let enough = s.records >= CONTEXT_SUPPORT;
+        let by_context = || {
+            groups
+                .iter()
+                .enumerate()
+                .filter(|_| enough)
+                .map(|(gi, g)| {
+                    let c = if *aspect {
+                        &g.centroid
                     } else {
-                        &mut negative
+                        &g.centroid_self
                     };
-                    *map.entry(w.clone()).or_default() += u64::from(*c);
-                }
-                members.push(Member {
-                    label: terms[0].clone(),
-                    records: u64::from(s.records),
-                    opinions: u64::from(s.targets),
-                    terms,
+                    (gi, cosine(&vectors[i], c))
+                })
+                .filter(|(_, c)| *c >= threshold)
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(gi, _)| gi)
+        };
+        let lang_ok = |gi: usize| pool[groups[gi].members[0]].1.lang == s.lang;
+        let target = by_part
+            .filter(|&g| lang_ok(g))
+            .or_else(|| by_context().filter(|&g| lang_ok(g)));
+        match target {
+            Some(gi) => {
+                let g = &mut groups[gi];
+                g.members.push(i);
+                add_into(&mut g.centroid, &vectors[i], s.records as f64);
+                add_into(&mut g.centroid_self, &with_self[i], s.records as f64);
+            }
+            None if groups.len() < max && *aspect => {
+                let mut centroid = StdHashMap::new();
+                add_into(&mut centroid, &vectors[i], s.records as f64);
+                let mut centroid_self = StdHashMap::new();
+                add_into(&mut centroid_self, &with_self[i], s.records as f64);
+                groups.push(Group {
+                    members: vec![i],
+                    centroid,
+                    centroid_self,
+                    parts: s.parts.clone(),
                 });
             }
-            if members.is_empty() {
-                continue;
-            }
-            let label = members[0].label.clone();
-            let mut id = format!("discovered.{}", slug(&label));
-            let mut k = 2;
-            while ids.contains(&id) {
-                id = format!("discovered.{}-{k}", slug(&label));
-                k += 1;
-            }
-            ids.push(id.clone());
-            members.sort_by(|a, b| b.records.cmp(&a.records).then(a.label.cmp(&b.label)));
-            let top = |m: StdHashMap<String, u64>| {
-                let mut v: Vec<(String, u64)> = m.into_iter().collect();
-                v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-                v.truncate(8);
-                v
-            };
-            themes.push(DiscoveredTheme {
-                id,
-                label,
-                lang: lang.as_str().to_string(),
-                mentions,
-                opinion_records,
-                score: rank(opinion_records, mentions),
-                members,
-                opinions: Opinions {
-                    positive: top(positive),
-                    negative: top(negative),
-                },
-            });
+            None => {}
         }
-        themes.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
-        themes
     }
+    groups
+}
+
+/// The discovered theme of a group: its members that have wordings which analyse
+/// back to them, a unique id (not in `ids`, then added to it), its opinion words;
+/// none when no member is left.
+fn theme_of(
+    pool: &[Pooled<'_>],
+    g: Group,
+    worker: &mut crate::text::TextWorker,
+    ids: &mut Vec<String>,
+) -> Option<DiscoveredTheme> {
+    let mut members: Vec<Member> = Vec::new();
+    let mut positive: StdHashMap<String, u64> = StdHashMap::new();
+    let mut negative: StdHashMap<String, u64> = StdHashMap::new();
+    let mut mentions = 0u64;
+    let mut opinion_records = 0u64;
+    let lang = pool[g.members[0]].1.lang.unwrap_or_default();
+    for &mi in &g.members {
+        let (_, s, _, _) = pool[mi];
+        let mut surfaces = s.surfaces.clone();
+        surfaces.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let terms: Vec<String> = surfaces
+            .iter()
+            .filter(|(w, _)| round_trips(worker, w, lang, &s.parts))
+            .map(|(w, _)| w.clone())
+            .take(3)
+            .collect();
+        if terms.is_empty() {
+            continue;
+        }
+        mentions += u64::from(s.records);
+        opinion_records += u64::from(s.targets);
+        for (w, sign, c) in &s.opinions {
+            let map = if *sign > 0 {
+                &mut positive
+            } else {
+                &mut negative
+            };
+            *map.entry(w.clone()).or_default() += u64::from(*c);
+        }
+        members.push(Member {
+            label: terms[0].clone(),
+            records: u64::from(s.records),
+            opinions: u64::from(s.targets),
+            terms,
+        });
+    }
+    if members.is_empty() {
+        return None;
+    }
+    let label = members[0].label.clone();
+    let mut id = format!("discovered.{}", slug(&label));
+    let mut k = 2;
+    while ids.contains(&id) {
+        id = format!("discovered.{}-{k}", slug(&label));
+        k += 1;
+    }
+    ids.push(id.clone());
+    members.sort_by(|a, b| b.records.cmp(&a.records).then(a.label.cmp(&b.label)));
+    let top = |m: StdHashMap<String, u64>| {
+        let mut v: Vec<(String, u64)> = m.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.truncate(8);
+        v
+    };
+    Some(DiscoveredTheme {
+        id,
+        label,
+        lang: lang.as_str().to_string(),
+        mentions,
+        opinion_records,
+        score: rank(opinion_records, mentions),
+        members,
+        opinions: Opinions {
+            positive: top(positive),
+            negative: top(negative),
+        },
+    })
 }
 
 /// How much people talk about an aspect: the records with an opinion about it count

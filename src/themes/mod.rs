@@ -1,19 +1,17 @@
 //! Themes: the taxonomy ([`taxonomy`]), the lemma-sequence matcher ([`ThemeMatcher`]),
-//! discovery of themes nobody listed ([`discover`]) and the metrics a report is
-//! made of ([`metrics`]).
+//! discovery of themes nobody listed ([`discover`]), domain packs ([`domains`]) and the
+//! scoring of discovery against annotated aspects ([`score`]). What is counted of
+//! themes across records (shares, trends, impact) lives in the `metrics` stage.
 //!
 //! A theme term is analysed by the same text core as the feedback; its key tokens
 //! (content words and negators) must then appear as lemmas, in order, inside one
 //! sentence, with at most `max_gap` other tokens between them. So 遅い matches
 //! 遅く/遅かった, 느리다 matches 느려서/느림, and "can't log in" matches "couldn't log in".
 
-pub mod churn_rate;
 pub mod discover;
 pub mod domains;
 pub mod eval;
-pub mod metrics;
 pub mod score;
-pub mod support;
 pub mod taxonomy;
 
 use std::ops::Range;
@@ -157,7 +155,7 @@ fn is_key_token(tok: &Token) -> bool {
     if tok.negator {
         return true;
     }
-    if tok.tag.starts_with("XS") || tok.stop {
+    if tok.is_derivational_suffix() || tok.stop {
         return false;
     }
     !matches!(tok.pos, Pos::Part | Pos::Aux | Pos::Punct)
@@ -491,7 +489,7 @@ fn compile_term(
                 .tokens
                 .iter()
                 .filter(|t| !matches!(t.pos, Pos::Part | Pos::Aux | Pos::Punct))
-                .filter(|t| !t.tag.starts_with("XS"))
+                .filter(|t| !t.is_derivational_suffix())
                 .collect();
             if keys.is_empty() {
                 // Auxiliaries only ("must-have"): they are the words.
@@ -536,16 +534,12 @@ fn breaks_clause(t: &TextAnalysis, tok: &Token) -> bool {
         Pos::Punct => matches!(t.norm(tok), "," | "、" | ";" | ":"),
         Pos::Part | Pos::Adv | Pos::X | Pos::Aux => {
             let lemma = &*tok.lemma;
-            if tok.tag.starts_with("助詞,接続助詞") {
+            if tok.is_conjunctive_particle() {
                 matches!(
                     lemma,
                     "が" | "けど" | "けれど" | "けれども" | "のに" | "ものの"
                 )
-            } else if tok.tag.starts_with(|c: char| c.is_ascii_uppercase())
-                && tok.tag.contains("EC")
-            {
-                // (ko-dic tags start with an upper-case letter: the first test spares
-                // the search in Japanese and English tags.)
+            } else if tok.has_connective_ending() {
                 let s = t.norm(tok);
                 s.ends_with("지만")
                     || s.ends_with("는데")

@@ -160,7 +160,7 @@ fn customer_support_on_twitter_first_responses_match_a_hand_check() {
     //   customer again, 119302 (13:47:24) -> 119303 (16:28:34): later, 9,670 s
     //   119237: its reply 119236 is not in the sample: no first response.
     use koe::ingest::{IngestOptions, Reader};
-    use koe::themes::support::{SupportCollector, SupportConfig};
+    use koe::metrics::support::{SupportCollector, SupportConfig};
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/en/twcs_sample.csv");
     let reader = Reader::open_path(&path, &IngestOptions::default())

@@ -998,8 +998,8 @@ fn pool() -> &'static [PoolRecord] {
 }
 
 /// Feeds `(record, date)` pairs to the metrics, as `koe report` does.
-fn summarize(dump: &[(&PoolRecord, koe::ingest::Date)]) -> koe::themes::metrics::Summary {
-    use koe::themes::metrics::{Facts, Metrics, MetricsConfig};
+fn summarize(dump: &[(&PoolRecord, koe::ingest::Date)]) -> koe::metrics::Summary {
+    use koe::metrics::{Facts, Metrics, MetricsConfig};
     use koe::themes::{ThemeHit, ThemeInfo};
     let mut ids: Vec<&str> = pool()
         .iter()

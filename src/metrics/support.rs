@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::round3;
 use crate::ingest::{Record, Support};
 
 /// Settings of the support figures.
@@ -209,10 +210,6 @@ impl Acc {
                 .then(|| round3(self.replies as f64 / self.conversations as f64)),
         }
     }
-}
-
-fn round3(v: f64) -> f64 {
-    (v * 1000.0).round() / 1000.0
 }
 
 /// The figures of one group (all, a period, a theme).
@@ -675,78 +672,10 @@ impl SupportCollector {
         }
         let targets = self.config.targets_hours.clone();
         let all = self.all.figures(&targets);
-        let mut missing = Vec::new();
-        if self.tickets > 0 {
-            if !self.seen.created {
-                missing.push("all times: no creation time with a time of day (a created_at / 作成日時 / 접수일시 column)".to_string());
-            }
-            if !self.seen.first_response {
-                missing.push("first response: no first-response time column (first_response_at / 初回返信日時 / 첫응답일시)".into());
-            }
-            if !self.seen.resolved {
-                missing.push("resolution time: no resolved/solved time column (solved_at / 解決日時 / 해결일시)".into());
-            }
-            if !self.seen.resolved && !self.seen.status {
-                missing.push("resolution rate: no status or resolution time column".into());
-            }
-            if !self.seen.replies {
-                missing.push("first-contact resolution: needs a reply count column (replies / 返信回数 / 답변수) or threaded messages".into());
-            }
-        }
-        if !self.seen.customer {
-            missing.push(
-                "repeat contacts: no customer id column (customer_id / 顧客ID / 고객ID)".into(),
-            );
-        }
-        if threads {
-            missing.push("resolution time of conversations: messages carry no resolution time (the resolution rate comes from the customer's closing message)".into());
-        }
-        let median = |f: &SupportFigures, pick: fn(&SupportFigures) -> Option<&Durations>| {
-            pick(f).map(|d| d.median_hours)
-        };
-        let all_res = median(&all, |f| f.resolution.as_ref());
-        let all_first = median(&all, |f| f.first_response.as_ref());
-        let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
-            (Some(a), Some(b)) if b > 0.0 => Some(round3(a / b)),
-            _ => None,
-        };
-        let mut themes: Vec<SupportThemeRow> = self
-            .themes
-            .iter()
-            .map(|(id, acc)| {
-                let figures = acc.figures(&targets);
-                SupportThemeRow {
-                    theme: id.clone(),
-                    resolution_vs_all: ratio(median(&figures, |f| f.resolution.as_ref()), all_res),
-                    first_response_vs_all: ratio(
-                        median(&figures, |f| f.first_response.as_ref()),
-                        all_first,
-                    ),
-                    figures,
-                }
-            })
-            .collect();
-        themes.sort_by(|a, b| {
-            b.figures
-                .units
-                .cmp(&a.figures.units)
-                .then(a.theme.cmp(&b.theme))
-        });
+        let mut missing = self.missing_columns(threads);
+        let themes = self.theme_rows(&all, &targets);
         let backlog = (self.seen.created && (self.seen.resolved || self.seen.status) && !threads)
-            .then(|| {
-                let mut open = 0i64;
-                let mut out = BTreeMap::new();
-                let mut periods: Vec<&String> =
-                    self.created.keys().chain(self.resolved_in.keys()).collect();
-                periods.sort();
-                periods.dedup();
-                for p in periods {
-                    open += self.created.get(p).copied().unwrap_or(0) as i64;
-                    open -= self.resolved_in.get(p).copied().unwrap_or(0) as i64;
-                    out.insert(p.clone(), open.max(0) as u64);
-                }
-                out
-            });
+            .then(|| self.backlog());
         let repeat_contact = self.repeat_contact();
         if self.seen.customer && repeat_contact.is_none() {
             missing.push(format!(
@@ -779,6 +708,90 @@ impl SupportCollector {
             missing,
             excluded_times: self.excluded,
         })
+    }
+
+    /// The figures the data has no column for, each with the column it needs.
+    fn missing_columns(&self, threads: bool) -> Vec<String> {
+        let mut missing = Vec::new();
+        if self.tickets > 0 {
+            if !self.seen.created {
+                missing.push("all times: no creation time with a time of day (a created_at / 作成日時 / 접수일시 column)".to_string());
+            }
+            if !self.seen.first_response {
+                missing.push("first response: no first-response time column (first_response_at / 初回返信日時 / 첫응답일시)".into());
+            }
+            if !self.seen.resolved {
+                missing.push("resolution time: no resolved/solved time column (solved_at / 解決日時 / 해결일시)".into());
+            }
+            if !self.seen.resolved && !self.seen.status {
+                missing.push("resolution rate: no status or resolution time column".into());
+            }
+            if !self.seen.replies {
+                missing.push("first-contact resolution: needs a reply count column (replies / 返信回数 / 답변수) or threaded messages".into());
+            }
+        }
+        if !self.seen.customer {
+            missing.push(
+                "repeat contacts: no customer id column (customer_id / 顧客ID / 고객ID)".into(),
+            );
+        }
+        if threads {
+            missing.push("resolution time of conversations: messages carry no resolution time (the resolution rate comes from the customer's closing message)".into());
+        }
+        missing
+    }
+
+    /// Each theme's figures and how its medians compare to those of `all`, most units
+    /// first.
+    fn theme_rows(&self, all: &SupportFigures, targets: &[f64]) -> Vec<SupportThemeRow> {
+        let median = |f: &SupportFigures, pick: fn(&SupportFigures) -> Option<&Durations>| {
+            pick(f).map(|d| d.median_hours)
+        };
+        let all_res = median(all, |f| f.resolution.as_ref());
+        let all_first = median(all, |f| f.first_response.as_ref());
+        let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) if b > 0.0 => Some(round3(a / b)),
+            _ => None,
+        };
+        let mut themes: Vec<SupportThemeRow> = self
+            .themes
+            .iter()
+            .map(|(id, acc)| {
+                let figures = acc.figures(targets);
+                SupportThemeRow {
+                    theme: id.clone(),
+                    resolution_vs_all: ratio(median(&figures, |f| f.resolution.as_ref()), all_res),
+                    first_response_vs_all: ratio(
+                        median(&figures, |f| f.first_response.as_ref()),
+                        all_first,
+                    ),
+                    figures,
+                }
+            })
+            .collect();
+        themes.sort_by(|a, b| {
+            b.figures
+                .units
+                .cmp(&a.figures.units)
+                .then(a.theme.cmp(&b.theme))
+        });
+        themes
+    }
+
+    /// Tickets open at the end of each period (created by then, not resolved by then).
+    fn backlog(&self) -> BTreeMap<String, u64> {
+        let mut open = 0i64;
+        let mut out = BTreeMap::new();
+        let mut periods: Vec<&String> =
+            self.created.keys().chain(self.resolved_in.keys()).collect();
+        periods.sort();
+        periods.dedup();
+        for p in periods {
+            open += self.created.get(p).copied().unwrap_or(0) as i64;
+            open -= self.resolved_in.get(p).copied().unwrap_or(0) as i64;
+            out.insert(p.clone(), open.max(0) as u64);
+        }
+        out
     }
 
     fn repeat_contact(&mut self) -> Option<Rate> {

@@ -1,4 +1,4 @@
-//! Churn signals over a dump: the share of records that carry a churn signal (see
+//! Churn rate: the share of records that carry a churn signal (see
 //! [`crate::sentiment::churn`]) overall, per period and per theme, and — with customer
 //! ids and dates — customer cohorts by first-contact month: who comes back, who stops.
 //! A cohort is judged only when the data runs a whole month past it.
