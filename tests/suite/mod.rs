@@ -14,6 +14,7 @@ mod reliability;
 mod search;
 mod sentiment;
 mod serve;
+mod snapshots;
 mod support;
 mod text_api;
 mod themes;
