@@ -219,12 +219,7 @@ impl CsvOut {
             date.into(),
         ];
         for s in &self.segments {
-            fields.push(
-                r.segments
-                    .get(s.as_str())
-                    .map_or("", String::as_str)
-                    .into(),
-            );
+            fields.push(r.segments.get(s.as_str()).map_or("", String::as_str).into());
         }
         fields.push(r.text());
         let themes: Vec<String> = a

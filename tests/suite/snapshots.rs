@@ -137,20 +137,27 @@ fn analyze_surveys_and_reviews() {
     });
 }
 
+/// The report of the support tickets (support metrics, churn) and of the NPS survey
+/// (NPS, ratings, impact, segments).
 #[test]
 fn report_json() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("report.json");
-    run_ok(
-        koe()
-            .args(["report", "-q", "--format", "json", "-o"])
-            .arg(&path)
-            .arg(fixture("support/tickets_ja.csv")),
-    );
-    let report = Json::parse(&std::fs::read_to_string(&path).unwrap());
-    insta::assert_json_snapshot!("report_tickets_ja", report, {
-        ".inputs[]" => "[fixture]",
-    });
+    for (name, rel) in [
+        ("report_tickets_ja", "support/tickets_ja.csv"),
+        ("report_nps_survey_ja", "ingest/nps_survey_ja.csv"),
+    ] {
+        let path = dir.path().join(format!("{name}.json"));
+        run_ok(
+            koe()
+                .args(["report", "-q", "--format", "json", "-o"])
+                .arg(&path)
+                .arg(fixture(rel)),
+        );
+        let report = Json::parse(&std::fs::read_to_string(&path).unwrap());
+        insta::assert_json_snapshot!(name, report, {
+            ".inputs[]" => "[fixture]",
+        });
+    }
 }
 
 #[test]
