@@ -145,7 +145,8 @@ pub fn spreadsheet_safe(s: &str) -> Cow<'_, str> {
 
 /// Appends one CSV row to `out` as koe writes CSV: every cell [`spreadsheet_safe`],
 /// quoted only when it holds a comma, a quote or a line break (quotes doubled), the
-/// row ended by `\n`.
+/// row ended by `\n`. (A row of one empty cell is written `""`, which a reader cannot
+/// take for a blank line.)
 pub fn write_csv_row<W: Write, S: AsRef<str>>(out: W, cells: &[S]) -> std::io::Result<()> {
     let mut w = csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::Necessary)
