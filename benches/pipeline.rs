@@ -86,7 +86,7 @@ fn bench_pipeline(c: &mut Criterion) {
                 BatchLimits::default(),
                 |r, a| {
                     let mut buf = Vec::new();
-                    write_jsonl(&mut buf, r, a);
+                    write_jsonl(&mut buf, r, a).expect("in memory");
                     buf
                 },
                 |o, bytes| -> std::io::Result<()> {

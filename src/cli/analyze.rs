@@ -143,10 +143,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
             let mut buf = Vec::with_capacity(1024 + 8 * text_len);
             let written = match &csv {
                 Some(c) => c.write(&mut buf, record, analysis),
-                None => {
-                    write_jsonl(&mut buf, record, analysis);
-                    Ok(())
-                }
+                None => write_jsonl(&mut buf, record, analysis),
             };
             // Writing into memory cannot fail.
             debug_assert!(written.is_ok());

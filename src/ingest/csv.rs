@@ -2,6 +2,11 @@
 //! line numbers, keeps each record's raw bytes for the rejects file, and recovers
 //! from an unterminated quote by rejecting one line instead of swallowing the file.
 //!
+//! The parsing is `csv-core`'s; what is koe's own is the reading around it, line by
+//! line: the `csv` crate's reader would take an unterminated quote to the end of the
+//! file (every later record swallowed into one field), and keeps neither line
+//! numbers of records nor their raw bytes.
+//!
 //! Works on UTF-8 and on the ASCII-compatible legacy encodings (Shift_JIS, EUC-JP,
 //! EUC-KR/CP949): none of their multi-byte sequences contains `"`, `,`, tab or a
 //! line break.
@@ -48,12 +53,119 @@ impl Default for CsvLimits {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum State {
-    FieldStart,
-    Unquoted,
-    Quoted,
-    QuoteInQuoted,
+/// csv-core's parser of one record at a time, fed line by line: quotes open only at a
+/// field's start (a stray `"` inside a field is literal; `"abc"def` reads `abcdef`),
+/// `""` inside quotes is a quote, and only `\n` ends a record (a `\r` is data; the
+/// caller takes off the line break's).
+struct Parser {
+    /// Boxed: its transition table is half a kilobyte.
+    core: Box<csv_core::Reader>,
+    /// Field bytes of the record so far, unquoted.
+    out: Vec<u8>,
+    /// End of each field in `out`.
+    ends: Vec<usize>,
+    nout: usize,
+    nends: usize,
+    /// Nothing was fed since the parser was made or reset.
+    fresh: bool,
+}
+
+/// What the record needs after a piece of it was fed.
+#[derive(Debug, PartialEq, Eq)]
+enum Fed {
+    /// A line break outside quotes (or the end of the input) ended it.
+    Record,
+    /// More: the input ended inside a quoted field, or without a line break.
+    More,
+}
+
+impl Parser {
+    fn new(delimiter: u8) -> Parser {
+        Parser {
+            core: Box::new(
+                csv_core::ReaderBuilder::new()
+                    .delimiter(delimiter)
+                    .terminator(csv_core::Terminator::Any(b'\n'))
+                    .build(),
+            ),
+            out: vec![0; 256],
+            ends: vec![0; 16],
+            nout: 0,
+            nends: 0,
+            fresh: true,
+        }
+    }
+
+    /// Forgets the record so far (and the room a huge one took).
+    fn reset(&mut self) {
+        self.core.reset();
+        self.nout = 0;
+        self.nends = 0;
+        self.fresh = true;
+        if self.out.len() > 1 << 20 {
+            self.out = vec![0; 256];
+        }
+    }
+
+    /// Feeds the next bytes of the record; empty `input` means the end of the input.
+    /// Bytes after a line break that ends the record are not read.
+    fn feed(&mut self, mut input: &[u8]) -> Fed {
+        if self.fresh && input.len() > 1 {
+            // csv-core drops a UTF-8 BOM at the start of its first input; here that is
+            // the start of a record (the file's BOM is gone before the reader), whose
+            // bytes stay as they are: the first byte alone is never taken for one.
+            self.fresh = false;
+            self.feed(&input[..1]);
+            input = &input[1..];
+        }
+        self.fresh = false;
+        loop {
+            let (res, nin, nout, nends) = self.core.read_record(
+                input,
+                &mut self.out[self.nout..],
+                &mut self.ends[self.nends..],
+            );
+            input = &input[nin..];
+            self.nout += nout;
+            self.nends += nends;
+            match res {
+                csv_core::ReadRecordResult::InputEmpty => return Fed::More,
+                csv_core::ReadRecordResult::OutputFull => {
+                    self.out.resize(self.out.len() * 2, 0);
+                }
+                csv_core::ReadRecordResult::OutputEndsFull => {
+                    self.ends.resize(self.ends.len() * 2, 0);
+                }
+                csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => {
+                    return Fed::Record;
+                }
+            }
+        }
+    }
+
+    /// The fields of the record that was ended, without `trailing_cr` carriage returns
+    /// at the end of the last field; the parser is ready for the next record.
+    fn take_fields(&mut self, trailing_cr: usize) -> Vec<Vec<u8>> {
+        let mut start = 0;
+        let mut fields: Vec<Vec<u8>> = self.ends[..self.nends]
+            .iter()
+            .map(|&end| {
+                let field = self.out.get(start..end).unwrap_or_default().to_vec();
+                start = end;
+                field
+            })
+            .collect();
+        if let Some(last) = fields.last_mut() {
+            for _ in 0..trailing_cr {
+                if last.ends_with(b"\r") {
+                    last.pop();
+                }
+            }
+        }
+        self.nout = 0;
+        self.nends = 0;
+        fields
+    }
 }
 
 /// Streaming CSV reader.
@@ -63,7 +175,7 @@ pub struct CsvReader<R> {
     pending: Vec<u8>,
     pending_pos: usize,
     line: u64,
-    delimiter: u8,
+    parser: Parser,
     limits: CsvLimits,
     eof: bool,
 }
@@ -76,7 +188,7 @@ impl<R: BufRead> CsvReader<R> {
             pending: Vec::new(),
             pending_pos: 0,
             line: 0,
-            delimiter,
+            parser: Parser::new(delimiter),
             limits,
             eof: false,
         }
@@ -120,10 +232,12 @@ impl<R: BufRead> CsvReader<R> {
     /// and an I/O error (e.g. a truncated gzip stream) as `Some(Err)` with its reason.
     pub fn next_record(&mut self) -> Option<Result<RawRecord, RawError>> {
         let mut buf = Vec::new();
-        loop {
+        'record: loop {
             buf.clear();
+            self.parser.reset();
             let start_line = self.line + 1;
-            let mut state = State::FieldStart;
+            // Inside a quoted field at the end of the lines read so far.
+            let mut quoted = false;
             let mut lines = 0usize;
             loop {
                 let from = buf.len();
@@ -159,24 +273,17 @@ impl<R: BufRead> CsvReader<R> {
                         raw: buf,
                     }));
                 }
-                for &b in &buf[from..] {
-                    state = match (state, b) {
-                        (State::FieldStart, b'"') => State::Quoted,
-                        (State::FieldStart | State::Unquoted, b'\n') => State::FieldStart,
-                        (State::FieldStart | State::Unquoted, d) if d == self.delimiter => {
-                            State::FieldStart
-                        }
-                        (State::FieldStart | State::Unquoted, _) => State::Unquoted,
-                        (State::Quoted, b'"') => State::QuoteInQuoted,
-                        (State::Quoted, _) => State::Quoted,
-                        (State::QuoteInQuoted, b'"') => State::Quoted,
-                        (State::QuoteInQuoted, b'\n') => State::FieldStart,
-                        (State::QuoteInQuoted, d) if d == self.delimiter => State::FieldStart,
-                        // "abc"def: lenient, the rest of the field is taken as is.
-                        (State::QuoteInQuoted, _) => State::Unquoted,
-                    };
+                if lines == 1 && buf.iter().all(|b| b.is_ascii_whitespace()) {
+                    continue 'record; // blank line
                 }
-                if state != State::Quoted {
+                let line = &buf[from..];
+                let mut fed = self.parser.feed(line);
+                if !line.ends_with(b"\n") {
+                    // The last line of the input: ended here, unless inside quotes.
+                    fed = self.parser.feed(b"\n");
+                }
+                quoted = fed == Fed::More;
+                if !quoted {
                     break;
                 }
                 if lines > self.limits.max_quoted_lines || buf.len() > self.limits.max_record_bytes
@@ -188,7 +295,7 @@ impl<R: BufRead> CsvReader<R> {
                     )));
                 }
             }
-            if state == State::Quoted {
+            if quoted {
                 // EOF inside quotes.
                 if lines <= 1 {
                     return Some(Err(RawError {
@@ -203,11 +310,14 @@ impl<R: BufRead> CsvReader<R> {
                     "unterminated quoted field",
                 )));
             }
+            // The last field's `\r`s before the line break are data to csv-core: the
+            // line break's own `\r`, and one more as in `1,x\r\r\n` (taken as a
+            // stray end of line).
+            let crlf = buf.ends_with(b"\r\n");
             let raw = trim_eol(std::mem::take(&mut buf));
-            if raw.iter().all(|b| b.is_ascii_whitespace()) {
-                continue; // blank line
-            }
-            let fields = split_fields(&raw, self.delimiter);
+            let fields = self
+                .parser
+                .take_fields(usize::from(crlf) + usize::from(raw.ends_with(b"\r")));
             return Some(Ok(RawRecord {
                 line: start_line,
                 fields,
@@ -287,39 +397,31 @@ fn trim_eol(mut v: Vec<u8>) -> Vec<u8> {
     v
 }
 
-/// Splits one complete record into unquoted fields.
+/// Splits one record into unquoted fields: `raw` is one line, or several joined by line
+/// breaks inside quotes (a line break outside quotes ends the record; its end may be
+/// inside an unterminated quote). A `\r` ending an unquoted last field is taken as the
+/// end of a CRLF line.
 pub fn split_fields(raw: &[u8], delimiter: u8) -> Vec<Vec<u8>> {
-    let mut fields = Vec::new();
-    let mut field = Vec::new();
-    let mut state = State::FieldStart;
-    for &b in raw {
-        match (state, b) {
-            (State::FieldStart, b'"') => state = State::Quoted,
-            (State::FieldStart | State::Unquoted | State::QuoteInQuoted, d) if d == delimiter => {
-                fields.push(std::mem::take(&mut field));
-                state = State::FieldStart;
-            }
-            (State::FieldStart | State::Unquoted, _) => {
-                field.push(b);
-                state = State::Unquoted;
-            }
-            (State::Quoted, b'"') => state = State::QuoteInQuoted,
-            (State::Quoted, _) => field.push(b),
-            (State::QuoteInQuoted, b'"') => {
-                field.push(b'"');
-                state = State::Quoted;
-            }
-            (State::QuoteInQuoted, _) => {
-                field.push(b);
-                state = State::Unquoted;
-            }
-        }
+    if raw.is_empty() {
+        return vec![Vec::new()];
     }
-    // Trailing \r inside an unquoted last field of a CRLF file.
-    if state == State::Unquoted && field.ends_with(b"\r") {
-        field.pop();
+    let mut parser = Parser::new(delimiter);
+    if parser.feed(raw) == Fed::Record {
+        return parser.take_fields(0);
     }
-    fields.push(field);
+    if parser.feed(b"\n") == Fed::Record {
+        return parser.take_fields(usize::from(raw.ends_with(b"\r")));
+    }
+    // Inside an unterminated quote: the field runs to the end of `raw`, without the
+    // line break fed to find that out.
+    parser.feed(b"");
+    let mut fields = parser.take_fields(0);
+    if let Some(last) = fields.last_mut() {
+        last.pop();
+    }
+    if fields.is_empty() {
+        fields.push(Vec::new());
+    }
     fields
 }
 
@@ -330,14 +432,17 @@ mod tests {
     type Got = Result<(u64, Vec<String>), (u64, String)>;
 
     fn read_all(data: &str) -> Vec<Got> {
-        let mut r = CsvReader::new(
-            data.as_bytes(),
-            b',',
+        read_with(
+            data,
             CsvLimits {
                 max_quoted_lines: 3,
                 ..CsvLimits::default()
             },
-        );
+        )
+    }
+
+    fn read_with(data: &str, limits: CsvLimits) -> Vec<Got> {
+        let mut r = CsvReader::new(data.as_bytes(), b',', limits);
         let mut out = Vec::new();
         while let Some(rec) = r.next_record() {
             out.push(match rec {
@@ -407,5 +512,71 @@ mod tests {
             got[0],
             Ok((1, vec!["8".into(), "it's \"fine\" i guess".into()]))
         );
+    }
+
+    #[test]
+    fn carriage_returns_before_the_line_break() {
+        let got = read_all("1,x\r\r\n2,\"y\r\"\r\n3,\"z\"\r\r\n4,\r\n5,w\r");
+        assert_eq!(
+            got,
+            vec![
+                Ok((1, vec!["1".into(), "x".into()])),
+                Ok((2, vec!["2".into(), "y\r".into()])),
+                Ok((3, vec!["3".into(), "z".into()])),
+                Ok((4, vec!["4".into(), "".into()])),
+                Ok((5, vec!["5".into(), "w".into()])),
+            ]
+        );
+        assert_eq!(
+            split_fields(b"a,\"b\r", b','),
+            vec![b"a".to_vec(), b"b\r".to_vec()]
+        );
+        assert_eq!(split_fields(b"", b','), vec![Vec::<u8>::new()]);
+    }
+
+    /// A byte order mark is the file's only at its start (taken off before this
+    /// reader); at the start of a record it is data.
+    #[test]
+    fn a_byte_order_mark_inside_the_file_is_data() {
+        let got = read_all("\u{feff}a,b\n\u{feff}\"c\",d\n");
+        assert_eq!(
+            got,
+            vec![
+                Ok((1, vec!["\u{feff}a".into(), "b".into()])),
+                Ok((2, vec!["\u{feff}\"c\"".into(), "d".into()])),
+            ]
+        );
+    }
+
+    proptest::proptest! {
+        /// What the `csv` crate writes (koe's CSV output) reads back field for field,
+        /// each record from the line it starts on.
+        #[test]
+        fn reads_what_the_csv_writer_writes(
+            records in proptest::collection::vec(
+                proptest::collection::vec("[a ,\"\r\n\u{feff}é\t]{0,6}", 2..5),
+                1..6,
+            )
+        ) {
+            let mut w = ::csv::WriterBuilder::new()
+                .flexible(true)
+                .terminator(::csv::Terminator::Any(b'\n'))
+                .from_writer(Vec::new());
+            let mut lines = Vec::new();
+            let mut line = 1u64;
+            for r in &records {
+                lines.push(line);
+                w.write_record(r).unwrap();
+                line += 1 + r.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>();
+            }
+            let data = String::from_utf8(w.into_inner().unwrap()).unwrap();
+            let got = read_with(&data, CsvLimits::default());
+            let want: Vec<Got> = records
+                .iter()
+                .zip(lines)
+                .map(|(r, line)| Ok((line, r.clone())))
+                .collect();
+            proptest::prop_assert_eq!(got, want);
+        }
     }
 }

@@ -2,11 +2,7 @@
 //! plus one row per theme and period for the trend.
 
 use super::Report;
-
-/// Quoted and spreadsheet-safe ([`crate::analyze::output::csv_cell`]).
-fn field(s: &str) -> String {
-    crate::analyze::output::csv_cell(s).into_owned()
-}
+use crate::analyze::output::write_csv_row;
 
 fn opt(v: Option<f64>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
@@ -20,11 +16,10 @@ const HEADER: &str = "kind,id,category,label,period,records,mentions,share,negat
 
 /// Renders the theme table.
 pub fn render(r: &Report) -> String {
-    let mut out = format!("{HEADER}\n");
+    let mut out = format!("{HEADER}\n").into_bytes();
     let mut row = |cols: Vec<String>| {
-        let line: Vec<String> = cols.iter().map(|c| field(c)).collect();
-        out.push_str(&line.join(","));
-        out.push('\n');
+        // Writing into memory cannot fail.
+        let _ = write_csv_row(&mut out, &cols);
     };
     for t in &r.summary.themes {
         let e = t.emerging.as_ref();
@@ -81,5 +76,6 @@ pub fn render(r: &Report) -> String {
             row(cols);
         }
     }
-    out
+    // Cells are strings: the bytes are UTF-8.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }

@@ -17,6 +17,7 @@ mod search;
 mod segmentation;
 mod sentiment;
 mod serve;
+mod snapshots;
 mod support;
 mod text_api;
 mod themes;

@@ -11,9 +11,9 @@ use serde_json::Value;
 use super::common::{SUPPORT_DUMP, fixture, hit_ids, koe, run_ok};
 
 /// A running `koe serve`, killed on drop.
-struct Server {
+pub(super) struct Server {
     child: Child,
-    addr: String,
+    pub(super) addr: String,
 }
 
 impl Drop for Server {
@@ -28,7 +28,7 @@ fn server_alive(server: &Server) -> bool {
         && get(&server.addr, "/api/health").0 == 200
 }
 
-fn start(index: &Path, extra: &[&str]) -> Server {
+pub(super) fn start(index: &Path, extra: &[&str]) -> Server {
     let bin = assert_cmd::cargo::cargo_bin("koe");
     let mut child = Command::new(bin)
         .args(["serve", "--addr", "127.0.0.1:0", "--index"])
@@ -104,12 +104,12 @@ fn request(addr: &str, method: &str, path: &str, body: Option<(&str, &[u8])>) ->
     (status, body)
 }
 
-fn get(addr: &str, path: &str) -> (u16, Value) {
+pub(super) fn get(addr: &str, path: &str) -> (u16, Value) {
     let (status, body) = request(addr, "GET", path, None);
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
-fn build_index(dir: &Path) -> std::path::PathBuf {
+pub(super) fn build_index(dir: &Path) -> std::path::PathBuf {
     let dump = dir.join("dump.csv");
     std::fs::write(&dump, SUPPORT_DUMP).unwrap();
     let idx = dir.join("idx");
