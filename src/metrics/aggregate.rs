@@ -10,7 +10,7 @@ use super::emerging::{decide_emerging, emerging_test};
 use super::impact::LowScores;
 use super::{
     Counts, Emerging, ImpactBasis, Kpis, Period, PeriodRow, Quote, TrendPoint, quotes, round1,
-    round2, round3, share, trend,
+    Incompatible, round2, round3, share, trend,
 };
 use crate::ingest::{Date, Rating};
 use crate::sentiment::Label;
@@ -20,7 +20,7 @@ use crate::themes::{Labels, ThemeHit, ThemeInfo};
 pub const MAX_SEGMENT_VALUES: usize = 200;
 
 /// Metric settings.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricsConfig {
     /// Trend granularity.
     pub period: Period,
@@ -63,7 +63,7 @@ pub struct Facts<'a> {
 }
 
 /// What is gathered of one theme.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 struct ThemeAcc {
     counts: Counts,
     mentions: u64,
@@ -77,10 +77,12 @@ struct ThemeAcc {
     quotes: Vec<(f32, Quote)>,
 }
 
-/// The streaming aggregator.
-#[derive(Debug)]
+/// The streaming aggregator. Its state serializes (for partial reports) and
+/// [`Metrics::merge`]s with the state of another part of the records.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Metrics {
     config: MetricsConfig,
+    #[serde(with = "theme_infos")]
     themes: Vec<ThemeInfo>,
     total: Counts,
     by_period: BTreeMap<Arc<str>, Counts>,
@@ -233,6 +235,65 @@ impl Metrics {
         trend::coverage(days)
     }
 
+    /// Adds the state of another part of the records (made with the same settings and
+    /// themes, else [`Incompatible`]). Every count merges exactly, in any order and
+    /// grouping; quotes are the best of both in a total order (the same as one pass
+    /// keeps). Bounds: past [`MAX_SEGMENT_VALUES`] distinct segment values, which values
+    /// fold into `(other)` depends on the order (as it does in one pass); float sums
+    /// (ratings) may differ in their last bits, below the report's rounding.
+    pub fn merge(&mut self, other: &Metrics) -> Result<(), Incompatible> {
+        Incompatible::check("settings", &self.config, &other.config)?;
+        let ids = |m: &Metrics| m.themes.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
+        Incompatible::check("themes", &ids(self), &ids(other))?;
+        self.total.merge(&other.total);
+        self.undated += other.undated;
+        for (k, c) in &other.by_period {
+            let key = self.intern_period(k.to_string());
+            if let Some(mine) = self.by_period.get_mut(&key) {
+                mine.merge(c);
+            }
+        }
+        for (k, &(bits, len)) in &other.days {
+            let key = self.intern_period(k.to_string());
+            let e = self.days.entry(key).or_insert((0, len));
+            e.0 |= bits;
+            e.1 = e.1.max(len);
+        }
+        // Segment values in a deterministic order, so the `(other)` fold is too.
+        let mut seg: Vec<(&Arc<str>, &Counts)> = other.by_segment.iter().collect();
+        seg.sort_by(|a, b| a.0.cmp(b.0));
+        let mut keys: HashMap<Arc<str>, Arc<str>> = HashMap::new();
+        for (k, c) in seg {
+            let key = self.intern_segment(k);
+            if let Some(mine) = self.by_segment.get_mut(&key) {
+                mine.merge(c);
+            }
+            keys.insert(k.clone(), key);
+        }
+        let keep = self.config.quotes;
+        for (mine, theirs) in self.acc.iter_mut().zip(&other.acc) {
+            mine.counts.merge(&theirs.counts);
+            mine.mentions += theirs.mentions;
+            mine.mention_pos += theirs.mention_pos;
+            mine.mention_neu += theirs.mention_neu;
+            mine.mention_neg += theirs.mention_neg;
+            mine.low.merge(&theirs.low);
+            for (k, n) in &theirs.by_period {
+                let key = self
+                    .by_period
+                    .get_key_value(&**k)
+                    .map_or_else(|| k.clone(), |(k, _)| k.clone());
+                *mine.by_period.entry(key).or_default() += n;
+            }
+            for (k, n) in &theirs.by_segment {
+                let key = keys.get(k).cloned().unwrap_or_else(|| k.clone());
+                *mine.by_segment.entry(key).or_default() += n;
+            }
+            quotes::merge(&mut mine.quotes, &theirs.quotes, keep);
+        }
+        Ok(())
+    }
+
     /// The finished report data.
     pub fn finish(&self) -> Summary {
         let coverage = self.coverage();
@@ -352,6 +413,52 @@ impl Metrics {
                 .then(a.value.cmp(&b.value))
         });
         segments
+    }
+}
+
+/// The themes of a state as data (their descriptions as [`ThemeInfo`] carries them).
+mod theme_infos {
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::themes::{Labels, ThemeInfo};
+
+    #[derive(Serialize, Deserialize)]
+    struct Theme {
+        id: Arc<str>,
+        category: Arc<str>,
+        category_label: Labels,
+        label: Labels,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        description: Option<String>,
+        #[serde(default)]
+        discovered: bool,
+    }
+
+    pub(super) fn serialize<S: Serializer>(v: &[ThemeInfo], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|t| Theme {
+            id: t.id.clone(),
+            category: t.category.clone(),
+            category_label: t.category_label.clone(),
+            label: t.label.clone(),
+            description: t.description.clone(),
+            discovered: t.discovered,
+        }))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ThemeInfo>, D::Error> {
+        Ok(Vec::<Theme>::deserialize(d)?
+            .into_iter()
+            .map(|t| ThemeInfo {
+                id: t.id,
+                category: t.category,
+                category_label: t.category_label,
+                label: t.label,
+                description: t.description,
+                discovered: t.discovered,
+            })
+            .collect())
     }
 }
 
