@@ -204,7 +204,11 @@ pub fn run(mut args: ReportArgs) -> anyhow::Result<Outcome> {
         .unwrap_or_else(|| sibling(args.output.as_deref(), "rejects.jsonl"));
     super::themes::guard_outputs(
         &args.input,
-        &[args.output.as_deref(), args.partial.as_deref(), Some(&rejects)],
+        &[
+            args.output.as_deref(),
+            args.partial.as_deref(),
+            Some(&rejects),
+        ],
     )?;
     if let Some(path) = args.partial.clone() {
         return write_partial(&args, config, rejects, &path);

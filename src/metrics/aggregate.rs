@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::emerging::{decide_emerging, emerging_test};
 use super::impact::LowScores;
 use super::{
-    Counts, Emerging, ImpactBasis, Kpis, Period, PeriodRow, Quote, TrendPoint, quotes, round1,
-    Incompatible, round2, round3, share, trend,
+    Counts, Emerging, ImpactBasis, Incompatible, Kpis, Period, PeriodRow, Quote, TrendPoint,
+    quotes, round1, round2, round3, share, trend,
 };
 use crate::ingest::{Date, Rating};
 use crate::sentiment::Label;

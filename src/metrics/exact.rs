@@ -73,7 +73,13 @@ mod tests {
 
     #[test]
     fn sums_survive_json_bit_for_bit() {
-        for x in [0.1 + 0.2, 30.000000000000004, 1e300, -0.0, 12345.678901234567] {
+        for x in [
+            0.1 + 0.2,
+            30.000000000000004,
+            1e300,
+            -0.0,
+            12345.678901234567,
+        ] {
             let s = serde_json::to_string(&P((3, x))).unwrap_or_default();
             let back: P = serde_json::from_str(&s).unwrap_or(P((0, f64::NAN)));
             assert_eq!(back.0.1.to_bits(), x.to_bits(), "{s}");

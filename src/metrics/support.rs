@@ -70,7 +70,10 @@ impl Hist {
             self.exact.extend_from_slice(&other.exact);
             return;
         }
-        for v in std::mem::take(&mut self.exact).into_iter().chain(other.exact.iter().copied()) {
+        for v in std::mem::take(&mut self.exact)
+            .into_iter()
+            .chain(other.exact.iter().copied())
+        {
             self.bucket(v);
         }
         if self.buckets.len() < other.buckets.len() {
@@ -686,8 +689,9 @@ impl SupportCollector {
         }
         self.contacts.extend(other.contacts.iter().cloned());
         self.messages.extend(other.messages.iter().cloned());
-        self.messages
-            .sort_by(|a, b| (a.created.unwrap_or(i64::MAX), &a.id).cmp(&(b.created.unwrap_or(i64::MAX), &b.id)));
+        self.messages.sort_by(|a, b| {
+            (a.created.unwrap_or(i64::MAX), &a.id).cmp(&(b.created.unwrap_or(i64::MAX), &b.id))
+        });
         let (a, b) = (&mut self.seen, other.seen);
         a.created |= b.created;
         a.first_response |= b.first_response;

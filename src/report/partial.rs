@@ -110,7 +110,12 @@ impl Partial {
     /// merges exactly).
     pub fn merge(&mut self, other: &Partial) -> Result<(), PartialError> {
         Incompatible::check("domain packs", &self.domains, &other.domains)?;
-        let ids = |p: &Partial| p.discovered.iter().map(|d| d.id.clone()).collect::<Vec<_>>();
+        let ids = |p: &Partial| {
+            p.discovered
+                .iter()
+                .map(|d| d.id.clone())
+                .collect::<Vec<_>>()
+        };
         Incompatible::check("discovered themes", &ids(self), &ids(other))?;
         Incompatible::check("goals", &self.goals, &other.goals)?;
         self.collector.merge(&other.collector)?;
