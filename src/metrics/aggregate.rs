@@ -550,3 +550,124 @@ pub struct Summary {
     /// Per segment value, biggest first.
     pub segments: Vec<SegmentRow>,
 }
+
+#[cfg(test)]
+mod merge_tests {
+    use super::*;
+    use crate::ingest::Scale;
+    use crate::sentiment::Sentiment;
+    use crate::themes::Mention;
+
+    fn themes() -> Vec<ThemeInfo> {
+        ["billing.refund", "overall.praise"]
+            .iter()
+            .map(|id| ThemeInfo {
+                id: (*id).into(),
+                category: "c".into(),
+                category_label: Labels::default(),
+                label: Labels::default(),
+                description: None,
+                discovered: false,
+            })
+            .collect()
+    }
+
+    /// Record `i` of a made-up stream: ratings on two scales, dates over three months,
+    /// four segment values, both themes, tied quote ranks.
+    fn add(m: &mut Metrics, i: usize) {
+        let label = [Label::Neg, Label::Neu, Label::Pos][i % 3];
+        let score = [-0.8f32, -0.4, 0.6][i % 3];
+        let hits: Vec<ThemeHit> = (0..2)
+            .filter(|t| (i + t) % 2 == 0 || i % 5 == 0)
+            .map(|t| ThemeHit {
+                id: themes()[t].id.clone(),
+                idx: t as u16,
+                sentiment: Sentiment {
+                    score,
+                    label,
+                    confidence: 1.0,
+                },
+                mentions: vec![Mention {
+                    start: 0,
+                    end: 4,
+                    sentence: 0,
+                    term: "text".into(),
+                    sentiment: score,
+                }],
+            })
+            .collect();
+        let id = format!("r{i}");
+        let text = format!("text of record {}", i % 4);
+        m.add(&Facts {
+            rating: Some(Rating {
+                value: (i % 11) as f64,
+                scale: if i % 2 == 0 {
+                    Scale::Nps
+                } else {
+                    Scale::Stars5
+                },
+            })
+            .filter(|r| r.scale == Scale::Nps || (1.0..=5.0).contains(&r.value)),
+            date: (i % 7 != 0).then(|| Date {
+                year: 2026,
+                month: 1 + (i % 3) as u8,
+                day: 1 + (i % 28) as u8,
+            }),
+            label,
+            segment: Some(["web", "app", "", "mail"][i % 4]),
+            themes: &hits,
+            id: &id,
+            text: &text,
+        });
+    }
+
+    fn part(records: impl Iterator<Item = usize>) -> Metrics {
+        let config = MetricsConfig {
+            segment: Some("channel".into()),
+            ..MetricsConfig::default()
+        };
+        let mut m = Metrics::new(themes(), config);
+        for i in records {
+            add(&mut m, i);
+        }
+        m
+    }
+
+    fn merged(mut a: Metrics, b: &Metrics) -> Metrics {
+        assert!(a.merge(b).is_ok());
+        a
+    }
+
+    fn json(m: &Metrics) -> serde_json::Value {
+        serde_json::to_value(m.finish()).unwrap_or_default()
+    }
+
+    #[test]
+    fn merge_is_commutative_associative_and_equals_one_pass() {
+        let whole = json(&part(0..90));
+        let a = part((0..90).filter(|i| i % 3 == 0));
+        let b = part((0..90).filter(|i| i % 3 == 1).rev());
+        let c = part((0..90).filter(|i| i % 3 == 2));
+        let ab_c = merged(merged(a.clone(), &b), &c);
+        let a_bc = merged(a.clone(), &merged(b.clone(), &c));
+        let cb_a = merged(merged(c.clone(), &b), &a);
+        assert_eq!(json(&ab_c), json(&a_bc));
+        assert_eq!(json(&ab_c), json(&cb_a));
+        assert_eq!(json(&ab_c), whole);
+        // Through JSON, as partial reports travel.
+        let back = |m: &Metrics| -> Metrics {
+            serde_json::from_str(&serde_json::to_string(m).unwrap_or_default())
+                .unwrap_or_else(|_| part(0..0))
+        };
+        let via_json = merged(merged(back(&b), &back(&c)), &back(&a));
+        assert_eq!(json(&via_json), whole);
+    }
+
+    #[test]
+    fn other_settings_do_not_merge() {
+        let mut a = part(0..3);
+        let mut b = part(0..3);
+        b.config.period = Period::Week;
+        assert!(a.merge(&b).is_err());
+    }
+}
