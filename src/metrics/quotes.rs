@@ -68,17 +68,19 @@ pub(super) fn offer(
         0.0
     };
     let rank = polarity + length_fit;
-    // Full: the new quote must beat the worst kept one in the total order (rank, then
-    // record id, then text), so which quotes are kept does not depend on the order the
-    // records come in (partial reports merge to the same quotes).
-    let worst = if quotes.len() >= keep {
-        match quotes.iter().enumerate().max_by(|a, b| order(a.1, b.1)) {
-            Some((i, q)) if q.0 <= rank => Some(i),
+    if quotes.len() >= keep {
+        let worst = quotes
+            .iter()
+            .enumerate()
+            .min_by(|a, b| a.1.0.total_cmp(&b.1.0))
+            .map(|(i, q)| (i, q.0));
+        match worst {
+            Some((i, r)) if r < rank => {
+                quotes.swap_remove(i);
+            }
             _ => return,
         }
-    } else {
-        None
-    };
+    }
     let w = Window::around(f.text, m.start..m.end, 240);
     let spans: Vec<(usize, usize)> = hit.mentions.iter().map(|x| (x.start, x.end)).collect();
     let highlights = w
@@ -86,7 +88,7 @@ pub(super) fn offer(
         .into_iter()
         .filter(|(s, e)| w.text.is_char_boundary(*s) && w.text.is_char_boundary(*e))
         .collect();
-    let quote = (
+    quotes.push((
         rank,
         Quote {
             id: f.id.to_string(),
@@ -98,14 +100,7 @@ pub(super) fn offer(
                 .date
                 .map(|d| format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)),
         },
-    );
-    if let Some(i) = worst {
-        if order(&quote, &quotes[i]).is_ge() {
-            return;
-        }
-        quotes.swap_remove(i);
-    }
-    quotes.push(quote);
+    ));
 }
 
 /// The total order of quotes, best first: higher rank, then smaller record id, then
@@ -117,7 +112,10 @@ fn order(a: &(f32, Quote), b: &(f32, Quote)) -> std::cmp::Ordering {
 }
 
 /// Merges the quotes kept of another part of the records: the best `keep` of both in
-/// the total order, the same whatever the split and the order of the parts.
+/// the total order, the same whatever the order of the parts. One pass breaks ties in
+/// rank by arrival (the first kept), which a merge cannot know: where quotes tie in
+/// rank at the cut, a merge can keep other records of the same rank, and list tied
+/// quotes in another order.
 pub(super) fn merge(quotes: &mut Vec<(f32, Quote)>, other: &[(f32, Quote)], keep: usize) {
     quotes.extend(other.iter().cloned());
     quotes.sort_by(order);
@@ -127,6 +125,6 @@ pub(super) fn merge(quotes: &mut Vec<(f32, Quote)>, other: &[(f32, Quote)], keep
 /// The quotes kept, best first.
 pub(super) fn best_first(quotes: &[(f32, Quote)]) -> Vec<Quote> {
     let mut quotes: Vec<&(f32, Quote)> = quotes.iter().collect();
-    quotes.sort_by(|a, b| order(a, b));
+    quotes.sort_by(|a, b| b.0.total_cmp(&a.0));
     quotes.into_iter().map(|(_, q)| q.clone()).collect()
 }

