@@ -1,16 +1,21 @@
 //! `koe report`: the monthly (or weekly) recurring-theme report in Markdown, HTML,
-//! JSON or CSV.
+//! JSON or CSV; `--partial` writes the accumulator state of a part of the input
+//! instead, and `koe report merge` renders the merge of such parts.
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use koe::metrics::{MetricsConfig, Period};
 use koe::report::ReportMeta;
 
 use super::Outcome;
-use super::options::{InputArgs, OrderArg, SentimentOptions, TextOptions, ThemeOptions};
+use super::options::{
+    InputArgs, OrderArg, SentimentOptions, TextOptions, ThemeOptions, analyzer, resolve_domains,
+};
 use super::output::{sibling, write_output};
-use super::run::{guard_outputs, nothing_to_write, outcome, print_summary};
+use super::run::{
+    discover_pass, guard_outputs, nothing_to_write, open_sources, outcome, print_summary, stream,
+};
 use super::themes::{CollectArgs, collect};
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -26,9 +31,16 @@ pub enum ReportFormat {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct ReportArgs {
+    #[command(subcommand)]
+    pub command: Option<ReportCommand>,
     #[command(flatten)]
     pub input: InputArgs,
+    /// Write the report's accumulator state (schema koe.partial/1) to FILE instead of
+    /// rendering it, for `koe report merge` (inputs split across runs or machines).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["output", "format"])]
+    pub partial: Option<PathBuf>,
     /// Output format (default: from the output file's extension, else md).
     #[arg(long, value_enum)]
     pub format: Option<ReportFormat>,
@@ -70,15 +82,46 @@ pub struct ReportArgs {
     pub text: TextOptions,
 }
 
-pub fn run(mut args: ReportArgs) -> anyhow::Result<Outcome> {
-    if !(1..=4).contains(&args.csat_top) {
-        anyhow::bail!("--csat-top must be 1 to 4 (boxes of a 1–5 scale)");
-    }
-    let format = match args.format {
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Merge partial reports (`koe report --partial`) into one report, rendered like
+    /// `koe report` over all their records.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Partial reports (`koe report ... --partial FILE`), in any order.
+    #[arg(required = true)]
+    pub parts: Vec<PathBuf>,
+    /// Output format (default: from the output file's extension, else md).
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
+    /// Write here instead of stdout.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Report title.
+    #[arg(long, default_value = "Customer feedback report")]
+    pub title: String,
+    /// Label language: auto (the data's dominant language), en, ja, ko.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "en", "ja", "ko"])]
+    pub labels: String,
+    /// Theme order: negative (most negative mentions first) or volume (most records first).
+    #[arg(long, value_enum, default_value = "negative")]
+    pub order: OrderArg,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// The format asked for, else the one the output file's extension names, else md.
+fn output_format(
+    format: Option<ReportFormat>,
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<ReportFormat> {
+    Ok(match format {
         Some(f) => f,
-        None => match args
-            .output
-            .as_ref()
+        None => match output
             .and_then(|p| p.extension())
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .as_deref()
@@ -92,7 +135,59 @@ pub fn run(mut args: ReportArgs) -> anyhow::Result<Outcome> {
                 "koe cannot write a .{other} report: name the output .md, .html, .json or .csv, or choose with --format md|html|json|csv"
             ),
         },
-    };
+    })
+}
+
+fn render(report: &koe::report::Report, format: ReportFormat) -> anyhow::Result<String> {
+    Ok(match format {
+        ReportFormat::Md => koe::report::markdown::render(report),
+        ReportFormat::Html => koe::report::html::render(report),
+        ReportFormat::Json => serde_json::to_string_pretty(report)? + "\n",
+        ReportFormat::Csv => koe::report::csv::render(report),
+    })
+}
+
+/// `koe report merge`: reads the parts, merges them, renders the report.
+pub fn run_merge(args: MergeArgs) -> anyhow::Result<Outcome> {
+    let format = output_format(args.format, args.output.as_deref())?;
+    let mut parts = Vec::with_capacity(args.parts.len());
+    for p in &args.parts {
+        let text = std::fs::read_to_string(p)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", p.display()))?;
+        let part = koe::report::Partial::from_json(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+        parts.push(part);
+    }
+    let merged = koe::report::merge(parts)?;
+    let mut report = merged.finish(ReportMeta {
+        title: args.title,
+        label_lang: args.labels,
+        ..ReportMeta::default()
+    });
+    report.order_themes(args.order.into());
+    write_output(args.output.as_deref(), &render(&report, format)?)?;
+    if !args.quiet {
+        eprintln!(
+            "koe: merged {} partial reports: {} records, {} rejected",
+            args.parts.len(),
+            report.summary.totals.records,
+            report.rejected
+        );
+        if let Some(p) = &args.output {
+            eprintln!("koe: report written to {}", p.display());
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+pub fn run(mut args: ReportArgs) -> anyhow::Result<Outcome> {
+    if let Some(ReportCommand::Merge(m)) = args.command.take() {
+        return run_merge(m);
+    }
+    if !(1..=4).contains(&args.csat_top) {
+        anyhow::bail!("--csat-top must be 1 to 4 (boxes of a 1–5 scale)");
+    }
+    let format = output_format(args.format, args.output.as_deref())?;
     // `--segment COL` (the first one) is the breakdown. Every column without another
     // role is a segment already, so the inputs need not all have it (a file without it
     // falls under `(none)`); `lang` is the detected language.
@@ -113,7 +208,17 @@ pub fn run(mut args: ReportArgs) -> anyhow::Result<Outcome> {
         .rejects
         .clone()
         .unwrap_or_else(|| sibling(args.output.as_deref(), "rejects.jsonl"));
-    guard_outputs(&args.input, &[args.output.as_deref(), Some(&rejects)])?;
+    guard_outputs(
+        &args.input,
+        &[
+            args.output.as_deref(),
+            args.partial.as_deref(),
+            Some(&rejects),
+        ],
+    )?;
+    if let Some(path) = args.partial.clone() {
+        return write_partial(&args, config, rejects, &path);
+    }
     let collect_args = CollectArgs {
         input: &args.input,
         themes: &args.themes,
@@ -132,12 +237,7 @@ pub fn run(mut args: ReportArgs) -> anyhow::Result<Outcome> {
         return Ok(outcome);
     }
     c.report.order_themes(args.order.into());
-    let text = match format {
-        ReportFormat::Md => koe::report::markdown::render(&c.report),
-        ReportFormat::Html => koe::report::html::render(&c.report),
-        ReportFormat::Json => serde_json::to_string_pretty(&c.report)? + "\n",
-        ReportFormat::Csv => koe::report::csv::render(&c.report),
-    };
+    let text = render(&c.report, format)?;
     write_output(args.output.as_deref(), &text)?;
     if !args.quiet {
         print_summary(&c.summary);
@@ -146,4 +246,83 @@ pub fn run(mut args: ReportArgs) -> anyhow::Result<Outcome> {
         }
     }
     Ok(outcome(&c.summary))
+}
+
+/// `koe report --partial FILE`: the steps of `collect` up to the collector, whose
+/// state is written instead of a report.
+fn write_partial(
+    args: &ReportArgs,
+    config: MetricsConfig,
+    rejects: PathBuf,
+    path: &std::path::Path,
+) -> anyhow::Result<Outcome> {
+    let mut inputs = args.input.inputs()?;
+    let _spool = if args.discover > 0 {
+        inputs.spool_stdin()?
+    } else {
+        None
+    };
+    let analyzer = analyzer(
+        &args.text,
+        &args.lexicon,
+        Some(&args.themes),
+        args.input.lang,
+    )?;
+    let mut themes = args.themes.clone();
+    let analyzer = resolve_domains(&mut themes, &inputs, &analyzer, args.quiet)?;
+    let goals = match args.goals.as_deref() {
+        Some(p) => koe::report::goals::read(p, analyzer.themes().taxonomy())?,
+        None => Vec::new(),
+    };
+    let (analyzer, discovered) = discover_pass(
+        &inputs,
+        &analyzer,
+        args.discover,
+        args.input.discover_sample,
+        args.quiet,
+    )?;
+    let sources = open_sources(&inputs)?;
+    let mut collector = koe::report::Collector::new(analyzer.themes(), config);
+    let streamed = stream(
+        &analyzer,
+        &inputs,
+        sources,
+        args.quiet,
+        rejects,
+        |_, _| Vec::new(),
+        |record, analysis, _| {
+            collector.add(record, analysis);
+            Ok(())
+        },
+    )?;
+    let Some(summary) = streamed else {
+        return Ok(Outcome::Ok);
+    };
+    if let Some(outcome) = nothing_to_write(&summary, args.quiet) {
+        return Ok(outcome);
+    }
+    let languages = summary
+        .languages
+        .iter()
+        .map(|(l, n)| (l.to_string(), *n))
+        .collect();
+    let partial = koe::report::Partial {
+        inputs: inputs
+            .paths()
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect(),
+        rejected: summary.rejected,
+        languages,
+        domains: themes.domains(),
+        discovered,
+        goals,
+        ..koe::report::Partial::new(collector)
+    };
+    write_output(Some(path), &(partial.to_json()? + "\n"))?;
+    if !args.quiet {
+        print_summary(&summary);
+        eprintln!("koe: partial report written to {}", path.display());
+    }
+    Ok(outcome(&summary))
 }

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::emerging::{decide_emerging, emerging_test};
 use super::impact::LowScores;
 use super::{
-    Counts, Emerging, ImpactBasis, Kpis, Period, PeriodRow, Quote, TrendPoint, quotes, round1,
-    round2, round3, share, trend,
+    Counts, Emerging, ImpactBasis, Incompatible, Kpis, Period, PeriodRow, Quote, TrendPoint,
+    quotes, round1, round2, round3, share, trend,
 };
 use crate::ingest::{Date, Rating};
 use crate::sentiment::Label;
@@ -20,7 +20,7 @@ use crate::themes::{Labels, ThemeHit, ThemeInfo};
 pub const MAX_SEGMENT_VALUES: usize = 200;
 
 /// Metric settings.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricsConfig {
     /// Trend granularity.
     pub period: Period,
@@ -63,7 +63,7 @@ pub struct Facts<'a> {
 }
 
 /// What is gathered of one theme.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 struct ThemeAcc {
     counts: Counts,
     mentions: u64,
@@ -77,10 +77,12 @@ struct ThemeAcc {
     quotes: Vec<(f32, Quote)>,
 }
 
-/// The streaming aggregator.
-#[derive(Debug)]
+/// The streaming aggregator. Its state serializes (for partial reports) and
+/// [`Metrics::merge`]s with the state of another part of the records.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Metrics {
     config: MetricsConfig,
+    #[serde(with = "theme_infos")]
     themes: Vec<ThemeInfo>,
     total: Counts,
     by_period: BTreeMap<Arc<str>, Counts>,
@@ -233,6 +235,66 @@ impl Metrics {
         trend::coverage(days)
     }
 
+    /// Adds the state of another part of the records (made with the same settings and
+    /// themes, else [`Incompatible`]). Every count merges exactly, in any order and
+    /// grouping; quotes are the best of both in a total order (rank, record id, text),
+    /// the same ranks as one pass keeps, but where quotes tie in rank one pass keeps the
+    /// first to arrive, which a merge cannot know. Bounds: past [`MAX_SEGMENT_VALUES`] distinct segment values, which values
+    /// fold into `(other)` depends on the order (as it does in one pass); float sums
+    /// (ratings) may differ in their last bits, below the report's rounding.
+    pub fn merge(&mut self, other: &Metrics) -> Result<(), Incompatible> {
+        Incompatible::check("settings", &self.config, &other.config)?;
+        let ids = |m: &Metrics| m.themes.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
+        Incompatible::check("themes", &ids(self), &ids(other))?;
+        self.total.merge(&other.total);
+        self.undated += other.undated;
+        for (k, c) in &other.by_period {
+            let key = self.intern_period(k.to_string());
+            if let Some(mine) = self.by_period.get_mut(&key) {
+                mine.merge(c);
+            }
+        }
+        for (k, &(bits, len)) in &other.days {
+            let key = self.intern_period(k.to_string());
+            let e = self.days.entry(key).or_insert((0, len));
+            e.0 |= bits;
+            e.1 = e.1.max(len);
+        }
+        // Segment values in a deterministic order, so the `(other)` fold is too.
+        let mut seg: Vec<(&Arc<str>, &Counts)> = other.by_segment.iter().collect();
+        seg.sort_by(|a, b| a.0.cmp(b.0));
+        let mut keys: HashMap<Arc<str>, Arc<str>> = HashMap::new();
+        for (k, c) in seg {
+            let key = self.intern_segment(k);
+            if let Some(mine) = self.by_segment.get_mut(&key) {
+                mine.merge(c);
+            }
+            keys.insert(k.clone(), key);
+        }
+        let keep = self.config.quotes;
+        for (mine, theirs) in self.acc.iter_mut().zip(&other.acc) {
+            mine.counts.merge(&theirs.counts);
+            mine.mentions += theirs.mentions;
+            mine.mention_pos += theirs.mention_pos;
+            mine.mention_neu += theirs.mention_neu;
+            mine.mention_neg += theirs.mention_neg;
+            mine.low.merge(&theirs.low);
+            for (k, n) in &theirs.by_period {
+                let key = self
+                    .by_period
+                    .get_key_value(&**k)
+                    .map_or_else(|| k.clone(), |(k, _)| k.clone());
+                *mine.by_period.entry(key).or_default() += n;
+            }
+            for (k, n) in &theirs.by_segment {
+                let key = keys.get(k).cloned().unwrap_or_else(|| k.clone());
+                *mine.by_segment.entry(key).or_default() += n;
+            }
+            quotes::merge(&mut mine.quotes, &theirs.quotes, keep);
+        }
+        Ok(())
+    }
+
     /// The finished report data.
     pub fn finish(&self) -> Summary {
         let coverage = self.coverage();
@@ -355,6 +417,52 @@ impl Metrics {
     }
 }
 
+/// The themes of a state as data (their descriptions as [`ThemeInfo`] carries them).
+mod theme_infos {
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::themes::{Labels, ThemeInfo};
+
+    #[derive(Serialize, Deserialize)]
+    struct Theme {
+        id: Arc<str>,
+        category: Arc<str>,
+        category_label: Labels,
+        label: Labels,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        description: Option<String>,
+        #[serde(default)]
+        discovered: bool,
+    }
+
+    pub(super) fn serialize<S: Serializer>(v: &[ThemeInfo], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|t| Theme {
+            id: t.id.clone(),
+            category: t.category.clone(),
+            category_label: t.category_label.clone(),
+            label: t.label.clone(),
+            description: t.description.clone(),
+            discovered: t.discovered,
+        }))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ThemeInfo>, D::Error> {
+        Ok(Vec::<Theme>::deserialize(d)?
+            .into_iter()
+            .map(|t| ThemeInfo {
+                id: t.id,
+                category: t.category,
+                category_label: t.category_label,
+                label: t.label,
+                description: t.description,
+                discovered: t.discovered,
+            })
+            .collect())
+    }
+}
+
 /// KPIs of one segment value.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SegmentRow {
@@ -442,4 +550,142 @@ pub struct Summary {
     pub themes: Vec<ThemeRow>,
     /// Per segment value, biggest first.
     pub segments: Vec<SegmentRow>,
+}
+
+#[cfg(test)]
+mod merge_tests {
+    use super::*;
+    use crate::ingest::Scale;
+    use crate::sentiment::Sentiment;
+    use crate::themes::Mention;
+
+    fn themes() -> Vec<ThemeInfo> {
+        ["billing.refund", "overall.praise"]
+            .iter()
+            .map(|id| ThemeInfo {
+                id: (*id).into(),
+                category: "c".into(),
+                category_label: Labels::default(),
+                label: Labels::default(),
+                description: None,
+                discovered: false,
+            })
+            .collect()
+    }
+
+    /// Record `i` of a made-up stream: ratings on two scales, dates over three months,
+    /// four segment values, both themes, tied quote ranks.
+    fn add(m: &mut Metrics, i: usize) {
+        let label = [Label::Neg, Label::Neu, Label::Pos][i % 3];
+        let score = [-0.8f32, -0.4, 0.6][i % 3];
+        let hits: Vec<ThemeHit> = (0..2)
+            .filter(|t| (i + t).is_multiple_of(2) || i.is_multiple_of(5))
+            .map(|t| ThemeHit {
+                id: themes()[t].id.clone(),
+                idx: t as u16,
+                sentiment: Sentiment {
+                    score,
+                    label,
+                    confidence: 1.0,
+                },
+                mentions: vec![Mention {
+                    start: 0,
+                    end: 4,
+                    sentence: 0,
+                    term: "text".into(),
+                    sentiment: score,
+                }],
+            })
+            .collect();
+        let id = format!("r{i}");
+        let text = format!("text of record {}", i % 4);
+        m.add(&Facts {
+            rating: Some(Rating {
+                value: (i % 11) as f64,
+                scale: if i.is_multiple_of(2) {
+                    Scale::Nps
+                } else {
+                    Scale::Stars5
+                },
+            })
+            .filter(|r| r.scale == Scale::Nps || (1.0..=5.0).contains(&r.value)),
+            date: (!i.is_multiple_of(7)).then(|| Date {
+                year: 2026,
+                month: 1 + (i % 3) as u8,
+                day: 1 + (i % 28) as u8,
+            }),
+            label,
+            segment: Some(["web", "app", "", "mail"][i % 4]),
+            themes: &hits,
+            id: &id,
+            text: &text,
+        });
+    }
+
+    fn part(records: impl Iterator<Item = usize>) -> Metrics {
+        let config = MetricsConfig {
+            segment: Some("channel".into()),
+            ..MetricsConfig::default()
+        };
+        let mut m = Metrics::new(themes(), config);
+        for i in records {
+            add(&mut m, i);
+        }
+        m
+    }
+
+    fn merged(mut a: Metrics, b: &Metrics) -> Metrics {
+        assert!(a.merge(b).is_ok());
+        a
+    }
+
+    fn json(m: &Metrics) -> serde_json::Value {
+        serde_json::to_value(m.finish()).unwrap_or_default()
+    }
+
+    /// The report with each theme's quotes as their sorted sentiments: one pass breaks
+    /// ties in rank by arrival, a merge by record id.
+    fn tie_free(m: &Metrics) -> serde_json::Value {
+        let mut v = json(m);
+        for t in v["themes"].as_array_mut().into_iter().flatten() {
+            let mut s: Vec<String> = t["quotes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|q| q["sentiment"].to_string())
+                .collect();
+            s.sort();
+            t["quotes"] = serde_json::json!(s);
+        }
+        v
+    }
+
+    #[test]
+    fn merge_is_commutative_associative_and_equals_one_pass() {
+        let whole = tie_free(&part(0..90));
+        let a = part((0..90).filter(|i| i % 3 == 0));
+        let b = part((0..90).filter(|i| i % 3 == 1).rev());
+        let c = part((0..90).filter(|i| i % 3 == 2));
+        let ab_c = merged(merged(a.clone(), &b), &c);
+        let a_bc = merged(a.clone(), &merged(b.clone(), &c));
+        let cb_a = merged(merged(c.clone(), &b), &a);
+        assert_eq!(json(&ab_c), json(&a_bc));
+        assert_eq!(json(&ab_c), json(&cb_a));
+        assert_eq!(tie_free(&ab_c), whole);
+        // Through JSON, as partial reports travel.
+        let back = |m: &Metrics| -> Metrics {
+            serde_json::from_str(&serde_json::to_string(m).unwrap_or_default())
+                .unwrap_or_else(|_| part(0..0))
+        };
+        let via_json = merged(merged(back(&b), &back(&c)), &back(&a));
+        assert_eq!(json(&via_json), json(&ab_c));
+    }
+
+    #[test]
+    fn other_settings_do_not_merge() {
+        let mut a = part(0..3);
+        let mut b = part(0..3);
+        b.config.period = Period::Week;
+        assert!(a.merge(&b).is_err());
+    }
 }

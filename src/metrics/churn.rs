@@ -22,6 +22,16 @@ pub struct ChurnCount {
 }
 
 impl ChurnCount {
+    fn merge(&mut self, other: &ChurnCount) {
+        self.records += other.records;
+        self.signals += other.signals;
+        self.rate = if self.records == 0 {
+            0.0
+        } else {
+            self.signals as f64 / self.records as f64
+        };
+    }
+
     fn add(&mut self, signal: bool) {
         self.records += 1;
         self.signals += u64::from(signal);
@@ -64,8 +74,9 @@ pub struct ChurnSummary {
 /// A customer's contact months `(year, month)` and whether any record says they leave.
 type CustomerMonths = (Vec<(i32, i8)>, bool);
 
-/// Collects churn signals.
-#[derive(Debug, Default)]
+/// Collects churn signals. Its state serializes (for partial reports) and
+/// [`ChurnCollector::merge`]s exactly with another part's.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct ChurnCollector {
     all: ChurnCount,
     kinds: BTreeMap<String, u64>,
@@ -110,10 +121,38 @@ impl ChurnCollector {
         }
     }
 
+    /// Adds the state of another part of the records: counts add up, each
+    /// customer's contact months join (cohorts are built at the end).
+    pub fn merge(&mut self, other: &ChurnCollector) {
+        self.all.merge(&other.all);
+        for (k, n) in &other.kinds {
+            *self.kinds.entry(k.clone()).or_default() += n;
+        }
+        for (k, c) in &other.periods {
+            self.periods.entry(k.clone()).or_default().merge(c);
+        }
+        for (k, c) in &other.themes {
+            self.themes.entry(k.clone()).or_default().merge(c);
+        }
+        for (k, (months, signal)) in &other.customers {
+            let e = self.customers.entry(k.clone()).or_default();
+            e.0.extend_from_slice(months);
+            e.1 |= signal;
+        }
+        self.dated |= other.dated;
+    }
+
     /// The summary; `None` when no record was added.
-    pub fn finish(self) -> Option<ChurnSummary> {
+    pub fn finish(mut self) -> Option<ChurnSummary> {
         if self.all.records == 0 {
             return None;
+        }
+        // Rates from their counts (a merged or deserialized state carries its own).
+        for c in std::iter::once(&mut self.all)
+            .chain(self.periods.values_mut())
+            .chain(self.themes.values_mut())
+        {
+            c.rate = c.signals as f64 / c.records.max(1) as f64;
         }
         let mut themes: Vec<(Arc<str>, ChurnCount)> = self.themes.into_iter().collect();
         themes.sort_by(|a, b| b.1.signals.cmp(&a.1.signals).then(a.0.cmp(&b.0)));

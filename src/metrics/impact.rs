@@ -50,7 +50,7 @@ impl ImpactBasis {
 
 /// The low scores of the records that mention one theme negatively: what its impact
 /// leaves out of the totals.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
 pub(super) struct LowScores {
     /// Records whose NPS answer is a detractor's.
     detractors: u64,
@@ -58,10 +58,19 @@ pub(super) struct LowScores {
     csat_low: u64,
     /// Records rated below the middle of their scale: (count, sum of their 0–100
     /// ratings).
+    #[serde(with = "super::exact::pair")]
     low_100: (u64, f64),
 }
 
 impl LowScores {
+    /// Adds the low scores of `other`.
+    pub(super) fn merge(&mut self, other: &LowScores) {
+        self.detractors += other.detractors;
+        self.csat_low += other.csat_low;
+        self.low_100.0 += other.low_100.0;
+        self.low_100.1 += other.low_100.1;
+    }
+
     /// Counts the rating of a record that mentions the theme negatively.
     pub(super) fn add(&mut self, r: Rating, csat_top: u8) {
         if r.nps_class() == Some(NpsClass::Detractor) {

@@ -44,6 +44,7 @@
 mod aggregate;
 pub mod churn;
 mod emerging;
+mod exact;
 mod impact;
 mod quotes;
 pub mod support;
@@ -61,6 +62,38 @@ pub use impact::ImpactBasis;
 pub use quotes::Quote;
 pub use survey::{Counts, Kpis, ScaleStat};
 pub use trend::{PARTIAL_COVERAGE, Period, PeriodRow, TrendPoint};
+
+/// Two accumulator states that cannot be merged: they were made with different
+/// settings (period, segment column, themes, …).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("partial reports differ in {what}: {left} vs {right}")]
+pub struct Incompatible {
+    /// The setting that differs.
+    pub what: &'static str,
+    /// Its value in the state merged into.
+    pub left: String,
+    /// Its value in the state merged.
+    pub right: String,
+}
+
+impl Incompatible {
+    /// `Err` naming `what` when `left` and `right` differ.
+    pub fn check<T: PartialEq + std::fmt::Debug>(
+        what: &'static str,
+        left: &T,
+        right: &T,
+    ) -> Result<(), Incompatible> {
+        if left == right {
+            Ok(())
+        } else {
+            Err(Incompatible {
+                what,
+                left: format!("{left:?}"),
+                right: format!("{right:?}"),
+            })
+        }
+    }
+}
 
 fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0

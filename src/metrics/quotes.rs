@@ -103,6 +103,25 @@ pub(super) fn offer(
     ));
 }
 
+/// The total order of quotes, best first: higher rank, then smaller record id, then
+/// smaller text.
+fn order(a: &(f32, Quote), b: &(f32, Quote)) -> std::cmp::Ordering {
+    b.0.total_cmp(&a.0)
+        .then_with(|| a.1.id.cmp(&b.1.id))
+        .then_with(|| a.1.text.cmp(&b.1.text))
+}
+
+/// Merges the quotes kept of another part of the records: the best `keep` of both in
+/// the total order, the same whatever the order of the parts. One pass breaks ties in
+/// rank by arrival (the first kept), which a merge cannot know: where quotes tie in
+/// rank at the cut, a merge can keep other records of the same rank, and list tied
+/// quotes in another order.
+pub(super) fn merge(quotes: &mut Vec<(f32, Quote)>, other: &[(f32, Quote)], keep: usize) {
+    quotes.extend(other.iter().cloned());
+    quotes.sort_by(order);
+    quotes.truncate(keep);
+}
+
 /// The quotes kept, best first.
 pub(super) fn best_first(quotes: &[(f32, Quote)]) -> Vec<Quote> {
     let mut quotes: Vec<&(f32, Quote)> = quotes.iter().collect();

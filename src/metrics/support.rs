@@ -22,7 +22,7 @@ use super::round3;
 use crate::ingest::{Record, Support};
 
 /// Settings of the support figures.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SupportConfig {
     /// Response-time targets, in hours: the share of first responses within each.
     pub targets_hours: Vec<f64>,
@@ -41,7 +41,7 @@ impl Default for SupportConfig {
 
 /// Durations: exact while there are few (nearest-rank quantiles), then in log-scale
 /// buckets (bounded memory, quantiles within 2.5%).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Hist {
     /// The durations themselves, seconds, up to [`EXACT`] of them.
     exact: Vec<i64>,
@@ -49,6 +49,7 @@ struct Hist {
     /// everything under a minute. Used once there are more than [`EXACT`].
     buckets: Vec<u64>,
     n: u64,
+    #[serde(with = "super::exact::float")]
     sum: f64,
 }
 
@@ -57,6 +58,32 @@ const RATIO: f64 = 1.05;
 const EXACT: usize = 4096;
 
 impl Hist {
+    /// Adds the durations of `other`: exact while both are and their union fits in
+    /// [`EXACT`], else all in buckets — what one pass over both would hold.
+    fn merge(&mut self, other: &Hist) {
+        self.n += other.n;
+        self.sum += other.sum;
+        if self.buckets.is_empty()
+            && other.buckets.is_empty()
+            && self.exact.len() + other.exact.len() <= EXACT
+        {
+            self.exact.extend_from_slice(&other.exact);
+            return;
+        }
+        for v in std::mem::take(&mut self.exact)
+            .into_iter()
+            .chain(other.exact.iter().copied())
+        {
+            self.bucket(v);
+        }
+        if self.buckets.len() < other.buckets.len() {
+            self.buckets.resize(other.buckets.len(), 0);
+        }
+        for (mine, theirs) in self.buckets.iter_mut().zip(&other.buckets) {
+            *mine += theirs;
+        }
+    }
+
     fn bucket(&mut self, secs: i64) {
         let s = secs.max(0) as f64;
         let i = if s < 60.0 {
@@ -147,7 +174,7 @@ impl Rate {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Acc {
     units: u64,
     first: Hist,
@@ -163,6 +190,25 @@ struct Acc {
 }
 
 impl Acc {
+    fn merge(&mut self, other: &Acc) {
+        self.units += other.units;
+        self.first.merge(&other.first);
+        if self.first_within.len() < other.first_within.len() {
+            self.first_within.resize(other.first_within.len(), 0);
+        }
+        for (mine, theirs) in self.first_within.iter_mut().zip(&other.first_within) {
+            *mine += theirs;
+        }
+        self.later.merge(&other.later);
+        self.resolution.merge(&other.resolution);
+        self.resolved += other.resolved;
+        self.judged += other.judged;
+        self.fcr += other.fcr;
+        self.fcr_judged += other.fcr_judged;
+        self.replies += other.replies;
+        self.conversations += other.conversations;
+    }
+
     fn first_response(&mut self, secs: i64, targets: &[f64]) {
         self.first.add(secs);
         if self.first_within.len() < targets.len() {
@@ -274,7 +320,7 @@ pub struct SupportMetrics {
     pub excluded_times: u64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Message {
     id: Arc<str>,
     created: Option<i64>,
@@ -286,8 +332,9 @@ struct Message {
     resolved_cue: bool,
 }
 
-/// Collects the support fields of analysed records.
-#[derive(Debug, Default)]
+/// Collects the support fields of analysed records. Its state serializes (for
+/// partial reports) and [`SupportCollector::merge`]s with another part's.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct SupportCollector {
     config: SupportConfig,
     all: Acc,
@@ -304,7 +351,7 @@ pub struct SupportCollector {
 }
 
 /// Which columns the data had.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone, Copy, Serialize, Deserialize)]
 struct Seen {
     created: bool,
     first_response: bool,
@@ -612,6 +659,50 @@ impl SupportCollector {
         if let Some(seg) = segment {
             apply(self.segments.entry(seg.to_string()).or_default());
         }
+    }
+
+    /// Adds the state of another part of the records (same settings, else
+    /// [`Incompatible`](super::Incompatible)). Counts and duration histograms merge
+    /// exactly (exact quantiles switch to log buckets past 4096 durations in a group
+    /// either way); contacts and threaded messages are kept whole until
+    /// [`finish`](Self::finish), so repeat contacts and conversations split across
+    /// parts are put back together. Messages are put in (time, id) order before
+    /// conversations are built, so merged messages of one thread with the same time
+    /// can pair up differently than in the input's order.
+    pub fn merge(&mut self, other: &SupportCollector) -> Result<(), super::Incompatible> {
+        super::Incompatible::check("support settings", &self.config, &other.config)?;
+        self.all.merge(&other.all);
+        for (k, a) in &other.periods {
+            self.periods.entry(k.clone()).or_default().merge(a);
+        }
+        for (k, a) in &other.themes {
+            self.themes.entry(k.clone()).or_default().merge(a);
+        }
+        for (k, a) in &other.segments {
+            self.segments.entry(k.clone()).or_default().merge(a);
+        }
+        for (k, n) in &other.created {
+            *self.created.entry(k.clone()).or_default() += n;
+        }
+        for (k, n) in &other.resolved_in {
+            *self.resolved_in.entry(k.clone()).or_default() += n;
+        }
+        self.contacts.extend(other.contacts.iter().cloned());
+        self.messages.extend(other.messages.iter().cloned());
+        self.messages.sort_by(|a, b| {
+            (a.created.unwrap_or(i64::MAX), &a.id).cmp(&(b.created.unwrap_or(i64::MAX), &b.id))
+        });
+        let (a, b) = (&mut self.seen, other.seen);
+        a.created |= b.created;
+        a.first_response |= b.first_response;
+        a.resolved |= b.resolved;
+        a.status |= b.status;
+        a.customer |= b.customer;
+        a.threads |= b.threads;
+        a.replies |= b.replies;
+        self.tickets += other.tickets;
+        self.excluded += other.excluded;
+        Ok(())
     }
 
     /// The conversations of the threaded messages added so far, in order of their

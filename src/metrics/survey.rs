@@ -10,7 +10,7 @@ use crate::ingest::Scale;
 use crate::sentiment::Label;
 
 /// Counts over a set of records.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Counts {
     /// Records.
     pub records: u64,
@@ -25,8 +25,10 @@ pub struct Counts {
     /// Top-box CSAT answers.
     pub csat_top: u64,
     /// Ratings per scale: (count, sum).
+    #[serde(with = "super::exact::scale_sums")]
     pub ratings: BTreeMap<&'static str, (u64, f64)>,
     /// Ratings of any scale mapped to 0–100: (count, sum).
+    #[serde(with = "super::exact::pair")]
     pub rating_100: (u64, f64),
     /// Sentiment labels.
     pub pos: u64,
@@ -37,6 +39,26 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Adds the counts of `other` (another part of the records).
+    pub fn merge(&mut self, other: &Counts) {
+        self.records += other.records;
+        self.promoters += other.promoters;
+        self.passives += other.passives;
+        self.detractors += other.detractors;
+        self.csat_n += other.csat_n;
+        self.csat_top += other.csat_top;
+        for (k, (n, sum)) in &other.ratings {
+            let e = self.ratings.entry(k).or_default();
+            e.0 += n;
+            e.1 += sum;
+        }
+        self.rating_100.0 += other.rating_100.0;
+        self.rating_100.1 += other.rating_100.1;
+        self.pos += other.pos;
+        self.neu += other.neu;
+        self.neg += other.neg;
+    }
+
     /// Counts one record; `csat_top` is the number of top boxes that count for CSAT.
     pub(super) fn add(&mut self, f: &Facts, csat_top: u8) {
         self.records += 1;

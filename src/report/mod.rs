@@ -8,6 +8,7 @@ pub mod goals;
 pub mod html;
 mod i18n;
 pub mod markdown;
+pub mod partial;
 
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,7 @@ use crate::themes::ThemeMatcher;
 use crate::themes::discover::DiscoveredTheme;
 pub use build::{ReportSpec, build};
 pub use goals::{Goal, GoalRow};
+pub use partial::{PARTIAL_SCHEMA, Partial, PartialError, merge};
 
 /// Version tag of the report JSON.
 pub const SCHEMA: &str = "koe.report/1";
@@ -229,8 +231,9 @@ impl Report {
     }
 }
 
-/// Aggregates analysed records into a report.
-#[derive(Debug)]
+/// Aggregates analysed records into a report. Its state serializes and merges with
+/// another part's (see [`Partial`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Collector {
     metrics: Metrics,
     segment: Option<String>,
@@ -285,6 +288,17 @@ impl Collector {
                 &analysis.churn,
             );
         }
+    }
+
+    /// Adds the state of another part of the records, collected with the same settings
+    /// and themes (else [`Incompatible`](crate::metrics::Incompatible)); see
+    /// [`crate::metrics::Metrics::merge`] for what merges exactly.
+    pub fn merge(&mut self, other: &Collector) -> Result<(), crate::metrics::Incompatible> {
+        crate::metrics::Incompatible::check("segment column", &self.segment, &other.segment)?;
+        self.metrics.merge(&other.metrics)?;
+        self.support.merge(&other.support)?;
+        self.churn.merge(&other.churn);
+        Ok(())
     }
 
     /// The report; `discovered` are the themes discovery found (pass one).

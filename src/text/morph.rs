@@ -263,11 +263,11 @@ impl MorphWorker {
             };
             let info = &self.infos[at];
             let range = base + word.start..base + word.end;
-            if word.lex == Lex::Unknown || !info.known {
-                if let Some(pos) = classify_unknown(surface) {
-                    emit(RawToken::new(range, Lemma::new(surface), pos, info.tag));
-                    continue;
-                }
+            if (word.lex == Lex::Unknown || !info.known)
+                && let Some(pos) = classify_unknown(surface)
+            {
+                emit(RawToken::new(range, Lemma::new(surface), pos, info.tag));
+                continue;
             }
             let mut t = raw(range, info, surface, self.lang);
             if info.pos == Pos::Sym && surface.chars().all(super::segment::is_punct_char) {

@@ -11,6 +11,7 @@ mod golden;
 mod lexicon;
 mod pipeline;
 
+mod partial;
 mod props;
 mod reliability;
 mod search;
