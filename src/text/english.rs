@@ -5,7 +5,7 @@
 //! The same segmenter serves text in other languages (`Lang::Other`) without
 //! stemming: rust-stemmers is only ever given ASCII English words.
 
-use super::fxhash::{FxHashMap as HashMap, FxHashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 use std::ops::Range;
 
 use rust_stemmers::{Algorithm, Stemmer};

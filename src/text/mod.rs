@@ -21,7 +21,6 @@
 
 mod emoticon;
 mod english;
-pub(crate) mod fxhash;
 #[cfg(feature = "ja")]
 mod japanese;
 #[cfg(feature = "ko")]
@@ -369,7 +368,7 @@ pub struct TextWorker {
     ko: korean::KoreanWorker,
     en: EnglishSegmenter,
     raw: Vec<RawToken>,
-    parts: fxhash::FxHashMap<(Lang, Box<str>), PartList>,
+    parts: rustc_hash::FxHashMap<(Lang, Box<str>), PartList>,
 }
 
 /// The compound parts of one word.
