@@ -21,6 +21,7 @@
 //! and typed errors.
 
 #![warn(missing_docs)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod analyze;
 pub mod index;
