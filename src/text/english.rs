@@ -888,4 +888,82 @@ mod tests {
             assert_eq!(fast, slow, "{text}");
         }
     }
+
+    /// The ASCII word scan cuts generated texts (words, numbers, joiners at word and
+    /// number edges, punctuation, runs of spaces) where Unicode word bounds do; with
+    /// tabs and line ends, whose runs it keeps as one piece, the pieces that are not
+    /// whitespace (the only ones [`EnglishSegmenter::segment`] keeps) are the same.
+    #[test]
+    fn ascii_bounds_match_unicode_segmentation_on_generated_texts() {
+        let pieces = [
+            "refund",
+            "A",
+            "b",
+            "IT",
+            "x1",
+            "42",
+            "3",
+            "_",
+            "'",
+            ".",
+            ",",
+            ":",
+            "-",
+            "!",
+            "?",
+            "(",
+            ")",
+            "\"",
+            "$",
+            "%",
+            "@",
+            "#",
+            "/",
+            " ",
+            "  ",
+            "don't",
+            "e.g.",
+            "1,000",
+            "2.5",
+            "u.s.a",
+            "a:b",
+            "ab_cd",
+            "9'9",
+            "'s",
+            "..",
+            "zz",
+            "areallylongwordthatspansblocks",
+        ];
+        let non_space = |v: Vec<(usize, &str)>| -> Vec<(usize, String)> {
+            v.into_iter()
+                .filter(|(_, p)| !p.starts_with(|c: char| c.is_ascii_whitespace()))
+                .map(|(at, p)| (at, p.to_string()))
+                .collect()
+        };
+        for text in crate::text::generated_texts(&pieces, 20_000, 16, 0x5eed_0001) {
+            let fast: Vec<_> = AsciiWordBounds {
+                text: &text,
+                pos: 0,
+            }
+            .collect();
+            let slow: Vec<_> = text.split_word_bound_indices().collect();
+            assert_eq!(fast, slow, "{text:?}");
+        }
+        let with_breaks: Vec<&str> = pieces
+            .iter()
+            .copied()
+            .chain(["\t", "\n", "\r\n", "\t "])
+            .collect();
+        for text in crate::text::generated_texts(&with_breaks, 20_000, 16, 0x5eed_0002) {
+            let fast = non_space(
+                AsciiWordBounds {
+                    text: &text,
+                    pos: 0,
+                }
+                .collect(),
+            );
+            let slow = non_space(text.split_word_bound_indices().collect());
+            assert_eq!(fast, slow, "{text:?}");
+        }
+    }
 }
