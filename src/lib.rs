@@ -24,6 +24,7 @@
 //! and typed errors.
 
 #![warn(missing_docs)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod analyze;
 pub mod export;

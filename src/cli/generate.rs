@@ -52,21 +52,6 @@ fn parse_size(s: &str) -> anyhow::Result<u64> {
     Ok((n * mult as f64) as u64)
 }
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
 pub fn run(args: GenerateArgs) -> anyhow::Result<Outcome> {
     let target = parse_size(&args.size)?;
     let mut lines: Vec<String> = Vec::new();
@@ -92,7 +77,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<Outcome> {
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::with_capacity(1 << 20, sink);
-    let mut rng = Rng(args.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let mut rng = fastrand::Rng::with_seed(args.seed);
     let channels = ["web", "app", "phone", "email", "chat"];
     let start = koe::ingest::Date::new(2025, 1, 1)
         .map(|d| d.days_since_epoch())
@@ -106,11 +91,11 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<Outcome> {
     }
     while written < target {
         id += 1;
-        let text = &lines[rng.below(lines.len() as u64) as usize];
-        let date = koe::ingest::Date::from_days_since_epoch(start + rng.below(540) as i64);
-        let rating = 1 + rng.below(5);
-        let nps = (rating * 2).saturating_sub(rng.below(3)).min(10);
-        let channel = channels[rng.below(channels.len() as u64) as usize];
+        let text = &lines[rng.usize(..lines.len())];
+        let date = koe::ingest::Date::from_days_since_epoch(start + rng.i64(0..540));
+        let rating = rng.u64(1..=5);
+        let nps = (rating * 2).saturating_sub(rng.u64(..3)).min(10);
+        let channel = channels[rng.usize(..channels.len())];
         let row = match args.format {
             GenFormat::Csv => format!(
                 "G{id},{date},{rating},{nps},{channel},\"{}\"\n",

@@ -3,7 +3,7 @@
 //! runs from −4 to +4. koe's own lexicons live in `dictionaries/sentiment/`; users add
 //! or override entries with `--lexicon FILE` (the calibration overlay has this format).
 
-use crate::text::fxhash::FxHashMap as HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;

@@ -8,8 +8,8 @@
 
 use std::sync::Arc;
 
-use super::fxhash::FxHashSet;
 use super::{Lang, TextError};
+use rustc_hash::FxHashSet;
 
 use super::lattice::Mode as SearchMode;
 use super::morph::{MorphWorker, Morphology, WordInfo, load_morphology};

@@ -549,13 +549,8 @@ mod tests {
             ])
             .collect();
         let separators = [" ", ", ", "  ", "!", "\n", "-", "3", "_", ". "];
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut rng = fastrand::Rng::with_seed(0x2545_F491_4F6C_DD1D);
+        let mut next = |n: usize| rng.usize(..n);
         for _ in 0..400 {
             let words = next(260);
             let mut text = String::new();

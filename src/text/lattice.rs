@@ -398,8 +398,7 @@ struct Edge {
 /// Per-thread search state, reused from sentence to sentence (no allocation once warm).
 pub(crate) struct Lattice {
     ends_at: Vec<Vec<Edge>>,
-    /// The sentence's chars (taken out of `self` while the dictionary is walked, so
-    /// their number is read from `offsets`).
+    /// The sentence's chars.
     chars: Vec<char>,
     /// Byte offset of every char (plus the end).
     offsets: Vec<usize>,
@@ -508,6 +507,13 @@ impl Lattice {
         (ord < count as usize).then(|| self.classes[start as usize + ord])
     }
 
+    /// Segments one sentence (`text`, at byte `base` of the caller's text) into the
+    /// words of its best path, appended to `out`; returns the path's cost.
+    ///
+    /// The steps: the sentence's chars and their classes; the user and system
+    /// dictionary words starting at every char; the forward pass, which adds every
+    /// candidate word with its best left neighbour; the cheapest edge at the end;
+    /// back through the path.
     fn segment_sentence(
         &mut self,
         dictionary: &Dictionary,
@@ -521,9 +527,24 @@ impl Lattice {
             return 0;
         }
         self.prepare(dictionary, tables, text);
+        self.start_lattice();
+        self.find_user_words(user, tables, text);
+        self.find_system_words(dictionary, tables);
+        let n_end = self.search_end(tables);
+        self.forward_pass(dictionary, tables, n_end);
+        match self.best_final_edge(tables, n_end) {
+            Some((cost, at)) => {
+                self.emit_best_path(tables, n_end, at, base, out);
+                cost as i64
+            }
+            None => 0,
+        }
+    }
+
+    /// Empties the edge lists of the sentence's positions and puts the sentence
+    /// start (BOS) at position 0.
+    fn start_lattice(&mut self) {
         let n = self.n();
-        // Walked while edges are added (which borrows `self` mutably); put back below.
-        let chars = std::mem::take(&mut self.chars);
         if self.ends_at.len() < n + 1 {
             self.ends_at.resize_with(n + 1, Vec::new);
         }
@@ -539,52 +560,54 @@ impl Lattice {
             right_id: 0,
             lex: Lex::System,
         });
+    }
 
-        // User dictionary matches, listed per start char (latest found first).
+    /// The user dictionary's matches in `text`, listed per start char (latest found
+    /// first).
+    fn find_user_words(
+        &mut self,
+        user: Option<&UserDictionary>,
+        tables: &SearchTables,
+        text: &str,
+    ) {
         self.user_head.clear();
         self.user_store.clear();
-        if let Some(ud) = user {
-            self.user_head.resize(n + 1, NONE);
-            let vals: &[u8] = &ud.dict.vals_data;
-            for m in ud.dict.da.find_overlapping_iter(text) {
-                let start_char = self.char_of_byte(m.start());
-                let end_char = self.char_of_byte(m.end()) as u32;
-                let (offset, count) = ud.dict.decode_val(m.value());
-                let entries = vals.get(offset as usize * 10..).unwrap_or(&[]);
-                for e in entries.chunks_exact(10).take(count as usize) {
-                    let (id, cost, l, r) = tables.renumber(decode_entry(e));
-                    let next = self.user_head[start_char];
-                    self.user_head[start_char] = self.user_store.len() as u32;
-                    self.user_store.push((end_char, id, cost, l, r, next));
-                }
+        let Some(ud) = user else {
+            return;
+        };
+        self.user_head.resize(self.n() + 1, NONE);
+        let vals: &[u8] = &ud.dict.vals_data;
+        for m in ud.dict.da.find_overlapping_iter(text) {
+            let start_char = self.char_of_byte(m.start());
+            let end_char = self.char_of_byte(m.end()) as u32;
+            let (offset, count) = ud.dict.decode_val(m.value());
+            let entries = vals.get(offset as usize * 10..).unwrap_or(&[]);
+            for e in entries.chunks_exact(10).take(count as usize) {
+                let (id, cost, l, r) = tables.renumber(decode_entry(e));
+                let next = self.user_head[start_char];
+                self.user_head[start_char] = self.user_store.len() as u32;
+                self.user_store.push((end_char, id, cost, l, r, next));
             }
         }
+    }
 
-        // In MeCab mode whitespace is no word: a word after spaces connects to the word
-        // before them, and the sentence ends after its last non-space char.
-        let mecab = tables.mode == Mode::MeCab;
-        let n_end = if mecab {
-            self.char_classes
-                .iter()
-                .rposition(|c| !c.2)
-                .map_or(0, |p| p + 1)
-        } else {
-            n
-        };
-        // The dictionary walks first, one after the other for every char a word can
-        // start at: walks of neighbouring chars do not wait on each other's memory
-        // reads, as they did between the search steps of each position.
+    /// The system dictionary's words starting at every char (none at whitespace in
+    /// MeCab mode), found before the search: walks of neighbouring chars do not wait
+    /// on each other's memory reads, as they did between the search steps of each
+    /// position.
+    fn find_system_words(&mut self, dictionary: &Dictionary, tables: &SearchTables) {
+        let n = self.n();
         let vals: &[u8] = &dictionary.prefix_dictionary.vals_data;
         self.match_head.clear();
         self.matches.clear();
         for j in 0..n {
             self.match_head.push(self.matches.len() as u32);
-            if mecab && self.char_classes[j].2 {
+            if tables.mode == Mode::MeCab && self.char_classes[j].2 {
                 continue; // in MeCab mode no word starts at whitespace
             }
             for (entries, len) in dictionary
                 .prefix_dictionary
-                .common_prefix_search(&chars[j..])
+                .common_prefix_search(&self.chars[j..])
             {
                 // The entries are a slice of the values: kept as their place there (were
                 // lindera to hand out other slices, words would go missing and the
@@ -595,110 +618,188 @@ impl Lattice {
             }
         }
         self.match_head.push(self.matches.len() as u32);
+    }
 
+    /// Where the sentence ends for the search: after its last char, or in MeCab mode
+    /// (where whitespace is no word: a word after spaces connects to the word before
+    /// them) after its last non-space char.
+    fn search_end(&self, tables: &SearchTables) -> usize {
+        if tables.mode == Mode::MeCab {
+            self.char_classes
+                .iter()
+                .rposition(|c| !c.2)
+                .map_or(0, |p| p + 1)
+        } else {
+            self.n()
+        }
+    }
+
+    /// The forward pass: from every position some edge ends at, the words starting
+    /// there (after skipped whitespace in MeCab mode), each with its best left
+    /// neighbour: user words, system words, then unknown words.
+    fn forward_pass(&mut self, dictionary: &Dictionary, tables: &SearchTables, n_end: usize) {
+        let vals: &[u8] = &dictionary.prefix_dictionary.vals_data;
+        // Lindera mode: where the last unknown word ends (none start inside it).
         let mut unknown_end: Option<usize> = None;
         // The next match whose entries are to be prefetched.
         let mut ahead = 0usize;
         for i in 0..n_end {
-            // Ask for the entries of the words a few chars ahead now, so that they are
-            // in cache when the search gets there (each is a read at a random place
-            // in the values, which would otherwise stall the search).
-            let upto = self.match_head[(i + PREFETCH_CHARS).min(n)] as usize;
-            while ahead < upto {
-                let (first, count, _) = self.matches[ahead];
-                prefetch_range(vals, first as usize * 10, count as usize * 10);
-                ahead += 1;
-            }
+            ahead = self.prefetch_words(vals, i, ahead);
             if self.ends_at[i].is_empty() {
                 continue;
             }
-            let mut j = i;
-            if mecab {
-                while j < n && self.char_classes[j].2 {
-                    j += 1;
-                }
-            }
+            let j = self.word_start(tables, i);
             self.begin_position(i);
             let penalty = match &tables.space_penalty {
                 Some(t) if j > 0 && self.char_classes[j - 1].2 => Some(t),
                 _ => None,
             };
-            let mut found = false;
-
-            if j < self.user_head.len() {
-                let mut at = self.user_head[j];
-                while at != NONE {
-                    let (end, id, cost, l, r, next) = self.user_store[at as usize];
-                    let extra = penalty.map_or(0, |t| t.user(id));
-                    let word = (id, cost, l, r);
-                    self.add_edge(tables, (i, j), end as usize, word, Lex::User, extra);
-                    found = true;
-                    at = next;
-                }
-            }
-
-            // Each key's entries last to first, as lindera adds them (the order decides
-            // ties among words ending at the same char; words of different keys end at
-            // different chars, so the order of the keys does not matter).
-            let (from, to) = (self.match_head[j] as usize, self.match_head[j + 1] as usize);
-            for m in from..to {
-                let (first, count, len) = self.matches[m];
-                let (first, count) = (first as usize * 10, count as usize * 10);
-                let entries = vals.get(first..first + count).unwrap_or(&[]);
-                for e in entries.chunks_exact(10).rev() {
-                    let word = tables.renumber(decode_entry(e));
-                    let extra = penalty.map_or(0, |t| t.system(word.2));
-                    self.add_edge(tables, (i, j), j + len as usize, word, Lex::System, extra);
-                    found = true;
-                }
-            }
-
-            if mecab {
+            let user_found = self.add_user_words(tables, (i, j), penalty);
+            let system_found = self.add_system_words(vals, tables, (i, j), penalty);
+            let found = user_found || system_found;
+            if tables.mode == Mode::MeCab {
                 self.mecab_unknown(tables, (i, j), found, penalty);
             } else if unknown_end.is_none_or(|e| e <= i) {
-                let count = self.char_classes[i].1 as usize;
-                for ord in 0..count {
-                    let Some(class) = self.class_at(i, ord) else {
-                        break;
-                    };
-                    let cat = &tables.categories[class as usize];
-                    let mut len = 0;
-                    let mut group_run = None;
-                    if cat.invoke || !found {
-                        len = 1;
-                        if cat.group {
-                            let run = self.run_len(i, ord, class, usize::MAX);
-                            group_run = Some(run);
-                            len = run;
-                        }
-                    }
-                    if len == 0 {
-                        continue;
-                    }
-                    self.add_unknown(tables, cat, (i, i), len, penalty);
-                    if cat.length > 0 {
-                        let ladder = match group_run {
-                            Some(run) => run.min(cat.length),
-                            None => self.run_len(i, ord, class, cat.length),
-                        };
-                        for k in 1..=ladder {
-                            if k != len {
-                                self.add_unknown(tables, cat, (i, i), k, penalty);
-                            }
-                        }
-                    }
-                    unknown_end = Some(i + len);
-                }
+                unknown_end = self
+                    .lindera_unknown(tables, i, found, penalty)
+                    .or(unknown_end);
             }
         }
+    }
 
-        self.chars = chars;
+    /// Asks for the entries of the words starting a few chars past `i` now (from
+    /// match `ahead` on), so that they are in cache when the search gets there (each
+    /// is a read at a random place in the values, which would otherwise stall the
+    /// search). Returns the next match to prefetch.
+    #[inline]
+    fn prefetch_words(&self, vals: &[u8], i: usize, mut ahead: usize) -> usize {
+        let upto = self.match_head[(i + PREFETCH_CHARS).min(self.n())] as usize;
+        while ahead < upto {
+            let (first, count, _) = self.matches[ahead];
+            prefetch_range(vals, first as usize * 10, count as usize * 10);
+            ahead += 1;
+        }
+        ahead
+    }
 
-        // End of sentence: the best edge ending at n_end, connected to EOS (left id 0).
-        let last = &self.ends_at[n_end];
+    /// Where the words reached from position `i` start: `i`, or in MeCab mode the
+    /// first char after the whitespace at `i`.
+    #[inline]
+    fn word_start(&self, tables: &SearchTables, i: usize) -> usize {
+        let mut j = i;
+        if tables.mode == Mode::MeCab {
+            while j < self.n() && self.char_classes[j].2 {
+                j += 1;
+            }
+        }
+        j
+    }
+
+    /// Adds the user words starting at `j` (reached from position `i`); whether
+    /// there were any.
+    #[inline]
+    fn add_user_words(
+        &mut self,
+        tables: &SearchTables,
+        (i, j): (usize, usize),
+        penalty: Option<&SpacePenalty>,
+    ) -> bool {
+        let mut found = false;
+        let mut at = self.user_head.get(j).copied().unwrap_or(NONE);
+        while at != NONE {
+            let (end, id, cost, l, r, next) = self.user_store[at as usize];
+            let extra = penalty.map_or(0, |t| t.user(id));
+            let word = (id, cost, l, r);
+            self.add_edge(tables, (i, j), end as usize, word, Lex::User, extra);
+            found = true;
+            at = next;
+        }
+        found
+    }
+
+    /// Adds the system words starting at `j` (reached from position `i`); whether
+    /// there were any. Each key's entries last to first, as lindera adds them (the
+    /// order decides ties among words ending at the same char; words of different
+    /// keys end at different chars, so the order of the keys does not matter).
+    #[inline]
+    fn add_system_words(
+        &mut self,
+        vals: &[u8],
+        tables: &SearchTables,
+        (i, j): (usize, usize),
+        penalty: Option<&SpacePenalty>,
+    ) -> bool {
+        let mut found = false;
+        let (from, to) = (self.match_head[j] as usize, self.match_head[j + 1] as usize);
+        for m in from..to {
+            let (first, count, len) = self.matches[m];
+            let (first, count) = (first as usize * 10, count as usize * 10);
+            let entries = vals.get(first..first + count).unwrap_or(&[]);
+            for e in entries.chunks_exact(10).rev() {
+                let word = tables.renumber(decode_entry(e));
+                let extra = penalty.map_or(0, |t| t.system(word.2));
+                self.add_edge(tables, (i, j), j + len as usize, word, Lex::System, extra);
+                found = true;
+            }
+        }
+        found
+    }
+
+    /// Unknown words at position `i` as lindera makes them: of every class of the
+    /// char that is INVOKE or when no dictionary word starts there, the GROUP run
+    /// (unbounded) or one char, plus the LENGTH ladder. Returns where the last one
+    /// added ends (no unknown word starts before it), if any.
+    fn lindera_unknown(
+        &mut self,
+        tables: &SearchTables,
+        i: usize,
+        found: bool,
+        penalty: Option<&SpacePenalty>,
+    ) -> Option<usize> {
+        let mut unknown_end = None;
+        let count = self.char_classes[i].1 as usize;
+        for ord in 0..count {
+            let Some(class) = self.class_at(i, ord) else {
+                break;
+            };
+            let cat = &tables.categories[class as usize];
+            let mut len = 0;
+            let mut group_run = None;
+            if cat.invoke || !found {
+                len = 1;
+                if cat.group {
+                    let run = self.run_len(i, ord, class, usize::MAX);
+                    group_run = Some(run);
+                    len = run;
+                }
+            }
+            if len == 0 {
+                continue;
+            }
+            self.add_unknown(tables, cat, (i, i), len, penalty);
+            if cat.length > 0 {
+                let ladder = match group_run {
+                    Some(run) => run.min(cat.length),
+                    None => self.run_len(i, ord, class, cat.length),
+                };
+                for k in 1..=ladder {
+                    if k != len {
+                        self.add_unknown(tables, cat, (i, i), k, penalty);
+                    }
+                }
+            }
+            unknown_end = Some(i + len);
+        }
+        unknown_end
+    }
+
+    /// The cheapest edge ending at `n_end` once connected to the sentence end (EOS,
+    /// left id 0): (path cost, index among the edges there); `None` when no edge
+    /// can connect.
+    fn best_final_edge(&self, tables: &SearchTables, n_end: usize) -> Option<(i32, u32)> {
         let mut best = i32::MAX;
         let mut best_at = NONE;
-        for (k, e) in last.iter().enumerate() {
+        for (k, e) in self.ends_at[n_end].iter().enumerate() {
             if e.right_id as usize >= tables.forward {
                 continue;
             }
@@ -708,12 +809,21 @@ impl Lattice {
                 best_at = k as u32;
             }
         }
-        if best_at == NONE {
-            return 0;
-        }
-        // Back through the path.
+        (best_at != NONE).then_some((best, best_at))
+    }
+
+    /// Follows the best path back from edge `last` at `n_end` and appends its words
+    /// to `out` in text order (offsets shifted by `base`), whitespace words left out.
+    fn emit_best_path(
+        &mut self,
+        tables: &SearchTables,
+        n_end: usize,
+        last: u32,
+        base: usize,
+        out: &mut Vec<PathWord>,
+    ) {
         self.path.clear();
-        let (mut pos, mut k) = (n_end, best_at);
+        let (mut pos, mut k) = (n_end, last);
         while k != NONE {
             let e = self.ends_at[pos][k as usize];
             if e.prev == NONE {
@@ -738,7 +848,6 @@ impl Lattice {
                 id: e.id,
             });
         }
-        best as i64
     }
 
     /// Unknown words at `j` (reached from position `i`) as MeCab makes them: of the
@@ -1286,13 +1395,8 @@ mod tests {
     fn best_left_is_the_cheapest_then_earliest() {
         const STRIDE: usize = 16;
         let rows = 3;
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
+        let mut rng = fastrand::Rng::with_seed(0x9E37_79B9_7F4A_7C15);
+        let mut next = |n: u64| rng.u64(..n);
         for _ in 0..500 {
             // Few distinct values, so that ties are common; negative costs too.
             let matrix: Vec<i16> = (0..STRIDE * rows).map(|_| next(7) as i16 - 3).collect();

@@ -21,7 +21,6 @@
 
 mod emoticon;
 mod english;
-pub(crate) mod fxhash;
 #[cfg(feature = "ja")]
 mod japanese;
 #[cfg(feature = "ko")]
@@ -373,7 +372,7 @@ pub struct TextWorker {
     ko: korean::KoreanWorker,
     en: EnglishSegmenter,
     raw: Vec<RawToken>,
-    parts: fxhash::FxHashMap<(Lang, Box<str>), PartList>,
+    parts: rustc_hash::FxHashMap<(Lang, Box<str>), PartList>,
 }
 
 /// The compound parts of one word.
@@ -882,30 +881,22 @@ fn chunk_end(text: &str, start: usize) -> usize {
     hard
 }
 
-/// `count` deterministic pseudo-random texts (xorshift from `seed`), each a
+/// `count` deterministic pseudo-random texts (seeded from `seed`), each a
 /// concatenation of fewer than `max_pieces` of `pieces`: inputs for the tests that
 /// compare a fast path with its reference.
 #[cfg(test)]
 pub(crate) fn generated_texts(
     pieces: &[&str],
     count: usize,
-    max_pieces: u64,
+    max_pieces: usize,
     seed: u64,
 ) -> Vec<String> {
-    let mut state = seed;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut rng = fastrand::Rng::with_seed(seed);
     (0..count)
         .map(|_| {
-            let mut s = String::new();
-            for k in 0..(next() % max_pieces) {
-                s.push_str(pieces[((next() >> 8) as usize + k as usize) % pieces.len()]);
-            }
-            s
+            (0..rng.usize(..max_pieces))
+                .map(|_| pieces[rng.usize(..pieces.len())])
+                .collect()
         })
         .collect()
 }

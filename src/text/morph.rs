@@ -3,7 +3,7 @@
 //! reuse lindera's lattice, and a per-worker cache of word information keyed by
 //! dictionary word id, so dictionary details are parsed once per distinct word.
 
-use super::fxhash::{FxHashMap as HashMap, FxHashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 

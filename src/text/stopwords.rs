@@ -1,6 +1,6 @@
 //! Stopword lists per language (`dictionaries/stopwords/*.txt`, embedded at build time).
 
-use super::fxhash::FxHashSet as HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use super::Lang;
 

@@ -5,6 +5,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 /// Coarse part of speech, shared across Japanese, Korean and English.
 ///
@@ -86,75 +87,27 @@ impl std::str::FromStr for Pos {
     }
 }
 
-/// Longest lemma kept inline in a [`Lemma`], in bytes.
-const INLINE_LEMMA: usize = 22;
-
 /// A token's lemma: a string that is cheap to clone and reads as a `&str`.
 ///
 /// Every token carries its own, and segmenters hand out the same lemma of a word
-/// again and again: a lemma of at most 22 bytes (nearly every English word, seven
-/// kana, kanji or hangul) is kept inline and cloned by copying 24 bytes; a longer
-/// one shares a single allocation. (An `Arc<str>` clone and drop instead touches a
-/// shared counter with an atomic instruction per token.) Compares, orders and
-/// hashes as the string it holds.
-#[derive(Clone)]
-pub struct Lemma(LemmaRepr);
-
-enum LemmaRepr {
-    /// Invariant: `bytes[..len]` is a copy of a whole `str` (valid UTF-8).
-    Inline {
-        len: u8,
-        bytes: [u8; INLINE_LEMMA],
-    },
-    Shared(Arc<str>),
-}
-
-impl Clone for LemmaRepr {
-    #[inline]
-    fn clone(&self) -> Self {
-        if let LemmaRepr::Shared(s) = self {
-            // The copy below is a second owner of the allocation: count it.
-            std::mem::forget(Arc::clone(s));
-        }
-        // SAFETY: a bitwise copy of `self` is a valid value: an inline lemma is plain
-        // bytes that own nothing, and the count of a shared one was raised above for
-        // the copy's pointer (what `Arc::clone` makes). One unconditional 24-byte
-        // copy: a derived clone wrote the tag and the unaligned inline bytes after it
-        // separately, and reading the value back stalled on store forwarding (11% of
-        // an English word-cache lookup).
-        unsafe { std::ptr::read(self) }
-    }
-}
+/// again and again: a [`SmolStr`] keeps a lemma of at most 23 bytes (nearly every
+/// English word, seven kana, kanji or hangul) inline, cloned by copying 24 bytes,
+/// and shares a single allocation for a longer one. Compares, orders and hashes as
+/// the string it holds.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Lemma(SmolStr);
 
 impl Lemma {
     /// The lemma `s`.
     #[inline]
     pub fn new(s: &str) -> Self {
-        if s.len() <= INLINE_LEMMA {
-            let mut bytes = [0u8; INLINE_LEMMA];
-            bytes[..s.len()].copy_from_slice(s.as_bytes());
-            Lemma(LemmaRepr::Inline {
-                len: s.len() as u8,
-                bytes,
-            })
-        } else {
-            Lemma(LemmaRepr::Shared(Arc::from(s)))
-        }
+        Lemma(SmolStr::new(s))
     }
 
     /// The lemma as a string slice.
     #[inline]
     pub fn as_str(&self) -> &str {
-        match &self.0 {
-            LemmaRepr::Inline { len, bytes } => {
-                let b = bytes.get(..usize::from(*len)).unwrap_or_default();
-                // SAFETY: `bytes[..len]` was copied from a `&str` in `Lemma::new` (the
-                // only place an inline lemma is made, and the fields are private),
-                // so it is valid UTF-8.
-                unsafe { std::str::from_utf8_unchecked(b) }
-            }
-            LemmaRepr::Shared(s) => s,
-        }
+        self.0.as_str()
     }
 }
 
@@ -178,12 +131,6 @@ impl std::borrow::Borrow<str> for Lemma {
     }
 }
 
-impl Default for Lemma {
-    fn default() -> Self {
-        Lemma::new("")
-    }
-}
-
 impl From<&str> for Lemma {
     fn from(s: &str) -> Self {
         Lemma::new(s)
@@ -192,28 +139,16 @@ impl From<&str> for Lemma {
 
 impl From<String> for Lemma {
     fn from(s: String) -> Self {
-        Lemma::new(&s)
+        Lemma(SmolStr::from(s))
     }
 }
 
 impl From<Arc<str>> for Lemma {
+    /// Shares `s` when it is too long to be kept inline.
     fn from(s: Arc<str>) -> Self {
-        if s.len() <= INLINE_LEMMA {
-            Lemma::new(&s)
-        } else {
-            Lemma(LemmaRepr::Shared(s))
-        }
+        Lemma(SmolStr::from(s))
     }
 }
-
-impl PartialEq for Lemma {
-    #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        self.as_str() == other.as_str()
-    }
-}
-
-impl Eq for Lemma {}
 
 impl PartialEq<str> for Lemma {
     fn eq(&self, other: &str) -> bool {
@@ -224,18 +159,6 @@ impl PartialEq<str> for Lemma {
 impl PartialEq<&str> for Lemma {
     fn eq(&self, other: &&str) -> bool {
         self.as_str() == *other
-    }
-}
-
-impl PartialOrd for Lemma {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Lemma {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.as_str().cmp(other.as_str())
     }
 }
 
@@ -319,7 +242,7 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    /// A lemma reads, compares, orders and hashes as its string, inline (up to 22
+    /// A lemma reads, compares, orders and hashes as its string, inline (up to 23
     /// bytes) or shared (longer), at the boundary and with multi-byte chars; it is no
     /// bigger than 24 bytes.
     #[test]
@@ -331,10 +254,11 @@ mod tests {
             "refund",
             "느리다",
             "遅い",
-            "abcdefghijklmnopqrstuv",  // 22 bytes: inline
-            "abcdefghijklmnopqrstuvw", // 23 bytes: shared
-            "サブスクリプション",      // 27 bytes
-            "해지하다해지하다",        // 24 bytes
+            "abcdefghijklmnopqrstuv",   // 22 bytes: inline
+            "abcdefghijklmnopqrstuvw",  // 23 bytes: inline
+            "abcdefghijklmnopqrstuvwx", // 24 bytes: shared
+            "サブスクリプション",       // 27 bytes
+            "해지하다해지하다",         // 24 bytes
             "😀",
         ];
         let mut map: HashMap<Lemma, usize> = HashMap::new();
@@ -348,8 +272,8 @@ mod tests {
             assert_eq!(l, Lemma::from(Arc::<str>::from(*t)));
             assert_eq!(l.clone(), l);
             assert!(l == *t);
-            let inline = matches!(l.0, LemmaRepr::Inline { .. });
-            assert_eq!(inline, t.len() <= INLINE_LEMMA, "{t}");
+            let inline = !l.0.is_heap_allocated();
+            assert_eq!(inline, t.len() <= 23, "{t}");
             map.insert(l, i);
         }
         for (i, t) in texts.iter().enumerate() {
@@ -368,8 +292,8 @@ mod tests {
     }
 
     /// A clone of a shared lemma is one more owner of the same allocation (the
-    /// bitwise clone raises the count; dropping either leaves the other readable);
-    /// an inline clone is independent of its original.
+    /// clone raises the count; dropping either leaves the other readable); an inline
+    /// clone is independent of its original.
     #[test]
     fn lemma_clones_own_their_share() {
         let long: Arc<str> = Arc::from("abcdefghijklmnopqrstuvwxyz");

@@ -29,7 +29,7 @@
 
 use std::collections::HashMap as StdHashMap;
 
-use crate::text::fxhash::FxHashMap as HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::{Deserialize, Serialize};
 

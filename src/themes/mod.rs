@@ -20,8 +20,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::sentiment::{Sentiment, TextSentiment};
-use crate::text::fxhash::FxHashMap;
 use crate::text::{Lang, LangHint, Lemma, Pos, TextAnalysis, TextProcessor, Token, same_bytes};
+use rustc_hash::FxHashMap;
 pub use taxonomy::{Domains, Labels, TaxonomyFile, ThemeDef, ThemeInfo};
 
 /// Errors loading a taxonomy or a goals file.

@@ -136,29 +136,27 @@ pub fn records(run: &Run) -> Vec<Value> {
         .collect()
 }
 
-/// xorshift64*: reproducible randomness without a dependency.
-pub struct Rng(pub u64);
+/// Reproducible randomness: a `fastrand` generator from a fixed seed.
+pub struct Rng(fastrand::Rng);
 
 impl Rng {
+    /// The generator seeded with `seed` (same seed, same numbers).
+    pub fn new(seed: u64) -> Self {
+        Rng(fastrand::Rng::with_seed(seed))
+    }
+
     /// The next 64 random bits.
     pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        self.0.u64(..)
     }
 
     /// A number below `n` (0 when `n` is 0).
     pub fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next() % n as u64) as usize
-        }
+        if n == 0 { 0 } else { self.0.usize(..n) }
     }
 
     /// True with probability `p`.
     pub fn chance(&mut self, p: f64) -> bool {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+        self.0.f64() < p
     }
 }

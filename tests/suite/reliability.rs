@@ -680,7 +680,7 @@ fn mutated_fixtures_never_panic_and_every_record_is_accounted_for() {
     let opts = IngestOptions::default();
     let (mut units, mut files) = (0u64, 0u64);
     for (name, data) in ingest_fixtures() {
-        let mut rng = Rng(0x5EED ^ data.len() as u64);
+        let mut rng = Rng::new(0x5EED ^ data.len() as u64);
         for i in 0..2000 {
             let bytes = mutate(&data, &mut rng);
             let n = bytes.len() as u64;
@@ -730,7 +730,7 @@ fn mutated_fixtures_through_the_cli_keep_exact_accounts_in_bounded_memory() {
     std::fs::create_dir(&inputs).unwrap();
     let mut paths = Vec::new();
     for (name, data) in ingest_fixtures() {
-        let mut rng = Rng(0xC0FFEE ^ data.len() as u64);
+        let mut rng = Rng::new(0xC0FFEE ^ data.len() as u64);
         for i in 0..40 {
             let p = inputs.join(format!("{i:02}-{name}"));
             std::fs::write(&p, mutate(&data, &mut rng)).unwrap();

@@ -1067,7 +1067,7 @@ fn emerging_flags_nothing_on_random_dates() {
         + 1) as u64;
     let mut flagged = Vec::new();
     for seed in 1..=20u64 {
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ seed.wrapping_mul(0xD1B5_4A32_D192_ED03));
+        let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15 ^ seed.wrapping_mul(0xD1B5_4A32_D192_ED03));
         let dump: Vec<_> = (0..10)
             .flat_map(|_| pool().iter())
             .map(|r| (r, random_day(&mut rng, start, days)))
@@ -1122,7 +1122,7 @@ fn emerging_flags_a_theme_at_three_times_its_rate() {
         .filter(|r| !r.themes.iter().any(|t| t.0 == target))
         .collect();
     let base = yes.len() as f64 / pool.len() as f64;
-    let mut rng = Rng(42);
+    let mut rng = Rng::new(42);
     let start = koe::ingest::Date::new(2025, 1, 1).unwrap();
     let dump: Vec<_> = (0..10_000)
         .map(|_| {
