@@ -32,15 +32,19 @@ pub struct Inputs {
 impl Inputs {
     /// Inputs `paths` (stdin when empty) read with `options`.
     pub fn new(paths: Vec<PathBuf>, options: IngestOptions) -> Inputs {
-        let paths = if paths.is_empty() {
+        Inputs {
+            paths: Inputs::or_stdin(paths),
+            options,
+            stdin_spool: None,
+        }
+    }
+
+    /// `paths`, or `-` (stdin) when there are none.
+    pub fn or_stdin(paths: Vec<PathBuf>) -> Vec<PathBuf> {
+        if paths.is_empty() {
             vec![PathBuf::from("-")]
         } else {
             paths
-        };
-        Inputs {
-            paths,
-            options,
-            stdin_spool: None,
         }
     }
 

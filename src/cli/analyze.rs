@@ -13,8 +13,8 @@ use koe::sentiment::calibrate::FitOptions;
 
 use super::Outcome;
 use super::options::{InputArgs, SentimentOptions, TextOptions, ThemeOptions, analyzer};
-use super::output::{AtomicFile, check_outputs, sibling, write_file};
-use super::run::{open_sources, outcome, prepare, print_summary, stream};
+use super::output::{AtomicFile, sibling, write_file};
+use super::run::{Prepared, guard_outputs, open_sources, outcome, prepare, print_summary, stream};
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum OutputFormat {
@@ -85,14 +85,15 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         .overlay
         .clone()
         .unwrap_or_else(|| sibling(args.output.as_deref(), "overlay.tsv"));
-    let mut outputs: Vec<&Path> = vec![&rejects_path];
-    outputs.extend(args.output.as_deref());
-    outputs.extend(args.summary_json.as_deref());
-    if args.calibrate {
-        outputs.push(&overlay_path);
-    }
-    check_outputs(&outputs, &args.input.paths())?;
-    super::output::catch_interrupts();
+    guard_outputs(
+        &args.input,
+        &[
+            Some(rejects_path.as_path()),
+            args.output.as_deref(),
+            args.summary_json.as_deref(),
+            args.calibrate.then_some(overlay_path.as_path()),
+        ],
+    )?;
     let mut inputs = args.input.inputs()?;
     let analyzer = analyzer(
         &args.text,
@@ -105,12 +106,17 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
     } else {
         analyzer
     };
-    let (analyzer, _, _spool) = prepare(
+    let Prepared {
+        analyzer,
+        spool: _spool,
+        ..
+    } = prepare(
         &args.input,
         &mut inputs,
         &mut args.themes,
         &analyzer,
         args.discover,
+        None,
         args.quiet,
     )?;
     let sources = open_sources(&inputs)?;

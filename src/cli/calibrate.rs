@@ -8,7 +8,7 @@ use anyhow::bail;
 use clap::Args;
 use koe::analyze::Analyzer;
 use koe::analyze::run::Inputs;
-use koe::sentiment::calibrate::{self, Calibration, CalibrationError, FitOptions};
+use koe::sentiment::calibrate::{self, Calibration, FitOptions};
 
 use super::Outcome;
 use super::options::{InputArgs, SentimentOptions, TextOptions, analyzer};
@@ -47,9 +47,7 @@ pub fn learn(
     if inputs.paths().iter().any(|p| p.as_os_str() == "-") {
         bail!("calibration reads its input twice and cannot use stdin: give files");
     }
-    if options.folds < 2 {
-        bail!(CalibrationError::Folds(options.folds));
-    }
+    options.check()?;
     let rated = inputs.rated_texts()?;
     for path in &rated.unrated {
         eprintln!(

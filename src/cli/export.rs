@@ -14,8 +14,11 @@ use koe::export::{
 
 use super::Outcome;
 use super::options::{InputArgs, SentimentOptions, TextOptions, ThemeOptions, analyzer};
-use super::output::{AtomicFile, check_outputs, write_file};
-use super::run::{nothing_to_write, open_sources, outcome, prepare, print_summary, stream};
+use super::output::{AtomicFile, write_file};
+use super::run::{
+    Prepared, guard_outputs, nothing_to_write, open_sources, outcome, prepare, print_summary,
+    stream,
+};
 
 /// What the run writes besides the data files and the index definition.
 const MANIFEST: &str = "manifest.json";
@@ -137,9 +140,8 @@ pub fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
             .filter(|n| format.is_data_file(n))
             .map(|n| dir.join(n)),
     );
-    let refs: Vec<&Path> = outputs.iter().map(PathBuf::as_path).collect();
-    check_outputs(&refs, &args.input.paths())?;
-    super::output::catch_interrupts();
+    let refs: Vec<Option<&Path>> = outputs.iter().map(|p| Some(p.as_path())).collect();
+    guard_outputs(&args.input, &refs)?;
 
     let mut inputs = args.input.inputs()?;
     let analyzer = analyzer(
@@ -149,12 +151,17 @@ pub fn run(args: ExportArgs) -> anyhow::Result<Outcome> {
         args.input.lang,
     )?
     .with_search_terms();
-    let (analyzer, _, _spool) = prepare(
+    let Prepared {
+        analyzer,
+        spool: _spool,
+        ..
+    } = prepare(
         &args.input,
         &mut inputs,
         &mut args.themes,
         &analyzer,
         0,
+        None,
         args.quiet,
     )?;
     let sources = open_sources(&inputs)?;

@@ -9,7 +9,7 @@ use koe::index::{KoeIndex, SearchOptions, Sort, query};
 
 use super::Outcome;
 use super::options::{InputArgs, SentimentOptions, TextOptions, ThemeOptions, analyzer};
-use super::run::{open_sources, outcome, prepare, print_summary, stream};
+use super::run::{Prepared, guard_outputs, open_sources, outcome, prepare, print_summary, stream};
 
 #[derive(Debug, Args)]
 pub struct IndexArgs {
@@ -61,12 +61,18 @@ pub fn run_index(args: IndexArgs) -> anyhow::Result<Outcome> {
         args.input.lang,
     )?
     .with_search_terms();
-    let (analyzer, discovered, _spool) = prepare(
+    let Prepared {
+        analyzer,
+        discovered,
+        spool: _spool,
+        ..
+    } = prepare(
         &args.input,
         &mut inputs,
         &mut args.themes,
         &analyzer,
         args.discover,
+        None,
         args.quiet,
     )?;
     let sources = open_sources(&inputs)?;
@@ -94,8 +100,7 @@ pub fn run_index(args: IndexArgs) -> anyhow::Result<Outcome> {
             .unwrap_or_else(|| "koe-index".into());
         args.index.with_file_name(format!("{name}.rejects.jsonl"))
     });
-    super::output::check_outputs(&[&rejects], &args.input.paths())?;
-    super::output::catch_interrupts();
+    guard_outputs(&args.input, &[Some(rejects.as_path())])?;
     let commit_every = args.commit_every.max(1);
     let streamed = stream(
         &analyzer,

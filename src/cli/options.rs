@@ -71,13 +71,10 @@ impl InputArgs {
         Ok(Inputs::new(self.inputs.clone(), self.ingest_options()?))
     }
 
-    /// The input paths as given (`-` when none).
+    /// The input paths as given (`-` when none), before [`InputArgs::inputs`] loads
+    /// anything (to check outputs against).
     pub fn paths(&self) -> Vec<PathBuf> {
-        if self.inputs.is_empty() {
-            vec![PathBuf::from("-")]
-        } else {
-            self.inputs.clone()
-        }
+        Inputs::or_stdin(self.inputs.clone())
     }
 
     /// The ingest options these flags describe.

@@ -9,14 +9,14 @@ use koe::metrics::{MetricsConfig, Period};
 use koe::report::ReportMeta;
 
 use super::Outcome;
-use super::options::{
-    InputArgs, OrderArg, SentimentOptions, TextOptions, ThemeOptions, analyzer, resolve_domains,
-};
+use koe::analyze::run::Run;
+
+use super::options::{InputArgs, OrderArg, SentimentOptions, TextOptions, ThemeOptions};
 use super::output::{sibling, write_output};
 use super::run::{
-    discover_pass, guard_outputs, nothing_to_write, open_sources, outcome, print_summary, stream,
+    Prepared, drive, guard_outputs, nothing_to_write, open_sources, outcome, print_summary,
 };
-use super::themes::{CollectArgs, collect};
+use super::themes::{CollectArgs, collect, prepare_report};
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum ReportFormat {
@@ -216,9 +216,6 @@ pub fn run(mut args: ReportArgs) -> anyhow::Result<Outcome> {
             Some(&rejects),
         ],
     )?;
-    if let Some(path) = args.partial.clone() {
-        return write_partial(&args, config, rejects, &path);
-    }
     let collect_args = CollectArgs {
         input: &args.input,
         themes: &args.themes,
@@ -229,6 +226,9 @@ pub fn run(mut args: ReportArgs) -> anyhow::Result<Outcome> {
         rejects,
         quiet: args.quiet,
     };
+    if let Some(path) = &args.partial {
+        return write_partial(collect_args, config, path);
+    }
     let Some(c) = collect(collect_args, config, meta)? else {
         return Ok(Outcome::Ok);
     };
@@ -248,57 +248,40 @@ pub fn run(mut args: ReportArgs) -> anyhow::Result<Outcome> {
     Ok(outcome(&c.summary))
 }
 
-/// `koe report --partial FILE`: the steps of `collect` up to the collector, whose
-/// state is written instead of a report.
+/// `koe report --partial FILE`: the passes and the run of `koe report`
+/// ([`prepare_report`], [`koe::report::collect`]), whose collector state is written
+/// instead of a report.
 fn write_partial(
-    args: &ReportArgs,
+    args: CollectArgs<'_>,
     config: MetricsConfig,
-    rejects: PathBuf,
     path: &std::path::Path,
 ) -> anyhow::Result<Outcome> {
-    let mut inputs = args.input.inputs()?;
-    let _spool = if args.discover > 0 {
-        inputs.spool_stdin()?
-    } else {
-        None
-    };
-    let analyzer = analyzer(
-        &args.text,
-        &args.lexicon,
-        Some(&args.themes),
-        args.input.lang,
-    )?;
-    let mut themes = args.themes.clone();
-    let analyzer = resolve_domains(&mut themes, &inputs, &analyzer, args.quiet)?;
-    let goals = match args.goals.as_deref() {
-        Some(p) => koe::report::goals::read(p, analyzer.themes().taxonomy())?,
-        None => Vec::new(),
-    };
-    let (analyzer, discovered) = discover_pass(
-        &inputs,
-        &analyzer,
-        args.discover,
-        args.input.discover_sample,
-        args.quiet,
-    )?;
+    let quiet = args.quiet;
+    let (inputs, themes, prepared) = prepare_report(&args)?;
+    let Prepared {
+        analyzer,
+        discovered,
+        goals,
+        spool: _spool,
+    } = prepared;
     let sources = open_sources(&inputs)?;
-    let mut collector = koe::report::Collector::new(analyzer.themes(), config);
-    let streamed = stream(
-        &analyzer,
-        &inputs,
-        sources,
-        args.quiet,
-        rejects,
-        |_, _| Vec::new(),
-        |record, analysis, _| {
-            collector.add(record, analysis);
-            Ok(())
+    let collected = drive(
+        quiet,
+        args.rejects,
+        sources.total_bytes(),
+        |observer, on_reject| {
+            let run = Run {
+                analyzer: &analyzer,
+                inputs: &inputs,
+                stop: super::output::interrupt_flag(),
+            };
+            koe::report::collect(run, sources, observer, on_reject, config)
         },
     )?;
-    let Some(summary) = streamed else {
+    let Some((collector, summary)) = collected else {
         return Ok(Outcome::Ok);
     };
-    if let Some(outcome) = nothing_to_write(&summary, args.quiet) {
+    if let Some(outcome) = nothing_to_write(&summary, quiet) {
         return Ok(outcome);
     }
     let languages = summary
@@ -320,7 +303,7 @@ fn write_partial(
         ..koe::report::Partial::new(collector)
     };
     write_output(Some(path), &(partial.to_json()? + "\n"))?;
-    if !args.quiet {
+    if !quiet {
         print_summary(&summary);
         eprintln!("koe: partial report written to {}", path.display());
     }

@@ -233,27 +233,49 @@ pub fn outcome(s: &Summary) -> Outcome {
     }
 }
 
+/// What the passes before a run made ([`prepare`]).
+pub struct Prepared {
+    /// The analyzer to stream with (resolved domain packs, discovered themes).
+    pub analyzer: Analyzer,
+    /// The themes discovery found.
+    pub discovered: Vec<DiscoveredTheme>,
+    /// The goals file's goals, checked against the taxonomy without the discovered
+    /// themes (empty without a goals file).
+    pub goals: Vec<koe::report::Goal>,
+    /// The spooled copy of stdin: keep it until the stream ends.
+    pub spool: Option<tempfile::TempPath>,
+}
+
 /// What a streaming command does with its input before analysing it: spools stdin
-/// when discovery will read the input twice, resolves `--domain`, runs discovery's
-/// first pass. Returns the analyzer to stream with, the discovered themes and the guard
-/// of the spooled stdin (keep it until the stream ends).
+/// when discovery will read the input twice, resolves `--domain`, reads the goals file
+/// (against the taxonomy before discovery adds to it), runs discovery's first pass.
 pub fn prepare(
     input: &InputArgs,
     inputs: &mut Inputs,
     themes: &mut ThemeOptions,
     analyzer: &Analyzer,
     discover: usize,
+    goals: Option<&Path>,
     quiet: bool,
-) -> anyhow::Result<(Analyzer, Vec<DiscoveredTheme>, Option<tempfile::TempPath>)> {
+) -> anyhow::Result<Prepared> {
     let spool = if discover > 0 {
         inputs.spool_stdin()?
     } else {
         None
     };
     let analyzer = resolve_domains(themes, inputs, analyzer, quiet)?;
+    let goals = match goals {
+        Some(p) => koe::report::goals::read(p, analyzer.themes().taxonomy())?,
+        None => Vec::new(),
+    };
     let (analyzer, discovered) =
         discover_pass(inputs, &analyzer, discover, input.discover_sample, quiet)?;
-    Ok((analyzer, discovered, spool))
+    Ok(Prepared {
+        analyzer,
+        discovered,
+        goals,
+        spool,
+    })
 }
 
 /// Pass one of theme discovery: up to `max` themes from the first `sample` records of

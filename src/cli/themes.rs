@@ -4,17 +4,15 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use koe::analyze::run::{Run, Summary};
+use koe::analyze::run::{Inputs, Run, Summary};
 use koe::metrics::MetricsConfig;
 use koe::report::{Report, ReportMeta, ReportSpec};
 
 use super::Outcome;
-use super::options::{
-    InputArgs, OrderArg, SentimentOptions, TextOptions, ThemeOptions, analyzer, resolve_domains,
-};
+use super::options::{InputArgs, OrderArg, SentimentOptions, TextOptions, ThemeOptions, analyzer};
 use super::output::{sibling, write_output};
 use super::run::{
-    discover_pass, drive, guard_outputs, nothing_to_write, open_sources, outcome, print_summary,
+    Prepared, drive, guard_outputs, nothing_to_write, open_sources, outcome, prepare, print_summary,
 };
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -82,34 +80,39 @@ pub struct CollectArgs<'a> {
     pub quiet: bool,
 }
 
-/// The report of the inputs ([`koe::report::build`]) after the passes before the run
-/// (stdin spooled for discovery, `--domain auto`, goals checked against the taxonomy,
-/// discovery); `None` when the output pipe closed.
+/// The inputs, taxonomy options and passes before a report's run ([`prepare`]: stdin
+/// spooled for discovery, `--domain auto`, goals checked against the taxonomy,
+/// discovery), shared by [`collect`] and `koe report --partial`.
+pub fn prepare_report(args: &CollectArgs<'_>) -> anyhow::Result<(Inputs, ThemeOptions, Prepared)> {
+    let mut inputs = args.input.inputs()?;
+    let analyzer = analyzer(args.text, args.lexicon, Some(args.themes), args.input.lang)?;
+    let mut themes = args.themes.clone();
+    let prepared = prepare(
+        args.input,
+        &mut inputs,
+        &mut themes,
+        &analyzer,
+        args.discover,
+        args.goals,
+        args.quiet,
+    )?;
+    Ok((inputs, themes, prepared))
+}
+
+/// The report of the inputs ([`koe::report::build`]) after [`prepare_report`];
+/// `None` when the output pipe closed.
 pub fn collect(
     args: CollectArgs<'_>,
     config: MetricsConfig,
     meta: ReportMeta,
 ) -> anyhow::Result<Option<Collected>> {
-    let mut inputs = args.input.inputs()?;
-    let _spool = if args.discover > 0 {
-        inputs.spool_stdin()?
-    } else {
-        None
-    };
-    let analyzer = analyzer(args.text, args.lexicon, Some(args.themes), args.input.lang)?;
-    let mut themes = args.themes.clone();
-    let analyzer = resolve_domains(&mut themes, &inputs, &analyzer, args.quiet)?;
-    let goals = match args.goals {
-        Some(p) => koe::report::goals::read(p, analyzer.themes().taxonomy())?,
-        None => Vec::new(),
-    };
-    let (analyzer, discovered) = discover_pass(
-        &inputs,
-        &analyzer,
-        args.discover,
-        args.input.discover_sample,
-        args.quiet,
-    )?;
+    let (inputs, themes, prepared) = prepare_report(&args)?;
+    let Prepared {
+        analyzer,
+        discovered,
+        goals,
+        spool: _spool,
+    } = prepared;
     let sources = open_sources(&inputs)?;
     let spec = ReportSpec {
         config,

@@ -25,16 +25,17 @@ pub struct ReportSpec {
     pub domains: Vec<String>,
 }
 
-/// Runs the inputs through the analysis into a [`Report`]; rejected records go to
-/// `on_reject`. Returns the report and the run's account.
-pub fn build<E>(
+/// Runs the inputs through the analysis into a [`Collector`] (the state a report, or a
+/// partial report, is made of); rejected records go to `on_reject`. Returns the
+/// collector and the run's account.
+pub fn collect<E>(
     run: Run<'_>,
     sources: Sources,
     observer: &mut dyn Observer,
     on_reject: impl FnMut(&Reject) -> Result<(), E>,
-    spec: ReportSpec,
-) -> Result<(Report, Summary), E> {
-    let mut collector = Collector::new(run.analyzer.themes(), spec.config);
+    config: MetricsConfig,
+) -> Result<(Collector, Summary), E> {
+    let mut collector = Collector::new(run.analyzer.themes(), config);
     let summary = run_sources(
         run,
         sources,
@@ -46,6 +47,20 @@ pub fn build<E>(
         },
         on_reject,
     )?;
+    Ok((collector, summary))
+}
+
+/// Runs the inputs through the analysis into a [`Report`] ([`collect`], then the
+/// report of the collector); rejected records go to `on_reject`. Returns the report and
+/// the run's account.
+pub fn build<E>(
+    run: Run<'_>,
+    sources: Sources,
+    observer: &mut dyn Observer,
+    on_reject: impl FnMut(&Reject) -> Result<(), E>,
+    spec: ReportSpec,
+) -> Result<(Report, Summary), E> {
+    let (collector, summary) = collect(run, sources, observer, on_reject, spec.config)?;
     let label_lang = match spec.meta.label_lang.as_str() {
         "auto" => summary.dominant_lang().to_string(),
         other => other.to_string(),

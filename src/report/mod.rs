@@ -18,7 +18,7 @@ use crate::ingest::Record;
 use crate::metrics::{Facts, Metrics, MetricsConfig, Summary};
 use crate::themes::ThemeMatcher;
 use crate::themes::discover::DiscoveredTheme;
-pub use build::{ReportSpec, build};
+pub use build::{ReportSpec, build, collect};
 pub use goals::{Goal, GoalRow};
 pub use partial::{PARTIAL_SCHEMA, Partial, PartialError, merge};
 

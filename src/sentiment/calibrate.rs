@@ -647,6 +647,17 @@ pub struct FitOptions {
     pub cv_records: usize,
 }
 
+impl FitOptions {
+    /// Refuses options no calibration can run with (fewer than 2 folds), before any
+    /// input is read.
+    pub fn check(&self) -> Result<(), CalibrationError> {
+        if self.folds < 2 {
+            return Err(CalibrationError::Folds(self.folds));
+        }
+        Ok(())
+    }
+}
+
 impl Default for FitOptions {
     fn default() -> Self {
         FitOptions {
@@ -711,9 +722,7 @@ where
     A: Fn(&mut T, &str) -> (TextAnalysis, TextSentiment) + Sync + Send,
 {
     use rayon::prelude::*;
-    if options.folds < 2 {
-        return Err(CalibrationError::Folds(options.folds));
-    }
+    options.check()?;
     if texts.len() < 20 {
         return Err(CalibrationError::TooFew(texts.len()));
     }

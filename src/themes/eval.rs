@@ -87,6 +87,19 @@ pub struct Labelled {
     pub text: String,
 }
 
+/// The four tab-separated columns of line `line` (the last one keeps any further tabs).
+fn four_columns<'a>(
+    text: &'a str,
+    line: usize,
+    expected: &'static str,
+) -> Result<[&'a str; 4], EvalError> {
+    let mut cols = text.splitn(4, '\t');
+    match (cols.next(), cols.next(), cols.next(), cols.next()) {
+        (Some(a), Some(b), Some(c), Some(d)) => Ok([a, b, c, d]),
+        _ => Err(EvalError::Columns { line, expected }),
+    }
+}
+
 /// Reads a labelled file's text (an `id\t…` header line and blank lines are
 /// skipped); every label must be one of `known`.
 pub fn read_labelled(body: &str, known: &BTreeSet<String>) -> Result<Vec<Labelled>, EvalError> {
@@ -95,13 +108,11 @@ pub fn read_labelled(body: &str, known: &BTreeSet<String>) -> Result<Vec<Labelle
         if i == 0 && line.starts_with("id\t") || line.trim().is_empty() {
             continue;
         }
-        let cols: Vec<&str> = line.splitn(4, '\t').collect();
-        let [id, lang, labels, text] = cols[..] else {
-            return Err(EvalError::Columns {
-                line: i + 1,
-                expected: "4 tab-separated columns (id, lang, themes, text)",
-            });
-        };
+        let [id, lang, labels, text] = four_columns(
+            line,
+            i + 1,
+            "4 tab-separated columns (id, lang, themes, text)",
+        )?;
         let themes: BTreeSet<String> = labels
             .split(',')
             .map(str::trim)
@@ -225,13 +236,11 @@ pub fn read_aspects(
         if line.trim().is_empty() {
             continue;
         }
-        let cols: Vec<&str> = line.splitn(4, '\t').collect();
-        let [_polarity, category, target, sentence] = cols[..] else {
-            return Err(EvalError::Columns {
-                line: i + 1,
-                expected: "4 tab-separated columns (polarity, category, target, sentence)",
-            });
-        };
+        let [_polarity, category, target, sentence] = four_columns(
+            line,
+            i + 1,
+            "4 tab-separated columns (polarity, category, target, sentence)",
+        )?;
         if !gold.contains_key(sentence) {
             order.push(sentence.to_string());
         }
