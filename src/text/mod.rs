@@ -35,7 +35,6 @@ pub mod normalize;
 mod segment;
 mod sentence;
 mod stopwords;
-mod swar;
 pub mod token;
 
 use std::ops::Range;
