@@ -1061,7 +1061,8 @@ const PREFETCH_CHARS: usize = 3;
 ///
 /// Measured need for its `unsafe` block: `koe analyze` end to end without the
 /// prefetch against with it, median ratio of paired runs (cpu / wall), ko.txt
-/// 1.03 / 1.03, 1.11 / 1.10 and 1.02 / 1.01, ja.txt 0.99 / 1.03 and 1.03 / 1.01
+/// 1.03 / 1.03, 1.11 / 1.10, 1.02 / 1.01 and 1.15 / 1.14 (ko-dic's entries are
+/// spread over far more memory); ja.txt 0.99 / 1.03, 1.03 / 1.01 and 1.00 / 1.01
 /// (benches/README.md, "Text core fast paths").
 #[inline(always)]
 fn prefetch_range(data: &[u8], at: usize, len: usize) {
