@@ -36,7 +36,6 @@ mod segment;
 mod sentence;
 pub mod snippet;
 mod stopwords;
-mod swar;
 mod tags;
 mod terms;
 pub mod token;

@@ -15,7 +15,6 @@ use std::ops::Range;
 use unicode_normalization::UnicodeNormalization;
 
 use super::mojibake::RepairMap;
-use super::swar;
 use super::{BmpBits, in_bmp_bits};
 
 /// A run of normalized bytes produced from one cluster of the original text, or
@@ -422,56 +421,6 @@ fn ascii_plain(c: u8, prev: Option<u8>) -> bool {
     }
 }
 
-/// [`ascii_plain`] and the repeat rule of [`normalize_ascii`]'s fast run on eight bytes at once (`w`, little
-/// endian), after `prev` (the last byte of the normalized text) and the repeat state
-/// (`last_char`, `run`, of lower-cased bytes): when every byte would pass it one by
-/// one, the repeat state after the block; `None` when some byte would not, or might
-/// not (three bytes in a row equal once lower-cased, of any kind: the per-byte test
-/// decides those).
-#[inline]
-fn plain_block(
-    w: u64,
-    prev: Option<u8>,
-    last_char: Option<u8>,
-    run: usize,
-) -> Option<(Option<u8>, usize)> {
-    if w & swar::HIGH != 0 {
-        return None; // not ASCII
-    }
-    // The fast run's bytes other than the space: `!` to `}`.
-    let plain = swar::at_least(w, b'!') & !swar::at_least(w, b'~');
-    let space = swar::equal(w, b' ');
-    if plain | space != swar::HIGH {
-        return None;
-    }
-    // A space passes after a byte that is no space or newline: none after another
-    // space of the block, and the first one only after such a `prev`.
-    if space & (space << 8) != 0 || (space & 0x80 != 0 && matches!(prev, None | Some(b' ' | b'\n')))
-    {
-        return None;
-    }
-    // The block lower-cased: 0x20 added to each of `A`..=`Z` (the high bit of the
-    // mask, moved down two places).
-    let upper = swar::at_least(w, b'A') & !swar::at_least(w, b'[');
-    let w = w | (upper >> 2);
-    // Bytes equal to the one before (the first compared with `last_char`; 0xFF
-    // stands for none, as no byte here is 0xFF).
-    let before = (w << 8) | u64::from(last_char.unwrap_or(0xFF));
-    let equal = swar::zero(w ^ before);
-    // The third of three equal bytes, counting the run the block continues.
-    let carried = if run >= 2 { 0x80 } else { 0 };
-    if equal & ((equal << 8) | carried) != 0 {
-        return None;
-    }
-    let last = (w >> 56) as u8;
-    let run = if equal >> 63 != 0 && ascii_repeat_limit(last).is_some() {
-        2
-    } else {
-        1
-    };
-    Some((Some(last), run))
-}
-
 /// Makes the last unit cover only the last normalized byte of an ASCII text
 /// (splitting a linear run): [`Builder::isolate_last_char`] for one-byte chars.
 fn isolate_last_ascii(text: &str, units: &mut [Unit]) -> Option<Unit> {
@@ -498,7 +447,9 @@ fn isolate_last_ascii(text: &str, units: &mut [Unit]) -> Option<Unit> {
 /// exactly the text and units the general path makes (same rules: CR LF → LF, tabs
 /// to spaces, controls dropped, lower case, space runs collapsed, repeats of a
 /// letter, `!` or `?` cut to two and of `~` to one), without decoding chars or
-/// building a string per char.
+/// building a string per char. The test `ascii_path_matches_general_path` compares
+/// the two. Measured need: `koe analyze` of ../shared/corpus/en.txt runs 5% faster
+/// end to end with it (benches/README.md, "Text core fast paths").
 fn normalize_ascii(src: &str) -> Normalized {
     let bytes = src.as_bytes();
     let mut text = String::with_capacity(bytes.len());
@@ -523,16 +474,6 @@ fn normalize_ascii(src: &str) -> Normalized {
         let run_start = pos;
         let mut prev = text.as_bytes().last().copied();
         while let Some(&c) = bytes.get(pos) {
-            // Eight bytes at once while a whole block passes the test below.
-            if let Some(block) = bytes[pos..].first_chunk::<8>()
-                && let Some(after) = plain_block(u64::from_le_bytes(*block), prev, last_char, run)
-            {
-                (last_char, run) = after;
-                prev = Some(block[7].to_ascii_lowercase());
-                pos += 8;
-                continue;
-            }
-
             if !ascii_plain(c, prev) {
                 break;
             }
@@ -778,6 +719,32 @@ mod tests {
         }
     }
 
+    /// The chars [`is_plain`] lets through unchanged are those the general path
+    /// would leave as they are (NFKC and folding map each to itself, or it is kept as
+    /// is), except two digraphs that NFKC spells out (ゟ → より, ヿ → コト): the
+    /// shortcut keeps them, as outputs always have.
+    #[test]
+    fn plain_chars_are_their_own_normal_form() {
+        let mut differ = Vec::new();
+        for c in (0..=0xFFFFu32)
+            .filter_map(char::from_u32)
+            .filter(|&c| is_plain(c))
+        {
+            assert!(!is_dropped(c) && !is_combining(c), "U+{:04X}", c as u32);
+            if keep_as_is(c) {
+                continue;
+            }
+            let mut general = String::new();
+            for n in c.to_string().nfkc() {
+                fold_char(n, &mut general);
+            }
+            if general != c.to_string() {
+                differ.push(c);
+            }
+        }
+        assert_eq!(differ, ['\u{309F}', '\u{30FF}']);
+    }
+
     fn norm(s: &str) -> String {
         normalize(s, None).text
     }
@@ -837,36 +804,6 @@ mod tests {
         assert_eq!(&src[n.to_original(p..p + 3)], "orl");
     }
 
-    /// The eight-byte test passes a byte exactly where the byte-by-byte test does,
-    /// for every byte value at every place in a block, after every kind of `prev`.
-    #[test]
-    fn plain_block_classes_match_ascii_plain() {
-        // Filler that passes and repeats nothing: "ab" alternating, no space.
-        for b in 0..=255u8 {
-            for at in 0..8 {
-                for prev in [None, Some(b' '), Some(b'\n'), Some(b'q')] {
-                    let mut block = *b"abababab";
-                    block[at] = b;
-                    // Neighbours equal to `b` (lower-cased) would make a repeat: move
-                    // them off it.
-                    for k in [at.wrapping_sub(1), at + 1] {
-                        if block.get(k).map(u8::to_ascii_lowercase) == Some(b.to_ascii_lowercase())
-                        {
-                            block[k] = b'c';
-                        }
-                    }
-                    let before = if at == 0 { prev } else { Some(block[at - 1]) };
-                    let got = plain_block(u64::from_le_bytes(block), prev, prev, 1).is_some();
-                    assert_eq!(
-                        got,
-                        ascii_plain(b, before),
-                        "byte {b:#x} at {at} after {prev:?}"
-                    );
-                }
-            }
-        }
-    }
-
     #[test]
     fn ascii_path_matches_general_path() {
         let pieces = [
@@ -910,7 +847,7 @@ mod tests {
             "so",
             "?",
             "~",
-            // Runs of eight and more bytes, for the block test.
+            // Longer runs.
             "great service",
             "the box arrived late",
             "1000000 ",
