@@ -41,12 +41,8 @@ pub struct ReportArgs {
     /// rendering it, for `koe report merge` (inputs split across runs or machines).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["output", "format"])]
     pub partial: Option<PathBuf>,
-    /// Output format (default: from the output file's extension, else md).
-    #[arg(long, value_enum)]
-    pub format: Option<ReportFormat>,
-    /// Write here instead of stdout.
-    #[arg(short, long)]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub render: RenderArgs,
     /// Trend granularity: week or month.
     #[arg(long, default_value = "month")]
     pub period: Period,
@@ -59,15 +55,6 @@ pub struct ReportArgs {
     /// How many discovered themes to report (0 turns discovery off).
     #[arg(long, default_value_t = 8)]
     pub discover: usize,
-    /// Report title.
-    #[arg(long, default_value = "Customer feedback report")]
-    pub title: String,
-    /// Label language: auto (the data's dominant language), en, ja, ko.
-    #[arg(long, default_value = "auto", value_parser = ["auto", "en", "ja", "ko"])]
-    pub labels: String,
-    /// Theme order: negative (most negative mentions first) or volume (most records first).
-    #[arg(long, value_enum, default_value = "negative")]
-    pub order: OrderArg,
     /// Rejects file (default `<output>.rejects.jsonl` or `koe-rejects.jsonl`).
     #[arg(long)]
     pub rejects: Option<PathBuf>,
@@ -82,18 +69,10 @@ pub struct ReportArgs {
     pub text: TextOptions,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum ReportCommand {
-    /// Merge partial reports (`koe report --partial`) into one report, rendered like
-    /// `koe report` over all their records.
-    Merge(MergeArgs),
-}
-
+/// How a report is rendered and where it goes: shared by `koe report` and
+/// `koe report merge`.
 #[derive(Debug, Args)]
-pub struct MergeArgs {
-    /// Partial reports (`koe report ... --partial FILE`), in any order.
-    #[arg(required = true)]
-    pub parts: Vec<PathBuf>,
+pub struct RenderArgs {
     /// Output format (default: from the output file's extension, else md).
     #[arg(long, value_enum)]
     pub format: Option<ReportFormat>,
@@ -109,6 +88,22 @@ pub struct MergeArgs {
     /// Theme order: negative (most negative mentions first) or volume (most records first).
     #[arg(long, value_enum, default_value = "negative")]
     pub order: OrderArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Merge partial reports (`koe report --partial`) into one report, rendered like
+    /// `koe report` over all their records.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Partial reports (`koe report ... --partial FILE`), in any order.
+    #[arg(required = true)]
+    pub parts: Vec<PathBuf>,
+    #[command(flatten)]
+    pub render: RenderArgs,
     /// No summary on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -149,7 +144,7 @@ fn render(report: &koe::report::Report, format: ReportFormat) -> anyhow::Result<
 
 /// `koe report merge`: reads the parts, merges them, renders the report.
 pub fn run_merge(args: MergeArgs) -> anyhow::Result<Outcome> {
-    let format = output_format(args.format, args.output.as_deref())?;
+    let format = output_format(args.render.format, args.render.output.as_deref())?;
     let mut parts = Vec::with_capacity(args.parts.len());
     for p in &args.parts {
         let text = std::fs::read_to_string(p)
@@ -160,12 +155,12 @@ pub fn run_merge(args: MergeArgs) -> anyhow::Result<Outcome> {
     }
     let merged = koe::report::merge(parts)?;
     let mut report = merged.finish(ReportMeta {
-        title: args.title,
-        label_lang: args.labels,
+        title: args.render.title,
+        label_lang: args.render.labels,
         ..ReportMeta::default()
     });
-    report.order_themes(args.order.into());
-    write_output(args.output.as_deref(), &render(&report, format)?)?;
+    report.order_themes(args.render.order.into());
+    write_output(args.render.output.as_deref(), &render(&report, format)?)?;
     if !args.quiet {
         eprintln!(
             "koe: merged {} partial reports: {} records, {} rejected",
@@ -173,7 +168,7 @@ pub fn run_merge(args: MergeArgs) -> anyhow::Result<Outcome> {
             report.summary.totals.records,
             report.rejected
         );
-        if let Some(p) = &args.output {
+        if let Some(p) = &args.render.output {
             eprintln!("koe: report written to {}", p.display());
         }
     }
@@ -187,7 +182,7 @@ pub fn run(mut args: ReportArgs) -> anyhow::Result<Outcome> {
     if !(1..=4).contains(&args.csat_top) {
         anyhow::bail!("--csat-top must be 1 to 4 (boxes of a 1–5 scale)");
     }
-    let format = output_format(args.format, args.output.as_deref())?;
+    let format = output_format(args.render.format, args.render.output.as_deref())?;
     // `--segment COL` (the first one) is the breakdown. Every column without another
     // role is a segment already, so the inputs need not all have it (a file without it
     // falls under `(none)`); `lang` is the detected language.
@@ -200,18 +195,18 @@ pub fn run(mut args: ReportArgs) -> anyhow::Result<Outcome> {
         ..MetricsConfig::default()
     };
     let meta = ReportMeta {
-        title: args.title.clone(),
-        label_lang: args.labels.clone(),
+        title: args.render.title.clone(),
+        label_lang: args.render.labels.clone(),
         ..ReportMeta::default()
     };
     let rejects = args
         .rejects
         .clone()
-        .unwrap_or_else(|| sibling(args.output.as_deref(), "rejects.jsonl"));
+        .unwrap_or_else(|| sibling(args.render.output.as_deref(), "rejects.jsonl"));
     guard_outputs(
         &args.input,
         &[
-            args.output.as_deref(),
+            args.render.output.as_deref(),
             args.partial.as_deref(),
             Some(&rejects),
         ],
@@ -236,12 +231,12 @@ pub fn run(mut args: ReportArgs) -> anyhow::Result<Outcome> {
     if let Some(outcome) = nothing_to_write(&c.summary, args.quiet) {
         return Ok(outcome);
     }
-    c.report.order_themes(args.order.into());
+    c.report.order_themes(args.render.order.into());
     let text = render(&c.report, format)?;
-    write_output(args.output.as_deref(), &text)?;
+    write_output(args.render.output.as_deref(), &text)?;
     if !args.quiet {
         print_summary(&c.summary);
-        if let Some(p) = &args.output {
+        if let Some(p) = &args.render.output {
             eprintln!("koe: report written to {}", p.display());
         }
     }

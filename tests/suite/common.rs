@@ -159,4 +159,19 @@ impl Rng {
     pub fn chance(&mut self, p: f64) -> bool {
         self.0.f64() < p
     }
+
+    /// Shuffles `v` in place.
+    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+        self.0.shuffle(v)
+    }
+
+    /// One of `items`, at random.
+    pub fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())]
+    }
+
+    /// `n` random bytes.
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.0.u8(..)).collect()
+    }
 }

@@ -8,26 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::common::{fixture, koe, run_ok};
-
-/// xorshift64*: a small seeded generator (same seed, same splits).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = (self.next() % (i as u64 + 1)) as usize;
-            v.swap(i, j);
-        }
-    }
-}
+use super::common::{Rng, fixture, koe, run_ok};
 
 /// The paths where two JSON values differ (the first few), with both values.
 fn diff(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
@@ -137,7 +118,7 @@ fn split_merge(
 fn check_splits(input: &Path, header: bool, args: &[&str], seed: u64) {
     let dir = tempfile::tempdir().unwrap();
     let want = whole(input, args);
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     for k in [1, 2, 7] {
         let got = split_merge(dir.path(), input, header, k, &mut rng, args);
         let mut diffs = Vec::new();

@@ -304,19 +304,10 @@ fn a_forced_encoding_that_does_not_fit_is_an_error_naming_the_detected_one() {
 #[test]
 fn random_bytes_are_refused_as_binary() {
     let dir = tempfile::tempdir().unwrap();
-    // xorshift: reproducible "random" files.
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
     for i in 0..20 {
         let path = dir.path().join(format!("random{i}.csv"));
-        let bytes: Vec<u8> = (0..1 << 20)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                (x >> 24) as u8
-            })
-            .collect();
-        std::fs::write(&path, bytes).unwrap();
+        std::fs::write(&path, rng.bytes(1 << 20)).unwrap();
         let run = analyze_run(&[&path], &["-q"]);
         assert_eq!(run.code, Some(2), "random{i}: {}", run.stderr);
         assert!(run.stderr.contains("is not a text file"), "{}", run.stderr);

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use koe::sentiment::{Label, SentimentModel, TextSentiment};
 use koe::text::LangHint;
 
-use super::common::{fixture, koe, processor, run_ok};
+use super::common::{Rng, fixture, koe, processor, run_ok};
 
 fn model() -> &'static SentimentModel {
     static M: OnceLock<SentimentModel> = OnceLock::new();
@@ -225,17 +225,12 @@ fn write_rated(path: &std::path::Path, rows: &[(String, u8, String)]) {
 }
 
 /// The fixture's texts with ratings that say nothing about them: each text gets a
-/// rating drawn at random (xorshift, fixed seed) from 1, 2, 4, 5.
+/// rating drawn at random (fixed seed) from 1, 2, 4, 5.
 fn random_ratings(path: &std::path::Path) {
-    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let mut rng = Rng::new(0x2545_F491_4F6C_DD1D);
     let rows: Vec<(String, u8, String)> = rated_rows()
         .into_iter()
-        .map(|(id, _, text)| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (id, [1, 2, 4, 5][(seed % 4) as usize], text)
-        })
+        .map(|(id, _, text)| (id, rng.pick(&[1, 2, 4, 5]), text))
         .collect();
     write_rated(path, &rows);
 }
