@@ -351,3 +351,72 @@ impl KoeIndex {
         Ok(n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> jiff::Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn support_facts_survive_the_column() {
+        // A threaded message: every field the figures read comes back, times to the
+        // second (sub-seconds are never read).
+        let message = Support {
+            created: Some(ts("2026-03-02T01:00:00.75Z")),
+            first_response: None,
+            resolved: None,
+            status: None,
+            customer: Some("K1".into()),
+            agent: None,
+            author: Some("K1".into()),
+            inbound: Some(true),
+            reply_to: Some("m2".into()),
+            replies: None,
+        };
+        let facts = SupportFacts {
+            id: "m3",
+            support: &message,
+            excluded: 0,
+            closes: true,
+        };
+        let back = support_record(&support_column(&facts)).unwrap();
+        assert_eq!(back.id, "m3");
+        assert!(back.closes);
+        assert_eq!(back.support.created, Some(ts("2026-03-02T01:00:00Z")));
+        assert_eq!(back.support.reply_to.as_deref(), Some("m2"));
+        assert_eq!(back.support.inbound, Some(true));
+        assert_eq!(back.support.author.as_deref(), Some("K1"));
+        // A ticket: no id kept (nothing links to it), the agent dropped (no figure
+        // reads it), a time left out counted.
+        let ticket = Support {
+            created: Some(ts("2026-01-05T00:00:00Z")),
+            first_response: Some(ts("2026-01-05T00:30:00Z")),
+            resolved: Some(ts("2026-01-05T02:00:00Z")),
+            status: Some("解決済み".into()),
+            customer: Some("C001".into()),
+            agent: Some("佐藤".into()),
+            replies: Some(1),
+            ..Support::default()
+        };
+        let facts = SupportFacts {
+            id: "T1",
+            support: &ticket,
+            excluded: 1,
+            closes: false,
+        };
+        let back = support_record(&support_column(&facts)).unwrap();
+        assert_eq!(back.id, "");
+        assert_eq!(back.excluded, 1);
+        assert_eq!(
+            back.support,
+            Support {
+                agent: None,
+                ..ticket
+            }
+        );
+        assert!(support_record("not json").is_none());
+    }
+}

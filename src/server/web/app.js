@@ -245,7 +245,7 @@ function renderSupport(sup, churn) {
       parts.push(supportTable(["Segment", ...head], segments.map(([v, f]) => [v, ...figures(f)])));
     }
     const notes = [...sup.missing];
-    if (sup.excluded_times) notes.push(`${sup.excluded_times} times left out (they ran backwards or were over a year)`);
+    if (sup.excluded_times) notes.push(`${sup.excluded_times} time${sup.excluded_times === 1 ? "" : "s"} left out of the figures (ran backwards or over a year)`);
     if (notes.length) parts.push(el("ul", { class: "notes" }, ...notes.map((n) => el("li", { text: n }))));
   }
   if (churn && churn.all.signals > 0) {
