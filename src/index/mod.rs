@@ -227,7 +227,11 @@ impl std::fmt::Debug for KoeIndex {
 /// Whether a tantivy error message says the files are damaged.
 fn is_corruption(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
-    m.contains("corrupt") || m.contains("failed to fill whole buffer") || m.contains("checksum")
+    m.contains("corrupt")
+        || m.contains("failed to fill whole buffer")
+        // A length or offset read from damaged bytes points past the file.
+        || m.contains("end of buffer")
+        || m.contains("checksum")
 }
 
 fn tantivy_err(path: &Path) -> impl Fn(tantivy::TantivyError) -> IndexError + '_ {
