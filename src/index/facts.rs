@@ -1,6 +1,7 @@
 //! The structured facts of indexed records (rating with its scale, date, sentiment,
-//! language, segments, themes with their sentiment), read from the columns of every
-//! record a query matches: what dashboards aggregate without touching the text.
+//! language, segments, themes with their sentiment, churn signal kinds, support
+//! fields), read from the columns of every record a query matches: what dashboards
+//! aggregate without touching the text.
 
 use std::collections::BTreeMap;
 
@@ -8,9 +9,13 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocId, Score, SegmentReader};
 
+use serde::{Deserialize, Serialize};
+
 use super::{Cancel, IndexError, KoeIndex, tantivy_err};
-use crate::ingest::{Date, Rating, Scale};
+use crate::ingest::{Date, Rating, Scale, Support};
+use crate::metrics::support::SupportFacts;
 use crate::sentiment::Label;
+use crate::sentiment::churn::ChurnKind;
 
 /// One indexed record's facts.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +32,131 @@ pub struct RecordFacts {
     pub segments: BTreeMap<String, String>,
     /// Theme ids with the sentiment of their mentions.
     pub themes: Vec<(String, Label)>,
+    /// Kinds of its churn signals (each once).
+    pub churn: Vec<ChurnKind>,
+    /// What the support figures read of it, when it has support fields.
+    pub support: Option<SupportRecord>,
+}
+
+/// What the index keeps of a record for the support figures: the owned form of
+/// [`SupportFacts`] (times to the second, which is what the figures read).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SupportRecord {
+    /// Record id: kept for threaded messages only (their reply links point at it),
+    /// empty for tickets.
+    pub id: String,
+    /// The support fields (no agent: no figure reads it).
+    pub support: Support,
+    /// Times left out of the figures.
+    pub excluded: u64,
+    /// A customer's closing message (threaded messages only).
+    pub closes: bool,
+}
+
+impl SupportRecord {
+    /// The facts the support figures are computed from.
+    pub fn facts(&self) -> SupportFacts<'_> {
+        SupportFacts {
+            id: &self.id,
+            support: &self.support,
+            excluded: self.excluded,
+            closes: self.closes,
+        }
+    }
+}
+
+/// The column form of [`SupportRecord`]: short keys, absent values left out.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct SupportColumn {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    /// Created, first response, resolved: seconds since the epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    c: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    f: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    r: Option<i64>,
+    /// Status, customer, author, reply link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    st: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cu: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    au: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    to: Option<String>,
+    /// Inbound (from the customer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    i: Option<bool>,
+    /// Agent replies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    n: Option<u32>,
+    /// Times left out.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    x: u64,
+    /// Closing message.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    cl: bool,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// The column value of a record's support facts.
+pub(super) fn support_column(f: &SupportFacts<'_>) -> String {
+    let s = f.support;
+    let col = SupportColumn {
+        id: f.threaded().then(|| f.id.to_string()),
+        c: s.created.map(|t| t.as_second()),
+        f: s.first_response.map(|t| t.as_second()),
+        r: s.resolved.map(|t| t.as_second()),
+        st: s.status.clone(),
+        cu: s.customer.clone(),
+        au: s.author.clone(),
+        to: s.reply_to.clone(),
+        i: s.inbound,
+        n: s.replies,
+        x: f.excluded,
+        cl: f.closes,
+    };
+    serde_json::to_string(&col).unwrap_or_default()
+}
+
+/// A record's support facts from their column value (`None`: not readable).
+fn support_record(value: &str) -> Option<SupportRecord> {
+    let col: SupportColumn = serde_json::from_str(value).ok()?;
+    let time = |t: Option<i64>| t.and_then(|t| jiff::Timestamp::from_second(t).ok());
+    Some(SupportRecord {
+        id: col.id.unwrap_or_default(),
+        support: Support {
+            created: time(col.c),
+            first_response: time(col.f),
+            resolved: time(col.r),
+            status: col.st,
+            customer: col.cu,
+            agent: None,
+            author: col.au,
+            inbound: col.i,
+            reply_to: col.to,
+            replies: col.n,
+        },
+        excluded: col.x,
+        closes: col.cl,
+    })
+}
+
+fn churn_kind(s: &str) -> Option<ChurnKind> {
+    [
+        ChurnKind::Decided,
+        ChurnKind::Threat,
+        ChurnKind::Ask,
+        ChurnKind::Blocked,
+        ChurnKind::Done,
+    ]
+    .into_iter()
+    .find(|k| k.as_str() == s)
 }
 
 /// Collects the matching doc ids of each segment (and stops collecting once
@@ -94,6 +224,8 @@ struct Columns {
     lang: Option<StrColumn>,
     segment: Option<StrColumn>,
     themes: Option<StrColumn>,
+    churn: Option<StrColumn>,
+    support: Option<StrColumn>,
 }
 
 /// Every value of a keyword column for one document.
@@ -160,6 +292,8 @@ impl KoeIndex {
                 lang: ff.str("lang").ok().flatten(),
                 segment: ff.str("segment").ok().flatten(),
                 themes: ff.str("theme_sentiment").ok().flatten(),
+                churn: ff.str("churn").ok().flatten(),
+                support: ff.str("support").ok().flatten(),
             };
             for (i, doc) in docs.into_iter().enumerate() {
                 if i % 256 == 255 {
@@ -201,6 +335,13 @@ impl KoeIndex {
                             Some((id.to_string(), label.parse().ok()?))
                         })
                         .collect(),
+                    churn: strings(&cols.churn, doc)
+                        .iter()
+                        .filter_map(|s| churn_kind(s))
+                        .collect(),
+                    support: strings(&cols.support, doc)
+                        .first()
+                        .and_then(|s| support_record(s)),
                 };
                 f(&facts);
                 n += 1;
@@ -208,5 +349,74 @@ impl KoeIndex {
         }
         cancel.check()?;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> jiff::Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn support_facts_survive_the_column() {
+        // A threaded message: every field the figures read comes back, times to the
+        // second (sub-seconds are never read).
+        let message = Support {
+            created: Some(ts("2026-03-02T01:00:00.75Z")),
+            first_response: None,
+            resolved: None,
+            status: None,
+            customer: Some("K1".into()),
+            agent: None,
+            author: Some("K1".into()),
+            inbound: Some(true),
+            reply_to: Some("m2".into()),
+            replies: None,
+        };
+        let facts = SupportFacts {
+            id: "m3",
+            support: &message,
+            excluded: 0,
+            closes: true,
+        };
+        let back = support_record(&support_column(&facts)).unwrap();
+        assert_eq!(back.id, "m3");
+        assert!(back.closes);
+        assert_eq!(back.support.created, Some(ts("2026-03-02T01:00:00Z")));
+        assert_eq!(back.support.reply_to.as_deref(), Some("m2"));
+        assert_eq!(back.support.inbound, Some(true));
+        assert_eq!(back.support.author.as_deref(), Some("K1"));
+        // A ticket: no id kept (nothing links to it), the agent dropped (no figure
+        // reads it), a time left out counted.
+        let ticket = Support {
+            created: Some(ts("2026-01-05T00:00:00Z")),
+            first_response: Some(ts("2026-01-05T00:30:00Z")),
+            resolved: Some(ts("2026-01-05T02:00:00Z")),
+            status: Some("解決済み".into()),
+            customer: Some("C001".into()),
+            agent: Some("佐藤".into()),
+            replies: Some(1),
+            ..Support::default()
+        };
+        let facts = SupportFacts {
+            id: "T1",
+            support: &ticket,
+            excluded: 1,
+            closes: false,
+        };
+        let back = support_record(&support_column(&facts)).unwrap();
+        assert_eq!(back.id, "");
+        assert_eq!(back.excluded, 1);
+        assert_eq!(
+            back.support,
+            Support {
+                agent: None,
+                ..ticket
+            }
+        );
+        assert!(support_record("not json").is_none());
     }
 }

@@ -4,7 +4,10 @@
 //! through koe's own text core ([`KoeTokenizer`], also registered with tantivy as
 //! `koe`; at index time the pipeline's tokens are handed over pre-tokenized, so a
 //! record is analysed once), plus language, sentiment, themes with their sentiment,
-//! rating, NPS band, date and segment columns. Queries ([`query`]) are analysed the
+//! rating, NPS band, date and segment columns, the kinds of its churn signals and
+//! what the support figures read of it (ticket times, status, customer, thread
+//! links: [`RecordFacts::support`]), so the server's report has the support and
+//! churn sections of `koe report`. Queries ([`query`]) are analysed the
 //! same way, so 遅い finds 遅く and refund finds refunded.
 //!
 //! An index directory holds tantivy's files and `koe-index.json` with the schema
@@ -35,12 +38,12 @@ use crate::analyze::Analysis;
 use crate::ingest::Record;
 use crate::text::TextProcessor;
 pub use cancel::Cancel;
-pub use facts::RecordFacts;
+pub use facts::{RecordFacts, SupportRecord};
 pub use search::{Facets, Hit, HitTheme, SearchOptions, SearchResults, Sort};
 pub use tokenizer::KoeTokenizer;
 
 /// Version of the index layout; bump when fields change.
-pub const SCHEMA_VERSION: &str = "koe.index/3";
+pub const SCHEMA_VERSION: &str = "koe.index/4";
 /// Deepest offset a search may ask for (the server's default cap too): a search
 /// holds offset + limit hits in memory.
 pub const MAX_OFFSET: usize = 10_000;
@@ -138,6 +141,8 @@ pub(crate) struct Fields {
     pub scale: Field,
     pub day: Field,
     pub segment: Field,
+    pub churn: Field,
+    pub support: Field,
 }
 
 /// An exact-match keyword field: no field norms (nothing ranks on it), optionally a
@@ -188,6 +193,11 @@ fn schema() -> (Schema, Fields) {
         scale: b.add_text_field("scale", keyword(true)),
         day: b.add_i64_field("day", FAST),
         segment: b.add_text_field("segment", keyword(true)),
+        // Kinds of the record's churn signals (decided, threat, ask, blocked, done).
+        churn: b.add_text_field("churn", keyword(true)),
+        // What the support figures read of the record (`SupportRecord`, compact
+        // JSON): a column only, never searched.
+        support: b.add_text_field("support", TextOptions::default().set_fast("raw")),
     };
     (b.build(), fields)
 }
@@ -217,7 +227,11 @@ impl std::fmt::Debug for KoeIndex {
 /// Whether a tantivy error message says the files are damaged.
 fn is_corruption(message: &str) -> bool {
     let m = message.to_ascii_lowercase();
-    m.contains("corrupt") || m.contains("failed to fill whole buffer") || m.contains("checksum")
+    m.contains("corrupt")
+        || m.contains("failed to fill whole buffer")
+        // A length or offset read from damaged bytes points past the file.
+        || m.contains("end of buffer")
+        || m.contains("checksum")
 }
 
 fn tantivy_err(path: &Path) -> impl Fn(tantivy::TantivyError) -> IndexError + '_ {
@@ -601,6 +615,15 @@ impl KoeWriter {
         }
         for (k, v) in &record.segments {
             doc.add_text(f.segment, segment_term(k, v));
+        }
+        let mut kinds: Vec<&str> = analysis.churn.iter().map(|c| c.kind.as_str()).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        for k in kinds {
+            doc.add_text(f.churn, k);
+        }
+        if let Some(s) = crate::metrics::support::SupportFacts::of(record) {
+            doc.add_text(f.support, facts::support_column(&s));
         }
         self.writer
             .add_document(doc)

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::sentiment::churn::ChurnSignal;
+use crate::sentiment::churn::{ChurnKind, ChurnSignal};
 
 /// Signals among records.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -96,9 +96,21 @@ impl ChurnCollector {
         themes: &[Arc<str>],
         signals: &[ChurnSignal],
     ) {
-        let has = !signals.is_empty();
+        self.add_kinds(month, customer, themes, signals.iter().map(|s| s.kind));
+    }
+
+    /// Adds one record by the kinds of its signals (what a search index keeps of
+    /// them): its month `(year, month)`, customer, themes and signal kinds.
+    pub fn add_kinds(
+        &mut self,
+        month: Option<(i32, i8)>,
+        customer: Option<&str>,
+        themes: &[Arc<str>],
+        signals: impl IntoIterator<Item = ChurnKind>,
+    ) {
+        let mut kinds: Vec<&'static str> = signals.into_iter().map(ChurnKind::as_str).collect();
+        let has = !kinds.is_empty();
         self.all.add(has);
-        let mut kinds: Vec<&'static str> = signals.iter().map(|s| s.kind.as_str()).collect();
         kinds.sort_unstable();
         kinds.dedup();
         for k in kinds {

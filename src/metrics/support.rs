@@ -447,6 +447,51 @@ fn closes(text: &str) -> bool {
     CUES.iter().any(|c| t.contains(c))
 }
 
+/// The end of the warnings of times left out of the figures (see ingest).
+const LEFT_OUT: &str = "left out of the figures";
+
+/// What the support figures read of one record: its support fields, its id (threaded
+/// messages are linked by it), how many of its times were left out (see the record's
+/// warnings) and whether its text closes a conversation (thanks, it works now).
+/// Made from a record with [`SupportFacts::of`], or from what a search index kept of
+/// one, so `koe report` and `koe serve` measure with the same code.
+#[derive(Debug, Clone, Copy)]
+pub struct SupportFacts<'a> {
+    /// Record id (read for threaded messages only).
+    pub id: &'a str,
+    /// The support fields.
+    pub support: &'a Support,
+    /// Times left out of the figures (ran backwards or over a year).
+    pub excluded: u64,
+    /// The text reads as a customer closing the conversation (read for threaded
+    /// messages only).
+    pub closes: bool,
+}
+
+impl<'a> SupportFacts<'a> {
+    /// The facts of a record with support fields.
+    pub fn of(record: &'a Record) -> Option<SupportFacts<'a>> {
+        let support = record.support.as_deref()?;
+        let mut facts = SupportFacts {
+            id: &record.id,
+            support,
+            excluded: record
+                .warnings
+                .iter()
+                .filter(|w| w.ends_with(LEFT_OUT))
+                .count() as u64,
+            closes: false,
+        };
+        facts.closes = facts.threaded() && closes(&record.text());
+        Some(facts)
+    }
+
+    /// A message of a threaded export (a sender side or a reply link), not a ticket.
+    pub fn threaded(&self) -> bool {
+        self.support.inbound.is_some() || self.support.reply_to.is_some()
+    }
+}
+
 /// One conversation put back together from threaded messages.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Conversation {
@@ -569,25 +614,33 @@ impl SupportCollector {
     /// Adds one record with the ids of its themes and its value of the report's
     /// segment column.
     pub fn add_in(&mut self, record: &Record, themes: &[Arc<str>], segment: Option<&str>) {
-        let Some(s) = record.support.as_deref() else {
-            return;
-        };
-        self.excluded += record
-            .warnings
-            .iter()
-            .filter(|w| w.ends_with("left out of the figures"))
-            .count() as u64;
-        if s.inbound.is_some() || s.reply_to.is_some() {
+        if let Some(facts) = SupportFacts::of(record) {
+            self.add_facts(&facts, themes, segment);
+        }
+    }
+
+    /// Adds what the figures read of one record ([`SupportFacts`]: from the record,
+    /// or as a search index kept it) with the ids of its themes and its value of the
+    /// report's segment column.
+    pub fn add_facts(
+        &mut self,
+        facts: &SupportFacts<'_>,
+        themes: &[Arc<str>],
+        segment: Option<&str>,
+    ) {
+        let s = facts.support;
+        self.excluded += facts.excluded;
+        if facts.threaded() {
             self.seen.threads = true;
             self.messages.push(Message {
-                id: Arc::from(record.id.as_str()),
+                id: Arc::from(facts.id),
                 created: s.created.map(|t| t.as_second()),
                 inbound: s.inbound.unwrap_or(true),
                 reply_to: s.reply_to.as_deref().map(Arc::from),
                 customer: s.author.as_deref().or(s.customer.as_deref()).map(Arc::from),
                 themes: themes.to_vec(),
                 segment: segment.map(str::to_string),
-                resolved_cue: closes(&record.text()),
+                resolved_cue: facts.closes,
             });
             return;
         }

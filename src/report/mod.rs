@@ -262,7 +262,7 @@ impl Collector {
             Some(col) => segment_value(record, col),
             None => None,
         };
-        self.metrics.add(&Facts {
+        let facts = Facts {
             rating: record.rating,
             date: record.date,
             label: analysis.sentiment.overall.label,
@@ -270,24 +270,44 @@ impl Collector {
             themes: &analysis.themes,
             id: &record.id,
             text: &text,
-        });
-        let ids: Vec<std::sync::Arc<str>> = analysis.themes.iter().map(|t| t.id.clone()).collect();
-        if record.support.is_some() {
-            self.support.add_in(record, &ids, segment);
+        };
+        let support = crate::metrics::support::SupportFacts::of(record);
+        let churn = analysis.churn.iter().map(|s| s.kind);
+        self.add_facts(&facts, support.as_ref(), churn);
+    }
+
+    /// Adds what the report reads of one record: its facts (with its value of the
+    /// segment column, see [`Collector::segment`]), its support facts and the kinds
+    /// of its churn signals. [`Collector::add`] runs this on a record and its
+    /// analysis; `koe serve` on what its index kept of them.
+    pub fn add_facts(
+        &mut self,
+        facts: &Facts<'_>,
+        support: Option<&crate::metrics::support::SupportFacts<'_>>,
+        churn: impl IntoIterator<Item = crate::sentiment::churn::ChurnKind>,
+    ) {
+        self.metrics.add(facts);
+        let ids: Vec<std::sync::Arc<str>> = facts.themes.iter().map(|t| t.id.clone()).collect();
+        if let Some(s) = support {
+            self.support.add_facts(s, &ids, facts.segment);
         }
-        let customer = record
-            .support
-            .as_deref()
-            .and_then(|s| s.customer.as_deref().or(s.author.as_deref()));
+        let s = support.map(|s| s.support);
+        let customer = s.and_then(|s| s.customer.as_deref().or(s.author.as_deref()));
         // Agent messages of threaded exports are no customer's words.
-        if record.support.as_deref().and_then(|s| s.inbound) != Some(false) {
-            self.churn.add(
-                record.date.map(|d| (d.year, d.month as i8)),
+        if s.and_then(|s| s.inbound) != Some(false) {
+            self.churn.add_kinds(
+                facts.date.map(|d| (d.year, d.month as i8)),
                 customer,
                 &ids,
-                &analysis.churn,
+                churn,
             );
         }
+    }
+
+    /// The segment column the figures are broken down by (`lang` / `language`: the
+    /// language), as configured.
+    pub fn segment(&self) -> Option<&str> {
+        self.segment.as_deref()
     }
 
     /// Adds the state of another part of the records, collected with the same settings
@@ -357,20 +377,27 @@ const SEGMENT_SYNONYMS: [&[&str]; 4] = [
 
 /// The value of segment `col` in a record: by name, else by a synonym.
 pub fn segment_value<'a>(record: &'a Record, col: &str) -> Option<&'a str> {
-    let by_name = record
-        .segments
-        .iter()
+    segment_in(record.segments.iter().map(|(k, v)| (&**k, v.as_str())), col)
+}
+
+/// The value of segment `col` among `(column, value)` pairs: by name, else by a
+/// synonym (what [`segment_value`] reads of a record).
+pub fn segment_in<'a>(
+    segments: impl Iterator<Item = (&'a str, &'a str)> + Clone,
+    col: &str,
+) -> Option<&'a str> {
+    let by_name = segments
+        .clone()
         .find(|(k, _)| k.eq_ignore_ascii_case(col))
-        .map(|(_, v)| v.as_str());
+        .map(|(_, v)| v);
     by_name.or_else(|| {
         let group = SEGMENT_SYNONYMS
             .iter()
             .find(|g| g.iter().any(|s| s.eq_ignore_ascii_case(col)))?;
-        record
-            .segments
-            .iter()
+        segments
+            .clone()
             .find(|(k, _)| group.iter().any(|s| k.eq_ignore_ascii_case(s)))
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v)
     })
 }
 

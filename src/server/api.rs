@@ -331,6 +331,9 @@ pub async fn record(
 #[derive(Debug, Deserialize)]
 pub struct ThemeParams {
     period: Option<String>,
+    /// Segment column to break the figures down by (`koe report --segment`); without
+    /// it, the column of the `segment` filter.
+    by: Option<String>,
     /// negative (default) | volume.
     order: Option<String>,
     #[serde(flatten)]
@@ -344,12 +347,15 @@ fn metrics_config(p: &ThemeParams) -> ApiResult<MetricsConfig> {
     };
     Ok(MetricsConfig {
         period,
-        segment: p
-            .filters
-            .segment
-            .as_deref()
-            .and_then(|s| s.split_once(':'))
-            .map(|(k, _)| k.to_string()),
+        segment: match p.by.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+            Some(by) => Some(by.to_string()),
+            None => p
+                .filters
+                .segment
+                .as_deref()
+                .and_then(|s| s.split_once(':'))
+                .map(|(k, _)| k.to_string()),
+        },
         ..MetricsConfig::default()
     })
 }
@@ -408,6 +414,9 @@ async fn dashboard(state: AppState, p: ThemeParams, report: bool) -> ApiResult<J
             if let Some(o) = v.as_object_mut() {
                 o.insert("discovered".into(), json!(r.discovered));
                 o.insert("label_lang".into(), json!(r.label_lang));
+                // The support and churn sections, for the dashboard.
+                o.insert("support".into(), json!(r.support));
+                o.insert("churn".into(), json!(r.churn));
             }
             v
         };

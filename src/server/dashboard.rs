@@ -1,13 +1,15 @@
 //! Theme metrics and the report from the index's columns: every matching record's
-//! rating, date, sentiment, segments and themes with their sentiment feed the same
-//! streaming aggregator as `koe report`. Mentions and quotes need the text and the
-//! analysis, which the index does not keep: their counts are records here.
+//! rating, date, sentiment, segments, themes with their sentiment, churn signal kinds
+//! and support fields feed the same collector as `koe report`
+//! ([`crate::report::Collector::add_facts`]), so the support and churn sections are
+//! computed by the same code. Mentions and quotes need the text and the analysis,
+//! which the index does not keep: their counts are records here.
 
 use std::collections::HashMap;
 
 use crate::index::{Cancel, IndexError, KoeIndex};
-use crate::metrics::{Facts, Metrics, MetricsConfig, Summary};
-use crate::report::{Report, SCHEMA};
+use crate::metrics::{Facts, MetricsConfig, Summary};
+use crate::report::{Collector, Report, ReportMeta};
 use crate::sentiment::Sentiment;
 use crate::themes::{ThemeHit, ThemeIdx, ThemeMatcher};
 
@@ -20,17 +22,19 @@ pub fn themes_from_index(
     config: MetricsConfig,
     cancel: &Cancel,
 ) -> Result<Summary, IndexError> {
-    Ok(themes_and_lang(index, themes, query, config, cancel)?.0)
+    Ok(report_from_index(index, themes, query, config, cancel)?.summary)
 }
 
-/// [`themes_from_index`] and the dominant language (ja, ko or en) of the records.
-fn themes_and_lang(
+/// The JSON report of the records `query` matches, with its support and churn
+/// sections (no discovery: that needs the text; no goals); stops with
+/// [`IndexError::Cancelled`] soon after `cancel` is.
+pub fn report_from_index(
     index: &KoeIndex,
     themes: &ThemeMatcher,
     query: &str,
     config: MetricsConfig,
     cancel: &Cancel,
-) -> Result<(Summary, &'static str), IndexError> {
+) -> Result<Report, IndexError> {
     let mut langs = [0u64; 3];
     let ids: HashMap<&str, ThemeIdx> = themes
         .themes()
@@ -38,8 +42,9 @@ fn themes_and_lang(
         .enumerate()
         .filter_map(|(i, t)| Some((&*t.id, ThemeIdx::try_from(i).ok()?)))
         .collect();
-    let segment = config.segment.clone().map(|s| s.to_lowercase());
-    let mut m = Metrics::new(themes.themes().to_vec(), config);
+    let mut collector = Collector::new(themes, config);
+    // Index segment columns are lower-cased.
+    let segment = collector.segment().map(str::to_lowercase);
     let mut hits: Vec<ThemeHit> = Vec::new();
     index.for_each_record_until(query, cancel, |f| {
         match f.lang.as_str() {
@@ -63,50 +68,36 @@ fn themes_and_lang(
                 });
             }
         }
+        // The segment value as `koe report` finds it (by name, else a synonym).
         let seg = match segment.as_deref() {
             Some("lang" | "language") => Some(f.lang.as_str()),
-            Some(col) => f.segments.get(col).map(String::as_str),
+            Some(col) => crate::report::segment_in(
+                f.segments.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                col,
+            ),
             None => None,
         };
-        m.add(&Facts {
-            rating: f.rating,
-            date: f.date,
-            label: f.label,
-            segment: seg,
-            themes: &hits,
-            id: "",
-            text: "",
-        });
+        let support = f.support.as_ref().map(|s| s.facts());
+        collector.add_facts(
+            &Facts {
+                rating: f.rating,
+                date: f.date,
+                label: f.label,
+                segment: seg,
+                themes: &hits,
+                id: "",
+                text: "",
+            },
+            support.as_ref(),
+            f.churn.iter().copied(),
+        );
     })?;
-    Ok((
-        m.finish(),
-        crate::report::dominant_lang(langs[0], langs[1], langs[2]),
-    ))
-}
-
-/// The JSON report of the records `query` matches (no discovery: that needs the
-/// text); stops with [`IndexError::Cancelled`] soon after `cancel` is.
-pub fn report_from_index(
-    index: &KoeIndex,
-    themes: &ThemeMatcher,
-    query: &str,
-    config: MetricsConfig,
-    cancel: &Cancel,
-) -> Result<Report, IndexError> {
-    let (summary, lang) = themes_and_lang(index, themes, query, config, cancel)?;
-    Ok(Report {
-        domains: Vec::new(),
-        schema: SCHEMA.to_string(),
+    let meta = ReportMeta {
         title: "koe report".into(),
         // The labels of the records' dominant language.
-        label_lang: lang.into(),
+        label_lang: crate::report::dominant_lang(langs[0], langs[1], langs[2]).into(),
         inputs: vec![index.path().display().to_string()],
         rejected: 0,
-        summary,
-        discovered: Vec::new(),
-        goals: Vec::new(),
-        // The index keeps no ticket times yet: support figures come from `koe report`.
-        support: None,
-        churn: None,
-    })
+    };
+    Ok(collector.finish(meta, &[], Vec::new()))
 }

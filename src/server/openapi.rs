@@ -50,6 +50,11 @@ pub fn spec() -> Value {
     let mut theme_params = vec![
         param("period", "string", "month (default) | week"),
         param(
+            "by",
+            "string",
+            "Segment column to break the figures down by, as koe report --segment (channel, lang, ...); default: the column of the segment filter",
+        ),
+        param(
             "order",
             "string",
             "negative (default: most negative mentions first) | volume (most records first)",
@@ -75,12 +80,12 @@ pub fn spec() -> Value {
             "/api/themes": {"get": {
                 "summary": "Theme table with metrics and trends for the matching records",
                 "parameters": theme_params.clone(),
-                "responses": {"200": {"description": "Summary: totals, periods, themes (discovered ones marked), segments, and `discovered`: the members and opinions of the discovered themes (from `koe index --discover`); `label_lang`: the records' dominant language, for labels"}, "400": error_response("Bad parameter")}
+                "responses": {"200": {"description": "Summary: totals, periods, themes (discovered ones marked), segments, and `discovered`: the members and opinions of the discovered themes (from `koe index --discover`); `label_lang`: the records' dominant language, for labels; `support` and `churn`: the sections of the report (see /api/report)"}, "400": error_response("Bad parameter")}
             }},
             "/api/report": {"get": {
                 "summary": "The JSON report (schema koe.report/1) of the matching records",
                 "parameters": theme_params,
-                "responses": {"200": {"description": "Report"}, "400": error_response("Bad parameter")}
+                "responses": {"200": {"description": "Report: the same JSON as `koe report --format json` of the same records (mention counts are records here: the index keeps no mentions), with its `support` section (response and resolution times, resolution rate, first-contact resolution, repeat contacts, backlog; per period, theme and `by` segment; null when no record has support fields) and its `churn` section (churn-signal rates per period and theme, customer cohorts), computed by the same code", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Report"}}}}, "400": error_response("Bad parameter")}
             }},
             "/api/records/{id}": {"get": {
                 "summary": "One record with its whole text",
@@ -118,6 +123,51 @@ pub fn spec() -> Value {
                 "snippet": {"type": "string"},
                 "highlights": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}},
                 "matches": {"type": "array", "items": {"type": "array", "items": {"type": "integer"}}}
+            }},
+            "Report": {"type": "object", "properties": {
+                "schema": {"type": "string", "const": "koe.report/1"},
+                "title": {"type": "string"}, "label_lang": {"type": "string"},
+                "inputs": {"type": "array", "items": {"type": "string"}},
+                "summary": {"type": "object", "description": "totals, periods, themes and segments (as /api/themes)"},
+                "support": {"oneOf": [{"$ref": "#/components/schemas/Support"}, {"type": "null"}]},
+                "churn": {"oneOf": [{"$ref": "#/components/schemas/Churn"}, {"type": "null"}]}
+            }},
+            "Durations": {"type": "object", "description": "Durations in hours (nearest-rank quantiles; log buckets within 2.5% past 4096 values)", "properties": {
+                "n": {"type": "integer"}, "median_hours": {"type": "number"}, "p90_hours": {"type": "number"}, "mean_hours": {"type": "number"},
+                "within": {"type": "array", "description": "[target hours, share within it] (first response only)", "items": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}}
+            }},
+            "Rate": {"type": "object", "properties": {"rate": {"type": "number"}, "count": {"type": "integer"}, "of": {"type": "integer"}}},
+            "SupportFigures": {"type": "object", "description": "A figure without the columns it needs is null (see `missing`)", "properties": {
+                "units": {"type": "integer", "description": "tickets or conversations"},
+                "first_response": {"oneOf": [{"$ref": "#/components/schemas/Durations"}, {"type": "null"}]},
+                "later_responses": {"oneOf": [{"$ref": "#/components/schemas/Durations"}, {"type": "null"}]},
+                "resolution": {"oneOf": [{"$ref": "#/components/schemas/Durations"}, {"type": "null"}]},
+                "resolution_rate": {"oneOf": [{"$ref": "#/components/schemas/Rate"}, {"type": "null"}]},
+                "first_contact_resolution": {"oneOf": [{"$ref": "#/components/schemas/Rate"}, {"type": "null"}]},
+                "replies_per_conversation": {"type": ["number", "null"]}
+            }},
+            "Support": {"type": "object", "properties": {
+                "kind": {"type": "string", "description": "tickets | conversations | tickets and conversations"},
+                "all": {"$ref": "#/components/schemas/SupportFigures"},
+                "periods": {"type": "object", "description": "YYYY-MM of the creation time (UTC)", "additionalProperties": {"$ref": "#/components/schemas/SupportFigures"}},
+                "backlog": {"type": ["object", "null"], "description": "open at the end of each month", "additionalProperties": {"type": "integer"}},
+                "themes": {"type": "array", "items": {"allOf": [{"$ref": "#/components/schemas/SupportFigures"}, {"type": "object", "properties": {
+                    "theme": {"type": "string"}, "resolution_vs_all": {"type": ["number", "null"]}, "first_response_vs_all": {"type": ["number", "null"]}}}]}},
+                "segments": {"type": "object", "description": "per value of the `by` column", "additionalProperties": {"$ref": "#/components/schemas/SupportFigures"}},
+                "repeat_contact": {"oneOf": [{"$ref": "#/components/schemas/Rate"}, {"type": "null"}]},
+                "repeat_days": {"type": "integer"},
+                "missing": {"type": "array", "description": "figures that cannot be computed, each naming the column it needs", "items": {"type": "string"}},
+                "excluded_times": {"type": "integer", "description": "times left out because they ran backwards or were over a year"}
+            }},
+            "ChurnCount": {"type": "object", "properties": {"signals": {"type": "integer"}, "records": {"type": "integer"}, "rate": {"type": "number"}}},
+            "Churn": {"type": "object", "properties": {
+                "all": {"$ref": "#/components/schemas/ChurnCount"},
+                "kinds": {"type": "object", "description": "records per signal kind: decided, threat, ask, blocked, done", "additionalProperties": {"type": "integer"}},
+                "periods": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/ChurnCount"}},
+                "themes": {"type": "array", "description": "[theme id, counts]", "items": {"type": "array"}},
+                "cohorts": {"type": "array", "items": {"type": "object", "properties": {
+                    "month": {"type": "string"}, "customers": {"type": "integer"}, "came_back": {"type": "integer"}, "with_signal": {"type": "integer"}}}},
+                "cohorts_note": {"type": "string", "description": "why cohorts are missing (e.g. no customer id column)"}
             }},
             "SearchResults": {"type": "object", "properties": {
                 "query": {"type": "string"}, "total": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"},

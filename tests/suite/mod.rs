@@ -18,6 +18,7 @@ mod search;
 mod segmentation;
 mod sentiment;
 mod serve;
+mod serve_support;
 mod snapshots;
 mod support;
 mod text_api;

@@ -173,6 +173,7 @@ async function runThemes(p) {
       el("td", {}, trendSvg(r.trend)), el("td", { text: r.impact == null ? "–" : (r.impact > 0 ? "+" : "") + num(r.impact, 1) }),
       el("td", { text: num(r.rating_100, 1) }));
   }));
+  renderSupport(s.support, s.churn);
   document.body.dataset.ready = "themes";
 }
 
@@ -188,6 +189,78 @@ async function runRecord(id) {
     el("div", { class: "text", text: h.snippet }),
     el("div", {}, ...Object.entries(h.segments).map(([k, v]) => el("span", { class: "badge", text: `${k}: ${v}` }))), dl);
   document.body.dataset.ready = "record";
+}
+
+// Support section: the report's support and churn figures (same code as koe report).
+function hours(d, key) {
+  if (!d) return "–";
+  const h = d[key];
+  return h < 1 ? Math.round(h * 60) + " min" : num(h, 1) + " h";
+}
+function rate(r) { return r ? `${pct(r.rate)} (${r.count}/${r.of})` : "–"; }
+function ratio(x) { return x == null ? "" : ` ×${num(x, 1)}`; }
+
+function supportTable(head, rows) {
+  return el("table", { class: "support-table" },
+    el("thead", {}, el("tr", {}, ...head.map((h) => el("th", { text: h })))),
+    el("tbody", {}, ...rows.map((cells) => el("tr", {}, ...cells.map((c) => el("td", { text: String(c) }))))));
+}
+
+function renderSupport(sup, churn) {
+  const box = $("#support");
+  const parts = [];
+  if (sup) {
+    const a = sup.all;
+    const within = ((a.first_response && a.first_response.within) || []).map(([t, share]) => [`First response ≤ ${t} h`, pct(share)]);
+    parts.push(el("h2", { text: `Support (${sup.kind}: ${a.units})` }));
+    parts.push(el("div", { class: "kpis" }, ...[
+      ["First response median", hours(a.first_response, "median_hours")], ["First response p90", hours(a.first_response, "p90_hours")],
+      ...within, ["Later responses median", hours(a.later_responses, "median_hours")],
+      ["Resolution median", hours(a.resolution, "median_hours")], ["Resolution p90", hours(a.resolution, "p90_hours")],
+      ["Resolution rate", rate(a.resolution_rate)], ["First-contact resolution", rate(a.first_contact_resolution)],
+      ["Replies per conversation", num(a.replies_per_conversation, 2)],
+      [`Repeat contact (${sup.repeat_days} days)`, rate(sup.repeat_contact)],
+    ].map(([k, v]) => el("div", { class: "kpi support-kpi" }, el("span", { class: "muted", text: k }), el("b", { text: String(v) })))));
+    const figures = (f) => [f.units, hours(f.first_response, "median_hours"), hours(f.first_response, "p90_hours"),
+      hours(f.resolution, "median_hours"), rate(f.resolution_rate), rate(f.first_contact_resolution)];
+    const head = ["Units", "First response median", "p90", "Resolution median", "Resolved", "First-contact resolution"];
+    const periods = Object.entries(sup.periods);
+    if (periods.length) {
+      parts.push(el("h3", { text: "Per month" }));
+      parts.push(supportTable(["Month", ...head, "Backlog"],
+        periods.map(([p, f]) => [p, ...figures(f), sup.backlog && sup.backlog[p] != null ? sup.backlog[p] : "–"])));
+    }
+    if (sup.themes.length) {
+      parts.push(el("h3", { text: "Per theme" }));
+      parts.push(supportTable(["Theme", ...head], sup.themes.map((t) => {
+        const row = figures(t);
+        row[1] += ratio(t.first_response_vs_all);
+        row[3] += ratio(t.resolution_vs_all);
+        return [themeName(t.theme), ...row];
+      })));
+    }
+    const segments = Object.entries(sup.segments || {});
+    if (segments.length) {
+      parts.push(el("h3", { text: "Per segment" }));
+      parts.push(supportTable(["Segment", ...head], segments.map(([v, f]) => [v, ...figures(f)])));
+    }
+    const notes = [...sup.missing];
+    if (sup.excluded_times) notes.push(`${sup.excluded_times} time${sup.excluded_times === 1 ? "" : "s"} left out of the figures (ran backwards or over a year)`);
+    if (notes.length) parts.push(el("ul", { class: "notes" }, ...notes.map((n) => el("li", { text: n }))));
+  }
+  if (churn && churn.all.signals > 0) {
+    const kinds = Object.entries(churn.kinds).map(([k, n]) => `${k} ${n}`).join(", ");
+    parts.push(el("h2", { text: "Churn signals" }));
+    parts.push(el("p", { class: "churn-summary", text: `${churn.all.signals} of ${churn.all.records} records (${pct(churn.all.rate)}) say the customer is leaving (${kinds})` }));
+    const themes = churn.themes.filter(([, c]) => c.signals > 0);
+    if (themes.length) parts.push(supportTable(["Theme", "Records", "With a churn signal", "Rate"],
+      themes.map(([id, c]) => [themeName(id), c.records, c.signals, pct(c.rate)])));
+    if (churn.cohorts.length) parts.push(supportTable(["First contact", "Customers", "Came back", "With a churn signal"],
+      churn.cohorts.map((c) => [c.month, c.customers, c.came_back, c.with_signal])));
+    else if (churn.cohorts_note) parts.push(el("ul", { class: "notes" }, el("li", { text: "Cohorts: " + churn.cohorts_note })));
+  }
+  box.replaceChildren(...parts);
+  box.hidden = parts.length === 0;
 }
 
 function go(view, p, extra) {
