@@ -388,12 +388,17 @@ pub(super) fn damage(idx: &Path) {
         let p = e.unwrap().path();
         let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
         if ["term", "fast", "idx", "store", "pos"].contains(&ext) {
-            let mut bytes = std::fs::read(&p).unwrap();
-            let n = bytes.len();
-            for b in &mut bytes[n / 4..n * 3 / 4] {
-                *b = 0xA5;
-            }
-            std::fs::write(&p, bytes).unwrap();
+            // Overwritten in place, never truncated: a server that has the file
+            // mapped would be killed by SIGBUS on a read past a shrunken end, which
+            // is how memory maps work, not damage koe can answer.
+            let n = std::fs::metadata(&p).unwrap().len() as usize;
+            let f = std::fs::OpenOptions::new().write(true).open(&p).unwrap();
+            std::os::unix::fs::FileExt::write_all_at(
+                &f,
+                &vec![0xA5; n * 3 / 4 - n / 4],
+                (n / 4) as u64,
+            )
+            .unwrap();
             hit += 1;
         }
     }
