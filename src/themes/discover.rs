@@ -1044,10 +1044,13 @@ impl Discovery {
         };
         // Seeds first (aspects by how often people give opinions about them), then the
         // other frequent nouns, which may only join a theme.
+        // A name (proper noun) nobody gives opinions about is not even a member: it
+        // says which thing a sentence is about, not which aspect of it.
+        let name_only = |s: &Stat| s.proper as f64 > 0.5 * s.records as f64 && !is_aspect(s);
         let mut pool: Vec<Pooled<'_>> = self
             .stats
             .iter()
-            .filter(|(_, s)| eligible(s))
+            .filter(|(_, s)| eligible(s) && !name_only(s))
             .map(|(k, s)| {
                 let score = rank(u64::from(s.targets), u64::from(s.records));
                 (k, s, score, is_aspect(s))
@@ -1144,11 +1147,26 @@ fn group(
     max: usize,
 ) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
+    let breadth = breadth(pool);
+    let breadth_of = |l: &Lemma| breadth.get(l).copied().unwrap_or(0);
     for (i, (_, s, _, aspect)) in pool.iter().enumerate() {
-        let by_part = groups.iter().position(|g| {
-            s.parts.len() > 1 && g.parts.len() == 1 && s.parts.contains(&g.parts[0])
-                || g.parts.len() > 1 && s.parts.len() == 1 && g.parts.contains(&s.parts[0])
-        });
+        // A compound joins the theme of its most specific part: the one fewest other
+        // compounds share (sound quality → sound, not quality, which picture, build
+        // and image quality share too); ties in rank order.
+        let by_part = groups
+            .iter()
+            .enumerate()
+            .filter_map(|(gi, g)| {
+                if s.parts.len() > 1 && g.parts.len() == 1 && s.parts.contains(&g.parts[0]) {
+                    Some((gi, breadth_of(&g.parts[0])))
+                } else if g.parts.len() > 1 && s.parts.len() == 1 && g.parts.contains(&s.parts[0]) {
+                    Some((gi, 0))
+                } else {
+                    None
+                }
+            })
+            .min_by_key(|&(gi, b)| (b, gi))
+            .map(|(gi, _)| gi);
         let threshold = if *aspect { JOIN } else { ATTACH };
         // Contexts of a rare word say little: only candidates seen often enough
         // join by context.
@@ -1197,6 +1215,19 @@ fn group(
         }
     }
     groups
+}
+
+/// How many compounds of the pool contain each lemma.
+fn breadth<'a>(pool: &[Pooled<'a>]) -> HashMap<&'a Lemma, usize> {
+    let mut out: HashMap<&'a Lemma, usize> = HashMap::default();
+    for (_, s, _, _) in pool {
+        if s.parts.len() > 1 {
+            for p in &s.parts {
+                *out.entry(p).or_default() += 1;
+            }
+        }
+    }
+    out
 }
 
 /// The discovered theme of a group: its members that have wordings which analyse
@@ -1423,6 +1454,76 @@ mod tests {
         // English words are stemmed like tokens (things → thing).
         assert!(g.contains(&(Lang::En, "thing".to_string())));
         assert!(g.contains(&(Lang::En, "experi".to_string())));
+    }
+
+    fn stat(parts: &[&str], records: u32, targets: u32, proper: u32) -> Stat {
+        Stat {
+            records,
+            targets,
+            proper,
+            lang: Some(Lang::Ja),
+            parts: parts.iter().map(|p| Lemma::from(*p)).collect(),
+            ..Stat::default()
+        }
+    }
+
+    #[test]
+    fn a_compound_joins_the_theme_of_its_most_specific_part() {
+        // quality is ranked first, but picture, build and sound quality all share it:
+        // sound quality is about the sound.
+        let stats = [
+            ("quality", stat(&["quality"], 60, 30, 0)),
+            ("sound", stat(&["sound"], 50, 25, 0)),
+            ("sound quality", stat(&["sound", "quality"], 40, 20, 0)),
+            ("picture quality", stat(&["picture", "quality"], 20, 10, 0)),
+            ("build quality", stat(&["build", "quality"], 10, 5, 0)),
+        ];
+        let keys: Vec<String> = stats.iter().map(|(k, _)| k.to_string()).collect();
+        let pool: Vec<Pooled<'_>> = keys
+            .iter()
+            .zip(&stats)
+            .map(|(k, (_, s))| (k, s, rank(s.targets.into(), s.records.into()), true))
+            .collect();
+        let vectors = vec![StdHashMap::new(); pool.len()];
+        let groups = group(&pool, &vectors, &vectors, 20);
+        let names =
+            |g: &Group| -> Vec<&str> { g.members.iter().map(|&m| keys[m].as_str()).collect() };
+        let sound = groups
+            .iter()
+            .find(|g| keys[g.members[0]] == "sound")
+            .unwrap();
+        assert_eq!(names(sound), ["sound", "sound quality"]);
+        let quality = groups
+            .iter()
+            .find(|g| keys[g.members[0]] == "quality")
+            .unwrap();
+        assert_eq!(
+            names(quality),
+            ["quality", "picture quality", "build quality"]
+        );
+    }
+
+    #[test]
+    fn names_nobody_gives_opinions_about_are_not_members() {
+        let mut d = Discovery::new(1000);
+        d.records = 200;
+        for (k, s) in [
+            // A name people only mention: out.
+            ("米国", stat(&["米国"], 40, 1, 40)),
+            // A name people give opinions about: a theme.
+            ("ディズニー", stat(&["ディズニー"], 30, 15, 30)),
+            // A frequent noun seldom an opinion target: may still join a theme.
+            ("年度", stat(&["年度"], 40, 0, 0)),
+            ("部屋", stat(&["部屋"], 40, 20, 0)),
+        ] {
+            d.stats.insert(k.to_string(), s);
+        }
+        let pool = d.pool(20);
+        let keys: Vec<&str> = pool.iter().map(|p| p.0.as_str()).collect();
+        assert!(!keys.contains(&"米国"), "{keys:?}");
+        for k in ["ディズニー", "年度", "部屋"] {
+            assert!(keys.contains(&k), "{k} missing from {keys:?}");
+        }
     }
 
     #[test]
