@@ -142,6 +142,227 @@ const WORDS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The report's notes, card lines and badges: English templates (`{}`: a value koe
+/// wrote, a number or a name) → Japanese and Korean templates (`{0}`, `{1}`, …: the
+/// values in the English order).
+const PHRASES: &[(&str, &str, &str)] = &[
+    ("{} answers (0–10)", "回答 {0} 件（0–10）", "응답 {0}건(0–10)"),
+    ("{} answers (1–5)", "回答 {0} 件（1–5）", "응답 {0}건(1–5)"),
+    ("{} promoters", "推奨者 {0}", "추천자 {0}"),
+    ("{} detractors", "批判者 {0}", "비추천자 {0}"),
+    ("top-2 of 5", "5段階の上位2", "5점 중 상위 2"),
+    (
+        "{} ratings on other scales not counted ({})",
+        "他の尺度の評価 {0} 件は含まない（{1}）",
+        "다른 척도의 평점 {0}건 제외({1})",
+    ),
+    ("{} ratings", "評価 {0} 件", "평점 {0}건"),
+    ("{} of records", "全体の {0}", "전체의 {0}"),
+    ("{} pos", "肯定 {0}", "긍정 {0}"),
+    ("{} neu", "中立 {0}", "중립 {0}"),
+    ("{} neg", "否定 {0}", "부정 {0}"),
+    (
+        "Ratings of different scales are put on one 0–100 scale (0 = the scale's lowest value, 100 = its highest) wherever sources are combined: the average, the trend, the segments and the themes. CSAT counts only 1–5 answers and NPS only 0–10 answers; the numbers in brackets are the answers each figure uses.",
+        "尺度の異なる評価は、ソースをまとめるところ（平均、推移、セグメント、テーマ）ではすべて0–100の尺度に換算します（0 = その尺度の最低値、100 = 最高値）。CSATは1–5の回答のみ、NPSは0–10の回答のみを数えます。括弧内の数は各指標が使う回答数です。",
+        "척도가 다른 평점은 소스를 합치는 곳(평균, 추이, 세그먼트, 테마)에서 모두 0–100 척도로 환산합니다(0 = 그 척도의 최저값, 100 = 최고값). CSAT는 1–5 응답만, NPS는 0–10 응답만 셉니다. 괄호 안의 숫자는 각 지표가 사용하는 응답 수입니다.",
+    ),
+    (
+        "(partial: {} of {} days)",
+        "（部分期間: {1} 日中 {0} 日）",
+        "(부분 기간: {1}일 중 {0}일)",
+    ),
+    ("bars: records (max {})", "棒: 件数（最大 {0}）", "막대: 건수(최대 {0})"),
+    (
+        "red line: complaint share (0–100%)",
+        "赤線: 不満の割合（0–100%）",
+        "빨간 선: 불만 비율(0–100%)",
+    ),
+    (
+        "Taxonomy: core themes (no domain pack matched the data).",
+        "分類: 基本テーマ（データに合う分野パックなし）。",
+        "분류: 기본 테마(데이터에 맞는 분야 팩 없음).",
+    ),
+    (
+        "Taxonomy: core themes + domain packs {}.",
+        "分類: 基本テーマ + 分野パック {0}。",
+        "분류: 기본 테마 + 분야 팩 {0}.",
+    ),
+    (
+        "No theme of the taxonomy was found.",
+        "分類のテーマは見つかりませんでした。",
+        "분류의 테마가 발견되지 않았습니다.",
+    ),
+    (
+        "Bar length: records mentioning the theme; colour: sentiment of the mention",
+        "棒の長さ: テーマに言及した件数、色: 言及の感情",
+        "막대 길이: 테마를 언급한 건수, 색: 언급의 감성",
+    ),
+    ("negative", "否定", "부정"),
+    ("neutral", "中立", "중립"),
+    ("positive", "肯定", "긍정"),
+    ("emerging", "増加中", "급증"),
+    ("discovered", "発見", "발견"),
+    ("not in the taxonomy", "分類にない", "분류에 없음"),
+    (
+        "Impact: NPS points the overall score would gain without the detractors (0–6) who mention the theme negatively; praise and neutral mentions have none.",
+        "影響: テーマを否定的に挙げた批判者（0–6）がいなければ全体のNPSが上がるポイント。称賛や中立の言及には影響はありません。",
+        "영향: 테마를 부정적으로 언급한 비추천자(0–6)가 없다면 전체 NPS가 오르는 포인트. 칭찬과 중립 언급에는 영향이 없습니다.",
+    ),
+    (
+        "Impact (no NPS answers, so on CSAT): percentage points CSAT would gain without the 1–5 answers below the top boxes that mention the theme negatively; praise and neutral mentions have none.",
+        "影響（NPSの回答がないためCSATで計測）: テーマを否定的に挙げた上位2以外の1–5の回答がなければCSATが上がるパーセントポイント。称賛や中立の言及には影響はありません。",
+        "영향(NPS 응답이 없어 CSAT 기준): 테마를 부정적으로 언급한 상위 2 미만의 1–5 응답이 없다면 CSAT가 오르는 퍼센트포인트. 칭찬과 중립 언급에는 영향이 없습니다.",
+    ),
+    (
+        "Impact (no NPS or 1–5 answers, so on the 0–100 average rating): points the average would gain without the ratings below the middle of their scale that mention the theme negatively; praise and neutral mentions have none.",
+        "影響（NPSも1–5の回答もないため0–100の平均評価で計測）: テーマを否定的に挙げた尺度の中央未満の評価がなければ平均が上がるポイント。称賛や中立の言及には影響はありません。",
+        "영향(NPS와 1–5 응답이 없어 0–100 평균 평점 기준): 테마를 부정적으로 언급한 척도 중간 미만의 평점이 없다면 평균이 오르는 포인트. 칭찬과 중립 언급에는 영향이 없습니다.",
+    ),
+    (
+        "Impact: none, the data has no ratings to measure it on.",
+        "影響: なし（計測に使える評価がデータにありません）。",
+        "영향: 없음(측정할 평점이 데이터에 없습니다).",
+    ),
+    (
+        "Not tested: the emerging test needs dated records in at least one full period before the latest.",
+        "未検定: 増加の検定には、最新期間より前に少なくとも1つの完全な期間の日付付きレコードが必要です。",
+        "검정 안 함: 급증 검정에는 최근 기간 이전에 적어도 한 개의 완전한 기간의 날짜 있는 레코드가 필요합니다.",
+    ),
+    (
+        "The latest period {} is partial ({} of {} days have records), so it is tested together with {}.",
+        "最新期間 {0} は部分期間（{2} 日中 {1} 日にレコードあり）のため、{3} と合わせて検定します。",
+        "최근 기간 {0}은 부분 기간({2}일 중 {1}일에 레코드 있음)이라 {3}과 함께 검정합니다.",
+    ),
+    (
+        "Test: each theme's rate (records mentioning it per record) in {} ({} records) against the earlier periods ({} records), one-sided Fisher exact test, p-values adjusted for the {} themes tested (Benjamini–Hochberg).",
+        "検定: 各テーマの割合（レコードあたりの言及レコード数）を {0}（{1} 件）と以前の期間（{2} 件）で比較、片側 Fisher の正確検定、検定した {3} テーマで p 値を補正（Benjamini–Hochberg）。",
+        "검정: 각 테마의 비율(레코드당 언급 레코드 수)을 {0}({1}건)과 이전 기간({2}건)으로 비교, 단측 Fisher 정확 검정, 검정한 {3}개 테마로 p값 보정(Benjamini–Hochberg).",
+    ),
+    (
+        "Emerging needs an adjusted p ≤ {}, at least {} mentioning records in the window and a rate at least ×{} the earlier one.",
+        "増加中とするには、補正 p ≤ {0}、対象期間に言及レコード {1} 件以上、以前の割合の ×{2} 以上が必要です。",
+        "급증으로 보려면 보정 p ≤ {0}, 대상 기간의 언급 레코드 {1}건 이상, 이전 비율의 ×{2} 이상이 필요합니다.",
+    ),
+    (
+        "None: no theme passed the test.",
+        "なし: 検定を通ったテーマはありません。",
+        "없음: 검정을 통과한 테마가 없습니다.",
+    ),
+    (
+        "{} of records in {} ({} of {}) vs {} before ({} of {}): ×{}, {} points; adjusted p {} (p {})",
+        "{1} の {0}（{3} 件中 {2} 件）、以前は {4}（{6} 件中 {5} 件）: ×{7}、{8} ポイント、補正 p {9}（p {10}）",
+        "{1}의 {0}({3}건 중 {2}건), 이전 {4}({6}건 중 {5}건): ×{7}, {8}포인트, 보정 p {9}(p {10})",
+    ),
+    (
+        "{} — {} negative of {} records",
+        "{0} — {2} 件中 否定 {1} 件",
+        "{0} — {2}건 중 부정 {1}건",
+    ),
+    (
+        "What people give opinions about that no taxonomy theme lists; counted on the records like any theme (marked in the theme table).",
+        "分類のどのテーマにもない、意見の対象。他のテーマと同じくレコードで数えます（テーマ表に印あり）。",
+        "분류의 어떤 테마에도 없는 의견 대상. 다른 테마처럼 레코드로 셉니다(테마 표에 표시).",
+    ),
+    ("met", "達成", "달성"),
+    ("not met", "未達", "미달"),
+    ("improving", "改善中", "개선 중"),
+    ("worsening", "悪化中", "악화 중"),
+];
+
+/// The values of `text` in the `{}` holes of `template`, when it has that shape.
+fn holes<'a>(template: &str, text: &'a str) -> Option<Vec<&'a str>> {
+    let parts: Vec<&str> = template.split("{}").collect();
+    let (first, rest) = parts.split_first()?;
+    let mut at = text.strip_prefix(first)?;
+    let mut values = Vec::new();
+    for (i, lit) in rest.iter().enumerate() {
+        let last = i + 1 == rest.len();
+        let end = if last {
+            // The final literal ends the text.
+            if !at.ends_with(lit) || at.len() < lit.len() {
+                return None;
+            }
+            at.len() - lit.len()
+        } else if lit.is_empty() {
+            return None;
+        } else {
+            at.find(lit)?
+        };
+        let value = &at[..end];
+        if value.is_empty() {
+            return None;
+        }
+        values.push(value);
+        at = &at[end + lit.len()..];
+    }
+    (rest.is_empty() && at.is_empty() || !rest.is_empty()).then_some(values)
+}
+
+/// A note, card line or badge in `lang`: a whole [`PHRASES`] template, else each of
+/// its ` · `-separated parts, else each of its sentences; `None` when nothing matched.
+fn phrase(lang: &str, en: &str) -> Option<String> {
+    let whole = |s: &str| -> Option<String> {
+        PHRASES.iter().find_map(|(template, ja, ko)| {
+            let values = holes(template, s)?;
+            let mut out = if lang == "ja" { *ja } else { *ko }.to_string();
+            for (i, v) in values.iter().enumerate() {
+                out = out.replace(&format!("{{{i}}}"), v);
+            }
+            Some(out)
+        })
+    };
+    if let Some(w) = whole(en) {
+        return Some(w);
+    }
+    for sep in [" · ", ". "] {
+        if !en.contains(sep) {
+            continue;
+        }
+        let mut any = false;
+        let pieces: Vec<&str> = en.split(sep).collect();
+        let n = pieces.len();
+        let parts: Vec<String> = pieces
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                // A sentence split keeps its full stop.
+                let p = if sep == ". " && i + 1 < n {
+                    format!("{p}.")
+                } else {
+                    (*p).to_string()
+                };
+                match whole(p.trim()) {
+                    Some(w) => {
+                        any = true;
+                        w
+                    }
+                    None => p,
+                }
+            })
+            .collect();
+        if any {
+            return Some(parts.join(if sep == ". " { " " } else { sep }));
+        }
+    }
+    None
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
 /// `en` in `lang`, with the prefixes koe writes before a name (`By channel`,
 /// `Support (tickets: 10)`, `Impact (NPS points)`, `Repeat contact within 7 days`).
 fn word(lang: &str, en: &str) -> Option<String> {
@@ -229,7 +450,10 @@ pub fn localize_markdown(md: &str, lang: &str) -> String {
 }
 
 /// The same for an HTML report: the text of `<h2>`, `<th>` and the first `<td>` of
-/// each row.
+/// each row, the KPI cards' names and lines, and koe's own notes, legends, badges and
+/// status words (paragraphs, list items, `<h3>`, `meta` / `badge` spans, cells, chart
+/// captions) where they have the shape of a [`PHRASES`] template — never the user's
+/// text (quotes, labels and values match no template).
 pub fn localize_html(html: &str, lang: &str) -> String {
     if !wanted(lang) {
         return html.to_string();
@@ -237,22 +461,46 @@ pub fn localize_html(html: &str, lang: &str) -> String {
     let mut out = String::with_capacity(html.len() + html.len() / 8);
     let mut rest = html;
     let mut first_cell = false;
-    while let Some(open) = rest.find('<') {
-        out.push_str(&rest[..open]);
-        rest = &rest[open..];
+    // Open elements: (name, class).
+    let mut open: Vec<(String, String)> = Vec::new();
+    while let Some(lt) = rest.find('<') {
+        let text = &rest[..lt];
+        if !text.trim().is_empty() {
+            out.push_str(&localize_text(lang, text, open.last()));
+        } else {
+            out.push_str(text);
+        }
+        rest = &rest[lt..];
         let Some(close) = rest.find('>') else { break };
         let tag = &rest[..=close];
         out.push_str(tag);
         rest = &rest[close + 1..];
         let name = tag
             .trim_start_matches('<')
-            .split([' ', '>'])
+            .split([' ', '>', '/'])
             .next()
-            .unwrap_or("");
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if let Some(closing) = tag.strip_prefix("</") {
+            let closing = closing.trim_end_matches('>').trim().to_ascii_lowercase();
+            if let Some(at) = open.iter().rposition(|(n, _)| *n == closing) {
+                open.truncate(at);
+            }
+            continue;
+        }
+        if tag.starts_with("<!") || tag.ends_with("/>") || VOID.contains(&name.as_str()) {
+            continue;
+        }
+        let class = tag
+            .split("class=\"")
+            .nth(1)
+            .and_then(|c| c.split('"').next())
+            .unwrap_or("")
+            .to_string();
         if name == "tr" {
             first_cell = true;
         }
-        let translate = match name {
+        let header = match name.as_str() {
             "h2" | "th" => true,
             "td" => std::mem::take(&mut first_cell),
             _ => false,
@@ -260,20 +508,39 @@ pub fn localize_html(html: &str, lang: &str) -> String {
         if name == "th" {
             first_cell = false;
         }
-        if translate && let Some(end) = rest.find('<') {
-            let text = &rest[..end];
-            // Text koe wrote is escaped HTML; the table holds plain words and `&amp;`-free
-            // phrases, so compare unescaped only where there is nothing to unescape.
-            let trimmed = text.trim();
-            match (!text.contains('&')).then(|| word(lang, trimmed)).flatten() {
-                Some(w) => out.push_str(&text.replacen(trimmed, &w, 1)),
-                None => out.push_str(text),
-            }
-            rest = &rest[end..];
-        }
+        open.push((name, if header { "#header".into() } else { class }));
     }
     out.push_str(rest);
     out
+}
+
+/// Elements without a closing tag.
+const VOID: &[&str] = &["br", "meta", "link", "img", "input", "hr", "wbr"];
+
+/// A text node of the HTML report in `lang`, by the element it is in.
+fn localize_text(lang: &str, text: &str, parent: Option<&(String, String)>) -> String {
+    let Some((name, class)) = parent else {
+        return text.to_string();
+    };
+    let trimmed = text.trim();
+    let plain = unescape(trimmed);
+    let translated = if class == "#header" || (name == "div" && class == "k") {
+        // Headings, header cells, a row's name and a card's name: the word table.
+        word(lang, &plain)
+    } else if matches!(
+        name.as_str(),
+        "p" | "li" | "h3" | "td" | "text" | "span" | "div"
+    ) && (name != "span" || class.contains("meta") || class.contains("badge"))
+        && (name != "div" || class == "s")
+    {
+        phrase(lang, &plain)
+    } else {
+        None
+    };
+    match translated {
+        Some(w) => text.replacen(trimmed, &escape(&w), 1),
+        None => text.to_string(),
+    }
 }
 
 #[cfg(test)]
