@@ -289,7 +289,8 @@ fn holes<'a>(template: &str, text: &'a str) -> Option<Vec<&'a str>> {
             at.find(lit)?
         };
         let value = &at[..end];
-        if value.is_empty() {
+        // A value is one figure or name, never several ` · `-joined parts.
+        if value.is_empty() || value.contains(" · ") {
             return None;
         }
         values.push(value);
@@ -566,5 +567,28 @@ mod tests {
             ko,
             "<h2>목표</h2><table><tr><th>목표</th></tr><tr><td>목표</td><td>Goals</td></tr></table><p>Goals</p>"
         );
+    }
+
+    #[test]
+    fn cards_notes_and_badges_keep_their_figures() {
+        let html = "<div class=\"card\"><div class=\"k\">Complaints</div><div class=\"v\">3</div><div class=\"s\">12 answers (0–10) · 3 promoters · 2 detractors</div></div><p class=\"meta\">Taxonomy: core themes + domain packs saas, ecommerce.</p><td>2026-03 <span class=\"meta\">(partial: 9 of 31 days)</span></td><span class=\"badge\">emerging</span><h3>Late &amp; lost — 4 negative of 9 records</h3><blockquote>12 answers (0–10)</blockquote>";
+        let ja = localize_html(html, "ja");
+        for w in [
+            "<div class=\"k\">不満</div>",
+            "<div class=\"s\">回答 12 件（0–10） · 推奨者 3 · 批判者 2</div>",
+            "分類: 基本テーマ + 分野パック saas, ecommerce。",
+            "（部分期間: 31 日中 9 日）",
+            ">増加中<",
+            "<h3>Late &amp; lost — 9 件中 否定 4 件</h3>",
+            // The user's text is never translated, even where it looks like a note.
+            "<blockquote>12 answers (0–10)</blockquote>",
+        ] {
+            assert!(ja.contains(w), "{w}: {ja}");
+        }
+        assert_eq!(holes("{} of {}", "3 of 4"), Some(vec!["3", "4"]));
+        assert_eq!(holes("{} pos", "pos"), None);
+        assert_eq!(holes("met", "met"), Some(vec![]));
+        assert_eq!(holes("met", "metal"), None);
+        assert_eq!(localize_html(html, "en"), html);
     }
 }

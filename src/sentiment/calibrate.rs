@@ -225,8 +225,11 @@ pub struct Settings {
     /// evidence, not more without many records; with hundreds of n-grams per text the
     /// sum stays of the order of the lexicon's scale. 0 turns the n-grams off.
     pub gram_prior_sd: f32,
-    /// Coordinate-descent passes over the features.
+    /// Coordinate-descent passes over the features (at most).
     pub passes: usize,
+    /// Descent stops once no step of a pass is larger than this (logit units: a
+    /// thousandth of a logit changes no prediction worth counting).
+    pub tolerance: f64,
     /// Adjustments smaller than this (lexicon points) are left out of the overlay.
     pub min_score: f32,
     /// Folds of the cross-validation that decides whether to keep the overlay.
@@ -243,6 +246,7 @@ impl Default for Settings {
             gram_prior_sd: 0.5,
             min_logit_per_point: 0.5,
             passes: 30,
+            tolerance: 1e-3,
             min_score: 0.25,
             folds: 5,
             alpha: 0.01,
@@ -502,7 +506,7 @@ pub fn train(
                 }
                 largest = largest.max(d.abs());
             }
-            if largest < 1e-4 {
+            if largest < settings.tolerance {
                 break;
             }
         }
