@@ -435,11 +435,7 @@ pub fn train(
             ((1.0 + p as f64) / sum_pos).ln() - ((1.0 + (seen - p) as f64) / sum_neg).ln()
         })
         .collect();
-    let gindex: HashMap<u32, usize> = gvocab
-        .iter()
-        .enumerate()
-        .map(|(i, g)| (g.0, i))
-        .collect();
+    let gindex: HashMap<u32, usize> = gvocab.iter().enumerate().map(|(i, g)| (g.0, i)).collect();
     let mut gdocs: Vec<Vec<u32>> = vec![Vec::new(); gvocab.len()];
     for (p, &r) in rows.iter().enumerate() {
         for g in &samples[r].grams {
@@ -1024,7 +1020,13 @@ mod tests {
     fn learns_separating_words_and_shrinks_rare_ones() {
         let s = samples(200, 10);
         let rows: Vec<usize> = (0..s.len()).collect();
-        let o = train(&s, &rows, Settings::default(), &|_| None, &GramVocab::default());
+        let o = train(
+            &s,
+            &rows,
+            Settings::default(),
+            &|_| None,
+            &GramVocab::default(),
+        );
         let get = |w: &str| o.entries.iter().find(|e| e.entry == w).map(|e| e.score);
         assert!(get("lovely").unwrap() > 1.0, "{o:?}");
         assert!(get("awful").unwrap() < -1.0, "{o:?}");

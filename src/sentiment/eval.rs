@@ -101,8 +101,15 @@ pub fn calibrate_split(
         if positive { score > 0.0 } else { score < 0.0 }
     };
     for (train_rows, test_rows) in calibrate::folds(polar.len(), k) {
-        let verdict =
-            calibrate::assess(model, &texts, &samples, &plain_polar, &train_rows, settings, &vocab);
+        let verdict = calibrate::assess(
+            model,
+            &texts,
+            &samples,
+            &plain_polar,
+            &train_rows,
+            settings,
+            &vocab,
+        );
         let kept = verdict.kept();
         let calibrated = kept.then(|| {
             let overlay =

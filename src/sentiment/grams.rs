@@ -59,7 +59,10 @@ pub fn char_grams(t: &TextAnalysis) -> Vec<String> {
                 }
                 continue;
             }
-            let word = norm.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase);
+            let word = norm
+                .chars()
+                .filter(|c| c.is_alphabetic())
+                .flat_map(char::to_lowercase);
             if cjk {
                 run.extend(word);
             } else {
@@ -137,7 +140,10 @@ impl GramModel {
             let Some(rest) = line.strip_prefix('@') else {
                 continue;
             };
-            let err = |reason: String| GramError::Parse { line: i + 1, reason };
+            let err = |reason: String| GramError::Parse {
+                line: i + 1,
+                reason,
+            };
             let mut cols = rest.split('\t');
             let kind = cols.next().unwrap_or("");
             let number = |s: Option<&str>| -> Result<f32, GramError> {

@@ -886,12 +886,20 @@ fn dashboard_words_are_in_japanese_and_korean() {
         for piece in body.split(attr).skip(1) {
             let v = piece.split('"').next().unwrap().replace("&quot;", "\"");
             // Examples of input (dates, `channel:email`) are not words of the page.
-            if v.chars().any(|c| c.is_ascii_alphabetic()) && !v.contains(':') || v.starts_with("Search") {
+            if v.chars().any(|c| c.is_ascii_alphabetic()) && !v.contains(':')
+                || v.starts_with("Search")
+            {
                 wanted.push(v);
             }
         }
     }
-    let title = html.split("<title>").nth(1).unwrap().split('<').next().unwrap();
+    let title = html
+        .split("<title>")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap();
     wanted.push(title.to_string());
     // Words the script writes (`t("…")`).
     for (at, _) in js.match_indices("t(\"") {
@@ -916,11 +924,24 @@ fn dashboard_words_are_in_japanese_and_korean() {
         wanted.push(s);
     }
     // Names the script passes to t() through tables (facets, KPI cards, units).
-    for w in ["Month", "Records", "Net sentiment", "NPS points", "rating points /100"] {
+    for w in [
+        "Month",
+        "Records",
+        "Net sentiment",
+        "NPS points",
+        "rating points /100",
+    ] {
         wanted.push(w.into());
     }
     let missing: Vec<&String> = wanted.iter().filter(|w| !words.contains_key(*w)).collect();
-    assert!(missing.is_empty(), "not in the WORDS table of app.js: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "not in the WORDS table of app.js: {missing:?}"
+    );
     // The page picks its language from ?lang=, the data, then the browser.
-    assert!(js.contains("get(\"lang\")") && js.contains("s.label_lang") && js.contains("navigator.language"));
+    assert!(
+        js.contains("get(\"lang\")")
+            && js.contains("s.label_lang")
+            && js.contains("navigator.language")
+    );
 }

@@ -312,6 +312,9 @@ fn report_words_follow_the_label_language() {
         "Taxonomy: core themes",
         "<div class=\"k\">Complaints</div>",
     ] {
-        assert!(!html.contains(w), "English left in the Japanese HTML report: {w}");
+        assert!(
+            !html.contains(w),
+            "English left in the Japanese HTML report: {w}"
+        );
     }
 }

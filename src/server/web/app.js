@@ -319,9 +319,10 @@ async function init() {
     $("#status").textContent = t("{0} records", health.records);
     const sel = $("#f-theme");
     for (const r of s.themes) {
-      // Labels in the data's dominant language (the server says which), else any.
+      // Labels in the page's language, else the data's dominant language (the server
+      // says which), else any.
       const l = r.label || {};
-      themeLabels[r.id] = l[s.label_lang] || l.en || l.ja || l.ko || r.id;
+      themeLabels[r.id] = l[LANG] || l[s.label_lang] || l.en || l.ja || l.ko || r.id;
       sel.append(el("option", { value: r.id, text: themeLabels[r.id] + (r.discovered ? t(" (discovered)") : "") }));
     }
   } catch (e) {
