@@ -363,6 +363,7 @@ impl AnalyzerWorker {
         let mut evidence = Vec::new();
         let mut hit_tokens = Vec::new();
         let mut weighted: Vec<f32> = Vec::new();
+        let mut calibration: Option<f32> = None;
         let mut themes: Vec<(ThemeHit, f32, usize)> = Vec::new(); // hit, score sum, parts
         let mut candidates = Vec::new();
         let mut churn = Vec::new();
@@ -410,6 +411,9 @@ impl AnalyzerWorker {
                 sent_scores.push(*st);
             }
             weighted.extend(sentiment.evidence.iter().map(|e| e.value * weight));
+            if let Some(c) = sentiment.calibration {
+                *calibration.get_or_insert(0.0) += c;
+            }
             hit_tokens.extend(sentiment.hit_tokens.iter().map(|h| h + tokens));
             evidence.extend(sentiment.evidence);
             for mut hit in found {
@@ -434,6 +438,7 @@ impl AnalyzerWorker {
             repair = repair.or(t.repair);
             repaired_text.push_str(t.repaired.as_deref().unwrap_or(&text[range]));
         }
+        weighted.extend(calibration);
         let overall = TextSentiment::from_values(&weighted);
         let mut keyphrases: Vec<(String, (usize, usize))> = phrases.into_iter().collect();
         keyphrases.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.1.1.cmp(&b.1.1)));
@@ -463,6 +468,7 @@ impl AnalyzerWorker {
                 sentences: sent_scores,
                 evidence,
                 hit_tokens,
+                calibration,
             },
             themes: themes
                 .into_iter()

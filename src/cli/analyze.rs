@@ -210,8 +210,9 @@ fn calibrated(
     write_file(overlay_path, c.overlay.to_tsv(&note).as_bytes())?;
     if !quiet {
         eprintln!(
-            "koe: calibration: {note}; overlay ({} entries) in {}",
+            "koe: calibration: {note}; overlay ({} entries, {} n-gram weights) in {}",
             c.overlay.entries.len(),
+            c.overlay.grams.weights.len(),
             overlay_path.display()
         );
     }

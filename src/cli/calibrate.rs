@@ -17,7 +17,8 @@ use super::options::{InputArgs, SentimentOptions, TextOptions, analyzer};
 pub struct CalibrateArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    /// Where to write the overlay (a lexicon TSV for `--lexicon`).
+    /// Where to write the overlay (a lexicon TSV with the n-gram model's `@` lines, format
+    /// version 2, for `--lexicon`).
     #[arg(short, long)]
     pub output: PathBuf,
     /// Folds of the cross-validation that decides whether the overlay is kept (a gain on
@@ -82,8 +83,9 @@ pub fn run(args: CalibrateArgs) -> anyhow::Result<Outcome> {
     super::output::write_file(&args.output, c.overlay.to_tsv(&note).as_bytes())?;
     eprintln!("koe: calibration: {note}");
     eprintln!(
-        "koe: wrote {} overlay entries to {} (use it with --lexicon)",
+        "koe: wrote {} overlay entries and {} character n-gram weights to {} (use it with --lexicon)",
         c.overlay.entries.len(),
+        c.overlay.grams.weights.len(),
         args.output.display()
     );
     Ok(Outcome::Ok)

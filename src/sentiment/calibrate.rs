@@ -27,6 +27,7 @@
 
 use std::collections::HashMap;
 
+use super::grams::GramModel;
 use super::{SentimentModel, TextSentiment, rules};
 use crate::text::{Lang, Pos, TextAnalysis, Token};
 
@@ -39,8 +40,41 @@ pub struct Sample {
     pub features: Vec<(String, f32)>,
     /// The lexicon's raw score of the text (sum of evidence values).
     pub lexicon: f32,
+    /// The text's character n-grams ([`super::grams::char_grams`]) as ids of a
+    /// [`GramVocab`], sorted.
+    pub grams: Vec<u32>,
     /// Positive?
     pub positive: bool,
+}
+
+/// Character n-grams seen in the rated texts, each given an id (so samples hold
+/// numbers, not strings).
+#[derive(Debug, Clone, Default)]
+pub struct GramVocab {
+    ids: HashMap<String, u32>,
+    /// The n-gram of each id.
+    pub strings: Vec<String>,
+}
+
+impl GramVocab {
+    /// The ids of `grams` (new n-grams get new ids), sorted.
+    pub fn ids(&mut self, grams: Vec<String>) -> Vec<u32> {
+        let mut out: Vec<u32> = grams
+            .into_iter()
+            .map(|g| match self.ids.get(&g) {
+                Some(&i) => i,
+                None => {
+                    let i = self.strings.len() as u32;
+                    self.strings.push(g.clone());
+                    self.ids.insert(g, i);
+                    i
+                }
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
 }
 
 /// Whether a lemma is a word: it has a letter and no digit (so never punctuation, a
@@ -166,6 +200,7 @@ impl Prober {
         Sample {
             features,
             lexicon: s.evidence.iter().map(|e| e.value).sum(),
+            grams: Vec::new(),
             positive,
         }
     }
@@ -183,8 +218,18 @@ pub struct Settings {
     /// Floor of the logit per lexicon point (0.5: a lexicon point is never worth less
     /// than odds ×1.65; used when the lexicon alone predicts nothing).
     pub min_logit_per_point: f32,
-    /// Coordinate-descent passes over the features.
+    /// Prior standard deviation of a character n-gram's weight, as a factor of its
+    /// naive-Bayes log-count ratio (NB-SVM, Wang & Manning 2012: the features are
+    /// scaled by that ratio and a regularised logistic regression learns how far to
+    /// trust each one). 0.5: the data may halve or one-and-a-half an n-gram's own
+    /// evidence, not more without many records; with hundreds of n-grams per text the
+    /// sum stays of the order of the lexicon's scale. 0 turns the n-grams off.
+    pub gram_prior_sd: f32,
+    /// Coordinate-descent passes over the features (at most).
     pub passes: usize,
+    /// Descent stops once no step of a pass is larger than this (logit units: a
+    /// thousandth of a logit changes no prediction worth counting).
+    pub tolerance: f64,
     /// Adjustments smaller than this (lexicon points) are left out of the overlay.
     pub min_score: f32,
     /// Folds of the cross-validation that decides whether to keep the overlay.
@@ -198,8 +243,10 @@ impl Default for Settings {
         Settings {
             min_count: 3,
             prior_sd: 1.0,
+            gram_prior_sd: 0.5,
             min_logit_per_point: 0.5,
             passes: 30,
+            tolerance: 1e-3,
             min_score: 0.25,
             folds: 5,
             alpha: 0.01,
@@ -222,21 +269,34 @@ pub struct OverlayEntry {
     pub records: usize,
 }
 
-/// A learned overlay: entries with scores in lexicon units (−4..4).
+/// A learned overlay: entries with scores in lexicon units (−4..4), and the weights of
+/// character n-grams in the same units.
 #[derive(Debug, Clone, Default)]
 pub struct Overlay {
     /// Entries, largest adjustment first.
     pub entries: Vec<OverlayEntry>,
+    /// The character n-gram model (added to a text's lexicon score).
+    pub grams: GramModel,
     /// Logit per lexicon point (the scale of the adjustments).
     pub logit_per_point: f32,
 }
 
 impl Overlay {
-    /// The overlay as lexicon TSV, with a header that says where it came from.
+    /// The overlay as lexicon TSV (format version [`super::grams::OVERLAY_VERSION`]),
+    /// with a header that says where it came from: the `@` lines (version, then the
+    /// n-gram model), then the lexicon entries.
     pub fn to_tsv(&self, note: &str) -> String {
         let mut out = format!(
-            "# koe calibration overlay: {note}\n# entry\tscore (lexicon units, -4..4)\tPOS of the lexicon entry it replaces\n"
+            "# koe calibration overlay: {note}\n# @gram lines: character n-gram<TAB>weight (lexicon units, added to a text's score once per n-gram it contains); @bias: added to every text with an n-gram\n# entry\tscore (lexicon units, -4..4)\tPOS of the lexicon entry it replaces\n"
         );
+        out.push_str(&self.grams.to_lines());
+        out.push_str(&self.entry_lines());
+        out
+    }
+
+    /// The lexicon entries as lexicon TSV lines.
+    fn entry_lines(&self) -> String {
+        let mut out = String::new();
         for e in &self.entries {
             match e.pos {
                 Some(p) => out.push_str(&format!("{}\t{:.2}\t{p}\n", e.entry, e.score)),
@@ -296,7 +356,13 @@ pub type BaseLookup<'a> = &'a dyn Fn(&str) -> Option<(f32, Option<Pos>)>;
 
 /// Trains on `samples` (indices `rows`) and returns the overlay; `base` gives the
 /// current lexicon entry so the overlay states absolute scores.
-pub fn train(samples: &[Sample], rows: &[usize], settings: Settings, base: BaseLookup) -> Overlay {
+pub fn train(
+    samples: &[Sample],
+    rows: &[usize],
+    settings: Settings,
+    base: BaseLookup,
+    gram_vocab: &GramVocab,
+) -> Overlay {
     let n = rows.len();
     // Document and positive counts per feature.
     let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
@@ -342,6 +408,45 @@ pub fn train(samples: &[Sample], rows: &[usize], settings: Settings, base: BaseL
         .map(|&r| f64::from(samples[r].lexicon.clamp(-12.0, 12.0)))
         .collect();
     let a = fit_scale(&lex, &y, &c).max(f64::from(settings.min_logit_per_point));
+    // Character n-grams seen in `min_count` training records, scaled by their
+    // naive-Bayes log-count ratio (add-one smoothing) on the training records.
+    let mut gcounts: HashMap<u32, (usize, usize)> = HashMap::new();
+    if settings.gram_prior_sd > 0.0 {
+        for &r in rows {
+            for &g in &samples[r].grams {
+                let e = gcounts.entry(g).or_default();
+                e.0 += 1;
+                e.1 += usize::from(samples[r].positive);
+            }
+        }
+    }
+    let mut gvocab: Vec<(u32, usize, usize)> = gcounts
+        .iter()
+        .filter(|(_, c)| c.0 >= settings.min_count.max(1))
+        .map(|(g, c)| (*g, c.0, c.1))
+        .collect();
+    gvocab.sort_unstable();
+    let (sum_pos, sum_neg) = gvocab.iter().fold((0.0f64, 0.0f64), |acc, &(_, seen, p)| {
+        (acc.0 + 1.0 + p as f64, acc.1 + 1.0 + (seen - p) as f64)
+    });
+    let ratio: Vec<f64> = gvocab
+        .iter()
+        .map(|&(_, seen, p)| {
+            ((1.0 + p as f64) / sum_pos).ln() - ((1.0 + (seen - p) as f64) / sum_neg).ln()
+        })
+        .collect();
+    let gindex: HashMap<u32, usize> = gvocab.iter().enumerate().map(|(i, g)| (g.0, i)).collect();
+    let mut gdocs: Vec<Vec<u32>> = vec![Vec::new(); gvocab.len()];
+    for (p, &r) in rows.iter().enumerate() {
+        for g in &samples[r].grams {
+            if let Some(&i) = gindex.get(g) {
+                gdocs[i].push(p as u32);
+            }
+        }
+    }
+    let ginv = 1.0 / f64::from(settings.gram_prior_sd.max(1e-3)).powi(2);
+    let mut w = vec![0.0f64; gvocab.len()];
+    let mut bias = 0.0f64;
     // Coordinate Newton descent on b and δ (convex with a fixed).
     let inv_var = 1.0 / f64::from(settings.prior_sd.max(1e-3)).powi(2);
     let mut delta = vec![0.0f64; vocab.len()];
@@ -359,7 +464,27 @@ pub fn train(samples: &[Sample], rows: &[usize], settings: Settings, base: BaseL
             // The intercept only absorbs the class balance: it is not part of the overlay.
             let d = (-g / h).clamp(-2.0, 2.0);
             z.iter_mut().for_each(|v| *v += d);
+            bias += d;
             largest = largest.max(d.abs());
+            // Character n-grams (feature value: the log-count ratio).
+            for (k, rows_k) in gdocs.iter().enumerate() {
+                let x = ratio[k];
+                let (mut g, mut h) = (w[k] * ginv, ginv);
+                for &i in rows_k {
+                    let i = i as usize;
+                    let p = sigmoid(z[i]);
+                    g += x * c[i] * (p - y[i]);
+                    h += x * x * c[i] * p * (1.0 - p);
+                }
+                let d = (-g / h).clamp(-1.0, 1.0);
+                if d != 0.0 {
+                    w[k] += d;
+                    for &i in rows_k {
+                        z[i as usize] += d * x;
+                    }
+                }
+                largest = largest.max(d.abs());
+            }
             for (f, rows_f) in docs.iter().enumerate() {
                 let (mut g, mut h) = (delta[f] * inv_var, inv_var);
                 for &(i, x) in rows_f {
@@ -377,7 +502,7 @@ pub fn train(samples: &[Sample], rows: &[usize], settings: Settings, base: BaseL
                 }
                 largest = largest.max(d.abs());
             }
-            if largest < 1e-4 {
+            if largest < settings.tolerance {
                 break;
             }
         }
@@ -436,8 +561,24 @@ pub fn train(samples: &[Sample], rows: &[usize], settings: Settings, base: BaseL
         let dy = (y.score - y.base.unwrap_or(0.0)).abs();
         dy.total_cmp(&dx).then(x.entry.cmp(&y.entry))
     });
+    // The n-gram model in lexicon points (logit / a); its intercept comes with it (the
+    // n-gram weights were learned next to it), and nothing without n-grams.
+    let mut grams = GramModel::default();
+    for (k, &(g, _, _)) in gvocab.iter().enumerate() {
+        let v = w[k] * ratio[k] / a;
+        // Below a hundredth of a lexicon point: no effect worth a line.
+        if v.abs() >= 0.01
+            && let Some(s) = gram_vocab.strings.get(g as usize)
+        {
+            grams.weights.insert(s.clone(), v as f32);
+        }
+    }
+    if !grams.weights.is_empty() {
+        grams.bias = (bias / a) as f32;
+    }
     Overlay {
         entries,
+        grams,
         logit_per_point: a as f32,
     }
 }
@@ -590,36 +731,72 @@ pub fn assess(
     plain: &[f32],
     rows: &[usize],
     settings: Settings,
+    vocab: &GramVocab,
 ) -> Assessment {
+    use rayon::prelude::*;
     let mut out = Assessment {
         alpha: settings.alpha,
         ..Assessment::default()
     };
-    for (train_pos, test_pos) in folds(rows.len(), settings.folds) {
-        let train_rows: Vec<usize> = train_pos.iter().map(|&p| rows[p]).collect();
-        let positives = train_rows.iter().filter(|&&r| samples[r].positive).count();
-        let majority = 2 * positives >= train_rows.len();
-        let overlay = train(samples, &train_rows, settings, &|e| model.entry(e));
-        let calibrated = model.with_overlay(&overlay);
-        let mut f = FoldCounts::default();
-        for p in test_pos {
-            let r = rows[p];
-            let gold = samples[r].positive;
-            let (text, t) = texts[r];
-            let plain_right = predicts_positive(plain[r], majority) == gold;
-            let cal_right =
-                predicts_positive(calibrated.score(text, t).overall.score, majority) == gold;
-            f.n += 1;
-            f.majority += usize::from(majority == gold);
-            f.plain += usize::from(plain_right);
-            f.calibrated += usize::from(cal_right);
-            out.better += usize::from(cal_right && !plain_right);
-            out.worse += usize::from(plain_right && !cal_right);
-        }
+    // The folds are independent: learned and scored in parallel.
+    let per_fold: Vec<(FoldCounts, usize, usize)> = folds(rows.len(), settings.folds)
+        .into_par_iter()
+        .map(|(train_pos, test_pos)| {
+            let train_rows: Vec<usize> = train_pos.iter().map(|&p| rows[p]).collect();
+            let positives = train_rows.iter().filter(|&&r| samples[r].positive).count();
+            let majority = 2 * positives >= train_rows.len();
+            let overlay = train(samples, &train_rows, settings, &|e| model.entry(e), vocab);
+            let calibrated = model.with_overlay(&overlay);
+            let (mut f, mut better, mut worse) = (FoldCounts::default(), 0, 0);
+            for p in test_pos {
+                let r = rows[p];
+                let gold = samples[r].positive;
+                let (text, t) = texts[r];
+                let plain_right = predicts_positive(plain[r], majority) == gold;
+                let cal_right =
+                    predicts_positive(calibrated.score(text, t).overall.score, majority) == gold;
+                f.n += 1;
+                f.majority += usize::from(majority == gold);
+                f.plain += usize::from(plain_right);
+                f.calibrated += usize::from(cal_right);
+                better += usize::from(cal_right && !plain_right);
+                worse += usize::from(plain_right && !cal_right);
+            }
+            (f, better, worse)
+        })
+        .collect();
+    for (f, better, worse) in per_fold {
         out.folds.push(f);
+        out.better += better;
+        out.worse += worse;
     }
     out.p_value = mcnemar_p(out.better, out.worse);
     out
+}
+
+/// The samples of analysed texts with a known side, for [`train`] and [`assess`]:
+/// candidate lemma features measured through the scorer (those seen in `min_count`
+/// texts), the plain lexicon score, and the character n-grams. `items`: the text, its
+/// analysis, its plain sentiment and its side.
+pub fn samples(
+    items: &[(&str, &TextAnalysis, &TextSentiment, bool)],
+    min_count: usize,
+) -> (Vec<Sample>, GramVocab) {
+    use rayon::prelude::*;
+    let found: Vec<(Vec<String>, Vec<String>)> = items
+        .par_iter()
+        .map(|(_, t, _, _)| (candidates(t), super::grams::char_grams(t)))
+        .collect();
+    let prober = Prober::new(found.iter().map(|x| x.0.as_slice()), min_count);
+    let mut out: Vec<Sample> = items
+        .par_iter()
+        .map(|(text, t, s, positive)| prober.sample(text, t, s, *positive))
+        .collect();
+    let mut vocab = GramVocab::default();
+    for (sample, (_, grams)) in out.iter_mut().zip(found) {
+        sample.grams = vocab.ids(grams);
+    }
+    (out, vocab)
 }
 
 /// Why a calibration could not run.
@@ -726,20 +903,16 @@ where
     if texts.len() < 20 {
         return Err(CalibrationError::TooFew(texts.len()));
     }
-    let analysed: Vec<(TextAnalysis, TextSentiment, Vec<String>)> = texts
+    let analysed: Vec<(TextAnalysis, TextSentiment)> = texts
         .par_iter()
-        .map_init(&new_worker, |w, (text, _)| {
-            let (t, s) = analyze(w, text);
-            let c = candidates(&t);
-            (t, s, c)
-        })
+        .map_init(&new_worker, |w, (text, _)| analyze(w, text))
         .collect();
-    let prober = Prober::new(analysed.iter().map(|x| x.2.as_slice()), options.min_count);
-    let samples: Vec<Sample> = texts
-        .par_iter()
+    let items: Vec<(&str, &TextAnalysis, &TextSentiment, bool)> = texts
+        .iter()
         .zip(&analysed)
-        .map(|((text, positive), (t, s, _))| prober.sample(text, t, s, *positive))
+        .map(|((text, positive), (t, s))| (text.as_str(), t, s, *positive))
         .collect();
+    let (samples, vocab) = samples(&items, options.min_count);
     let plain: Vec<f32> = analysed.iter().map(|x| x.1.overall.score).collect();
     let settings = Settings {
         min_count: options.min_count,
@@ -749,15 +922,15 @@ where
     let cv_texts: Vec<(&str, &TextAnalysis)> = texts
         .iter()
         .zip(&analysed)
-        .map(|((t, _), (a, _, _))| (t.as_str(), a))
+        .map(|((t, _), (a, _))| (t.as_str(), a))
         .collect();
     let n = samples.len();
     let n_cv = n.min(options.cv_records.max(options.folds * 10));
     let rows: Vec<usize> = (0..n_cv).map(|i| i * n / n_cv).collect();
-    let assessment = assess(model, &cv_texts, &samples, &plain, &rows, settings);
+    let assessment = assess(model, &cv_texts, &samples, &plain, &rows, settings, &vocab);
     let overlay = if assessment.kept() {
         let all: Vec<usize> = (0..n).collect();
-        train(&samples, &all, settings, &|e| model.entry(e))
+        train(&samples, &all, settings, &|e| model.entry(e), &vocab)
     } else {
         Overlay::default()
     };
@@ -797,12 +970,14 @@ impl SentimentModel {
         }
         SentimentModel {
             inner: std::sync::Arc::new(lexicons),
+            grams: std::sync::Arc::default(),
         }
     }
 
-    /// This model with an overlay's entries added to every language's lexicon.
+    /// This model with an overlay's entries added to every language's lexicon and its
+    /// n-gram model (replacing any loaded before).
     pub fn with_overlay(&self, overlay: &Overlay) -> SentimentModel {
-        let tsv = overlay.to_tsv("in memory");
+        let tsv = overlay.entry_lines();
         let mut lexicons = (*self.inner).clone();
         for lex in lexicons.iter_mut() {
             // The overlay was produced by us: it always parses.
@@ -810,6 +985,7 @@ impl SentimentModel {
         }
         SentimentModel {
             inner: std::sync::Arc::new(lexicons),
+            grams: std::sync::Arc::new(overlay.grams.clone()),
         }
     }
 }
@@ -833,6 +1009,7 @@ mod tests {
                 Sample {
                     features,
                     lexicon: 0.0,
+                    grams: Vec::new(),
                     positive,
                 }
             })
@@ -843,7 +1020,13 @@ mod tests {
     fn learns_separating_words_and_shrinks_rare_ones() {
         let s = samples(200, 10);
         let rows: Vec<usize> = (0..s.len()).collect();
-        let o = train(&s, &rows, Settings::default(), &|_| None);
+        let o = train(
+            &s,
+            &rows,
+            Settings::default(),
+            &|_| None,
+            &GramVocab::default(),
+        );
         let get = |w: &str| o.entries.iter().find(|e| e.entry == w).map(|e| e.score);
         assert!(get("lovely").unwrap() > 1.0, "{o:?}");
         assert!(get("awful").unwrap() < -1.0, "{o:?}");
@@ -864,7 +1047,7 @@ mod tests {
         }
         let rows: Vec<usize> = (0..s.len()).collect();
         let base = |e: &str| (e == "fine").then_some((0.5f32, None));
-        let o = train(&s, &rows, Settings::default(), &base);
+        let o = train(&s, &rows, Settings::default(), &base, &GramVocab::default());
         let e = o.entries.iter().find(|e| e.entry == "fine").unwrap();
         assert!(e.score > 0.0 && e.score < 0.5, "{e:?}");
         // 60 of 60 negative texts: strong evidence, the sign may flip.
@@ -875,7 +1058,7 @@ mod tests {
         }
         let rows: Vec<usize> = (0..s.len()).collect();
         let base = |e: &str| (e == "fine").then_some((2.0f32, None));
-        let o = train(&s, &rows, Settings::default(), &base);
+        let o = train(&s, &rows, Settings::default(), &base, &GramVocab::default());
         let e = o.entries.iter().find(|e| e.entry == "fine").unwrap();
         assert!(e.score < 0.0, "{e:?}");
     }

@@ -80,22 +80,15 @@ pub fn calibrate_split(
     let polar: Vec<usize> = (0..rows.len())
         .filter(|&i| rows[i].0 != Label::Neu)
         .collect();
-    let prober = calibrate::Prober::new(
-        polar
-            .iter()
-            .map(|&i| calibrate::candidates(&analyses[i].0))
-            .collect::<Vec<_>>()
-            .iter()
-            .map(Vec::as_slice),
-        Settings::default().min_count,
-    );
-    let samples: Vec<Sample> = polar
+    let items: Vec<(&str, &TextAnalysis, &TextSentiment, bool)> = polar
         .iter()
         .map(|&i| {
             let (t, s) = &analyses[i];
-            prober.sample(&rows[i].1, t, s, rows[i].0 == Label::Pos)
+            (rows[i].1.as_str(), t, s, rows[i].0 == Label::Pos)
         })
         .collect();
+    let (samples, vocab): (Vec<Sample>, _) =
+        calibrate::samples(&items, Settings::default().min_count);
     let texts: Vec<(&str, &TextAnalysis)> = polar
         .iter()
         .map(|&i| (rows[i].1.as_str(), &analyses[i].0))
@@ -108,11 +101,19 @@ pub fn calibrate_split(
         if positive { score > 0.0 } else { score < 0.0 }
     };
     for (train_rows, test_rows) in calibrate::folds(polar.len(), k) {
-        let verdict =
-            calibrate::assess(model, &texts, &samples, &plain_polar, &train_rows, settings);
+        let verdict = calibrate::assess(
+            model,
+            &texts,
+            &samples,
+            &plain_polar,
+            &train_rows,
+            settings,
+            &vocab,
+        );
         let kept = verdict.kept();
         let calibrated = kept.then(|| {
-            let overlay = calibrate::train(&samples, &train_rows, settings, &|e| model.entry(e));
+            let overlay =
+                calibrate::train(&samples, &train_rows, settings, &|e| model.entry(e), &vocab);
             model.with_overlay(&overlay)
         });
         let (mut p, mut c) = (0usize, 0usize);

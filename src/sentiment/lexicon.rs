@@ -1,7 +1,8 @@
 //! Sentiment lexicons: `entry<TAB>score[<TAB>POS]`, where an entry is one lemma or a
 //! space-separated sequence of lemmas matched on consecutive tokens, and the score
 //! runs from −4 to +4. koe's own lexicons live in `dictionaries/sentiment/`; users add
-//! or override entries with `--lexicon FILE` (the calibration overlay has this format).
+//! or override entries with `--lexicon FILE` (the calibration overlay has this format,
+//! plus `@` lines for its character n-gram model, read by `grams.rs`).
 
 use rustc_hash::FxHashMap as HashMap;
 use std::path::{Path, PathBuf};
@@ -68,7 +69,9 @@ impl Lexicon {
         let mut added = 0;
         for (i, raw) in text.lines().enumerate() {
             let line = raw.trim_end_matches('\r');
-            if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            // `@` lines are a calibration overlay's text model (`grams.rs`).
+            if line.trim().is_empty() || line.trim_start().starts_with('#') || line.starts_with('@')
+            {
                 continue;
             }
             let err = |reason: String| LexiconError::Parse {

@@ -14,6 +14,7 @@
 pub mod calibrate;
 pub mod churn;
 pub mod eval;
+pub mod grams;
 pub mod lexicon;
 mod rules;
 
@@ -137,6 +138,11 @@ pub struct TextSentiment {
     /// Token index (first token of the hit) of each evidence entry.
     #[serde(skip)]
     pub hit_tokens: Vec<usize>,
+    /// What a calibration overlay's character n-gram model added to the record's
+    /// score (lexicon points, before squashing), when one is loaded; not part of the
+    /// sentence scores or the evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calibration: Option<f32>,
 }
 
 /// VADER-style squashing of a raw sum into [−1, 1].
@@ -255,6 +261,7 @@ impl SentimentModelBuilder {
         let mut ja = Lexicon::default();
         let mut ko = Lexicon::default();
         let mut en = Lexicon::default();
+        let mut grams = grams::GramModel::default();
         if self.builtin {
             ja.add_text(Path::new("dictionaries/sentiment/ja.tsv"), BUILTIN_JA)?;
             ko.add_text(Path::new("dictionaries/sentiment/ko.tsv"), BUILTIN_KO)?;
@@ -268,9 +275,17 @@ impl SentimentModelBuilder {
             for lex in [&mut ja, &mut ko, &mut en] {
                 lex.add_text(path, &text)?;
             }
+            grams.add_text(&text).map_err(|e| match e {
+                grams::GramError::Parse { line, reason } => LexiconError::Parse {
+                    path: path.clone(),
+                    line,
+                    reason,
+                },
+            })?;
         }
         Ok(SentimentModel {
             inner: Arc::new([ja, ko, en]),
+            grams: Arc::new(grams),
         })
     }
 }
@@ -279,6 +294,8 @@ impl SentimentModelBuilder {
 #[derive(Debug, Clone)]
 pub struct SentimentModel {
     inner: Arc<[Lexicon; 3]>,
+    /// A calibration's character n-gram model (empty without one).
+    grams: Arc<grams::GramModel>,
 }
 
 struct Hit {
@@ -394,11 +411,15 @@ impl SentimentModel {
                 });
             }
         }
+        // A calibration's text model adds its part to the record's score.
+        let calibration = self.grams.contribution(t);
+        all_values.extend(calibration);
         TextSentiment {
             overall: TextSentiment::from_values(&all_values),
             sentences,
             evidence,
             hit_tokens,
+            calibration,
         }
     }
 

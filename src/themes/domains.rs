@@ -101,6 +101,7 @@ where
         sentences: Vec::new(),
         evidence: Vec::new(),
         hit_tokens: Vec::new(),
+        calibration: None,
     };
     for t in texts.into_iter().take(SAMPLE) {
         records += 1;

@@ -350,9 +350,21 @@ fn calibration_learns_from_ratings() {
     assert!(figure("calibrated") > 0.85, "{line}");
     assert!(figure("calibrated") > figure("plain") + 0.2, "{line}");
     let tsv = std::fs::read_to_string(&overlay).unwrap();
+    // The overlay format: its version, the n-gram model (`@` lines), the entries.
+    assert!(tsv.contains("\n@koe-overlay\t2\n"), "{tsv}");
+    let grams: Vec<&str> = tsv.lines().filter(|l| l.starts_with("@gram\t")).collect();
+    assert!(grams.len() > 20, "{tsv}");
+    for g in &grams {
+        let gram = g.split('\t').nth(1).unwrap();
+        // Letters only: never punctuation, digits or symbols.
+        assert!(
+            gram.chars().all(|c| c.is_alphabetic() || c == ' ') && gram.trim() != "",
+            "{g}"
+        );
+    }
     let entries: Vec<(String, f32)> = tsv
         .lines()
-        .filter(|l| !l.starts_with('#'))
+        .filter(|l| !l.starts_with('#') && !l.starts_with('@'))
         .map(|l| {
             let mut c = l.split('\t');
             (

@@ -843,3 +843,110 @@ fn a_damaged_index_answers_500_json_and_the_server_lives_on() {
     assert!(damaged > 0, "no request noticed the damage");
     assert!(server_alive(&server));
 }
+
+/// The `WORDS` table of the web page's script: English → (Japanese, Korean).
+fn dashboard_words(js: &str) -> std::collections::HashMap<String, (String, String)> {
+    let start = js.find("const WORDS = {").expect("a WORDS table in app.js");
+    let end = start + js[start..].find("\n};").expect("the end of WORDS");
+    js[start..end]
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            // `  "English": ["日本語", "한국어"],` (keys and values are JSON strings)
+            let l = l.trim().trim_end_matches(',');
+            let (k, v) = l.split_once("\": [")?;
+            let key: String = serde_json::from_str(&format!("{k}\"")).ok()?;
+            let vals: Vec<String> = serde_json::from_str(&format!("[{v}")).ok()?;
+            Some((key, (vals.first()?.clone(), vals.get(1)?.clone())))
+        })
+        .collect()
+}
+
+#[test]
+fn dashboard_words_are_in_japanese_and_korean() {
+    let html = include_str!("../../src/server/web/index.html");
+    let js = include_str!("../../src/server/web/app.js");
+    let words = dashboard_words(js);
+    assert!(words.len() > 40, "{}", words.len());
+    for (en, (ja, ko)) in &words {
+        assert!(!ja.is_empty() && !ko.is_empty(), "{en}");
+        // Placeholders survive translation.
+        for i in 0..8 {
+            let p = format!("{{{i}}}");
+            assert_eq!(en.contains(&p), ja.contains(&p), "{en} / {ja}");
+            assert_eq!(en.contains(&p), ko.contains(&p), "{en} / {ko}");
+        }
+    }
+    // Every English word of the page's body (text, placeholders, titles, labels) and
+    // the title has its translation.
+    let body = &html[html.find("<body>").unwrap()..];
+    let mut wanted: Vec<String> = Vec::new();
+    for piece in body.split('>').skip(1) {
+        let text = piece.split('<').next().unwrap_or("").trim();
+        if text.chars().any(|c| c.is_ascii_alphabetic()) && text != "koe" {
+            wanted.push(text.to_string());
+        }
+    }
+    for attr in ["placeholder=\"", "title=\"", "aria-label=\""] {
+        for piece in body.split(attr).skip(1) {
+            let v = piece.split('"').next().unwrap().replace("&quot;", "\"");
+            // Examples of input (dates, `channel:email`) are not words of the page.
+            if v.chars().any(|c| c.is_ascii_alphabetic()) && !v.contains(':')
+                || v.starts_with("Search")
+            {
+                wanted.push(v);
+            }
+        }
+    }
+    let title = html
+        .split("<title>")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap();
+    wanted.push(title.to_string());
+    // Words the script writes (`t("…")`).
+    for (at, _) in js.match_indices("t(\"") {
+        // `t(` itself, not `get(` or `set(`.
+        if js[..at]
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+        {
+            continue;
+        }
+        let piece = &js[at + 3..];
+        let mut s = String::new();
+        let mut chars = piece.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => s.extend(chars.next()),
+                '"' => break,
+                c => s.push(c),
+            }
+        }
+        wanted.push(s);
+    }
+    // Names the script passes to t() through tables (facets, KPI cards, units).
+    for w in [
+        "Month",
+        "Records",
+        "Net sentiment",
+        "NPS points",
+        "rating points /100",
+    ] {
+        wanted.push(w.into());
+    }
+    let missing: Vec<&String> = wanted.iter().filter(|w| !words.contains_key(*w)).collect();
+    assert!(
+        missing.is_empty(),
+        "not in the WORDS table of app.js: {missing:?}"
+    );
+    // The page picks its language from ?lang=, the data, then the browser.
+    assert!(
+        js.contains("get(\"lang\")")
+            && js.contains("s.label_lang")
+            && js.contains("navigator.language")
+    );
+}

@@ -291,4 +291,30 @@ fn report_words_follow_the_label_language() {
     let html = std::fs::read_to_string(&html).unwrap();
     assert!(html.contains("<h2>テーマ</h2>"), "no Japanese heading");
     assert!(!html.contains("<h2>Themes</h2>"));
+    // KPI cards, their lines and koe's notes follow the label language too.
+    for w in [
+        "<div class=\"k\">平均評価（0–100）</div>",
+        "<div class=\"k\">不満</div>",
+        "<div class=\"k\">感情スコア</div>",
+        "回答 ",
+        "全体の ",
+        "尺度の異なる評価は",
+        "分類: 基本テーマ",
+    ] {
+        assert!(html.contains(w), "{w} missing in the Japanese HTML report");
+    }
+    for w in [
+        "answers (0–10)",
+        "answers (1–5)",
+        "of records</div>",
+        "Ratings of different scales",
+        "Bar length",
+        "Taxonomy: core themes",
+        "<div class=\"k\">Complaints</div>",
+    ] {
+        assert!(
+            !html.contains(w),
+            "English left in the Japanese HTML report: {w}"
+        );
+    }
 }

@@ -6,6 +6,107 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 let themeLabels = {};
 
+// The page's own words in Japanese and Korean, keyed by the English ({0}, {1}: values).
+// The language: ?lang=ja|ko|en in the page's address, else the data's dominant language
+// (the server's label_lang, as in `koe report`), else the browser's; English otherwise.
+const WORDS = {
+  "koe — customer feedback": ["koe — 顧客の声", "koe — 고객의 소리"],
+  "Search": ["検索", "검색"],
+  "Themes": ["テーマ", "테마"],
+  "Search complaints: 遅い, 해지, refund, \"customer service\", -praise …": ["不満を検索: 遅い, 해지, refund, \"customer service\", -praise …", "불만 검색: 遅い, 해지, refund, \"customer service\", -praise …"],
+  "query": ["検索語", "검색어"],
+  "sort": ["並べ替え", "정렬"],
+  "Best match": ["関連度順", "관련도순"],
+  "Newest": ["新しい順", "최신순"],
+  "Lowest rating": ["評価の低い順", "낮은 평점순"],
+  "Theme": ["テーマ", "테마"],
+  "any": ["すべて", "전체"],
+  "Sentiment": ["感情", "감성"],
+  "negative": ["否定", "부정"],
+  "neutral": ["中立", "중립"],
+  "positive": ["肯定", "긍정"],
+  "Language": ["言語", "언어"],
+  "English": ["英語", "영어"],
+  "Rating": ["評価", "평점"],
+  "lowest rating": ["最低評価", "최저 평점"],
+  "highest rating": ["最高評価", "최고 평점"],
+  "From": ["開始", "시작"],
+  "To": ["終了", "종료"],
+  "Segment": ["セグメント", "세그먼트"],
+  "Period": ["期間", "기간"],
+  "month": ["月", "월"],
+  "week": ["週", "주"],
+  "Order": ["並び順", "순서"],
+  "most negative": ["否定の多い順", "부정 많은 순"],
+  "most records": ["件数の多い順", "건수 많은 순"],
+  "Show": ["表示", "보기"],
+  "Records": ["件数", "건수"],
+  "Trend": ["推移", "추이"],
+  "Impact": ["影響", "영향"],
+  "points the score would gain without the low scorers who mention the theme negatively": ["テーマを否定的に挙げた低評価者がいなければスコアが上がるポイント", "테마를 부정적으로 언급한 낮은 평가자가 없을 때 점수가 오르는 포인트"],
+  "Rating /100": ["評価 /100", "평점 /100"],
+  "mean rating, every scale mapped to 0–100": ["平均評価（すべての尺度を0–100に換算）", "평균 평점(모든 척도를 0–100으로 환산)"],
+  "← back": ["← 戻る", "← 뒤로"],
+  "Type a query or pick a filter.": ["検索語を入力するか、絞り込み条件を選んでください。", "검색어를 입력하거나 필터를 고르세요."],
+  "{0} matching records": ["該当 {0} 件", "일치 {0}건"],
+  "← Previous": ["← 前へ", "← 이전"],
+  "Next →": ["次へ →", "다음 →"],
+  "page {0} of {1}": ["{1} ページ中 {0} ページ", "{1}쪽 중 {0}쪽"],
+  "no date": ["日付なし", "날짜 없음"],
+  "rating {0}": ["評価 {0}", "평점 {0}"],
+  "unrated": ["評価なし", "평점 없음"],
+  "Month": ["月", "월"],
+  "NPS": ["NPS", "NPS"],
+  "CSAT": ["CSAT", "CSAT"],
+  "Complaints": ["不満", "불만"],
+  "Net sentiment": ["感情スコア", "감성 점수"],
+  "NPS points": ["NPS ポイント", "NPS 포인트"],
+  "CSAT points": ["CSAT ポイント", "CSAT 포인트"],
+  "rating points /100": ["評価ポイント /100", "평점 포인트 /100"],
+  "{0} negative, {1} neutral, {2} positive": ["否定 {0}・中立 {1}・肯定 {2}", "부정 {0}, 중립 {1}, 긍정 {2}"],
+  "new": ["新規", "신규"],
+  "{0} of records in {1} ({2} of {3}) vs {4} before: {5}, adjusted p {6}": ["{1} の {0}（{3} 件中 {2} 件）、以前は {4}: {5}、補正 p {6}", "{1}의 {0}({3}건 중 {2}건), 이전 {4}: {5}, 보정 p {6}"],
+  "emerging": ["増加中", "급증"],
+  "discovered": ["発見", "발견"],
+  "members: {0}": ["構成語: {0}", "구성어: {0}"],
+  "{0} records": ["{0} 件", "{0}건"],
+  " (discovered)": ["（発見）", " (발견)"],
+};
+let LANG = "en";
+
+// `en` in the page's language, with {0}, {1}, … replaced by `args`.
+function t(en, ...args) {
+  const w = WORDS[en];
+  const s = w && LANG === "ja" ? w[0] : w && LANG === "ko" ? w[1] : en;
+  return s.replace(/\{(\d)\}/g, (_, i) => String(args[Number(i)]));
+}
+
+// ?lang= first, then the data's language, then the browser's.
+function pickLang(dataLang) {
+  const asked = new URLSearchParams(location.search).get("lang");
+  const browser = (navigator.language || "").slice(0, 2).toLowerCase();
+  for (const l of [asked, dataLang, browser]) if (l === "ja" || l === "ko" || l === "en") return l;
+  return "en";
+}
+
+// The page's fixed words (text, placeholders, titles, labels) in the page's language.
+function localizePage() {
+  document.documentElement.lang = LANG;
+  document.title = t(document.title);
+  if (LANG === "en") return;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const s = n.nodeValue.trim();
+    if (s && WORDS[s]) n.nodeValue = n.nodeValue.replace(s, t(s));
+  }
+  for (const e of document.querySelectorAll("[placeholder],[title],[aria-label]")) {
+    for (const a of ["placeholder", "title", "aria-label"]) {
+      const v = e.getAttribute(a);
+      if (v && WORDS[v]) e.setAttribute(a, t(v));
+    }
+  }
+}
+
 function el(tag, attrs, ...kids) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -60,31 +161,31 @@ async function runSearch(p) {
   fill($("#search-form"), p);
   const err = $("#search-error");
   err.hidden = true;
-  if (![...p.keys()].length) { $("#summary").textContent = "Type a query or pick a filter."; $("#hits").replaceChildren(); $("#facets").replaceChildren(); $("#pager").replaceChildren(); return; }
+  if (![...p.keys()].length) { $("#summary").textContent = t("Type a query or pick a filter."); $("#hits").replaceChildren(); $("#facets").replaceChildren(); $("#pager").replaceChildren(); return; }
   const limit = 10, offset = Number(p.get("offset") || 0);
   p.set("limit", limit);
   let res;
   try { res = await api("/api/search?" + p.toString()); }
   catch (e) { err.textContent = e.message; err.hidden = false; $("#hits").replaceChildren(); return; }
-  $("#summary").textContent = `${res.total} matching records` + (res.total ? ` — ${offset + 1}–${offset + res.hits.length}` : "");
+  $("#summary").textContent = t("{0} matching records", res.total) + (res.total ? ` — ${offset + 1}–${offset + res.hits.length}` : "");
   $("#hits").replaceChildren(...res.hits.map(hitView));
   $("#facets").replaceChildren(...facetViews(res.facets, p));
   const pager = $("#pager");
-  const prev = el("button", { type: "button", text: "← Previous" });
-  const next = el("button", { type: "button", text: "Next →" });
+  const prev = el("button", { type: "button", text: t("← Previous") });
+  const next = el("button", { type: "button", text: t("Next →") });
   prev.disabled = offset === 0;
   next.disabled = offset + limit >= res.total;
   prev.onclick = () => go("search", p, { offset: Math.max(0, offset - limit) });
   next.onclick = () => go("search", p, { offset: offset + limit });
-  pager.replaceChildren(prev, el("span", { class: "muted", text: `page ${Math.floor(offset / limit) + 1} of ${Math.max(1, Math.ceil(res.total / limit))}` }), next);
+  pager.replaceChildren(prev, el("span", { class: "muted", text: t("page {0} of {1}", Math.floor(offset / limit) + 1, Math.max(1, Math.ceil(res.total / limit))) }), next);
   document.body.dataset.ready = "search";
 }
 
 function hitView(h) {
   const meta = el("div", { class: "meta" },
     el("a", { href: "#record/" + encodeURIComponent(h.id), text: h.id }),
-    el("span", { text: h.date || "no date" }),
-    el("span", { text: h.rating != null ? "rating " + h.rating : "unrated" }),
+    el("span", { text: h.date || t("no date") }),
+    el("span", { text: h.rating != null ? t("rating {0}", h.rating) : t("unrated") }),
     el("span", { class: "badge " + h.sentiment, text: h.sentiment + " " + h.sentiment_score.toFixed(2) }),
     el("span", { text: h.lang }));
   const themes = el("div", { class: "meta" }, ...h.themes.map((t) => el("span", { class: "badge " + t.sentiment, text: themeName(t.id) })));
@@ -96,7 +197,7 @@ function facetViews(f, p) {
   for (const [name, key] of [["Theme", "theme"], ["Sentiment", "sentiment"], ["Language", "lang"], ["Month", "month"]]) {
     const entries = Object.entries(f[key] || {}).sort((a, b) => b[1] - a[1]).slice(0, 12);
     if (!entries.length) continue;
-    out.push(el("h4", { text: name }));
+    out.push(el("h4", { text: t(name) }));
     for (const [v, n] of entries) {
       const q = new URLSearchParams(p);
       q.delete("offset");
@@ -131,18 +232,18 @@ async function runThemes(p) {
   let s;
   try { s = await api("/api/themes?" + p.toString()); }
   catch (e) { err.textContent = e.message; err.hidden = false; return; }
-  const t = s.totals;
+  const tot = s.totals;
   $("#kpis").replaceChildren(
-    ...[["Records", t.records], ["NPS", num(t.nps, 0)], ["CSAT", pct(t.csat)], ["Rating /100", t.ratings ? `${num(t.rating_100, 1)} (${t.ratings})` : "–"],
-        ["Complaints", pct(t.complaint_share)], ["Net sentiment", num(t.net_sentiment, 2)]]
-      .map(([k, v]) => el("div", { class: "kpi" }, el("span", { class: "muted", text: k }), el("b", { text: String(v) }))));
+    ...[["Records", tot.records], ["NPS", num(tot.nps, 0)], ["CSAT", pct(tot.csat)], ["Rating /100", tot.ratings ? `${num(tot.rating_100, 1)} (${tot.ratings})` : "–"],
+        ["Complaints", pct(tot.complaint_share)], ["Net sentiment", num(tot.net_sentiment, 2)]]
+      .map(([k, v]) => el("div", { class: "kpi" }, el("span", { class: "muted", text: t(k) }), el("b", { text: String(v) }))));
   const units = { nps: "NPS points", csat: "CSAT points", rating_100: "rating points /100" };
-  $("#impact-head").textContent = "Impact" + (s.impact_basis ? " (" + units[s.impact_basis] + ")" : "");
+  $("#impact-head").textContent = t("Impact") + (s.impact_basis ? " (" + t(units[s.impact_basis]) + ")" : "");
   const discovered = Object.fromEntries((s.discovered || []).map((d) => [d.id, d]));
   const rows = s.themes.filter((r) => r.records > 0);
   const max = Math.max(1, ...rows.map((r) => r.records));
   $("#theme-table tbody").replaceChildren(...rows.map((r) => {
-    const bar = el("div", { class: "bar", title: `${r.negative} negative, ${r.neutral} neutral, ${r.positive} positive` });
+    const bar = el("div", { class: "bar", title: t("{0} negative, {1} neutral, {2} positive", r.negative, r.neutral, r.positive) });
     bar.style.width = Math.max(8, (220 * r.records) / max) + "px";
     for (const k of ["negative", "neutral", "positive"]) {
       const seg = el("span", { class: k.slice(0, 3) });
@@ -153,18 +254,18 @@ async function runThemes(p) {
     if (r.emerging && r.emerging.emerging) {
       // The server's decision (exact test, FDR-adjusted); the title says on what.
       const e = r.emerging;
-      const growth = e.growth == null ? "new" : "×" + num(e.growth, 1);
+      const growth = e.growth == null ? t("new") : "×" + num(e.growth, 1);
       const q = e.p_adjusted < 0.001 ? "< 0.001" : num(e.p_adjusted, 3);
-      name.append(" ", el("span", { class: "badge emerging", text: "emerging",
-        title: `${pct(e.latest_share)} of records in ${e.window.join(" + ")} (${e.mentions} of ${e.records}) vs ${pct(e.baseline_share)} before: ${growth}, adjusted p ${q}` }));
+      name.append(" ", el("span", { class: "badge emerging", text: t("emerging"),
+        title: t("{0} of records in {1} ({2} of {3}) vs {4} before: {5}, adjusted p {6}", pct(e.latest_share), e.window.join(" + "), e.mentions, e.records, pct(e.baseline_share), growth, q) }));
     }
     if (r.discovered) {
-      name.append(" ", el("span", { class: "badge discovered", text: "discovered" }));
+      name.append(" ", el("span", { class: "badge discovered", text: t("discovered") }));
       const d = discovered[r.id];
       if (d) {
         const words = (list) => list.slice(0, 4).map(([w, n]) => `${w} ${n}`).join(" · ");
         const members = d.members.slice(0, 6).map((m) => m.label).join(", ");
-        name.append(el("div", { class: "muted sub", text: "members: " + members }));
+        name.append(el("div", { class: "muted sub", text: t("members: {0}", members) }));
         if (d.opinions.positive.length) name.append(el("div", { class: "sub pos-text", text: "+ " + words(d.opinions.positive) }));
         if (d.opinions.negative.length) name.append(el("div", { class: "sub neg-text", text: "− " + words(d.opinions.negative) }));
       }
@@ -285,16 +386,23 @@ async function init() {
   window.addEventListener("hashchange", route);
   try {
     const health = await api("/api/health");
-    $("#status").textContent = `${health.records} records`;
     const s = await api("/api/themes");
+    LANG = pickLang(s.label_lang);
+    localizePage();
+    $("#status").textContent = t("{0} records", health.records);
     const sel = $("#f-theme");
     for (const r of s.themes) {
-      // Labels in the data's dominant language (the server says which), else any.
+      // Labels in the page's language, else the data's dominant language (the server
+      // says which), else any.
       const l = r.label || {};
-      themeLabels[r.id] = l[s.label_lang] || l.en || l.ja || l.ko || r.id;
-      sel.append(el("option", { value: r.id, text: themeLabels[r.id] + (r.discovered ? " (discovered)" : "") }));
+      themeLabels[r.id] = l[LANG] || l[s.label_lang] || l.en || l.ja || l.ko || r.id;
+      sel.append(el("option", { value: r.id, text: themeLabels[r.id] + (r.discovered ? t(" (discovered)") : "") }));
     }
-  } catch (e) { $("#status").textContent = e.message; }
+  } catch (e) {
+    LANG = pickLang(null);
+    localizePage();
+    $("#status").textContent = e.message;
+  }
   route();
 }
 
