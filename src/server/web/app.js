@@ -71,6 +71,33 @@ const WORDS = {
   "members: {0}": ["構成語: {0}", "구성어: {0}"],
   "{0} records": ["{0} 件", "{0}건"],
   " (discovered)": ["（発見）", " (발견)"],
+  "Support ({0}: {1})": ["サポート（{0}: {1}）", "지원 ({0}: {1})"],
+  "First response ≤ {0} h": ["初回返信 ≤ {0} 時間", "첫 응답 ≤ {0}시간"],
+  "First response median": ["初回返信 中央値", "첫 응답 중앙값"],
+  "First response p90": ["初回返信 p90", "첫 응답 p90"],
+  "Later responses median": ["以降の返信 中央値", "이후 응답 중앙값"],
+  "Resolution median": ["解決時間 中央値", "해결 시간 중앙값"],
+  "Resolution p90": ["解決時間 p90", "해결 시간 p90"],
+  "Resolution rate": ["解決率", "해결률"],
+  "First-contact resolution": ["初回解決率", "첫 문의 해결률"],
+  "Replies per conversation": ["会話あたりの返信数", "대화당 답장 수"],
+  "Repeat contact ({0} days)": ["再問い合わせ（{0} 日以内）", "재문의 ({0}일 이내)"],
+  "Units": ["件数", "건수"],
+  "Resolved": ["解決", "해결"],
+  "Backlog": ["未解決残", "미해결 잔량"],
+  "Per month": ["月別", "월별"],
+  "Per theme": ["テーマ別", "테마별"],
+  "Per segment": ["セグメント別", "세그먼트별"],
+  "{0} time left out of the figures (ran backwards or over a year)": ["{0} 件の時刻を集計から除外（逆行または1年超）", "시각 {0}건을 집계에서 제외(역행 또는 1년 초과)"],
+  "{0} times left out of the figures (ran backwards or over a year)": ["{0} 件の時刻を集計から除外（逆行または1年超）", "시각 {0}건을 집계에서 제외(역행 또는 1년 초과)"],
+  "Churn signals": ["解約のサイン", "이탈 신호"],
+  "{0} of {1} records ({2}) say the customer is leaving ({3})": ["{1} 件中 {0} 件（{2}）が解約・離脱を示す（{3}）", "{1}건 중 {0}건({2})이 이탈 의사를 표현({3})"],
+  "With a churn signal": ["解約のサインあり", "이탈 신호 있음"],
+  "Rate": ["割合", "비율"],
+  "First contact": ["初回問い合わせ", "첫 문의"],
+  "Customers": ["顧客数", "고객 수"],
+  "Came back": ["再来", "재방문"],
+  "Cohorts: {0}": ["コホート: {0}", "코호트: {0}"],
 };
 let LANG = "en";
 
@@ -312,28 +339,28 @@ function renderSupport(sup, churn) {
   const parts = [];
   if (sup) {
     const a = sup.all;
-    const within = ((a.first_response && a.first_response.within) || []).map(([t, share]) => [`First response ≤ ${t} h`, pct(share)]);
-    parts.push(el("h2", { text: `Support (${sup.kind}: ${a.units})` }));
+    const within = ((a.first_response && a.first_response.within) || []).map(([h, share]) => [t("First response ≤ {0} h", h), pct(share)]);
+    parts.push(el("h2", { text: t("Support ({0}: {1})", sup.kind, a.units) }));
     parts.push(el("div", { class: "kpis" }, ...[
-      ["First response median", hours(a.first_response, "median_hours")], ["First response p90", hours(a.first_response, "p90_hours")],
-      ...within, ["Later responses median", hours(a.later_responses, "median_hours")],
-      ["Resolution median", hours(a.resolution, "median_hours")], ["Resolution p90", hours(a.resolution, "p90_hours")],
-      ["Resolution rate", rate(a.resolution_rate)], ["First-contact resolution", rate(a.first_contact_resolution)],
-      ["Replies per conversation", num(a.replies_per_conversation, 2)],
-      [`Repeat contact (${sup.repeat_days} days)`, rate(sup.repeat_contact)],
+      [t("First response median"), hours(a.first_response, "median_hours")], [t("First response p90"), hours(a.first_response, "p90_hours")],
+      ...within, [t("Later responses median"), hours(a.later_responses, "median_hours")],
+      [t("Resolution median"), hours(a.resolution, "median_hours")], [t("Resolution p90"), hours(a.resolution, "p90_hours")],
+      [t("Resolution rate"), rate(a.resolution_rate)], [t("First-contact resolution"), rate(a.first_contact_resolution)],
+      [t("Replies per conversation"), num(a.replies_per_conversation, 2)],
+      [t("Repeat contact ({0} days)", sup.repeat_days), rate(sup.repeat_contact)],
     ].map(([k, v]) => el("div", { class: "kpi support-kpi" }, el("span", { class: "muted", text: k }), el("b", { text: String(v) })))));
     const figures = (f) => [f.units, hours(f.first_response, "median_hours"), hours(f.first_response, "p90_hours"),
       hours(f.resolution, "median_hours"), rate(f.resolution_rate), rate(f.first_contact_resolution)];
-    const head = ["Units", "First response median", "p90", "Resolution median", "Resolved", "First-contact resolution"];
+    const head = [t("Units"), t("First response median"), "p90", t("Resolution median"), t("Resolved"), t("First-contact resolution")];
     const periods = Object.entries(sup.periods);
     if (periods.length) {
-      parts.push(el("h3", { text: "Per month" }));
-      parts.push(supportTable(["Month", ...head, "Backlog"],
+      parts.push(el("h3", { text: t("Per month") }));
+      parts.push(supportTable([t("Month"), ...head, t("Backlog")],
         periods.map(([p, f]) => [p, ...figures(f), sup.backlog && sup.backlog[p] != null ? sup.backlog[p] : "–"])));
     }
     if (sup.themes.length) {
-      parts.push(el("h3", { text: "Per theme" }));
-      parts.push(supportTable(["Theme", ...head], sup.themes.map((t) => {
+      parts.push(el("h3", { text: t("Per theme") }));
+      parts.push(supportTable([t("Theme"), ...head], sup.themes.map((t) => {
         const row = figures(t);
         row[1] += ratio(t.first_response_vs_all);
         row[3] += ratio(t.resolution_vs_all);
@@ -342,23 +369,23 @@ function renderSupport(sup, churn) {
     }
     const segments = Object.entries(sup.segments || {});
     if (segments.length) {
-      parts.push(el("h3", { text: "Per segment" }));
-      parts.push(supportTable(["Segment", ...head], segments.map(([v, f]) => [v, ...figures(f)])));
+      parts.push(el("h3", { text: t("Per segment") }));
+      parts.push(supportTable([t("Segment"), ...head], segments.map(([v, f]) => [v, ...figures(f)])));
     }
     const notes = [...sup.missing];
-    if (sup.excluded_times) notes.push(`${sup.excluded_times} time${sup.excluded_times === 1 ? "" : "s"} left out of the figures (ran backwards or over a year)`);
+    if (sup.excluded_times) notes.push(t(sup.excluded_times === 1 ? "{0} time left out of the figures (ran backwards or over a year)" : "{0} times left out of the figures (ran backwards or over a year)", sup.excluded_times));
     if (notes.length) parts.push(el("ul", { class: "notes" }, ...notes.map((n) => el("li", { text: n }))));
   }
   if (churn && churn.all.signals > 0) {
     const kinds = Object.entries(churn.kinds).map(([k, n]) => `${k} ${n}`).join(", ");
-    parts.push(el("h2", { text: "Churn signals" }));
-    parts.push(el("p", { class: "churn-summary", text: `${churn.all.signals} of ${churn.all.records} records (${pct(churn.all.rate)}) say the customer is leaving (${kinds})` }));
+    parts.push(el("h2", { text: t("Churn signals") }));
+    parts.push(el("p", { class: "churn-summary", text: t("{0} of {1} records ({2}) say the customer is leaving ({3})", churn.all.signals, churn.all.records, pct(churn.all.rate), kinds) }));
     const themes = churn.themes.filter(([, c]) => c.signals > 0);
-    if (themes.length) parts.push(supportTable(["Theme", "Records", "With a churn signal", "Rate"],
+    if (themes.length) parts.push(supportTable([t("Theme"), t("Records"), t("With a churn signal"), t("Rate")],
       themes.map(([id, c]) => [themeName(id), c.records, c.signals, pct(c.rate)])));
-    if (churn.cohorts.length) parts.push(supportTable(["First contact", "Customers", "Came back", "With a churn signal"],
+    if (churn.cohorts.length) parts.push(supportTable([t("First contact"), t("Customers"), t("Came back"), t("With a churn signal")],
       churn.cohorts.map((c) => [c.month, c.customers, c.came_back, c.with_signal])));
-    else if (churn.cohorts_note) parts.push(el("ul", { class: "notes" }, el("li", { text: "Cohorts: " + churn.cohorts_note })));
+    else if (churn.cohorts_note) parts.push(el("ul", { class: "notes" }, el("li", { text: t("Cohorts: {0}", churn.cohorts_note) })));
   }
   box.replaceChildren(...parts);
   box.hidden = parts.length === 0;
