@@ -146,7 +146,23 @@ const WORDS: &[(&str, &str, &str)] = &[
 /// wrote, a number or a name) → Japanese and Korean templates (`{0}`, `{1}`, …: the
 /// values in the English order).
 const PHRASES: &[(&str, &str, &str)] = &[
+    // The Markdown report's header line (the HTML one joins its parts with ` · `).
+    (
+        "{} records from {}; {} undated.",
+        "{1} の {0} 件、日付なし {2} 件。",
+        "{1}의 {0}건, 날짜 없음 {2}건.",
+    ),
     ("{} records from {}", "{1} の {0} 件", "{1}의 {0}건"),
+    (
+        "{} times left out: they ran backwards or were over a year (see the records' warnings)",
+        "{0} 件の時刻を集計から除外: 逆行または1年超（各レコードの警告を参照）",
+        "시각 {0}건을 집계에서 제외: 역행 또는 1년 초과(각 레코드의 경고 참조)",
+    ),
+    (
+        "{} of {} records ({}) carry a churn signal (by kind: {})",
+        "{1} 件中 {0} 件（{2}）に解約の兆候（種類別: {3}）",
+        "{1}건 중 {0}건({2})에 이탈 신호(종류별: {3})",
+    ),
     (
         "{} rejected (see the rejects file)",
         "{0} 件を除外（rejects ファイル参照）",
@@ -429,7 +445,9 @@ fn wanted(lang: &str) -> bool {
 }
 
 /// Headings, table header cells and the first cell of each row of a Markdown report in
-/// `lang` (unchanged for English).
+/// `lang` (unchanged for English), and koe's own notes where they have the shape of a
+/// [`PHRASES`] template (paragraphs, list items, `###` headings, the other cells) —
+/// never the user's text (quotes are `>` lines; labels and values match no template).
 pub fn localize_markdown(md: &str, lang: &str) -> String {
     if !wanted(lang) {
         return md.to_string();
@@ -441,22 +459,32 @@ pub fn localize_markdown(md: &str, lang: &str) -> String {
         if let Some(h) = line.strip_prefix("## ") {
             out.push_str("## ");
             out.push_str(&word(lang, h).unwrap_or_else(|| h.to_string()));
+        } else if let Some(h) = line.strip_prefix("### ") {
+            out.push_str("### ");
+            out.push_str(&phrase(lang, h).unwrap_or_else(|| h.to_string()));
+        } else if let Some(item) = line.strip_prefix("- ") {
+            out.push_str("- ");
+            out.push_str(&phrase(lang, item).unwrap_or_else(|| item.to_string()));
         } else if line.starts_with("| ") && line.ends_with(" |") && !line.starts_with("|---") {
             let inner = &line[2..line.len() - 2];
             let cells: Vec<&str> = inner.split(" | ").collect();
             let mut new: Vec<String> = Vec::with_capacity(cells.len());
             for (j, c) in cells.iter().enumerate() {
-                let translate = next_is_rule || j == 0;
-                new.push(match translate.then(|| word(lang, c)).flatten() {
-                    Some(w) => w,
-                    None => c.to_string(),
-                });
+                let translated = if next_is_rule || j == 0 {
+                    word(lang, c)
+                } else {
+                    phrase(lang, c)
+                };
+                new.push(translated.unwrap_or_else(|| c.to_string()));
             }
             out.push_str("| ");
             out.push_str(&new.join(" | "));
             out.push_str(" |");
-        } else {
+        } else if line.is_empty() || line.starts_with(['>', '#', '|', '<', '`', ' ']) {
+            // Quotes (the user's words), the title, rules, markup: as written.
             out.push_str(line);
+        } else {
+            out.push_str(&phrase(lang, line).unwrap_or_else(|| line.to_string()));
         }
         out.push('\n');
     }
@@ -576,6 +604,21 @@ mod tests {
         );
         assert!(ja.contains("## channel別"));
         assert!(ja.contains("Summary stays in text."));
+        // koe's own notes are translated where they have a template's shape; quotes
+        // (the user's words) never are.
+        let md = "# Report\n\n12 records from a.csv; 3 undated.\n\n### Late — 4 negative of 9 records\n\n> 4 negative of 9 records\n\n- 2 times left out: they ran backwards or were over a year (see the records' warnings)\n\n| Theme | Records |\n|---|---:|\n| Late | 1 of 10 records (10.0%) carry a churn signal (by kind: ask 1) |\n";
+        let ja = localize_markdown(md, "ja");
+        for w in [
+            "a.csv の 12 件、日付なし 3 件。",
+            "### Late — 9 件中 否定 4 件",
+            "> 4 negative of 9 records",
+            "- 2 件の時刻を集計から除外",
+            "| Late | 10 件中 1 件（10.0%）に解約の兆候（種類別: ask 1） |",
+        ] {
+            assert!(ja.contains(w), "{w}: {ja}");
+        }
+        let ko = localize_markdown(md, "ko");
+        assert!(ko.contains("a.csv의 12건, 날짜 없음 3건."), "{ko}");
         assert_eq!(localize_markdown(md, "en"), md);
         let html = "<h2>Goals</h2><table><tr><th>Goal</th></tr><tr><td>Goals</td><td>Goals</td></tr></table><p>Goals</p>";
         let ko = localize_html(html, "ko");
