@@ -12,8 +12,10 @@ LIMIT=${3:-280}
 CORPUS=${CORPUS:-../shared/corpus/ja.txt}
 DIR=$(mktemp -d)
 trap 'rm -rf "$DIR"' EXIT
-# One record: the corpus lines joined with a space up to ~1,000,000 bytes.
-tr '\n' ' ' < "$CORPUS" | fold -b -w 999000 | iconv -f UTF-8 -t UTF-8 -c | head -n "$N" > "$DIR/long.txt"
+# One record: the corpus lines joined with a space up to ~1,000,000 bytes (the corpus
+# read as many times as N records need).
+times=$(( N * 1000000 / $(wc -c < "$CORPUS") + 1 ))
+for _ in $(seq "$times"); do cat "$CORPUS"; done | tr '\n' ' ' | fold -b -w 999000 | iconv -f UTF-8 -t UTF-8 -c | head -n "$N" > "$DIR/long.txt"
 "$KOE" analyze "$DIR/long.txt" -q -o "$DIR/out.jsonl" --summary-json "$DIR/s.json"
 summary=$(tr -d ' \n' < "$DIR/s.json")
 rss=$(printf '%s' "$summary" | sed -n 's/.*"peak_rss_mb":\([0-9]*\).*/\1/p')
