@@ -123,6 +123,35 @@ fn a_json_element_over_the_limit_is_rejected_and_the_rest_read() {
     );
 }
 
+/// The records read ahead when an input opens (to learn its columns and rating scale)
+/// stay a few MiB whatever their length: 40 records of 1 MB of text each read
+/// ~16 MB ahead before (32 MiB counted), and that read-ahead stood on top of the
+/// analysis in flight at the start of a run (`benches/long-records.sh` measures the
+/// whole run's peak).
+#[test]
+fn the_read_ahead_of_an_input_holds_a_few_mib_of_long_records() {
+    let line = "配送が遅くて困りました。返金の対応は早かったです。".repeat(1_000_000 / 72) + "\n";
+    for (name, data) in [
+        ("long.txt", line.repeat(40)),
+        (
+            "long.jsonl",
+            format!("{{\"text\":\"{}\"}}\n", line.trim_end()).repeat(40),
+        ),
+    ] {
+        let size = data.len() as u64;
+        let reader = koe::ingest::Reader::open(
+            std::sync::Arc::from(name),
+            Box::new(std::io::Cursor::new(data.into_bytes())),
+            Some(size),
+            &koe::ingest::IngestOptions::default(),
+        )
+        .expect("opens");
+        let (read, _) = reader.progress();
+        assert!(read <= 6 << 20, "{name}: {read} bytes read ahead of {size}");
+        assert_eq!(reader.count(), 40, "{name}");
+    }
+}
+
 /// Runs `koe analyze FILE` with stdout to /dev/null and returns (exit code, stderr,
 /// peak RSS in MB, summary). The peak is the process's own VmHWM, which koe reports
 /// in its summary: the wait4 figure of a child includes the RSS of the (large) test
