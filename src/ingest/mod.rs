@@ -405,6 +405,10 @@ pub struct Reader {
 /// read-ahead alone added ~30 MB to the peak of a run over such records).
 const SAMPLE_BYTES: usize = 4 * 1024 * 1024;
 
+/// The read-ahead goes on past rejected records (an oversized first record, say) up to
+/// this many bytes in all, to find good ones to learn from.
+const SAMPLE_MAX_BYTES: usize = 32 * 1024 * 1024;
+
 fn sniff_format(name: &str, sample: &[u8]) -> Format {
     let lower = name.to_ascii_lowercase();
     let base = lower.strip_suffix(".gz").unwrap_or(&lower);
@@ -671,16 +675,22 @@ impl Reader {
     }
 
     /// Reads ahead into the buffer: a number of records, and no more than
-    /// [`SAMPLE_BYTES`] of them.
+    /// [`SAMPLE_BYTES`] of good ones ([`SAMPLE_MAX_BYTES`] with the rejected ones).
     fn read_sample(&mut self) {
-        let mut sampled = 0usize;
-        while self.buffer.len() < self.opts.sample_records && sampled < SAMPLE_BYTES {
+        let (mut good, mut all) = (0usize, 0usize);
+        while self.buffer.len() < self.opts.sample_records
+            && good < SAMPLE_BYTES
+            && all < SAMPLE_MAX_BYTES
+        {
             match self.next_parsed() {
                 Some(p) => {
-                    sampled += match &p {
-                        Ok(p) => p.raw.len() * 2,
-                        Err(f) => f.raw.len(),
-                    };
+                    match &p {
+                        Ok(p) => {
+                            good += p.raw.len() * 2;
+                            all += p.raw.len() * 2;
+                        }
+                        Err(f) => all += f.raw.len(),
+                    }
                     self.buffer.push_back(p);
                 }
                 None => break,
