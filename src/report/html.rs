@@ -394,7 +394,7 @@ fn emerging_section(o: &mut String, r: &Report) {
         {
             let _ = write!(
                 o,
-                "<p class=\"meta\">Closest: <b>{}</b>: {} — not emerging: {}.</p>",
+                "<p class=\"meta\">Closest: {}: {} — not emerging: {}.</p>",
                 esc(r.label(th)),
                 esc(&line),
                 esc(&e.reason)

@@ -6,6 +6,12 @@
 
 /// English → (Japanese, Korean).
 const WORDS: &[(&str, &str, &str)] = &[
+    // The default title (`--title`); a title the user chose matches nothing here.
+    (
+        "Customer feedback report",
+        "顧客の声レポート",
+        "고객 피드백 보고서",
+    ),
     ("Summary", "概要", "요약"),
     ("Themes", "テーマ", "테마"),
     ("Emerging themes", "増加中のテーマ", "급증 테마"),
@@ -175,20 +181,20 @@ const PHRASES: &[(&str, &str, &str)] = &[
         "回答 {0} 件（0–10）",
         "응답 {0}건(0–10)",
     ),
-    ("{} answers (1–5)", "回答 {0} 件（1–5）", "응답 {0}건(1–5)"),
+    ("{#} answers (1–5)", "回答 {0} 件（1–5）", "응답 {0}건(1–5)"),
     ("{} promoters", "推奨者 {0}", "추천자 {0}"),
     ("{} detractors", "批判者 {0}", "비추천자 {0}"),
     ("top-2 of 5", "5段階の上位2", "5점 중 상위 2"),
     (
-        "{} ratings on other scales not counted ({})",
+        "{#} ratings on other scales not counted ({})",
         "他の尺度の評価 {0} 件は含まない（{1}）",
         "다른 척도의 평점 {0}건 제외({1})",
     ),
-    ("{} ratings", "評価 {0} 件", "평점 {0}건"),
+    ("{#} ratings", "評価 {0} 件", "평점 {0}건"),
     ("{} of records", "全体の {0}", "전체의 {0}"),
-    ("{} pos", "肯定 {0}", "긍정 {0}"),
-    ("{} neu", "中立 {0}", "중립 {0}"),
-    ("{} neg", "否定 {0}", "부정 {0}"),
+    ("{#} pos", "肯定 {0}", "긍정 {0}"),
+    ("{#} neu", "中立 {0}", "중립 {0}"),
+    ("{#} neg", "否定 {0}", "부정 {0}"),
     (
         "Ratings of different scales are put on one 0–100 scale (0 = the scale's lowest value, 100 = its highest) wherever sources are combined: the average, the trend, the segments and the themes. CSAT counts only 1–5 answers and NPS only 0–10 answers; the numbers in brackets are the answers each figure uses.",
         "尺度の異なる評価は、ソースをまとめるところ（平均、推移、セグメント、テーマ）ではすべて0–100の尺度に換算します（0 = その尺度の最低値、100 = 最高値）。CSATは1–5の回答のみ、NPSは0–10の回答のみを数えます。括弧内の数は各指標が使う回答数です。",
@@ -295,16 +301,116 @@ const PHRASES: &[(&str, &str, &str)] = &[
         "分類のどのテーマにもない、意見の対象。他のテーマと同じくレコードで数えます（テーマ表に印あり）。",
         "분류의 어떤 테마에도 없는 의견 대상. 다른 테마처럼 레코드로 셉니다(테마 표에 표시).",
     ),
+    (
+        "What people give opinions about that no taxonomy theme lists; they are counted on the records like any theme (marked *discovered* in the theme table).",
+        "分類のどのテーマにもない、意見の対象。他のテーマと同じくレコードで数えます（テーマ表に *discovered* の印）。",
+        "분류의 어떤 테마에도 없는 의견 대상. 다른 테마처럼 레코드로 셉니다(테마 표에 *discovered* 표시).",
+    ),
+    (
+        "Adopt them with `koe themes --emit-toml FILE` and `--taxonomy FILE`.",
+        "分類に加えるには `koe themes --emit-toml FILE` で書き出し、`--taxonomy FILE` で読み込みます。",
+        "분류에 추가하려면 `koe themes --emit-toml FILE`로 내보내고 `--taxonomy FILE`로 읽습니다.",
+    ),
+    (
+        "Adopt them with koe themes --emit-toml FILE and --taxonomy FILE.",
+        "分類に加えるには koe themes --emit-toml FILE で書き出し、--taxonomy FILE で読み込みます。",
+        "분류에 추가하려면 koe themes --emit-toml FILE로 내보내고 --taxonomy FILE로 읽습니다.",
+    ),
+    // The emerging section's closest theme and the reasons a theme is not emerging.
+    (
+        "Closest: {}: {} — not emerging: {}.",
+        "最も近いテーマ: {0}: {1} — 増加中ではない理由: {2}。",
+        "가장 가까운 테마: {0}: {1} — 급증이 아닌 이유: {2}.",
+    ),
+    (
+        "{#} mention(s) in the recent window, fewer than {#}",
+        "対象期間の言及が {0} 件で {1} 件未満",
+        "대상 기간의 언급이 {0}건으로 {1}건 미만",
+    ),
+    (
+        "rate grew less than ×{#}",
+        "割合の伸びが ×{0} 未満",
+        "비율 증가가 ×{0} 미만",
+    ),
+    (
+        "not significant: adjusted p {} > {#}",
+        "有意でない: 補正 p {0} > {1}",
+        "유의하지 않음: 보정 p {0} > {1}",
+    ),
+    (
+        "rate ×{} with adjusted p {} ≤ {#}",
+        "割合 ×{0}、補正 p {1} ≤ {2}",
+        "비율 ×{0}, 보정 p {1} ≤ {2}",
+    ),
+    // The summary's "based on" cells.
+    ("{#} records", "{0} 件", "{0}건"),
+    ("net {#}", "差引 {0}", "순 {0}"),
+    ("{#} ratings: none", "評価 {0} 件: なし", "평점 {0}건: 없음"),
+    ("{#}% within {}", "{1} 以内 {0}%", "{1} 이내 {0}%"),
+    ("{#} ratings: {}", "評価 {0} 件: {1}", "평점 {0}건: {1}"),
+    (
+        "{} {#} (mean {#} on {})",
+        "{0} {1} 件（平均 {2}、{3}）",
+        "{0} {1}건(평균 {2}, {3})",
+    ),
+    (
+        "{} {#} (mean {#})",
+        "{0} {1} 件（平均 {2}）",
+        "{0} {1}건(평균 {2})",
+    ),
+    ("none", "なし", "없음"),
+    // Notes on what could not be computed.
+    (
+        "Customer cohorts not computed — {}",
+        "顧客コホートは計算していません — {0}",
+        "고객 코호트는 계산하지 않았습니다 — {0}",
+    ),
+    (
+        "no customer id column ({})",
+        "顧客IDの列がありません（{0}）",
+        "고객 ID 열이 없습니다({0})",
+    ),
+    (
+        "repeat contacts: no customer id column ({})",
+        "再問い合わせ: 顧客IDの列がありません（{0}）",
+        "재문의: 고객 ID 열이 없습니다({0})",
+    ),
+    // Churn signal kinds, as counted in "(by kind: …)".
+    ("decided {#}", "解約を決めた {0}", "해지 결정 {0}"),
+    ("threat {#}", "解約の示唆 {0}", "해지 암시 {0}"),
+    ("ask {#}", "解約方法の質問 {0}", "해지 문의 {0}"),
+    ("blocked {#}", "解約できない {0}", "해지 불가 {0}"),
+    ("done {#}", "解約済み {0}", "해지 완료 {0}"),
     ("met", "達成", "달성"),
     ("not met", "未達", "미달"),
     ("improving", "改善中", "개선 중"),
     ("worsening", "悪化中", "악화 중"),
 ];
 
-/// The values of `text` in the `{}` holes of `template`, when it has that shape.
+/// The values of `text` in the holes of `template`, when it has that shape: `{}` holds
+/// any one value (never several ` · `-joined parts), `{#}` only a figure (digits with
+/// `.,+-−–%×<>` and spaces), so that a generic template such as `{#} records` cannot
+/// swallow a sentence that merely ends in "records".
 fn holes<'a>(template: &str, text: &'a str) -> Option<Vec<&'a str>> {
-    let parts: Vec<&str> = template.split("{}").collect();
-    let (first, rest) = parts.split_first()?;
+    // The template's literals, and after each but the last, whether its hole is numeric.
+    let mut lits: Vec<&str> = Vec::new();
+    let mut numeric: Vec<bool> = Vec::new();
+    let mut rest = template;
+    loop {
+        let any = rest.find("{}");
+        let num = rest.find("{#}");
+        let (at, len, is_num) = match (any, num) {
+            (Some(a), Some(n)) if n < a => (n, 3, true),
+            (Some(a), _) => (a, 2, false),
+            (None, Some(n)) => (n, 3, true),
+            (None, None) => break,
+        };
+        lits.push(&rest[..at]);
+        numeric.push(is_num);
+        rest = &rest[at + len..];
+    }
+    lits.push(rest);
+    let (first, rest) = lits.split_first()?;
     let mut at = text.strip_prefix(first)?;
     let mut values = Vec::new();
     for (i, lit) in rest.iter().enumerate() {
@@ -321,8 +427,7 @@ fn holes<'a>(template: &str, text: &'a str) -> Option<Vec<&'a str>> {
             at.find(lit)?
         };
         let value = &at[..end];
-        // A value is one figure or name, never several ` · `-joined parts.
-        if value.is_empty() || value.contains(" · ") {
+        if value.is_empty() || value.contains(" · ") || numeric[i] && !is_figure(value) {
             return None;
         }
         values.push(value);
@@ -331,15 +436,39 @@ fn holes<'a>(template: &str, text: &'a str) -> Option<Vec<&'a str>> {
     (rest.is_empty() && at.is_empty() || !rest.is_empty()).then_some(values)
 }
 
-/// A note, card line or badge in `lang`: a whole [`PHRASES`] template, else each of
-/// its ` · `-separated parts, else each of its sentences; `None` when nothing matched.
+/// A figure as koe writes one: `12`, `-3.5`, `40.0%`, `< 0.001`, `×1.5`.
+fn is_figure(s: &str) -> bool {
+    s.chars().any(|c| c.is_ascii_digit())
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || ".,+-−–%×<> ".contains(c))
+}
+
+/// A note, card line or badge in `lang`: a whole [`PHRASES`] template (its values in
+/// turn, where they are koe's own words), else each of its ` · `-, sentence- or
+/// `; `-separated parts; `None` when nothing matched.
 fn phrase(lang: &str, en: &str) -> Option<String> {
+    phrase_in(lang, en, 0)
+}
+
+/// [`phrase`] at a nesting `depth`: a template's values are phrases too (the reason
+/// inside "Closest: …", the kinds inside "(by kind: …)"), but only through templates
+/// with a hole — a value that is a single word (a theme's or segment's name) is never
+/// translated as if it were one of koe's words.
+fn phrase_in(lang: &str, en: &str, depth: usize) -> Option<String> {
     let whole = |s: &str| -> Option<String> {
         PHRASES.iter().find_map(|(template, ja, ko)| {
+            if depth > 0 && !template.contains("{}") && !template.contains("{#}") {
+                return None;
+            }
             let values = holes(template, s)?;
             let mut out = if lang == "ja" { *ja } else { *ko }.to_string();
             for (i, v) in values.iter().enumerate() {
-                out = out.replace(&format!("{{{i}}}"), v);
+                let v = if depth < 3 {
+                    phrase_in(lang, v, depth + 1).unwrap_or_else(|| (*v).to_string())
+                } else {
+                    (*v).to_string()
+                };
+                out = out.replace(&format!("{{{i}}}"), &v);
             }
             Some(out)
         })
@@ -347,7 +476,7 @@ fn phrase(lang: &str, en: &str) -> Option<String> {
     if let Some(w) = whole(en) {
         return Some(w);
     }
-    for sep in [" · ", ". "] {
+    for sep in [" · ", ". ", "; ", ", "] {
         if !en.contains(sep) {
             continue;
         }
@@ -374,7 +503,13 @@ fn phrase(lang: &str, en: &str) -> Option<String> {
             })
             .collect();
         if any {
-            return Some(parts.join(if sep == ". " { " " } else { sep }));
+            let joiner = match (sep, lang) {
+                (". ", _) => " ",
+                ("; ", "ja") => "、",
+                (", ", "ja") => "、",
+                _ => sep,
+            };
+            return Some(parts.join(joiner));
         }
     }
     None
@@ -426,6 +561,22 @@ fn word(lang: &str, en: &str) -> Option<String> {
         return Some(format!("{} ({rest}", if ja { "サポート" } else { "지원" }));
     }
     if let Some(rest) = en.strip_prefix("Impact") {
+        let units: [(&str, &str, &str); 3] = [
+            ("NPS points", "NPSポイント", "NPS 포인트"),
+            (
+                "CSAT percentage points",
+                "CSATパーセントポイント",
+                "CSAT 퍼센트포인트",
+            ),
+            (
+                "points of the 0–100 average rating",
+                "0–100の平均評価のポイント",
+                "0–100 평균 평점 포인트",
+            ),
+        ];
+        let rest = units.iter().fold(rest.to_string(), |r, (en, j, k)| {
+            r.replace(en, if ja { j } else { k })
+        });
         return Some(format!("{}{rest}", if ja { "影響" } else { "영향" }));
     }
     if let Some(rest) = en.strip_prefix("Repeat contact within ") {
@@ -456,7 +607,11 @@ pub fn localize_markdown(md: &str, lang: &str) -> String {
     let mut out = String::with_capacity(md.len() + md.len() / 8);
     for (i, line) in lines.iter().enumerate() {
         let next_is_rule = lines.get(i + 1).is_some_and(|n| n.starts_with("|---"));
-        if let Some(h) = line.strip_prefix("## ") {
+        if let Some(h) = line.strip_prefix("# ") {
+            // The title: only koe's default one is in the word table.
+            out.push_str("# ");
+            out.push_str(&word(lang, h).unwrap_or_else(|| h.to_string()));
+        } else if let Some(h) = line.strip_prefix("## ") {
             out.push_str("## ");
             out.push_str(&word(lang, h).unwrap_or_else(|| h.to_string()));
         } else if let Some(h) = line.strip_prefix("### ") {
@@ -546,7 +701,7 @@ pub fn localize_html(html: &str, lang: &str) -> String {
             first_cell = true;
         }
         let header = match name.as_str() {
-            "h2" | "th" => true,
+            "h1" | "title" | "h2" | "th" => true,
             "td" => std::mem::take(&mut first_cell),
             _ => false,
         };
@@ -613,7 +768,7 @@ mod tests {
             "### Late — 9 件中 否定 4 件",
             "> 4 negative of 9 records",
             "- 2 件の時刻を集計から除外",
-            "| Late | 10 件中 1 件（10.0%）に解約の兆候（種類別: ask 1） |",
+            "| Late | 10 件中 1 件（10.0%）に解約の兆候（種類別: 解約方法の質問 1） |",
         ] {
             assert!(ja.contains(w), "{w}: {ja}");
         }
@@ -646,6 +801,32 @@ mod tests {
         }
         assert_eq!(holes("{} of {}", "3 of 4"), Some(vec!["3", "4"]));
         assert_eq!(holes("{} pos", "pos"), None);
+        assert_eq!(holes("{#} records", "12 records"), Some(vec!["12"]));
+        assert_eq!(holes("{#} records", "broken records"), None);
+        assert_eq!(
+            holes(
+                "{#} ratings on other scales not counted ({})",
+                "0 answers (1–5); 60 ratings on other scales not counted (nps 60)"
+            ),
+            None
+        );
+        // Values are phrases too, through templates with holes only.
+        assert_eq!(
+            phrase("ja", "Closest: Late: 30.0% of records in 2026-06 (3 of 10) vs 2.0% before (1 of 50): ×15.0, +28.0 points; adjusted p 0.293 (p 0.013) — not emerging: 3 mention(s) in the recent window, fewer than 5.").as_deref(),
+            Some("最も近いテーマ: Late: 2026-06 の 30.0%（10 件中 3 件）、以前は 2.0%（50 件中 1 件）: ×15.0、+28.0 ポイント、補正 p 0.293（p 0.013） — 増加中ではない理由: 対象期間の言及が 3 件で 5 件未満。")
+        );
+        assert_eq!(
+            phrase("ja", "Closest: none: x — not emerging: y.").as_deref(),
+            Some("最も近いテーマ: none: x — 増加中ではない理由: y。")
+        );
+        assert_eq!(
+            phrase(
+                "ko",
+                "0 answers (1–5); 60 ratings on other scales not counted (nps 60)"
+            )
+            .as_deref(),
+            Some("응답 0건(1–5); 다른 척도의 평점 60건 제외(nps 60)")
+        );
         assert_eq!(holes("met", "met"), Some(vec![]));
         assert_eq!(holes("met", "metal"), None);
         assert_eq!(localize_html(html, "en"), html);

@@ -149,7 +149,13 @@ impl Report {
         self.summary
             .themes
             .iter()
-            .filter(|t| t.emerging.as_ref().is_some_and(|e| !e.emerging))
+            // Only a theme whose rate rose can be close to emerging: one that fell or
+            // stayed is not shown as the runner-up, however its p-value ties.
+            .filter(|t| {
+                t.emerging
+                    .as_ref()
+                    .is_some_and(|e| !e.emerging && e.latest_share > e.baseline_share)
+            })
             .min_by(|a, b| {
                 let q = |t: &crate::metrics::ThemeRow| {
                     t.emerging.as_ref().map_or(1.0, |e| e.p_adjusted)
@@ -538,7 +544,7 @@ impl SupportView {
                     .iter()
                     .map(|(h, share)| format!("{:.1}% within {}", share * 100.0, goals::hours(*h)))
                     .collect::<Vec<_>>()
-                    .join(", ")
+                    .join(" · ")
             })
             .unwrap_or_default();
         let figures = vec![
@@ -551,7 +557,7 @@ impl SupportView {
                     if within.is_empty() {
                         String::new()
                     } else {
-                        format!(" ({within})")
+                        format!(" · {within}")
                     }
                 ),
             ),

@@ -318,3 +318,170 @@ fn report_words_follow_the_label_language() {
         );
     }
 }
+
+/// Runs of two or more English words (ASCII letters, ≥ 2 each, one space apart) in
+/// `text`: English prose left in a report whose labels are Japanese or Korean.
+fn english_runs(text: &str) -> Vec<String> {
+    let mut runs = Vec::new();
+    let mut words: Vec<&str> = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_alphabetic() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
+                i += 1;
+            }
+            let w = &text[start..i];
+            let joined = words.is_empty() || bytes[start - 1] == b' ';
+            if w.len() >= 2 && joined {
+                words.push(w);
+            } else {
+                if words.len() >= 2 {
+                    runs.push(words.join(" "));
+                }
+                words.clear();
+                if w.len() >= 2 {
+                    words.push(w);
+                }
+            }
+            // A word ends a run unless one space and another word follow.
+            if !(i + 1 < bytes.len() && bytes[i] == b' ' && bytes[i + 1].is_ascii_alphabetic()) {
+                if words.len() >= 2 {
+                    runs.push(words.join(" "));
+                }
+                words.clear();
+            }
+        } else {
+            i += 1;
+        }
+    }
+    runs
+}
+
+/// koe's own text of a Markdown report: not the user's quotes (`>` lines), code spans
+/// (commands and file names) or the source file names.
+fn own_markdown(md: &str) -> String {
+    md.lines()
+        .filter(|l| !l.starts_with('>'))
+        .map(|l| {
+            l.split('`')
+                .enumerate()
+                .filter(|(i, _)| i % 2 == 0)
+                .map(|(_, p)| p)
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// koe's own text of an HTML report: text outside tags, without style, script,
+/// blockquotes (the user's words) and code.
+fn own_html(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    let mut skip: Option<&str> = None;
+    while let Some(lt) = rest.find('<') {
+        if skip.is_none() {
+            out.push_str(&rest[..lt]);
+            out.push(' ');
+        }
+        rest = &rest[lt..];
+        let Some(gt) = rest.find('>') else { break };
+        let tag = &rest[1..gt];
+        let name = tag.split([' ', '/']).find(|s| !s.is_empty()).unwrap_or("");
+        match skip {
+            Some(s) if tag.starts_with('/') && name == s => skip = None,
+            None if ["style", "script", "blockquote", "code", "title"].contains(&name)
+                && !tag.starts_with('/') =>
+            {
+                skip = Some(
+                    ["style", "script", "blockquote", "code", "title"]
+                        .into_iter()
+                        .find(|n| *n == name)
+                        .unwrap_or(""),
+                );
+            }
+            _ => {}
+        }
+        rest = &rest[gt + 1..];
+    }
+    out.push_str(rest);
+    out.replace("&amp;", "&")
+}
+
+#[test]
+fn japanese_and_korean_reports_carry_no_english_prose() {
+    assert_eq!(
+        english_runs("a.csv の 12 件 Closest: x — not emerging: y. NPS 12"),
+        vec!["not emerging".to_string()]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    for (n, (file, lang)) in [
+        ("ingest/nps_survey_ja.csv", "ja"),
+        ("ingest/nps_survey_ko.csv", "ko"),
+        ("support/tickets_ja.csv", "ja"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let out = run_ok(
+            koe()
+                .arg("report")
+                .arg(fixture(file))
+                .args(["-q", "--labels", lang, "--format", "md"]),
+        );
+        let md = String::from_utf8(out.stdout).unwrap();
+        let mut runs = english_runs(&own_markdown(&md));
+        // koe's single words that must not stay English either.
+        for w in [" within ", ": none", "Closest", "records", " net "] {
+            if own_markdown(&md).contains(w) {
+                runs.push(w.to_string());
+            }
+        }
+        assert!(runs.is_empty(), "{file} ({lang}) Markdown: {runs:?}\n{md}");
+        let html = dir.path().join(format!("{n}.html"));
+        run_ok(
+            koe()
+                .arg("report")
+                .arg(fixture(file))
+                .args(["-q", "--labels", lang, "-o"])
+                .arg(&html),
+        );
+        let page = std::fs::read_to_string(&html).unwrap();
+        let runs = english_runs(&own_html(&page));
+        assert!(runs.is_empty(), "{file} ({lang}) HTML: {runs:?}");
+    }
+}
+
+#[test]
+fn the_theme_closest_to_emerging_is_one_whose_rate_rose() {
+    let mut seen = 0;
+    for file in [
+        "ingest/nps_survey_ja.csv",
+        "ingest/nps_survey_ko.csv",
+        "support/tickets_ja.csv",
+        "ingest/appstore_reviews.csv",
+    ] {
+        let out = run_ok(
+            koe()
+                .arg("report")
+                .arg(fixture(file))
+                .args(["-q", "--labels", "en", "--format", "md"]),
+        );
+        let md = String::from_utf8(out.stdout).unwrap();
+        let Some(line) = md.lines().find(|l| l.starts_with("Closest: ")) else {
+            continue;
+        };
+        seen += 1;
+        let growth = line
+            .split_once("): ×")
+            .and_then(|(_, g)| g.split(',').next())
+            .unwrap_or_else(|| panic!("no growth in {line}"));
+        assert!(
+            growth == "∞" || growth.parse::<f64>().unwrap() > 1.0,
+            "{file}: {line}"
+        );
+    }
+    assert!(seen > 0, "no fixture has a closest theme");
+}
