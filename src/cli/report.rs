@@ -9,13 +9,10 @@ use koe::metrics::{MetricsConfig, Period};
 use koe::report::ReportMeta;
 
 use super::Outcome;
-use koe::analyze::run::Run;
 
 use super::options::{InputArgs, OrderArg, SentimentOptions, TextOptions, ThemeOptions};
 use super::output::{sibling, write_output};
-use super::run::{
-    Prepared, drive, guard_outputs, nothing_to_write, open_sources, outcome, print_summary,
-};
+use super::run::{Prepared, drive_inputs, guard_outputs, nothing_to_write, outcome, print_summary};
 use super::themes::{CollectArgs, collect, prepare_report};
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -259,17 +256,12 @@ fn write_partial(
         goals,
         spool: _spool,
     } = prepared;
-    let sources = open_sources(&inputs)?;
-    let collected = drive(
+    let collected = drive_inputs(
         quiet,
         args.rejects,
-        sources.total_bytes(),
-        |observer, on_reject| {
-            let run = Run {
-                analyzer: &analyzer,
-                inputs: &inputs,
-                stop: super::output::interrupt_flag(),
-            };
+        &analyzer,
+        &inputs,
+        |run, sources, observer, on_reject| {
             koe::report::collect(run, sources, observer, on_reject, config)
         },
     )?;

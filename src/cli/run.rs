@@ -79,6 +79,37 @@ pub fn open_sources(inputs: &Inputs) -> anyhow::Result<Sources> {
     Ok(sources)
 }
 
+/// Opens the sources of `inputs` and runs `body` on them with `analyzer` under
+/// [`drive`] (progress bar, rejects file, Ctrl-C): the one driver of `koe report`,
+/// `koe report --partial` and `koe themes`.
+pub fn drive_inputs<T>(
+    quiet: bool,
+    rejects_path: PathBuf,
+    analyzer: &Analyzer,
+    inputs: &Inputs,
+    body: impl FnOnce(
+        Run<'_>,
+        Sources,
+        &mut dyn Observer,
+        &mut dyn FnMut(&koe::ingest::Reject) -> anyhow::Result<()>,
+    ) -> anyhow::Result<(T, Summary)>,
+) -> anyhow::Result<Option<(T, Summary)>> {
+    let sources = open_sources(inputs)?;
+    drive(
+        quiet,
+        rejects_path,
+        sources.total_bytes(),
+        |observer, on_reject| {
+            let run = Run {
+                analyzer,
+                inputs,
+                stop: super::output::interrupt_flag(),
+            };
+            body(run, sources, observer, on_reject)
+        },
+    )
+}
+
 /// Lazily created rejects file (written atomically: committed at the end of the run).
 struct Rejects {
     path: PathBuf,

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use koe::analyze::run::{Inputs, Run, Summary};
+use koe::analyze::run::{Inputs, Summary};
 use koe::metrics::MetricsConfig;
 use koe::report::{Report, ReportMeta, ReportSpec};
 
@@ -12,7 +12,7 @@ use super::Outcome;
 use super::options::{InputArgs, OrderArg, SentimentOptions, TextOptions, ThemeOptions, analyzer};
 use super::output::{sibling, write_output};
 use super::run::{
-    Prepared, drive, guard_outputs, nothing_to_write, open_sources, outcome, prepare, print_summary,
+    Prepared, drive_inputs, guard_outputs, nothing_to_write, outcome, prepare, print_summary,
 };
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -113,7 +113,6 @@ pub fn collect(
         goals,
         spool: _spool,
     } = prepared;
-    let sources = open_sources(&inputs)?;
     let spec = ReportSpec {
         config,
         goals,
@@ -121,16 +120,12 @@ pub fn collect(
         meta,
         domains: themes.domains(),
     };
-    let built = drive(
+    let built = drive_inputs(
         args.quiet,
         args.rejects,
-        sources.total_bytes(),
-        |observer, on_reject| {
-            let run = Run {
-                analyzer: &analyzer,
-                inputs: &inputs,
-                stop: super::output::interrupt_flag(),
-            };
+        &analyzer,
+        &inputs,
+        |run, sources, observer, on_reject| {
             koe::report::build(run, sources, observer, on_reject, spec)
         },
     )?;
