@@ -154,7 +154,9 @@ impl AnalyzerBuilder {
         self
     }
 
-    /// Also collects phrase candidates for theme discovery (default off).
+    /// Makes this the analyzer of discovery's first pass (default off): it collects
+    /// aspect candidates for theme discovery, and leaves out what that pass never reads
+    /// (keyphrases and churn signals stay empty; they cost a fifth of an analysis).
     pub fn discovery(mut self, on: bool) -> Self {
         self.discovery = on;
         self
@@ -266,7 +268,7 @@ impl Analyzer {
         self.changed(|i| i.themes = themes)
     }
 
-    /// This analyzer, collecting discovery candidates or not.
+    /// This analyzer as discovery's first pass or not (see [`AnalyzerBuilder::discovery`]).
     pub fn with_discovery(&self, on: bool) -> Analyzer {
         self.changed(|i| i.discovery = on)
     }
@@ -333,10 +335,18 @@ impl AnalyzerWorker {
                 })
                 .collect(),
             tokens: t.tokens.len(),
-            keyphrases: keyphrases(&t, 8),
+            keyphrases: if self.discovery {
+                Vec::new()
+            } else {
+                keyphrases(&t, 8)
+            },
             sentiment,
             themes,
-            churn: self.churn.detect(&text, &t),
+            churn: if self.discovery {
+                Vec::new()
+            } else {
+                self.churn.detect(&text, &t)
+            },
             candidates,
             search_terms: if self.search_terms {
                 crate::text::search_terms(&t)
@@ -384,8 +394,9 @@ impl AnalyzerWorker {
             let found = self.themes.find(&t, &sentiment);
             if self.discovery {
                 candidates.extend(crate::themes::discover::candidates(&t, &sentiment, &found));
+            } else {
+                churn.extend(self.churn.detect(text, &t));
             }
-            churn.extend(self.churn.detect(text, &t));
             if self.search_terms {
                 search_terms.extend(crate::text::search_terms(&t));
                 for p in self.text.compound_parts(&t) {
@@ -394,7 +405,12 @@ impl AnalyzerWorker {
                     }
                 }
             }
-            for (phrase, count, _) in keyphrase_list(&t) {
+            let phrase_list = if self.discovery {
+                Vec::new()
+            } else {
+                keyphrase_list(&t)
+            };
+            for (phrase, count, _) in phrase_list {
                 let next = phrases.len();
                 phrases.entry(phrase).or_insert((0, next)).0 += count;
             }
@@ -627,6 +643,42 @@ mod tests {
         assert_eq!(long.keyphrases, whole.keyphrases);
         for (a, b) in long.sentences.iter().zip(&whole.sentences) {
             assert_eq!((a.start, a.end), (b.start, b.end));
+        }
+    }
+
+    #[test]
+    fn discovery_pass_reads_candidates_and_skips_what_it_never_uses() {
+        // Pass one of discovery only reads the candidates: it gets the same candidates,
+        // sentiment and themes as a full analysis, without keyphrases or churn signals.
+        let full = Analyzer::builder().build().expect("dictionaries");
+        let pass = full.with_discovery(true);
+        let with_candidates = |a: &Analyzer, text: &str| a.worker().analyze(&record(text.into()));
+        for text in [
+            "I am cancelling my subscription, the battery life is terrible.",
+            "部屋は広いけど朝食がまずかったので解約します。",
+            "배송이 느려서 해지했어요. 연기가 어색하다.",
+        ] {
+            let a = with_candidates(&pass, text);
+            let b = with_candidates(&full.with_discovery(false), text);
+            assert!(!a.candidates.is_empty(), "{text}");
+            assert!(b.candidates.is_empty(), "{text}");
+            assert!(a.churn.is_empty() && a.keyphrases.is_empty(), "{text}");
+            assert!(!b.keyphrases.is_empty(), "{text}");
+            assert_eq!(
+                a.sentiment.overall.label, b.sentiment.overall.label,
+                "{text}"
+            );
+            assert_eq!(
+                a.sentiment.evidence.len(),
+                b.sentiment.evidence.len(),
+                "{text}"
+            );
+            assert_eq!(a.themes.len(), b.themes.len(), "{text}");
+            // The chunked path of long texts agrees.
+            let long = text.repeat(crate::text::CHUNK_BYTES / text.len() + 2);
+            let l = pass.worker().analyze_long(&long);
+            assert!(l.churn.is_empty() && l.keyphrases.is_empty(), "{text}");
+            assert!(!l.candidates.is_empty(), "{text}");
         }
     }
 }
