@@ -766,8 +766,8 @@ mod tests {
             assert_eq!(ids.value(i), v["id"]);
             assert_eq!(lines.value(i), v["source"]["line"].as_i64().expect("line"));
             assert_eq!(
-                f64::from(scores.value(i)),
-                v["sentiment"]["score"].as_f64().expect("score")
+                scores.value(i),
+                v["sentiment"]["score"].as_f64().expect("score") as f32
             );
             assert_eq!(labels.value(i), v["sentiment"]["label"]);
             let ts = themes.value(i);
@@ -781,8 +781,8 @@ mod tests {
             for (k, t) in json_themes.iter().enumerate() {
                 assert_eq!(ts.value(k), t["id"]);
                 assert_eq!(
-                    f64::from(tv.value(k)),
-                    t["sentiment"]["score"].as_f64().expect("s")
+                    tv.value(k),
+                    t["sentiment"]["score"].as_f64().expect("s") as f32
                 );
                 assert_eq!(tl.value(k), t["sentiment"]["label"]);
             }

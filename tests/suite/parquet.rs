@@ -396,8 +396,8 @@ fn parquet_output_matches_the_json_lines() {
             assert_eq!(text.value(k), j["text"]);
             assert_eq!(label.value(k), j["sentiment"]["label"]);
             assert_eq!(
-                f64::from(score.value(k)),
-                j["sentiment"]["score"].as_f64().unwrap()
+                score.value(k),
+                j["sentiment"]["score"].as_f64().unwrap() as f32
             );
             let t = themes.value(k);
             let t = t.as_string::<i32>();
@@ -411,8 +411,8 @@ fn parquet_output_matches_the_json_lines() {
                 assert_eq!(t.value(m), x["id"]);
                 assert_eq!(tl.value(m), x["sentiment"]["label"]);
                 assert_eq!(
-                    f64::from(ts.value(m)),
-                    x["sentiment"]["score"].as_f64().unwrap()
+                    ts.value(m),
+                    x["sentiment"]["score"].as_f64().unwrap() as f32
                 );
                 theme_mentions += x["mentions"].as_array().unwrap().len();
             }
