@@ -157,10 +157,10 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
     let binary = !matches!(args.format, OutputFormat::Csv | OutputFormat::Jsonl);
     let mut out = match args.format {
         #[cfg(feature = "parquet")]
-        OutputFormat::Parquet => Sink::Parquet(koe::export::parquet::ParquetWriter::new(
+        OutputFormat::Parquet => Sink::Parquet(Box::new(koe::export::parquet::ParquetWriter::new(
             out,
             koe::export::arrow::Layout::full(sources.segment_columns()),
-        )?),
+        )?)),
         _ => Sink::Bytes(out),
     };
     let streamed = stream(
@@ -228,7 +228,7 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
 enum Sink<W: Write + Send> {
     Bytes(W),
     #[cfg(feature = "parquet")]
-    Parquet(koe::export::parquet::ParquetWriter<W>),
+    Parquet(Box<koe::export::parquet::ParquetWriter<W>>),
 }
 
 impl<W: Write + Send> Sink<W> {

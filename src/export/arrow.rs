@@ -817,7 +817,7 @@ mod tests {
             assert_eq!(mentions.value(i).len(), n_mentions);
         }
         assert!(seen_rating && seen_date);
-        assert!(themes.values().len() > 0, "some record has themes");
+        assert!(!themes.values().is_empty(), "some record has themes");
     }
 
     /// A builder finishes batch after batch; the flat layout has no nested, text or

@@ -12,6 +12,7 @@ use std::io::Write;
 
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 
 use super::ExportError;
@@ -44,7 +45,12 @@ impl<W: Write + Send> ParquetWriter<W> {
             .set_compression(Compression::ZSTD(ZstdLevel::try_new(3)?))
             .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
             .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
-            .set_created_by(format!("koe {}", env!("CARGO_PKG_VERSION")))
+            // Readers key workarounds on `created_by`: parquet-rs' own stays; koe and
+            // the analysis schema go in the key-value metadata.
+            .set_key_value_metadata(Some(vec![
+                KeyValue::new("koe.version".into(), env!("CARGO_PKG_VERSION").to_string()),
+                KeyValue::new("koe.analysis".into(), crate::analyze::SCHEMA.to_string()),
+            ]))
             .build();
         let writer = ArrowWriter::try_new(out, batch.schema(), Some(props))?;
         Ok(ParquetWriter {

@@ -507,14 +507,12 @@ fn sniff_columnar(path: &Path) -> Option<Format> {
     let mut head = [0u8; 6];
     let mut f = std::fs::File::open(path).ok()?;
     let n = f.read(&mut head).ok()?;
+    let stream = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("arrows"));
     if head[..n].starts_with(b"PAR1") {
         Some(Format::Parquet)
-    } else if head[..n].starts_with(b"ARROW1") {
-        Some(Format::Arrow)
-    } else if path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("arrows"))
-    {
+    } else if head[..n].starts_with(b"ARROW1") || stream {
         Some(Format::Arrow)
     } else {
         None
