@@ -16,10 +16,11 @@ use koe::themes::{Domains, TaxonomyFile, ThemeMatcher};
 /// Options of the commands that read review dumps.
 #[derive(Debug, Args, Clone)]
 pub struct InputArgs {
-    /// Input files (CSV, TSV, JSONL, JSON, text; .gz too); `-` or nothing for stdin.
+    /// Input files (CSV, TSV, JSONL, JSON, text; .gz too; Parquet and Arrow IPC files,
+    /// whose column names are mapped like a CSV header); `-` or nothing for stdin.
     pub inputs: Vec<PathBuf>,
     /// Force the input format instead of detecting it.
-    #[arg(long, value_name = "csv|tsv|jsonl|json|text")]
+    #[arg(long, value_name = "csv|tsv|jsonl|json|text|parquet|arrow")]
     pub input_format: Option<Format>,
     /// Force the encoding (utf-8, utf-16le, shift_jis, cp932, euc-jp, euc-kr, cp949, ...).
     #[arg(long)]

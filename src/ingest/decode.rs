@@ -78,6 +78,15 @@ fn magic_kind(b: &[u8]) -> Option<&'static str> {
         ),
         (b"SQLite format 3", "a SQLite database"),
         (b"\x7FELF", "an executable"),
+        // Read from a file path (Reader::open_path); a stream (stdin, an upload) lands here.
+        (
+            b"PAR1",
+            "a Parquet file, which koe reads from a file path, not a stream: save it to a file",
+        ),
+        (
+            b"ARROW1",
+            "an Arrow IPC file, which koe reads from a file path, not a stream: save it to a file",
+        ),
     ];
     KINDS
         .iter()
