@@ -1,0 +1,91 @@
+"""koe.Report: add, merge and pickle give the report of the whole input, equal to
+`koe report --format json` on the same fixtures."""
+
+import json
+import os
+import pickle
+import random
+
+import pytest
+
+import koe
+from conftest import FIXTURES, koe_analyze, run_koe
+
+INPUTS = [FIXTURES / "ingest/appstore_reviews.csv", FIXTURES / "ingest/nps_survey_ja.csv"]
+
+
+def comparable(report: dict) -> dict:
+    """The report without what names the run (its inputs)."""
+    report = dict(report)
+    report.pop("inputs")
+    return report
+
+
+@pytest.fixture(scope="module")
+def analyses():
+    out = []
+    for path in INPUTS:
+        out.extend(koe_analyze(path))
+    return out
+
+
+@pytest.fixture(scope="module")
+def cli_report():
+    args = ["report", "-q", "--format", "json", "--discover", "0", "--domain", "all"]
+    return json.loads(run_koe(*args, "--rejects", os.devnull, *map(str, INPUTS)))
+
+
+def test_report_equals_koe_report(analyzer, analyses, cli_report):
+    r = koe.Report(analyzer)
+    r.add(analyses)
+    assert r.records == len(analyses) == cli_report["totals"]["records"]
+    assert comparable(json.loads(r.to_json())) == comparable(cli_report)
+    assert r.to_dict()["schema"] == "koe.report/1"
+    html, md = r.to_html(), r.to_markdown()
+    assert html.startswith("<!DOCTYPE html>") and "</html>" in html
+    assert "Customer feedback report" in md
+
+
+@pytest.mark.parametrize("parts", [2, 7])
+def test_merged_and_pickled_parts_equal_the_whole(analyzer, analyses, cli_report, parts):
+    rng = random.Random(parts)
+    order = list(analyses)
+    rng.shuffle(order)
+    reports = []
+    for k in range(parts):
+        r = koe.Report(analyzer)
+        r.add(order[k::parts])
+        # Shipped to another process and back (what Ray and Spark do).
+        reports.append(pickle.loads(pickle.dumps(r)))
+    rng.shuffle(reports)
+    merged = reports[0]
+    for r in reports[1:]:
+        merged.merge(r)
+    assert merged.records == len(analyses)
+    assert comparable(json.loads(merged.to_json())) == comparable(cli_report)
+
+
+def test_partial_json_merges_with_koe_report_merge(analyzer, analyses, tmp_path, cli_report):
+    r = koe.Report(analyzer)
+    r.add(analyses)
+    part = tmp_path / "part.json"
+    part.write_text(r.to_partial_json(), encoding="utf-8")
+    merged = json.loads(run_koe("report", "merge", "-q", "--format", "json", str(part)))
+    assert comparable(merged) == comparable(cli_report)
+
+
+def test_bad_additions_add_nothing(analyzer, analyses):
+    r = koe.Report(analyzer)
+    bad = [dict(analyses[0]), {"text": "no analysis"}]
+    with pytest.raises(ValueError, match="record 1"):
+        r.add(bad)
+    assert r.records == 0
+    other_taxonomy = dict(analyses[0], themes=[dict(id="no.such.theme", sentiment=dict(score=0, label="neu"))])
+    with pytest.raises(ValueError, match="no.such.theme"):
+        r.add([other_taxonomy])
+    with pytest.raises(ValueError):
+        r.merge(koe.Report(koe.Analyzer(domain="none")))
+    with pytest.raises(ValueError):
+        r.merge(r)
+    with pytest.raises(ValueError, match="period"):
+        koe.Report(analyzer, period="fortnight")
