@@ -22,6 +22,13 @@ pub enum OutputFormat {
     Jsonl,
     /// CSV with one row per record.
     Csv,
+    /// Parquet: one row per record, flat columns (id, file, line, lang, text,
+    /// sentiment_score/label, themes, theme_sentiments, theme_labels, keyphrases,
+    /// mojibake, rating, date, segments, ...) and the sentences, evidence and theme
+    /// mentions as lists of structs; written in row groups as records stream. Needs
+    /// -o FILE (or a pipe, never a terminal).
+    #[cfg(feature = "parquet")]
+    Parquet,
 }
 
 #[derive(Debug, Args)]
@@ -31,7 +38,8 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "jsonl")]
     pub format: OutputFormat,
-    /// Write records here instead of stdout.
+    /// Write records here instead of stdout (written to a temporary file beside it and
+    /// renamed over it when the run is done).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
     /// Rejects file (default: next to the output, `<output>.rejects.jsonl`, or
@@ -119,6 +127,15 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         None,
         args.quiet,
     )?;
+    #[cfg(feature = "parquet")]
+    if args.format == OutputFormat::Parquet && args.output.is_none() {
+        use std::io::IsTerminal;
+        if std::io::stdout().is_terminal() {
+            anyhow::bail!(
+                "--format parquet writes binary data: give an output file with -o FILE, or pipe stdout"
+            );
+        }
+    }
     let sources = open_sources(&inputs)?;
 
     let mut file = match &args.output {
@@ -128,14 +145,23 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         ),
         None => None,
     };
-    let sink: Box<dyn Write + '_> = match file.as_mut() {
+    let sink: Box<dyn Write + Send + '_> = match file.as_mut() {
         Some(f) => Box::new(f),
-        None => Box::new(std::io::stdout().lock()),
+        None => Box::new(std::io::stdout()),
     };
     let mut out = BufWriter::with_capacity(1 << 16, sink);
     let csv = match args.format {
         OutputFormat::Csv => Some(CsvOut::new(&mut out, sources.segment_columns())?),
-        OutputFormat::Jsonl => None,
+        _ => None,
+    };
+    let binary = !matches!(args.format, OutputFormat::Csv | OutputFormat::Jsonl);
+    let mut out = match args.format {
+        #[cfg(feature = "parquet")]
+        OutputFormat::Parquet => Sink::Parquet(koe::export::parquet::ParquetWriter::new(
+            out,
+            koe::export::arrow::Layout::full(sources.segment_columns()),
+        )?),
+        _ => Sink::Bytes(out),
     };
     let streamed = stream(
         &analyzer,
@@ -144,6 +170,10 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         args.quiet,
         rejects_path,
         |record, analysis| {
+            if binary {
+                // Parquet: the sink adds the record to its batch.
+                return Vec::new();
+            }
             // A JSON line is about 8 times its text (tokens, spans, sentiment, themes).
             let text_len: usize = record.texts.iter().map(|(_, t)| t.len()).sum();
             let mut buf = Vec::with_capacity(1024 + 8 * text_len);
@@ -155,14 +185,20 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
             debug_assert!(written.is_ok());
             buf
         },
-        |_record, _analysis, bytes| {
-            out.write_all(bytes)?;
+        |record, analysis, bytes| {
+            match &mut out {
+                Sink::Bytes(w) => w.write_all(bytes)?,
+                #[cfg(feature = "parquet")]
+                Sink::Parquet(p) => p.push(record, analysis)?,
+            }
+            let _ = (record, analysis);
             Ok(())
         },
     )?;
     let Some(mut summary) = streamed else {
         return Ok(Outcome::Ok);
     };
+    let mut out = out.finish()?;
     out.flush()?;
     drop(out);
     // The output exists when the run produced it: not when no input could be read.
@@ -186,6 +222,25 @@ pub fn run(args: AnalyzeArgs) -> anyhow::Result<Outcome> {
         write_file(p, &serde_json::to_vec_pretty(&summary)?)?;
     }
     Ok(outcome(&summary))
+}
+
+/// Where analysed records go: bytes (JSON lines, CSV) or a Parquet writer.
+enum Sink<W: Write + Send> {
+    Bytes(W),
+    #[cfg(feature = "parquet")]
+    Parquet(koe::export::parquet::ParquetWriter<W>),
+}
+
+impl<W: Write + Send> Sink<W> {
+    /// The output, after a Parquet file's last row group and footer (written also
+    /// when interrupted: the file then holds the records analysed so far).
+    fn finish(self) -> anyhow::Result<W> {
+        Ok(match self {
+            Sink::Bytes(w) => w,
+            #[cfg(feature = "parquet")]
+            Sink::Parquet(p) => p.finish()?,
+        })
+    }
 }
 
 /// `--calibrate`: the analyzer with an overlay learned from the inputs' ratings (also

@@ -23,7 +23,11 @@
 //! Files are split at a size bound ([`Splitter`]) so each one fits in one request
 //! (Elasticsearch takes at most 100 MB a request by default).
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
 pub mod elasticsearch;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod quickwit;
 
 use std::borrow::Cow;
@@ -64,6 +68,24 @@ pub enum ExportError {
     /// A mapping or manifest could not be written as JSON.
     #[error("cannot write JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// Arrow refused a batch (a bug of koe's schema, reported rather than panicking).
+    #[cfg(feature = "arrow")]
+    #[error("cannot build an Arrow batch: {0}")]
+    Arrow(#[from] ::arrow::error::ArrowError),
+    /// A record batch cannot take more strings (Arrow's 32-bit offsets): finish it and
+    /// start another.
+    #[cfg(feature = "arrow")]
+    #[error("the Arrow batch is full ({rows} records, {bytes} bytes of strings): finish it first")]
+    BatchFull {
+        /// Records in the batch.
+        rows: usize,
+        /// String bytes in the batch.
+        bytes: usize,
+    },
+    /// Writing a Parquet file failed.
+    #[cfg(feature = "parquet")]
+    #[error("cannot write Parquet: {0}")]
+    Parquet(#[from] ::parquet::errors::ParquetError),
 }
 
 /// The engine an export is for.

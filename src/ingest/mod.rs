@@ -1,7 +1,8 @@
 //! Ingest: sources → a stream of [`Record`]s, or [`Reject`]s with a reason.
 //!
 //! Formats: CSV, TSV, JSON Lines, JSON array of objects, plain text (one record per
-//! line), each optionally gzip-compressed, from files or stdin. Encodings: UTF-8
+//! line), each optionally gzip-compressed, from files or stdin; Parquet and Arrow IPC
+//! files (feature `parquet`), whose column names are mapped like a CSV header. Encodings: UTF-8
 //! (with or without BOM), UTF-16 with BOM, Shift_JIS/CP932, EUC-JP, EUC-KR/CP949,
 //! detected automatically; files that mix encodings are decoded field by field.
 //! Columns get their roles from header names in English, Japanese and Korean; the
@@ -11,6 +12,8 @@
 //! `Err(Reject)`; nothing is dropped silently.
 
 mod aliases;
+#[cfg(feature = "parquet")]
+mod columnar;
 mod columns;
 pub mod csv;
 mod decode;
@@ -124,6 +127,10 @@ pub enum Format {
     Json,
     /// Plain text, one record per line.
     Text,
+    /// Parquet (a file, not a stream): rows of the columns, mapped like CSV.
+    Parquet,
+    /// Arrow IPC: a file (`.arrow`, `.feather` v2) or a stream (`.arrows`).
+    Arrow,
 }
 
 impl Format {
@@ -135,6 +142,8 @@ impl Format {
             Format::Jsonl => "jsonl",
             Format::Json => "json",
             Format::Text => "text",
+            Format::Parquet => "parquet",
+            Format::Arrow => "arrow",
         }
     }
 }
@@ -148,9 +157,11 @@ impl std::str::FromStr for Format {
             "jsonl" | "ndjson" | "json-lines" => Format::Jsonl,
             "json" => Format::Json,
             "text" | "txt" | "lines" => Format::Text,
+            "parquet" => Format::Parquet,
+            "arrow" | "feather" | "ipc" | "arrows" => Format::Arrow,
             other => {
                 return Err(format!(
-                    "unknown input format '{other}' (expected csv, tsv, jsonl, json or text)"
+                    "unknown input format '{other}' (expected csv, tsv, jsonl, json, text, parquet or arrow)"
                 ));
             }
         })
@@ -361,6 +372,10 @@ enum Fields {
     Cells(Vec<Vec<u8>>),
     Object(serde_json::Map<String, serde_json::Value>),
     Line(Vec<u8>),
+    /// A row of a Parquet or Arrow file (`raw` is empty: made from the cells when the
+    /// row is rejected).
+    #[cfg(feature = "parquet")]
+    Typed(Vec<columnar::Cell>),
 }
 
 struct Parsed {
@@ -370,6 +385,17 @@ struct Parsed {
     raw: Vec<u8>,
     /// Problems found while parsing (duplicate JSON keys, replaced bytes).
     notes: Vec<String>,
+}
+
+impl Parsed {
+    /// Bytes it holds (for the read-ahead bound).
+    fn size(&self) -> usize {
+        #[cfg(feature = "parquet")]
+        if let Fields::Typed(c) = &self.fields {
+            return c.iter().map(columnar::Cell::len).sum();
+        }
+        self.raw.len()
+    }
 }
 
 struct Failed {
@@ -383,6 +409,10 @@ enum Kind {
     Csv(CsvReader<Box<dyn BufRead + Send>>),
     Lines(LineReader<Box<dyn BufRead + Send>>, Format),
     Array(ArraySplitter<Box<dyn BufRead + Send>>),
+    /// A Parquet or Arrow file: its rows, column names and (per column) the type's
+    /// name when it does not hold text.
+    #[cfg(feature = "parquet")]
+    Columnar(columnar::Rows, Vec<String>, Vec<Option<Arc<str>>>),
 }
 
 /// Reads one source into records.
@@ -461,6 +491,36 @@ fn sniff_format(name: &str, sample: &[u8]) -> Format {
     Format::Text
 }
 
+/// The columnar format of `path`: the forced one, else by its first bytes.
+fn columnar_format(path: &Path, opts: &IngestOptions) -> Option<Format> {
+    match opts.format {
+        Some(f @ (Format::Parquet | Format::Arrow)) => Some(f),
+        Some(_) => None,
+        None => sniff_columnar(path),
+    }
+}
+
+/// Parquet (`PAR1`) or Arrow IPC file (`ARROW1`) by the first bytes; an Arrow IPC
+/// stream, which has no magic, by its name (`.arrows`).
+fn sniff_columnar(path: &Path) -> Option<Format> {
+    use std::io::Read;
+    let mut head = [0u8; 6];
+    let mut f = std::fs::File::open(path).ok()?;
+    let n = f.read(&mut head).ok()?;
+    if head[..n].starts_with(b"PAR1") {
+        Some(Format::Parquet)
+    } else if head[..n].starts_with(b"ARROW1") {
+        Some(Format::Arrow)
+    } else if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("arrows"))
+    {
+        Some(Format::Arrow)
+    } else {
+        None
+    }
+}
+
 fn lossy(raw: &[u8], encoding: &'static Encoding) -> String {
     encoding.decode_without_bom_handling(raw).0.into_owned()
 }
@@ -470,6 +530,9 @@ impl Reader {
     pub fn open_path(path: &Path, opts: &IngestOptions) -> Result<Reader, IngestError> {
         if path.as_os_str() == "-" {
             return Reader::open(Arc::from("stdin"), Box::new(std::io::stdin()), None, opts);
+        }
+        if let Some(format) = columnar_format(path, opts) {
+            return Reader::open_columnar(path, format, opts);
         }
         let file = std::fs::File::open(path).map_err(|e| IngestError::Open {
             path: path.to_path_buf(),
@@ -515,6 +578,15 @@ impl Reader {
                 format,
             ),
             Format::Json => Kind::Array(ArraySplitter::new(opened.reader, limits.max_record_bytes)),
+            Format::Parquet | Format::Arrow => {
+                return Err(IngestError::NotText {
+                    path: PathBuf::from(&*name),
+                    reason: format!(
+                        "{} is read from a file, not from a stream (save it to a file first)",
+                        format.as_str()
+                    ),
+                });
+            }
         };
         let mut reader = Reader {
             info: SourceInfo {
@@ -544,6 +616,60 @@ impl Reader {
         };
         reader.prepare()?;
         Ok(reader)
+    }
+
+    /// Opens a Parquet or Arrow IPC file.
+    #[cfg(feature = "parquet")]
+    fn open_columnar(
+        path: &Path,
+        format: Format,
+        opts: &IngestOptions,
+    ) -> Result<Reader, IngestError> {
+        let opened = columnar::open(path, format)?;
+        let mut reader = Reader {
+            info: SourceInfo {
+                name: Arc::from(path.display().to_string()),
+                format,
+                encoding: "utf-8".into(),
+                gzip: false,
+                columns: vec![],
+                text_columns: vec![],
+                rating_column: None,
+                scale: None,
+                date_column: None,
+                id_column: None,
+                segment_columns: vec![],
+                cr_line_ends: false,
+            },
+            kind: Kind::Columnar(opened.rows, opened.names, opened.non_text),
+            encoding: encoding_rs::UTF_8,
+            map: ColumnMap::default(),
+            headers: vec![],
+            scale: opts.scale,
+            buffer: VecDeque::new(),
+            opts: opts.clone(),
+            records: 0,
+            progress: opened.progress,
+            size: opened.size,
+        };
+        reader.prepare()?;
+        Ok(reader)
+    }
+
+    /// Without the `parquet` feature: a Parquet or Arrow file is refused.
+    #[cfg(not(feature = "parquet"))]
+    fn open_columnar(
+        path: &Path,
+        format: Format,
+        _opts: &IngestOptions,
+    ) -> Result<Reader, IngestError> {
+        Err(IngestError::NotText {
+            path: path.to_path_buf(),
+            reason: format!(
+                "it is a {} file, and this koe was built without the `parquet` feature",
+                format.as_str()
+            ),
+        })
     }
 
     /// What was detected.
@@ -580,6 +706,28 @@ impl Reader {
             }
             Kind::Lines(r, fmt) => (r.next_line()?, *fmt == Format::Text),
             Kind::Array(r) => (r.next_element()?, false),
+            #[cfg(feature = "parquet")]
+            Kind::Columnar(rows, _, _) => {
+                let row = rows.next_row()?;
+                self.records += 1;
+                let record = self.records;
+                // The line of a row is its 1-based row number in the file.
+                return Some(match row {
+                    Ok(cells) => Ok(Parsed {
+                        line: record,
+                        record,
+                        fields: Fields::Typed(cells),
+                        raw: Vec::new(),
+                        notes: Vec::new(),
+                    }),
+                    Err(reason) => Err(Failed {
+                        line: record,
+                        record,
+                        reason,
+                        raw: Vec::new(),
+                    }),
+                });
+            }
         };
         self.records += 1;
         let record = self.records;
@@ -652,6 +800,10 @@ impl Reader {
 
     /// The header names of a delimited source (none for the other formats).
     fn read_header(&mut self, path: &Path) -> Result<Vec<String>, IngestError> {
+        #[cfg(feature = "parquet")]
+        if let Kind::Columnar(_, names, _) = &self.kind {
+            return Ok(names.clone());
+        }
         let Kind::Csv(r) = &mut self.kind else {
             return Ok(Vec::new());
         };
@@ -686,8 +838,8 @@ impl Reader {
                 Some(p) => {
                     match &p {
                         Ok(p) => {
-                            good += p.raw.len() * 2;
-                            all += p.raw.len() * 2;
+                            good += p.size() * 2;
+                            all += p.size() * 2;
                         }
                         Err(f) => all += f.raw.len(),
                     }
@@ -702,7 +854,7 @@ impl Reader {
     /// of appearance, or `text` for plain text.
     fn column_names(&self, header_names: Vec<String>) -> Vec<String> {
         match self.info.format {
-            Format::Csv | Format::Tsv => header_names,
+            Format::Csv | Format::Tsv | Format::Parquet | Format::Arrow => header_names,
             Format::Text => vec!["text".to_string()],
             Format::Jsonl | Format::Json => {
                 let mut keys: Vec<String> = Vec::new();
@@ -776,6 +928,8 @@ impl Reader {
                 .and_then(|v| v.as_str())
                 .map_or(0, str::len),
             Fields::Line(l) => l.len(),
+            #[cfg(feature = "parquet")]
+            Fields::Typed(c) => c.get(i).map_or(0, columnar::Cell::text_len),
         }
     }
 
@@ -785,7 +939,24 @@ impl Reader {
             Fields::Cells(c) => c.get(i).map(|v| lossy(v, self.encoding)),
             Fields::Object(m) => json_cell(m.get(&*self.headers[i])?),
             Fields::Line(l) => Some(lossy(l, self.encoding)),
+            #[cfg(feature = "parquet")]
+            Fields::Typed(c) => match c.get(i)? {
+                columnar::Cell::Null => None,
+                columnar::Cell::Text(s) => Some(s.clone()),
+                columnar::Cell::Bytes(b) => Some(lossy(b, self.encoding)),
+                columnar::Cell::Other(value) => Some(value.clone()),
+            },
         }
+    }
+
+    /// The raw record for the rejects file: its bytes as read, or for a row of a
+    /// Parquet or Arrow file its cells as a JSON object.
+    fn raw_text(&self, p: &Parsed) -> String {
+        #[cfg(feature = "parquet")]
+        if let Fields::Typed(c) = &p.fields {
+            return columnar::row_json(&self.headers, c);
+        }
+        lossy(&p.raw, self.encoding)
     }
 
     fn reject(&self, f: Failed) -> Reject {
@@ -881,7 +1052,7 @@ impl Reader {
             line: p.line,
             record: p.record,
             reason,
-            raw: lossy(&p.raw, self.encoding),
+            raw: self.raw_text(&p),
         };
         let mut warnings = p.notes.clone();
         self.check_field_count(&p).map_err(fail)?;
@@ -889,7 +1060,12 @@ impl Reader {
         let rating = self.rating(&p, &mut warnings);
         let has_text = texts.iter().any(|(_, t)| !t.trim().is_empty());
         if !has_text && rating.is_none() {
-            return Err(fail("empty text (and no rating)".into()));
+            let what = if self.text_is_null(&p) {
+                "null text"
+            } else {
+                "empty text"
+            };
+            return Err(fail(format!("{what} (and no rating)")));
         }
         let date = self.date(&p, &mut warnings);
         let id = self.record_id(&p, &mut warnings);
@@ -961,7 +1137,46 @@ impl Reader {
                 }
                 Ok(Some(s))
             }
+            #[cfg(feature = "parquet")]
+            Fields::Typed(c) => {
+                use columnar::Cell;
+                let cell = match c.get(i) {
+                    None | Some(Cell::Null) => return Ok(None),
+                    Some(cell) => cell,
+                };
+                if cell.len() > self.opts.max_field_bytes {
+                    return Err(format!(
+                        "field '{}' is {} bytes, over the limit of {} bytes (raise it with --max-field-bytes)",
+                        self.headers[i],
+                        cell.len(),
+                        self.opts.max_field_bytes
+                    ));
+                }
+                match cell {
+                    Cell::Text(s) | Cell::Other(s) => Ok(Some(s.clone())),
+                    Cell::Bytes(b) => {
+                        let (s, _) = decode::decode_field(b, encoding_rs::UTF_8)
+                            .map_err(|e| format!("field '{}': {e}", self.headers[i]))?;
+                        Ok(Some(s))
+                    }
+                    Cell::Null => Ok(None),
+                }
+            }
         }
+    }
+
+    /// Whether every text cell of a Parquet or Arrow row is null.
+    fn text_is_null(&self, p: &Parsed) -> bool {
+        #[cfg(feature = "parquet")]
+        if let Fields::Typed(c) = &p.fields {
+            return self
+                .map
+                .text
+                .iter()
+                .all(|&t| matches!(c.get(t), None | Some(columnar::Cell::Null)));
+        }
+        let _ = p;
+        false
     }
 
     /// A delimited record must not hold more non-blank fields than the header, nor
@@ -999,6 +1214,15 @@ impl Reader {
     ) -> Result<Vec<(Arc<str>, String)>, String> {
         let mut texts = Vec::new();
         for &t in &self.map.text {
+            #[cfg(feature = "parquet")]
+            if let Kind::Columnar(_, _, types) = &self.kind
+                && let Some(Some(ty)) = types.get(t)
+            {
+                return Err(format!(
+                    "text column '{}' holds {ty} values, not strings (choose the text column with --text)",
+                    self.headers[t]
+                ));
+            }
             let Some(s) = self.decoded_cell(p, t, warnings)? else {
                 continue;
             };

@@ -1,7 +1,8 @@
 //! `Analyzer.analyze_arrow`: Arrow data in through the Arrow C data interface (the
 //! input's buffers are read in place, never turned into Python objects), records
 //! analysed in bounded chunks on the rayon pool without the GIL, the analyses out as
-//! record batches of the flat schema of [`crate::export::arrow`].
+//! record batches of the schema of [`crate::export::arrow`] (flat columns; with
+//! `full=True` also the text and the nested sentences, evidence and mentions).
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
 use super::{PyAnalyzer, PythonError, record};
+use crate::export::arrow::{Layout, record_batch, schema};
 use crate::ingest::{Date, Rating, Scale, SegmentAliases, parse_date, parse_rating};
 
 /// Records analysed at a time: bounds the memory of a call whatever the table's size
@@ -77,7 +79,7 @@ impl Columns {
 
 /// The batches of `data`: a stream (`pyarrow.Table`, `RecordBatchReader`, a polars
 /// DataFrame, anything with `__arrow_c_stream__`) or one `RecordBatch`.
-fn batches(data: &Bound<'_, PyAny>) -> PyResult<Vec<RecordBatch>> {
+pub(super) fn batches(data: &Bound<'_, PyAny>) -> PyResult<Vec<RecordBatch>> {
     if data.hasattr("__arrow_c_stream__")? {
         Ok(Table::from_pyarrow_bound(data)?.into_inner().0)
     } else if data.hasattr("__arrow_c_array__")? {
@@ -93,7 +95,7 @@ fn batches(data: &Bound<'_, PyAny>) -> PyResult<Vec<RecordBatch>> {
     }
 }
 
-fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef, PythonError> {
+pub(super) fn column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a ArrayRef, PythonError> {
     batch.column_by_name(name).ok_or_else(|| {
         let have: Vec<&str> = batch
             .schema_ref()
@@ -312,13 +314,32 @@ pub(super) fn analyze<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     columns: &Columns,
+    full: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let batches = batches(data)?;
+    let layout = Layout {
+        nested: full,
+        text: full,
+        segments: columns.segments.clone(),
+    };
     let out = py.detach(|| -> Result<Vec<RecordBatch>, PythonError> {
         let inputs = batches
             .iter()
             .map(|b| Input::new(b, columns))
             .collect::<Result<Vec<_>, _>>()?;
+        // A null text fails before any analysis.
+        let mut first_row = 0usize;
+        for (batch, input) in batches.iter().zip(&inputs) {
+            if let [(name, col)] = input.texts.as_slice()
+                && let Some(i) = (0..batch.num_rows()).find(|&i| col.get(i).is_none())
+            {
+                return Err(PythonError::Record(format!(
+                    "record {}: the text ('{name}') is null (fill nulls with '' or drop them first)",
+                    first_row + i
+                )));
+            }
+            first_row += batch.num_rows();
+        }
         let scale = scale_of(&inputs, columns);
         let aliases = SegmentAliases::builtin();
         let mut out = Vec::new();
@@ -331,29 +352,14 @@ pub(super) fn analyze<'py>(
                     .map(|i| make_record(input, i, index + i - start, scale, &aliases))
                     .collect::<Result<Vec<_>, _>>()?;
                 let analyses = analyzer.run(&records);
-                out.push(to_batch(&records, &analyses)?);
+                out.push(record_batch(&layout, records.iter().zip(&analyses))?);
                 index += end - start;
                 start = end;
             }
         }
         Ok(out)
     })?;
-    let schema = match out.first() {
-        Some(b) => b.schema(),
-        None => to_batch(&[], &[]).map_err(PyErr::from)?.schema(),
-    };
-    Ok(Table::try_new(out, schema)
+    Ok(Table::try_new(out, schema(&layout))
         .map_err(PythonError::from)?
         .into_pyarrow(py)?)
-}
-
-/// The flat record batch of analysed records.
-fn to_batch(
-    records: &[crate::ingest::Record],
-    analyses: &[crate::analyze::Analysis],
-) -> Result<RecordBatch, PythonError> {
-    let _ = (records, analyses);
-    Err(PythonError::Argument(
-        "the flat Arrow schema comes from src/export/arrow.rs (not merged yet)".into(),
-    ))
 }

@@ -67,6 +67,9 @@ pub enum PythonError {
     /// Arrow data.
     #[error("{0}")]
     Arrow(#[from] ::arrow::error::ArrowError),
+    /// A record batch of analyses.
+    #[error(transparent)]
+    Export(#[from] crate::export::ExportError),
     /// The thread pool of `threads=`.
     #[error("cannot start {threads} analysis threads: {reason}")]
     Threads {
@@ -422,8 +425,10 @@ impl PyAnalyzer {
     /// Analyses a `pyarrow.Table` or `RecordBatch` (or anything with
     /// `__arrow_c_stream__`, such as a polars DataFrame): columns `text`, and
     /// optionally `rating`, `date`, `id` and `segments` → a `pyarrow.Table` of flat
-    /// columns, through the Arrow C data interface, without the GIL.
-    #[pyo3(signature = (data, text=None, rating=None, date=None, id=None, segments=None, scale=None))]
+    /// columns, through the Arrow C data interface, without the GIL; `full=True` adds
+    /// the text and the nested sentences, evidence and mentions (what `Report.add`
+    /// reads, and `koe analyze --format parquet` writes).
+    #[pyo3(signature = (data, text=None, rating=None, date=None, id=None, segments=None, scale=None, full=false))]
     #[allow(clippy::too_many_arguments)]
     fn analyze_arrow<'py>(
         &self,
@@ -435,9 +440,10 @@ impl PyAnalyzer {
         id: Option<String>,
         segments: Option<Vec<String>>,
         scale: Option<String>,
+        full: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let columns = arrow::Columns::new(text, rating, date, id, segments, scale)?;
-        arrow::analyze(self, py, data, &columns)
+        arrow::analyze(self, py, data, &columns, full)
     }
 
     /// The domain packs of the taxonomy in use.

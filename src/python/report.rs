@@ -6,13 +6,16 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use ::arrow::array::{Array, ArrayRef, AsArray, ListArray, RecordBatch};
+use ::arrow::compute::cast;
+use ::arrow::datatypes::{Date32Type, Float32Type, Float64Type, Int64Type};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 use serde::{Deserialize, Serialize};
 
 use super::{PyAnalyzer, PythonError, json_loads};
-use crate::ingest::{Date, Rating};
+use crate::ingest::{Date, Rating, Scale};
 use crate::metrics::{Facts, MetricsConfig, Period};
 use crate::report::{Collector, Order, Partial, Report, ReportMeta};
 use crate::sentiment::churn::ChurnKind;
@@ -219,7 +222,208 @@ impl PyReport {
                 .collect::<Result<Vec<_>, _>>()?;
             parsed.push((a, hits, overall, churn));
         }
-        for (a, hits, overall, churn) in &parsed {
+        self.add_parsed(&parsed);
+        Ok(())
+    }
+}
+
+/// The columns of `koe analyze --format parquet` / `analyze_arrow(full=True)` a report
+/// reads, each cast to the type of [`crate::export::arrow::schema`] (so large strings
+/// and large lists, as polars writes them, read the same).
+struct AnalysisColumns {
+    id: ArrayRef,
+    lang: ArrayRef,
+    text: ArrayRef,
+    label: ArrayRef,
+    themes: ArrayRef,
+    theme_scores: ArrayRef,
+    theme_labels: ArrayRef,
+    churn: ArrayRef,
+    rating: ArrayRef,
+    rating_scale: ArrayRef,
+    date: ArrayRef,
+    mentions: ArrayRef,
+    segments: Option<ArrayRef>,
+}
+
+impl AnalysisColumns {
+    fn of(batch: &RecordBatch) -> Result<AnalysisColumns, PythonError> {
+        let full = crate::export::arrow::schema(&crate::export::arrow::Layout::full(Vec::new()));
+        let col = |name: &str| -> Result<ArrayRef, PythonError> {
+            let want = full
+                .field_with_name(name)
+                .map_err(PythonError::from)?
+                .data_type();
+            let have = batch.column_by_name(name).ok_or_else(|| {
+                PythonError::Argument(format!(
+                    "Report.add: no column '{name}' (add the tables of analyze_arrow(..., full=True) or koe analyze --format parquet)"
+                ))
+            })?;
+            Ok(if have.data_type() == want {
+                have.clone()
+            } else {
+                cast(have, want)?
+            })
+        };
+        Ok(AnalysisColumns {
+            id: col("id")?,
+            lang: col("lang")?,
+            text: col("text")?,
+            label: col("sentiment_label")?,
+            themes: col("themes")?,
+            theme_scores: col("theme_sentiments")?,
+            theme_labels: col("theme_labels")?,
+            churn: col("churn")?,
+            rating: col("rating")?,
+            rating_scale: col("rating_scale")?,
+            date: col("date")?,
+            mentions: col("mentions")?,
+            segments: batch.column_by_name("segments").cloned(),
+        })
+    }
+}
+
+fn strings_of(list: &ListArray, i: usize) -> Vec<String> {
+    let v = list.value(i);
+    let s = v.as_string::<i32>();
+    (0..s.len()).map(|j| s.value(j).to_string()).collect()
+}
+
+fn scale_named(s: &str) -> Option<Scale> {
+    [Scale::Stars5, Scale::Ten, Scale::Nps, Scale::Percent]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+}
+
+impl PyReport {
+    /// Adds the rows of analysed record batches.
+    fn add_batches(&mut self, batches: &[RecordBatch]) -> Result<(), PythonError> {
+        let mut parsed = Vec::new();
+        let mut index = 0usize;
+        for batch in batches {
+            let c = AnalysisColumns::of(batch)?;
+            let (id, lang, text, label_col) = (
+                c.id.as_string::<i32>(),
+                c.lang.as_string::<i32>(),
+                c.text.as_string::<i32>(),
+                c.label.as_string::<i32>(),
+            );
+            let (themes, scores, labels, churn) = (
+                c.themes.as_list::<i32>(),
+                c.theme_scores.as_list::<i32>(),
+                c.theme_labels.as_list::<i32>(),
+                c.churn.as_list::<i32>(),
+            );
+            let rating = c.rating.as_primitive::<Float64Type>();
+            let rating_scale = c.rating_scale.as_string::<i32>();
+            let date = c.date.as_primitive::<Date32Type>();
+            let mentions = c.mentions.as_list::<i32>();
+            let segments = c.segments.as_ref().and_then(|s| s.as_struct_opt());
+            for i in 0..batch.num_rows() {
+                let at = index + i;
+                let ids = strings_of(themes, i);
+                let theme_labels = strings_of(labels, i);
+                let theme_scores = scores.value(i);
+                let theme_scores = theme_scores.as_primitive::<Float32Type>();
+                let m = mentions.value(i);
+                let m = m.as_struct();
+                let (m_theme, m_start, m_end, m_sentence, m_term, m_sent) = (
+                    m.column(0).as_string::<i32>(),
+                    m.column(1).as_primitive::<Int64Type>(),
+                    m.column(2).as_primitive::<Int64Type>(),
+                    m.column(3).as_primitive::<Int64Type>(),
+                    m.column(4).as_string::<i32>(),
+                    m.column(5).as_primitive::<Float32Type>(),
+                );
+                let mut hits = Vec::with_capacity(ids.len());
+                for (k, theme) in ids.iter().enumerate() {
+                    let Some(&idx) = self.ids.get(theme) else {
+                        return Err(PythonError::Record(format!(
+                            "record {at}: theme '{theme}' is not in the report's taxonomy (make the Report with the Analyzer that analysed it)"
+                        )));
+                    };
+                    let score = if k < theme_scores.len() { theme_scores.value(k) } else { 0.0 };
+                    let l = theme_labels.get(k).map_or("neu", String::as_str);
+                    let off = |x: i64| usize::try_from(x).unwrap_or(0);
+                    hits.push(ThemeHit {
+                        id: Arc::from(theme.as_str()),
+                        idx,
+                        sentiment: Sentiment {
+                            score,
+                            label: label(l, at)?,
+                            confidence: 0.0,
+                        },
+                        mentions: (0..m.len())
+                            .filter(|&j| m_theme.value(j) == theme)
+                            .map(|j| Mention {
+                                start: off(m_start.value(j)),
+                                end: off(m_end.value(j)),
+                                sentence: off(m_sentence.value(j)),
+                                term: Arc::from(m_term.value(j)),
+                                sentiment: m_sent.value(j),
+                            })
+                            .collect(),
+                    });
+                }
+                let rating = if rating.is_null(i) || rating_scale.is_null(i) {
+                    None
+                } else {
+                    let scale = scale_named(rating_scale.value(i)).ok_or_else(|| {
+                        PythonError::Record(format!(
+                            "record {at}: unknown rating scale '{}'",
+                            rating_scale.value(i)
+                        ))
+                    })?;
+                    Some(Rating {
+                        value: rating.value(i),
+                        scale,
+                    })
+                };
+                let mut segs = BTreeMap::new();
+                if let Some(s) = segments {
+                    for (f, col) in s.fields().iter().zip(s.columns()) {
+                        if let Some(col) = col.as_string_opt::<i32>()
+                            && !col.is_null(i)
+                        {
+                            segs.insert(f.name().clone(), col.value(i).to_string());
+                        }
+                    }
+                }
+                parsed.push((
+                    AnalysisIn {
+                        id: id.value(i).to_string(),
+                        lang: lang.value(i).to_string(),
+                        rating,
+                        date: (!date.is_null(i))
+                            .then(|| Date::from_days_since_epoch(i64::from(date.value(i)))),
+                        segments: segs,
+                        support: None,
+                        text: text.value(i).to_string(),
+                        sentiment: SentimentIn {
+                            score: 0.0,
+                            label: label_col.value(i).to_string(),
+                            confidence: 0.0,
+                        },
+                        themes: Vec::new(),
+                        churn: Vec::new(),
+                    },
+                    hits,
+                    label(label_col.value(i), at)?,
+                    strings_of(churn, i)
+                        .iter()
+                        .map(|k| churn_kind(k, at))
+                        .collect::<Result<Vec<_>, _>>()?,
+                ));
+            }
+            index += batch.num_rows();
+        }
+        self.add_parsed(&parsed);
+        Ok(())
+    }
+
+    /// Adds records checked and parsed: analysis, theme hits, overall label, churn.
+    fn add_parsed(&mut self, parsed: &[(AnalysisIn, Vec<ThemeHit>, Label, Vec<ChurnKind>)]) {
+        for (a, hits, overall, churn) in parsed {
             let collector: &mut Collector = &mut self.partial.collector;
             // The segment value as `Collector::add` finds it.
             let segment = match collector.segment() {
@@ -242,7 +446,6 @@ impl PyReport {
             collector.add_facts(&facts, None, churn.iter().copied());
             *self.partial.languages.entry(a.lang.clone()).or_default() += 1;
         }
-        Ok(())
     }
 }
 
@@ -310,13 +513,13 @@ impl PyReport {
     }
 
     /// Adds analysed records: a list of dicts in the `koe.analysis` schema (what
-    /// `Analyzer.analyze` returns and `koe analyze` writes). Nothing is added when a
-    /// record is not one (the exception names it).
+    /// `Analyzer.analyze` returns and `koe analyze` writes), or Arrow data of
+    /// `Analyzer.analyze_arrow(..., full=True)` (or `koe analyze --format parquet`).
+    /// Nothing is added when a record is not one (the exception names it).
     fn add(&mut self, py: Python<'_>, analyses: &Bound<'_, PyAny>) -> PyResult<()> {
-        if analyses.hasattr("__arrow_c_stream__")? {
-            return Err(PyTypeError::new_err(
-                "Report.add takes the dicts of Analyzer.analyze (koe.analysis); for an Arrow table use Analyzer.analyze_arrow(..., report=REPORT)",
-            ));
+        if analyses.hasattr("__arrow_c_stream__")? || analyses.hasattr("__arrow_c_array__")? {
+            let batches = super::arrow::batches(analyses)?;
+            return Ok(py.detach(|| self.add_batches(&batches))?);
         }
         let json: String = py
             .import("json")?
@@ -393,8 +596,11 @@ impl PyReport {
 #[pyo3(name = "_report_from_state")]
 pub fn report_from_state(state: &str) -> PyResult<PyReport> {
     let state: State = serde_json::from_str(state).map_err(PythonError::from)?;
-    // The partial's own schema check.
-    Partial::from_json(&serde_json::to_string(&state.partial).map_err(PythonError::from)?)
-        .map_err(PythonError::from)?;
+    if state.partial.schema != crate::report::PARTIAL_SCHEMA {
+        return Err(PythonError::from(crate::report::PartialError::Schema {
+            found: state.partial.schema,
+        })
+        .into());
+    }
     Ok(PyReport::from_state(state)?)
 }

@@ -9,6 +9,8 @@ mod cli_tokenize;
 mod export;
 mod golden;
 mod lexicon;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod pipeline;
 
 mod partial;
