@@ -63,11 +63,14 @@ class Analyzer(_koe.Analyzer):
         id: str | None = None,
         segments: list[str] | tuple[str, ...] = (),
         scale: str | None = None,
+        full: bool = False,
     ) -> Any:
         """Analyses Arrow data (a pyarrow Table or RecordBatch, a polars or pandas
         DataFrame): the ``text`` column(s), and optionally ``rating``, ``date``, ``id``
-        and ``segments`` → a pyarrow Table of flat columns. The input is read through
-        the Arrow C data interface in place; the analysis runs without the GIL."""
+        and ``segments`` → a pyarrow Table of flat columns (``full=True``: also the text
+        and the nested sentences, evidence and mentions, what ``Report.add`` reads).
+        The input is read through the Arrow C data interface in place; the analysis
+        runs without the GIL."""
         return super().analyze_arrow(
             _arrow_input(data),
             text=text,
@@ -76,4 +79,5 @@ class Analyzer(_koe.Analyzer):
             id=id,
             segments=list(segments),
             scale=scale,
+            full=full,
         )

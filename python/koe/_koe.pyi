@@ -50,6 +50,7 @@ class Analyzer:
         id: str | None = None,
         segments: Sequence[str] = (),
         scale: str | None = None,
+        full: bool = False,
     ) -> Any:
         """A pyarrow Table of flat columns (one row per input row, in order) for a
         pyarrow Table or RecordBatch, a polars DataFrame (anything with
@@ -58,7 +59,9 @@ class Analyzer:
         ``scale``: stars5, ten, nps or percent, else inferred as ``koe analyze`` does),
         ``date`` (Arrow dates or timestamps, or strings), ``id``, ``segments``. Read in
         place through the Arrow C data interface, analysed without the GIL in chunks of
-        1024 rows. A null text raises ValueError naming the row."""
+        1024 rows. A null text raises ValueError naming the row. ``full=True`` adds the
+        text and the nested ``sentences``, ``evidence`` and ``mentions`` columns (the
+        columns of ``koe analyze --format parquet``; what ``Report.add`` reads)."""
 
     @property
     def domains(self) -> list[str]:
@@ -88,10 +91,12 @@ class Report:
         figures down by (``lang``: the language); ``csat_top``: CSAT's top boxes of a
         1–5 scale; ``labels``: ``auto``, ``en``, ``ja`` or ``ko``."""
 
-    def add(self, analyses: Sequence[dict[str, Any]]) -> None:
+    def add(self, analyses: Sequence[dict[str, Any]] | Any) -> None:
         """Adds analysed records: dicts in the ``koe.analysis`` schema (from
-        ``Analyzer.analyze``, or ``koe analyze`` lines read with ``json.loads``). Adds
-        nothing when one is not such a dict (ValueError naming the record)."""
+        ``Analyzer.analyze``, or ``koe analyze`` lines read with ``json.loads``), or
+        Arrow data of ``Analyzer.analyze_arrow(..., full=True)`` (or ``koe analyze
+        --format parquet``). Adds nothing when a record is not one (ValueError naming
+        the record)."""
 
     def merge(self, other: Report) -> None:
         """Adds the records of another report (same taxonomy and settings). Commutative

@@ -119,7 +119,9 @@ impl Workers {
     pub fn new(analyzer: &Analyzer) -> Workers {
         let threads = rayon::current_num_threads().max(1);
         Workers {
-            slots: (0..=threads).map(|_| Mutex::new(analyzer.worker())).collect(),
+            slots: (0..=threads)
+                .map(|_| Mutex::new(analyzer.worker()))
+                .collect(),
         }
     }
 

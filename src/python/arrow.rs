@@ -166,7 +166,9 @@ fn dates(array: &ArrayRef) -> Result<Vec<Option<Date>>, PythonError> {
             let d = cast(array, &DataType::Date32)?;
             let d = d.as_primitive::<::arrow::datatypes::Date32Type>();
             Ok((0..d.len())
-                .map(|i| (!d.is_null(i)).then(|| Date::from_days_since_epoch(i64::from(d.value(i)))))
+                .map(|i| {
+                    (!d.is_null(i)).then(|| Date::from_days_since_epoch(i64::from(d.value(i))))
+                })
                 .collect())
         }
         _ => {

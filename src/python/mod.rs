@@ -170,9 +170,10 @@ fn paths(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Vec<PathBuf>> {
         return Ok(vec![p]);
     }
     let mut out = Vec::new();
-    for item in obj.try_iter().map_err(|_| {
-        PyTypeError::new_err(format!("{what}: expected a path or a list of paths"))
-    })? {
+    for item in obj
+        .try_iter()
+        .map_err(|_| PyTypeError::new_err(format!("{what}: expected a path or a list of paths")))?
+    {
         out.push(
             item?
                 .extract::<PathBuf>()
@@ -387,7 +388,9 @@ impl PyAnalyzer {
             let text = text_of(&item?, i)?;
             let id = match &ids {
                 Some(ids) => ids.get(i).cloned().ok_or_else(|| {
-                    PyValueError::new_err(format!("ids: fewer ids than texts (none for record {i})"))
+                    PyValueError::new_err(format!(
+                        "ids: fewer ids than texts (none for record {i})"
+                    ))
                 })?,
                 None => i.to_string(),
             };

@@ -342,7 +342,11 @@ impl PyReport {
                             "record {at}: theme '{theme}' is not in the report's taxonomy (make the Report with the Analyzer that analysed it)"
                         )));
                     };
-                    let score = if k < theme_scores.len() { theme_scores.value(k) } else { 0.0 };
+                    let score = if k < theme_scores.len() {
+                        theme_scores.value(k)
+                    } else {
+                        0.0
+                    };
                     let l = theme_labels.get(k).map_or("neu", String::as_str);
                     let off = |x: i64| usize::try_from(x).unwrap_or(0);
                     hits.push(ThemeHit {
@@ -476,7 +480,10 @@ impl PyReport {
     ) -> PyResult<PyReport> {
         let period: Period = period.parse().map_err(PythonError::Argument)?;
         if !(1..=4).contains(&csat_top) {
-            return Err(PythonError::Argument("csat_top must be 1 to 4 (boxes of a 1–5 scale)".into()).into());
+            return Err(PythonError::Argument(
+                "csat_top must be 1 to 4 (boxes of a 1–5 scale)".into(),
+            )
+            .into());
         }
         if !["auto", "en", "ja", "ko"].contains(&labels) {
             return Err(PythonError::Argument(format!(
@@ -494,7 +501,8 @@ impl PyReport {
         let analyzer: &PyAnalyzer = match &analyzer {
             Some(a) => a,
             None => {
-                default = py.detach(|| PyAnalyzer::build(Vec::new(), Vec::new(), "auto", "all", Some(1)))?;
+                default = py
+                    .detach(|| PyAnalyzer::build(Vec::new(), Vec::new(), "auto", "all", Some(1)))?;
                 &default
             }
         };
@@ -525,7 +533,9 @@ impl PyReport {
             .import("json")?
             .getattr("dumps")?
             .call1((analyses,))
-            .map_err(|e| PyTypeError::new_err(format!("Report.add: analyses are not JSON data: {e}")))?
+            .map_err(|e| {
+                PyTypeError::new_err(format!("Report.add: analyses are not JSON data: {e}"))
+            })?
             .extract()?;
         Ok(py.detach(|| self.add_json(&json))?)
     }
@@ -533,16 +543,18 @@ impl PyReport {
     /// Adds the records of another report (of other records, with the same taxonomy
     /// and settings). Merging is commutative and associative.
     fn merge(&mut self, other: &Bound<'_, PyReport>) -> PyResult<()> {
-        let other = other.try_borrow().map_err(|_| {
-            PythonError::Argument("a report cannot be merged with itself".into())
-        })?;
+        let other = other
+            .try_borrow()
+            .map_err(|_| PythonError::Argument("a report cannot be merged with itself".into()))?;
         if other.themes != self.themes {
             return Err(PythonError::Argument(
                 "the reports were made with different taxonomies".into(),
             )
             .into());
         }
-        self.partial.merge(&other.partial).map_err(PythonError::from)?;
+        self.partial
+            .merge(&other.partial)
+            .map_err(PythonError::from)?;
         Ok(())
     }
 

@@ -6,6 +6,7 @@ import os
 import pickle
 import random
 
+import pyarrow as pa
 import pytest
 
 import koe
@@ -63,6 +64,29 @@ def test_merged_and_pickled_parts_equal_the_whole(analyzer, analyses, cli_report
         merged.merge(r)
     assert merged.records == len(analyses)
     assert comparable(json.loads(merged.to_json())) == comparable(cli_report)
+
+
+def test_report_of_arrow_analyses_equals_koe_report(analyzer, cli_report):
+    # The Ray / Spark path: input columns → analyze_arrow(full=True) → Report.add.
+    r = koe.Report(analyzer)
+    for path in INPUTS:
+        rows = koe_analyze(path)
+        table = pa.table(
+            {
+                "text": [d["text"] for d in rows],
+                "rating": [d["rating"]["value"] if "rating" in d else None for d in rows],
+                "date": [d.get("date") for d in rows],
+                "id": [d["id"] for d in rows],
+            }
+        )
+        scale = next(d["rating"]["scale"] for d in rows if "rating" in d)
+        # In two halves, as two batches of a stream would come.
+        half = table.num_rows // 2
+        for part in (table.slice(0, half), table.slice(half)):
+            r.add(analyzer.analyze_arrow(part, rating="rating", date="date", id="id", scale=scale, full=True))
+    assert comparable(json.loads(r.to_json())) == comparable(cli_report)
+    with pytest.raises(ValueError, match="full=True"):
+        r.add(analyzer.analyze_arrow(pa.table({"text": ["no nested columns"]})))
 
 
 def test_partial_json_merges_with_koe_report_merge(analyzer, analyses, tmp_path, cli_report):
