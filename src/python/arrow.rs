@@ -142,9 +142,12 @@ impl Strings {
     }
 }
 
+/// A rating cell: the value and the scale it names (`4/5`), if any.
+type RatingCell = Option<(f64, Option<Scale>)>;
+
 /// Ratings of a column: numbers read as they are, strings as `koe analyze` reads them
 /// (`4/5`, `★★★★☆`, `80%`).
-fn ratings(array: &ArrayRef) -> Result<Vec<Option<(f64, Option<Scale>)>>, PythonError> {
+fn ratings(array: &ArrayRef) -> Result<Vec<RatingCell>, PythonError> {
     if array.data_type().is_numeric() {
         let f = cast(array, &DataType::Float64)?;
         let f = f.as_primitive::<Float64Type>();
@@ -183,7 +186,7 @@ fn dates(array: &ArrayRef) -> Result<Vec<Option<Date>>, PythonError> {
 /// The records of rows `start..end` of `batch` (row numbers from `first`).
 struct Input<'a> {
     texts: Vec<(Arc<str>, Strings)>,
-    ratings: Option<Vec<Option<(f64, Option<Scale>)>>>,
+    ratings: Option<Vec<RatingCell>>,
     dates: Option<Vec<Option<Date>>>,
     ids: Option<Strings>,
     segments: Vec<(Arc<str>, Strings)>,
@@ -361,7 +364,7 @@ pub(super) fn analyze<'py>(
         }
         Ok(out)
     })?;
-    Ok(Table::try_new(out, schema(&layout))
+    Table::try_new(out, schema(&layout))
         .map_err(PythonError::from)?
-        .into_pyarrow(py)?)
+        .into_pyarrow(py)
 }
