@@ -86,8 +86,10 @@ def test_sentiment_equals_koe_sentiment(tmp_path):
         cli.pop("line")
         assert ours == cli
     assert koe.sentiment("最悪でした")["label"] == "neg"
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match="None"):
         koe.sentiment(None)
+    with pytest.raises(TypeError):
+        koe.sentiment(42)
 
 
 def write(tmp_path, text):

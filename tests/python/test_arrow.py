@@ -1,6 +1,7 @@
 """Analyzer.analyze_arrow: pandas and polars round trips, the input read in place
 (100k rows), the GIL released while analysing."""
 
+import os
 import threading
 import time
 import tracemalloc
@@ -94,9 +95,48 @@ def test_100k_rows_are_read_in_place(analyzer):
     assert pa.total_allocated_bytes() - pool_before < input_bytes / 10
 
 
-def test_gil_is_released():
+def _counter_rate(during) -> float:
+    """Iterations per second of a pure-Python loop in another thread while `during()`
+    runs in this one."""
+    stop = threading.Event()
+    count = [0]
+
+    def loop():
+        n = 0
+        while not stop.is_set():
+            n += 1
+        count[0] = n
+
+    t = threading.Thread(target=loop)
+    t.start()
+    t0 = time.perf_counter()
+    during()
+    elapsed = time.perf_counter() - t0
+    stop.set()
+    t.join()
+    return count[0] / elapsed
+
+
+def test_python_threads_run_while_koe_analyses():
+    # With the GIL held for the whole call a Python thread could not run until it
+    # returns; released, it runs at a good part of its speed alone (whatever the load).
+    a = koe.Analyzer(domain="all", threads=1)
+    table = pa.table({"text": [TEXTS[i % len(TEXTS)] for i in range(6000)]})
+    texts = table.column("text").to_pylist()
+    a.analyze_arrow(table.slice(0, 200))  # warm caches
+    alone = _counter_rate(lambda: time.sleep(0.5))
+    for call in (lambda: a.analyze_arrow(table), lambda: a.analyze(texts)):
+        during = _counter_rate(call)
+        assert during > 0.2 * alone, f"a Python thread ran at {during / alone:.0%} of its speed"
+
+
+def test_two_threads_take_about_one_call():
     # One analysis thread per call (threads=1), so two Python threads can only run in
-    # parallel when the GIL is released; on 2 cores they take about as long as one.
+    # parallel when the GIL is released; on 2 free cores they take about as long as
+    # one. Meaningless on a machine other processes already keep busy: skipped there.
+    cores = os.cpu_count() or 1
+    if cores < 2:
+        pytest.skip("one core")
     a = koe.Analyzer(domain="all", threads=1)
     table = pa.table({"text": [TEXTS[i % len(TEXTS)] for i in range(6000)]})
     a.analyze_arrow(table.slice(0, 200))  # warm caches
@@ -105,7 +145,8 @@ def test_gil_is_released():
         a.analyze_arrow(table)
 
     best = None
-    for _ in range(3):  # the machine is shared: the best of three tries
+    for _ in range(3):  # the best of three tries
+        load = os.getloadavg()[0]
         t0 = time.perf_counter()
         one()
         single = time.perf_counter() - t0
@@ -120,4 +161,6 @@ def test_gil_is_released():
         best = ratio if best is None else min(best, ratio)
         if best < 1.5:
             break
+    if best >= 1.5 and load > cores - 1:
+        pytest.skip(f"the machine is busy (load {load:.1f} on {cores} cores): two threads took {best:.2f}x one")
     assert best < 1.5, f"two threads took {best:.2f}x one"
