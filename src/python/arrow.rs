@@ -349,6 +349,14 @@ pub(super) fn analyze<'py>(
         let aliases = SegmentAliases::builtin();
         let mut out = Vec::new();
         let mut index = 0usize;
+        // The previous chunk, analysed: its record batch is built on a thread of its
+        // own while the pool analyses the next chunk (as the pipeline overlaps its
+        // stages); with `threads=1` everything stays on the calling thread.
+        let mut pending: Option<(Vec<crate::ingest::Record>, Vec<crate::analyze::Analysis>)> =
+            None;
+        let build = |(r, a): (Vec<crate::ingest::Record>, Vec<crate::analyze::Analysis>)| {
+            record_batch(&layout, r.iter().zip(&a)).map_err(PythonError::from)
+        };
         for (batch, input) in batches.iter().zip(&inputs) {
             let mut start = 0;
             while start < batch.num_rows() {
@@ -356,11 +364,30 @@ pub(super) fn analyze<'py>(
                 let records = (start..end)
                     .map(|i| make_record(input, i, index + i - start, scale, &aliases))
                     .collect::<Result<Vec<_>, _>>()?;
-                let analyses = analyzer.run(&records);
-                out.push(record_batch(&layout, records.iter().zip(&analyses))?);
+                let (built, analyses) = match pending.take() {
+                    None => (None, analyzer.run(&records)),
+                    Some(prev) if analyzer.sequential => {
+                        (Some(build(prev)), analyzer.run(&records))
+                    }
+                    Some(prev) => std::thread::scope(|scope| {
+                        let handle = scope.spawn(|| build(prev));
+                        let analyses = analyzer.run(&records);
+                        let built = handle.join().unwrap_or_else(|_| {
+                            Err(PythonError::Argument("building a record batch failed".into()))
+                        });
+                        (Some(built), analyses)
+                    }),
+                };
+                if let Some(b) = built {
+                    out.push(b?);
+                }
+                pending = Some((records, analyses));
                 index += end - start;
                 start = end;
             }
+        }
+        if let Some(prev) = pending {
+            out.push(build(prev)?);
         }
         Ok(out)
     })?;

@@ -246,7 +246,8 @@ pub struct PyAnalyzer {
     /// The domain packs in use (any language), as reports list them.
     pub(crate) domains: Vec<String>,
     pool: Option<rayon::ThreadPool>,
-    sequential: bool,
+    /// `threads=1`: analyse in the calling thread only.
+    pub(crate) sequential: bool,
     /// Workers between calls (one set per concurrent call).
     idle: Mutex<Vec<Workers>>,
 }
