@@ -16,6 +16,7 @@
 //!   emerging themes, impact, quotes; support and churn figures).
 //! * [`export`]: analysed records as bulk files for Elasticsearch / OpenSearch and
 //!   Quickwit, with the index definition, carrying koe's lemmas and analysis.
+//! * `python` (feature `python`): the Python package `koe` (pyo3; built with maturin).
 //! * [`text`]: normalization, mojibake repair, language and sentence detection,
 //!   tokenization with lemma and part of speech (lindera IPADIC / ko-dic, English
 //!   by unicode-segmentation + rust-stemmers).
@@ -31,6 +32,8 @@ pub mod export;
 pub mod index;
 pub mod ingest;
 pub mod metrics;
+#[cfg(feature = "python")]
+pub mod python;
 pub mod report;
 pub mod sentiment;
 pub mod server;

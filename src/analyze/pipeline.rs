@@ -107,6 +107,52 @@ where
     })
 }
 
+/// One [`AnalyzerWorker`] per thread of a rayon pool (and one for a caller outside
+/// it), for [`analyze_records`]: kept between calls, so the workers' word caches stay
+/// warm across the batches of a binding.
+pub struct Workers {
+    slots: Vec<Mutex<AnalyzerWorker>>,
+}
+
+impl Workers {
+    /// Workers of `analyzer` for the current rayon pool.
+    pub fn new(analyzer: &Analyzer) -> Workers {
+        let threads = rayon::current_num_threads().max(1);
+        Workers {
+            slots: (0..=threads)
+                .map(|_| Mutex::new(analyzer.worker()))
+                .collect(),
+        }
+    }
+
+    /// Analyses one record with the worker of the current thread (the last one outside
+    /// the pool).
+    pub fn analyze(&self, record: &Record) -> Analysis {
+        self.with(|w| w.analyze(record))
+    }
+
+    /// Runs `f` with the worker of the current pool thread.
+    fn with<T>(&self, f: impl FnOnce(&mut AnalyzerWorker) -> T) -> T {
+        let last = self.slots.len() - 1;
+        let slot = rayon::current_thread_index().map_or(last, |i| i.min(last));
+        let mut worker = match self.slots[slot].lock() {
+            Ok(w) => w,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&mut worker)
+    }
+}
+
+/// Analyses records already in memory on the current rayon pool (the pool
+/// [`Workers::new`] was called in), results in input order: what the Python package
+/// runs on a batch of Arrow rows or a list of texts.
+pub fn analyze_records(workers: &Workers, records: &[Record]) -> Vec<Analysis> {
+    records
+        .par_iter()
+        .map(|record| workers.analyze(record))
+        .collect()
+}
+
 /// Analyses and renders one batch on the rayon pool, in input order.
 fn analyse_batch<R>(
     batch: Vec<Result<Record, Reject>>,

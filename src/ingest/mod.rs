@@ -32,7 +32,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 pub use aliases::SegmentAliases;
-pub use columns::{ColumnMap, ColumnSpec};
+pub use columns::{ColumnMap, ColumnSpec, is_nps_name};
 pub use value::{Date, NpsClass, Rating, Scale, parse_date, parse_rating};
 
 use self::csv::{CsvLimits, CsvReader};

@@ -4,7 +4,7 @@
 //! * the library's stages form a DAG, in the order of [`LAYERS`]: a module uses only
 //!   modules of earlier layers (`crate::…` paths outside test code);
 //! * tantivy is used only under `src/index/`; axum, hyper and tokio only under
-//!   `src/server/`;
+//!   `src/server/`; pyo3 only under `src/python/`;
 //! * only the CLI (`src/cli/`, `src/main.rs`) and the server print.
 
 use std::collections::BTreeMap;
@@ -20,7 +20,7 @@ const LAYERS: &[&[&str]] = &[
     &["analyze"],
     &["metrics"],
     &["index", "report", "export"],
-    &["server"],
+    &["server", "python"],
 ];
 
 /// Crates only one module may use.
@@ -31,6 +31,8 @@ const OWNED_CRATES: &[(&str, &str)] = &[
     ("hyper_util", "src/server/"),
     ("http_body_util", "src/server/"),
     ("tokio", "src/server/"),
+    ("pyo3", "src/python/"),
+    ("arrow_pyarrow", "src/python/"),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
