@@ -160,6 +160,11 @@ const PHRASES: &[(&str, &str, &str)] = &[
     ),
     ("{} records from {}", "{1} の {0} 件", "{1}의 {0}건"),
     (
+        "{#} records; {#} undated.",
+        "{0} 件、日付なし {1} 件。",
+        "{0}건, 날짜 없음 {1}건.",
+    ),
+    (
         "{} times left out: they ran backwards or were over a year (see the records' warnings)",
         "{0} 件の時刻を集計から除外: 逆行または1年超（各レコードの警告を参照）",
         "시각 {0}건을 집계에서 제외: 역행 또는 1년 초과(각 레코드의 경고 참조)",
@@ -801,6 +806,14 @@ mod tests {
         }
         assert_eq!(holes("{} of {}", "3 of 4"), Some(vec!["3", "4"]));
         assert_eq!(holes("{} pos", "pos"), None);
+        // A report of records from Python names no input.
+        assert_eq!(
+            localize_markdown(
+                "# Customer feedback report\n\n120 records; 0 undated.\n",
+                "ja"
+            ),
+            "# 顧客の声レポート\n\n120 件、日付なし 0 件。\n"
+        );
         assert_eq!(holes("{#} records", "12 records"), Some(vec!["12"]));
         assert_eq!(holes("{#} records", "broken records"), None);
         assert_eq!(

@@ -84,9 +84,14 @@ fn title(o: &mut String, r: &Report) {
     let _ = writeln!(o, "# {}\n", cell(&r.title));
     let _ = writeln!(
         o,
-        "{} records from {}{}; {} undated.\n",
+        "{} records{}{}; {} undated.\n",
         t.records,
-        r.inputs.join(", "),
+        // A report of records handed over in memory (Python) names no input.
+        if r.inputs.is_empty() {
+            String::new()
+        } else {
+            format!(" from {}", r.inputs.join(", "))
+        },
         if r.rejected > 0 {
             format!(" ({} rejected, see the rejects file)", r.rejected)
         } else {

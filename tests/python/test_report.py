@@ -55,7 +55,12 @@ def test_report_equals_koe_report(analyzer, analyses, cli_report):
     assert r.to_dict()["schema"] == "koe.report/1"
     html, md = r.to_html(), r.to_markdown()
     assert html.startswith("<!DOCTYPE html>") and "</html>" in html
-    assert "Customer feedback report" in md
+    # The default title in the data's language (mostly Japanese here), and no input
+    # named: the records came from Python.
+    assert md.startswith("# 顧客の声レポート\n\n120 件、日付なし 0 件。"), md[:200]
+    en = koe.Report(analyzer, labels="en")
+    en.add(analyses)
+    assert en.to_markdown().startswith("# Customer feedback report\n\n120 records; 0 undated.")
 
 
 @pytest.mark.parametrize("parts", [2, 7])
