@@ -368,6 +368,32 @@ pub struct SourceInfo {
     pub cr_line_ends: bool,
 }
 
+impl SourceInfo {
+    /// What is known of a source before its columns are read (none mapped yet).
+    fn new(
+        name: Arc<str>,
+        format: Format,
+        encoding: String,
+        gzip: bool,
+        cr_line_ends: bool,
+    ) -> Self {
+        SourceInfo {
+            name,
+            format,
+            encoding,
+            gzip,
+            columns: vec![],
+            text_columns: vec![],
+            rating_column: None,
+            scale: None,
+            date_column: None,
+            id_column: None,
+            segment_columns: vec![],
+            cr_line_ends,
+        }
+    }
+}
+
 enum Fields {
     Cells(Vec<Vec<u8>>),
     Object(serde_json::Map<String, serde_json::Value>),
@@ -586,34 +612,14 @@ impl Reader {
                 });
             }
         };
-        let mut reader = Reader {
-            info: SourceInfo {
-                name: name.clone(),
-                format,
-                encoding: opened.encoding_label,
-                gzip: opened.gzip,
-                columns: vec![],
-                text_columns: vec![],
-                rating_column: None,
-                scale: None,
-                date_column: None,
-                id_column: None,
-                segment_columns: vec![],
-                cr_line_ends: opened.cr_line_ends,
-            },
-            kind,
-            encoding: opened.encoding,
-            map: ColumnMap::default(),
-            headers: vec![],
-            scale: opts.scale,
-            buffer: VecDeque::new(),
-            opts: opts.clone(),
-            records: 0,
-            progress: opened.progress,
-            size,
-        };
-        reader.prepare()?;
-        Ok(reader)
+        let info = SourceInfo::new(
+            name.clone(),
+            format,
+            opened.encoding_label,
+            opened.gzip,
+            opened.cr_line_ends,
+        );
+        Reader::prepared(info, kind, opened.encoding, opts, opened.progress, size)
     }
 
     /// Opens a Parquet or Arrow IPC file.
@@ -624,31 +630,45 @@ impl Reader {
         opts: &IngestOptions,
     ) -> Result<Reader, IngestError> {
         let opened = columnar::open(path, format)?;
+        let info = SourceInfo::new(
+            Arc::from(path.display().to_string()),
+            format,
+            "utf-8".into(),
+            false,
+            false,
+        );
+        Reader::prepared(
+            info,
+            Kind::Columnar(opened.rows, opened.names, opened.non_text),
+            encoding_rs::UTF_8,
+            opts,
+            opened.progress,
+            opened.size,
+        )
+    }
+
+    /// A reader of `info`'s source with nothing read yet, prepared (columns learned
+    /// from its first records): the one constructor of every kind of input.
+    fn prepared(
+        info: SourceInfo,
+        kind: Kind,
+        encoding: &'static Encoding,
+        opts: &IngestOptions,
+        progress: Arc<AtomicU64>,
+        size: Option<u64>,
+    ) -> Result<Reader, IngestError> {
         let mut reader = Reader {
-            info: SourceInfo {
-                name: Arc::from(path.display().to_string()),
-                format,
-                encoding: "utf-8".into(),
-                gzip: false,
-                columns: vec![],
-                text_columns: vec![],
-                rating_column: None,
-                scale: None,
-                date_column: None,
-                id_column: None,
-                segment_columns: vec![],
-                cr_line_ends: false,
-            },
-            kind: Kind::Columnar(opened.rows, opened.names, opened.non_text),
-            encoding: encoding_rs::UTF_8,
+            info,
+            kind,
+            encoding,
             map: ColumnMap::default(),
             headers: vec![],
             scale: opts.scale,
             buffer: VecDeque::new(),
             opts: opts.clone(),
             records: 0,
-            progress: opened.progress,
-            size: opened.size,
+            progress,
+            size,
         };
         reader.prepare()?;
         Ok(reader)
