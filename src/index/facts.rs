@@ -147,18 +147,6 @@ fn support_record(value: &str) -> Option<SupportRecord> {
     })
 }
 
-fn churn_kind(s: &str) -> Option<ChurnKind> {
-    [
-        ChurnKind::Decided,
-        ChurnKind::Threat,
-        ChurnKind::Ask,
-        ChurnKind::Blocked,
-        ChurnKind::Done,
-    ]
-    .into_iter()
-    .find(|k| k.as_str() == s)
-}
-
 /// Collects the matching doc ids of each segment (and stops collecting once
 /// cancelled: the caller then throws the matches away).
 struct Matches(Cancel);
@@ -337,7 +325,7 @@ impl KoeIndex {
                         .collect(),
                     churn: strings(&cols.churn, doc)
                         .iter()
-                        .filter_map(|s| churn_kind(s))
+                        .filter_map(|s| ChurnKind::from_name(s))
                         .collect(),
                     support: strings(&cols.support, doc)
                         .first()

@@ -95,16 +95,8 @@ fn label(s: &str, index: usize) -> Result<Label, PythonError> {
 }
 
 fn churn_kind(s: &str, index: usize) -> Result<ChurnKind, PythonError> {
-    [
-        ChurnKind::Decided,
-        ChurnKind::Threat,
-        ChurnKind::Ask,
-        ChurnKind::Blocked,
-        ChurnKind::Done,
-    ]
-    .into_iter()
-    .find(|k| k.as_str() == s)
-    .ok_or_else(|| PythonError::Record(format!("record {index}: unknown churn signal '{s}'")))
+    ChurnKind::from_name(s)
+        .ok_or_else(|| PythonError::Record(format!("record {index}: unknown churn signal '{s}'")))
 }
 
 /// What a pickled report holds: the partial report and the report's settings.

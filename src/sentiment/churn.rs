@@ -92,6 +92,20 @@ impl ChurnKind {
             ChurnKind::Done => "done",
         }
     }
+
+    /// Every kind, in the order of [`ChurnKind::as_str`]'s list.
+    pub const ALL: [ChurnKind; 5] = [
+        ChurnKind::Decided,
+        ChurnKind::Threat,
+        ChurnKind::Ask,
+        ChurnKind::Blocked,
+        ChurnKind::Done,
+    ];
+
+    /// The kind named `s` (what [`ChurnKind::as_str`] writes), if any.
+    pub fn from_name(s: &str) -> Option<ChurnKind> {
+        ChurnKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
 }
 
 /// One churn signal: the cue's byte range in the ORIGINAL text, its kind and the
